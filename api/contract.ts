@@ -1,0 +1,115 @@
+/**
+ * The wire contract of the Papo API: the JSON shapes clients see. `openapi.yaml` documents the same shapes;
+ * the PWA imports these with `import type` so the two sides cannot disagree silently.
+ * Keep these exactly (issue #2): add fields if needed, never rename or remove.
+ */
+
+export type MessageStatus = 'sent' | 'delivered' | 'read';
+
+export interface Message {
+  /** Opaque, unique on this server. */
+  id: string;
+  from: string;
+  to: string;
+  content: string;
+  /** ISO 8601, UTC. */
+  sentAt: string;
+  /** The sender's own id for the send, echoed so its devices can match their local copy. */
+  clientId?: string;
+  status: MessageStatus;
+}
+
+export interface MessageEvent {
+  type: 'message';
+  message: Message;
+}
+
+export interface StatusEvent {
+  type: 'status';
+  /** Id of a message the user sent. */
+  id: string;
+  status: 'delivered' | 'read';
+  /** ISO 8601, UTC. */
+  at: string;
+}
+
+export type StreamEvent = MessageEvent | StatusEvent;
+
+export interface User {
+  username: string;
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface SessionResponse {
+  user: User;
+}
+
+export interface LoginResponse extends SessionResponse {
+  created: boolean;
+}
+
+export interface SendRequest {
+  to: string;
+  content: string;
+  clientId?: string;
+}
+
+export interface SendResponse {
+  message: Message;
+}
+
+export interface PollResponse {
+  events: StreamEvent[];
+  /** Opaque; pass it back as `after` to acknowledge these events and get the next ones. */
+  cursor: string;
+}
+
+export interface ReadRequest {
+  with: string;
+  upTo: string;
+}
+
+export interface HistoryResponse {
+  /** Oldest first within the page; the first call returns the newest page. */
+  messages: Message[];
+  /** Cursor of the next older page, or null when this page reaches the beginning. */
+  before: string | null;
+}
+
+export interface Conversation {
+  with: string;
+  last: Message;
+  unread: number;
+}
+
+export interface ConversationsResponse {
+  conversations: Conversation[];
+}
+
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_username'
+  | 'invalid_password'
+  | 'unknown_field'
+  | 'invalid_cursor'
+  | 'not_authenticated'
+  | 'wrong_password'
+  | 'forbidden_origin'
+  | 'not_found'
+  | 'user_not_found'
+  | 'message_not_found'
+  | 'client_id_conflict'
+  | 'cursor_expired'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'too_many_requests'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
