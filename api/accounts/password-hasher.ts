@@ -1,0 +1,26 @@
+import os from 'node:os';
+import { Piscina } from 'piscina';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * bcrypt on a pool of worker threads sized to the cores (issue #2: "while logins hash, messages keep
+ * flowing"). The pool keeps one core's worth of threads fewer than the machine so the event loop keeps one.
+ */
+export function createPasswordHasher(cost: number): PasswordHasher {
+  const pool = new Piscina({
+    filename: new URL('./hash-worker.mjs', import.meta.url).href,
+    minThreads: 1,
+    maxThreads: Math.max(1, os.availableParallelism() - 1),
+    idleTimeout: 60_000,
+  });
+  return {
+    hash: (password) => pool.run({ op: 'hash', password, cost }) as Promise<string>,
+    verify: (password, hash) => pool.run({ op: 'compare', password, hash }) as Promise<boolean>,
+    close: () => pool.destroy(),
+  };
+}

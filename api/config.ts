@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration: environment variables only, read once at start into a frozen object, each with its default
+ * and what it means. A bad value stops the server with a message naming the variable, never a stack trace.
+ */
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const schema = z.object({
+  /** TCP port to listen on; 0 picks a free one. */
+  PORT: integer(0, 65535, 3000),
+  /** Address to listen on. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** The data folder: usuarios.txt, mensagens.txt, historico/, sessions. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Secret(s) that sign session cookies, comma-separated, each at least 32 characters. The first signs new
+   * cookies; the others are still accepted, so a secret can be rotated without logging everyone out.
+   * Absent: one is generated and kept in the data folder.
+   */
+  SESSION_SECRET: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const secrets = v.split(',').map((s) => s.trim());
+      if (secrets.some((s) => s.length < 32)) {
+        ctx.addIssue({ code: 'custom', message: 'each comma-separated secret must be at least 32 characters' });
+        return z.NEVER;
+      }
+      return secrets;
+    }),
+  /** bcrypt cost for new password hashes (each step doubles the work). */
+  BCRYPT_COST: integer(10, 15, 10),
+  /** Days a session lasts without being used. */
+  SESSION_IDLE_DAYS: integer(1, 3650, 30),
+  /** Days a session lasts at most, however much it is used. */
+  SESSION_MAX_DAYS: integer(1, 3650, 365),
+  /** Long-polls one user may hold at once; one more ends the oldest. */
+  MAX_POLLS_PER_USER: integer(1, 100, 5),
+  /** Long-polls the server holds at once; one more gets a 503. */
+  MAX_HELD_POLLS: integer(1, 1_000_000, 15_000),
+  /**
+   * Express "trust proxy": `false` (default: clients connect directly), `true`, a hop count, or
+   * comma-separated addresses/subnets of the proxies (e.g. `loopback` or `10.0.0.0/8`).
+   */
+  TRUST_PROXY: z.string().default('false'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.output<typeof schema>;
+
+export interface Config extends Omit<RawConfig, 'TRUST_PROXY'> {
+  TRUST_PROXY: boolean | number | string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const raw = parsed.data;
+  return Object.freeze({ ...raw, DATA_DIR: path.resolve(raw.DATA_DIR), TRUST_PROXY: parseTrustProxy(raw.TRUST_PROXY) });
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === '') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

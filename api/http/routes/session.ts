@@ -1,0 +1,34 @@
+import { Router, type RequestHandler } from 'express';
+import type { Accounts } from '../../accounts/accounts.js';
+import type { LoginRequest, LoginResponse, SessionResponse } from '../../contract.js';
+import { SESSION_COOKIE, currentUser, destroy, regenerate, save } from '../session.js';
+
+/** Login-or-register, who am I, and logout (the old client's `/sair`). */
+export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/api/session', async (req, res) => {
+    const { username, password } = req.body as LoginRequest;
+    const result = await accounts.loginOrRegister(username, password);
+    // A new session id at login: a cookie planted before login (session fixation) is worth nothing after.
+    await regenerate(req);
+    req.session.username = result.username;
+    req.session.loggedInAt = Date.now();
+    await save(req);
+    const body: LoginResponse = { user: { username: result.username }, created: result.created };
+    res.status(result.created ? 201 : 200).json(body);
+  });
+
+  router.get('/api/session', requireUser, (_req, res) => {
+    const body: SessionResponse = { user: { username: currentUser(res) } };
+    res.json(body);
+  });
+
+  router.delete('/api/session', async (req, res) => {
+    if (req.session?.username) await destroy(req);
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax' });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,94 @@
+import { foldUsername } from '../accounts/username.js';
+import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
+import { AppError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { LongPollHub } from './long-poll.js';
+
+/** At most this many events in one poll answer; the rest come with the next poll. */
+export const MAX_EVENTS_PER_POLL = 100;
+
+export interface SendInput {
+  to: string;
+  content: string;
+  clientId?: string;
+}
+
+export interface PollInput {
+  after?: string;
+  waitSeconds: number;
+  /** Aborted when the client goes away, so its poll stops counting against the limits. */
+  signal: AbortSignal;
+}
+
+export interface Messaging {
+  send(from: string, input: SendInput): Promise<{ message: Message; created: boolean }>;
+  poll(user: string, input: PollInput): Promise<PollResponse>;
+  markRead(user: string, peer: string, upTo: string): Promise<void>;
+  history(user: string, query: { with?: string; before?: string; limit: number }): Promise<HistoryResponse>;
+  conversations(user: string): Promise<Conversation[]>;
+}
+
+/**
+ * The messaging use-cases, in the words of the product: who may send to whom, what a cursor means, how a
+ * long-poll waits. Storage is the store's; waiting is the hub's.
+ */
+export function createMessaging(store: Store, hub: LongPollHub): Messaging {
+  const { messages, users } = store;
+
+  /** A username from a request that must name an existing account. */
+  async function existingUser(raw: string, field: string): Promise<string> {
+    const name = foldUsername(raw);
+    if (!name.ok) throw new AppError('invalid_username', `${field}: ${name.reason}`);
+    if (!(await users.exists(name.username))) throw new AppError('user_not_found', `there is no user named ${JSON.stringify(name.username)}`);
+    return name.username;
+  }
+
+  return {
+    async send(from, input) {
+      const to = await existingUser(input.to, 'to');
+      if (to === from) throw new AppError('invalid_request', 'you cannot send a message to yourself');
+      const result = await messages.append({ from, to, content: input.content, ...(input.clientId === undefined ? {} : { clientId: input.clientId }) });
+      if (result.kind === 'conflict') {
+        throw new AppError('client_id_conflict', `clientId ${JSON.stringify(input.clientId)} was already used for a different message (id ${result.message.id})`);
+      }
+      return { message: result.message, created: result.kind === 'created' };
+    },
+
+    async poll(user, { after, waitSeconds, signal }) {
+      let position: number;
+      if (after === undefined) {
+        position = await messages.startPosition(user);
+      } else {
+        position = decodeCursor(after, messages.epoch, messages.committedSeq());
+        // Passing a cursor acknowledges everything up to it (that is what "delivered" means).
+        await messages.acknowledge(user, position);
+      }
+      const cursor = (seq: number) => encodeCursor(messages.epoch, seq);
+      const waiter = hub.hold(user, waitSeconds * 1000);
+      const abort = () => waiter.finish('aborted');
+      signal.addEventListener('abort', abort);
+      try {
+        for (;;) {
+          const page = await messages.readStream(user, position, MAX_EVENTS_PER_POLL);
+          if (page.events.length > 0) return { events: page.events, cursor: cursor(page.last) };
+          if ((await waiter.next()) !== 'woken') return { events: [], cursor: cursor(position) };
+        }
+      } finally {
+        signal.removeEventListener('abort', abort);
+        waiter.finish('answered');
+      }
+    },
+
+    async markRead(user, peer, upTo) {
+      await messages.markRead(user, await existingUser(peer, 'with'), upTo);
+    },
+
+    async history(user, query) {
+      const peer = query.with === undefined ? undefined : await existingUser(query.with, 'with');
+      return messages.history(user, { limit: query.limit, ...(peer === undefined ? {} : { with: peer }), ...(query.before === undefined ? {} : { before: query.before }) });
+    },
+
+    conversations: (user) => messages.conversations(user),
+  };
+}

@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RequestHandler } from 'express';
+import { createAccounts } from './accounts/accounts.js';
+import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { LongPollHub } from './messaging/long-poll.js';
+import { createMessaging } from './messaging/messaging.js';
+import { openStore } from './store/open-store.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SPEC_PATH = path.join(REPO_ROOT, 'openapi.yaml');
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting, answers every held poll (empty), finishes the writes in flight, releases the data folder. */
+  close(): Promise<void>;
+}
+
+/** The long-poll may hold a request 50 s; the request timeout must outlast it. */
+const REQUEST_TIMEOUT_MS = 65_000;
+/** Slow-header clients are cut off after this. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+export async function startServer(config: Readonly<Config>, log: Logger, options: { pwa?: RequestHandler } = {}): Promise<RunningServer> {
+  const hasher = createPasswordHasher(config.BCRYPT_COST);
+  const store = await openStore(config, log, (plain) => hasher.hash(plain)).catch(async (err: unknown) => {
+    await hasher.close();
+    throw err;
+  });
+  let secrets = config.SESSION_SECRET;
+  if (!secrets) {
+    const generated = await store.sessions.generatedSecret();
+    if (generated.created) log.info({ file: path.join(config.DATA_DIR, 'session-secret.txt') }, 'no SESSION_SECRET set: generated one and kept it in the data folder');
+    secrets = [generated.secret];
+  }
+  const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });
+  store.onStreamAppended((users) => hub.wake(users));
+  let stopping = false;
+  const app = createApp({
+    store,
+    accounts: createAccounts(store.users, hasher),
+    messaging: createMessaging(store, hub),
+    log,
+    sessionSecrets: secrets,
+    sessionIdleDays: config.SESSION_IDLE_DAYS,
+    sessionMaxDays: config.SESSION_MAX_DAYS,
+    trustProxy: config.TRUST_PROXY,
+    specPath: SPEC_PATH,
+    isStopping: () => stopping,
+    ...(options.pwa ? { pwa: options.pwa } : {}),
+  });
+  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    async close() {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      hub.shutdown();
+      server.closeIdleConnections();
+      await closed;
+      await store.close();
+      await hasher.close();
+    },
+  };
+}

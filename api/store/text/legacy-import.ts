@@ -1,0 +1,208 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { foldUsername } from '../../accounts/username.js';
+import { encodeHistory, encodeQueue, encodeUser, type HistoryRecord } from './records.js';
+
+/**
+ * Converts a data folder left by the old Python system (test/fixtures/seed-data and its README) into the
+ * current format, once, on the first start. The old files are copied to `backup-legacy/` first; the import
+ * reads from that copy, so a crash half-way simply runs it again.
+ *
+ * What it keeps: every account (plain-text passwords become bcrypt hashes; names fold like new ones, so
+ * `Carla` becomes `carla` and her history comes along), every message found in any history file or in the
+ * queue (the same message in two files is one message), and the undelivered ones stay queued.
+ */
+
+export interface LegacyImportResult {
+  users: number;
+  messages: number;
+  undelivered: number;
+  warnings: string[];
+}
+
+interface LegacyMessage {
+  at: Date;
+  from: string;
+  to: string;
+  content: string;
+  /** Order of first appearance, to keep the old order among equal timestamps. */
+  order: number;
+}
+
+const BACKUP = 'backup-legacy';
+const BCRYPT = /^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/;
+const HISTORY_LINE = /^\[(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\] (\S+) -> (\S+): (.*)$/;
+const QUEUE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+export async function looksLikeLegacyFolder(dir: string): Promise<boolean> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const histories = await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[]);
+  return names.includes('usuarios.txt') || names.includes('mensagens.txt') || histories.length > 0;
+}
+
+export async function importLegacyFolder(dir: string, hashPassword: (plain: string) => Promise<string>): Promise<LegacyImportResult> {
+  const backup = path.join(dir, BACKUP);
+  await backUp(dir, backup);
+  const warnings: string[] = [];
+  const read = (rel: string) => fsp.readFile(path.join(backup, rel), 'utf8').catch(() => '');
+
+  const users = new Map<string, string>();
+  for (const [i, line] of lines(await read('usuarios.txt'))) {
+    const cut = line.indexOf(';');
+    const name = foldUsername(cut < 0 ? line : line.slice(0, cut));
+    const secret = cut < 0 ? '' : line.slice(cut + 1);
+    if (!name.ok || secret === '') warnings.push(`usuarios.txt line ${i}: skipped (bad name or no password)`);
+    else if (users.has(name.username)) warnings.push(`usuarios.txt line ${i}: ${name.username} already defined, skipped`);
+    else users.set(name.username, BCRYPT.test(secret) ? secret : await hashPassword(secret));
+  }
+
+  const sources: { name: string; messages: Omit<LegacyMessage, 'order'>[] }[] = [];
+  const queued: { key: string; delivered: boolean }[] = [];
+  const queueMessages: Omit<LegacyMessage, 'order'>[] = [];
+  for (const [i, line] of lines(await read('mensagens.txt'))) {
+    const f = line.split(';');
+    const at = f.length >= 5 ? localTime(QUEUE_TIME.exec(f.at(-2) ?? '')) : undefined;
+    const from = foldUsername(f[0] ?? '');
+    const to = foldUsername(f[1] ?? '');
+    if (!at || !from.ok || !to.ok) {
+      warnings.push(`mensagens.txt line ${i}: not a message, skipped`);
+      continue;
+    }
+    // The old server did not escape `;`: everything between the receiver and the timestamp is content.
+    const m = { at, from: from.username, to: to.username, content: f.slice(2, -2).join(';') };
+    const flag = f.at(-1)?.trim().toLowerCase();
+    if (flag !== 'true' && flag !== '1' && flag !== 'false' && flag !== '0') {
+      warnings.push(`mensagens.txt line ${i}: delivered flag ${JSON.stringify(f.at(-1))} unknown, kept as undelivered`);
+    }
+    queueMessages.push(m);
+    queued.push({ key: keyOf(m), delivered: flag === 'true' || flag === '1' });
+  }
+  sources.push({ name: 'mensagens.txt', messages: queueMessages });
+
+  for (const file of (await fsp.readdir(path.join(backup, 'historico')).catch(() => [] as string[])).sort()) {
+    const messages: Omit<LegacyMessage, 'order'>[] = [];
+    for (const [i, line] of lines(await read(path.join('historico', file)))) {
+      const m = HISTORY_LINE.exec(line);
+      const from = foldUsername(m?.[7] ?? '');
+      const to = foldUsername(m?.[8] ?? '');
+      const at = localTime(m);
+      if (!m || !at || !from.ok || !to.ok) {
+        warnings.push(`historico/${file} line ${i}: not a message, left in ${BACKUP}/ only`);
+        continue;
+      }
+      messages.push({ at, from: from.username, to: to.username, content: m[9] ?? '' });
+    }
+    sources.push({ name: file, messages });
+  }
+
+  const all = mergeSources(sources);
+  const undeliveredKeys = new Map<string, number>();
+  for (const q of queued) if (!q.delivered) undeliveredKeys.set(q.key, (undeliveredKeys.get(q.key) ?? 0) + 1);
+
+  const histories = new Map<string, string[]>();
+  const queueLines: string[] = [];
+  // Delivery is a prefix per recipient (docs/storage.md): after a recipient's first undelivered message,
+  // the later ones to them are queued again too. At worst a message is shown twice, never lost.
+  const pendingFor = new Set<string>();
+  all.forEach((m, i) => {
+    const seq = i + 1;
+    const sentAt = m.at.toISOString();
+    const key = keyOf(m);
+    const left = undeliveredKeys.get(key) ?? 0;
+    if (left > 0) {
+      undeliveredKeys.set(key, left - 1);
+      pendingFor.add(m.to);
+    }
+    if (pendingFor.has(m.to)) {
+      queueLines.push(encodeQueue({ seq, from: m.from, to: m.to, content: m.content, sentAt, delivered: false, clientId: undefined }).line);
+    }
+    const record: HistoryRecord = { kind: 'msg', seq, sentAt, from: m.from, to: m.to, content: m.content, clientId: undefined };
+    for (const owner of new Set([m.from, m.to])) {
+      const list = histories.get(owner) ?? [];
+      list.push(encodeHistory(record));
+      histories.set(owner, list);
+    }
+  });
+
+  await fsp.rm(path.join(dir, 'historico'), { recursive: true, force: true });
+  await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
+  for (const [owner, list] of histories) await writeDurably(path.join(dir, 'historico', `history_${owner}.txt`), list.join(''));
+  await writeDurably(path.join(dir, 'mensagens.txt'), queueLines.join(''));
+  await writeDurably(path.join(dir, 'usuarios.txt'), [...users].map(([username, passwordHash]) => encodeUser({ username, passwordHash })).join(''));
+  return { users: users.size, messages: all.length, undelivered: queueLines.length, warnings };
+}
+
+function mergeSources(sources: { messages: Omit<LegacyMessage, 'order'>[] }[]): LegacyMessage[] {
+  // The same message stands in the sender's history, the recipient's and maybe the queue: per key, keep as
+  // many copies as the one file that has the most (a message really sent twice appears twice in each).
+  const merged = new Map<string, LegacyMessage[]>();
+  let order = 0;
+  for (const source of sources) {
+    const seen = new Map<string, number>();
+    for (const m of source.messages) {
+      const key = keyOf(m);
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      const list = merged.get(key) ?? [];
+      if (list.length < n) list.push({ ...m, order: order++ });
+      merged.set(key, list);
+    }
+  }
+  return [...merged.values()].flat().sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
+}
+
+const keyOf = (m: { at: Date; from: string; to: string; content: string }): string =>
+  `${m.at.getTime()}\u0000${m.from}\u0000${m.to}\u0000${m.content}`;
+
+/** The old timestamps are local time without a zone: read them in the server's zone (TZ). */
+function localTime(m: RegExpExecArray | null): Date | undefined {
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const at = new Date(y, mo - 1, d, h, mi, s);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+function* lines(text: string): Generator<[number, string]> {
+  const all = text.split('\n');
+  for (let i = 0; i < all.length; i++) {
+    const line = (all[i] ?? '').replace(/\r$/, '');
+    if (line.trim() !== '') yield [i + 1, line];
+  }
+}
+
+async function backUp(dir: string, backup: string): Promise<void> {
+  const done = path.join(backup, 'COMPLETE');
+  if (await fsp.stat(done).then(() => true, () => false)) return;
+  await fsp.rm(backup, { recursive: true, force: true });
+  await fsp.mkdir(path.join(backup, 'historico'), { recursive: true });
+  for (const name of ['usuarios.txt', 'mensagens.txt']) {
+    await fsp.copyFile(path.join(dir, name), path.join(backup, name)).catch(ignoreMissing);
+  }
+  for (const name of await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[])) {
+    await fsp.copyFile(path.join(dir, 'historico', name), path.join(backup, 'historico', name));
+  }
+  await writeDurably(done, `backup of the old system's files, taken ${new Date().toISOString()}\n`);
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}
+
+/** Writes a whole file so that a crash leaves the old content or the new, never a mix. */
+export async function writeDurably(file: string, content: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, file);
+  const folder = await fsp.open(path.dirname(file), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}

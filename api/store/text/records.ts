@@ -1,0 +1,140 @@
+import { decodeRecord, encodeRecord, type DecodeResult } from './codec.js';
+
+/**
+ * The record types of the data files and their line formats (docs/storage.md is the reference).
+ * Decoders never throw: they return the record or a reason, so a loader can tell damage from data.
+ */
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+const SEQ = /^[1-9][0-9]{0,15}$/;
+const parseSeq = (text: string): number | undefined => (SEQ.test(text) ? Number(text) : undefined);
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+// --- usuarios.txt: `username;hash;crc` -----------------------------------------------------------------
+
+export interface UserRecord {
+  username: string;
+  passwordHash: string;
+}
+
+export const encodeUser = (u: UserRecord): string => encodeRecord([u.username, u.passwordHash]);
+
+export function decodeUser(line: string): Decoded<UserRecord> {
+  const r = decodeRecord(line);
+  if (!r.ok) return r;
+  const [username, passwordHash] = r.fields;
+  if (r.fields.length !== 2 || !username || !passwordHash) return fail('expected username;hash');
+  return { ok: true, value: { username, passwordHash } };
+}
+
+// --- mensagens.txt: `sender;receiver;content;timestamp;delivered;id;clientId;crc` -----------------------
+// The old system's five fields first, in its order; `delivered` is one byte (0/1) rewritten in place when the
+// recipient acknowledges, so the checksum is computed with that byte as `0`.
+
+export interface QueueRecord {
+  seq: number;
+  from: string;
+  to: string;
+  content: string;
+  sentAt: string;
+  delivered: boolean;
+  clientId: string | undefined;
+}
+
+export function encodeQueue(m: QueueRecord): { line: string; flagOffset: number } {
+  const fields = [m.from, m.to, m.content, m.sentAt, '0', String(m.seq), m.clientId ?? ''];
+  const line = encodeRecord(fields);
+  const flagOffset = flagByteOffset(line);
+  if (!m.delivered) return { line, flagOffset };
+  const flagged = line.slice(0, flagCharIndex(line)) + '1' + line.slice(flagCharIndex(line) + 1);
+  return { line: flagged, flagOffset };
+}
+
+export function decodeQueue(line: string): Decoded<QueueRecord> {
+  const r: DecodeResult = decodeRecord(line, normalizeFlag);
+  if (!r.ok) return r;
+  if (r.fields.length !== 7) return fail(`expected 7 fields, found ${r.fields.length}`);
+  const [from, to, content, sentAt, flag, id, clientId] = r.fields as [string, string, string, string, string, string, string];
+  const seq = parseSeq(id);
+  if (!from || !to || seq === undefined || !ISO.test(sentAt) || (flag !== '0' && flag !== '1')) {
+    return fail('bad field value');
+  }
+  return { ok: true, value: { seq, from, to, content, sentAt, delivered: flag === '1', clientId: clientId || undefined } };
+}
+
+/** Index (in UTF-16 units) of the delivered flag: right after the fourth unescaped `;`. */
+function flagCharIndex(body: string): number {
+  let seen = 0;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\') i++;
+    else if (ch === ';' && ++seen === 4) return i + 1;
+  }
+  return -1;
+}
+
+/** Byte offset of the delivered flag inside its line, for the in-place rewrite. */
+export function flagByteOffset(line: string): number {
+  return Buffer.byteLength(line.slice(0, flagCharIndex(line)));
+}
+
+function normalizeFlag(body: string): string {
+  const i = flagCharIndex(body);
+  return i < 0 ? body : body.slice(0, i) + '0' + body.slice(i + 1);
+}
+
+// --- historico/history_{user}.txt: one record a line, tagged ---------------------------------------------
+//   msg;seq;sentAt;from;to;content;clientId;crc     a message the user sent or received
+//   st;seq;at;messageSeq;delivered|read;peer;crc    a message the user sent reached that status
+//   rd;seq;at;peer;upToSeq;crc                      the user read the conversation with peer up to upToSeq
+
+export type HistoryRecord =
+  | { kind: 'msg'; seq: number; sentAt: string; from: string; to: string; content: string; clientId: string | undefined }
+  | { kind: 'st'; seq: number; at: string; messageSeq: number; status: 'delivered' | 'read'; peer: string }
+  | { kind: 'rd'; seq: number; at: string; peer: string; upTo: number };
+
+export function encodeHistory(r: HistoryRecord): string {
+  switch (r.kind) {
+    case 'msg':
+      return encodeRecord(['msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? '']);
+    case 'st':
+      return encodeRecord(['st', String(r.seq), r.at, String(r.messageSeq), r.status, r.peer]);
+    case 'rd':
+      return encodeRecord(['rd', String(r.seq), r.at, r.peer, String(r.upTo)]);
+  }
+}
+
+export function decodeHistory(line: string): Decoded<HistoryRecord> {
+  const r = decodeRecord(line);
+  if (!r.ok) return r;
+  const f = r.fields;
+  const seq = parseSeq(f[1] ?? '');
+  const at = f[2] ?? '';
+  if (seq === undefined || !ISO.test(at)) return fail('bad sequence number or time');
+  if (f[0] === 'msg' && f.length === 7) {
+    const [, , , from, to, content, clientId] = f as [string, string, string, string, string, string, string];
+    if (!from || !to) return fail('missing sender or recipient');
+    return { ok: true, value: { kind: 'msg', seq, sentAt: at, from, to, content, clientId: clientId || undefined } };
+  }
+  if (f[0] === 'st' && f.length === 6) {
+    const messageSeq = parseSeq(f[3] ?? '');
+    const status = f[4];
+    const peer = f[5];
+    if (messageSeq === undefined || (status !== 'delivered' && status !== 'read') || !peer) return fail('bad status record');
+    return { ok: true, value: { kind: 'st', seq, at, messageSeq, status, peer } };
+  }
+  if (f[0] === 'rd' && f.length === 5) {
+    const peer = f[3];
+    const upTo = parseSeq(f[4] ?? '');
+    if (!peer || upTo === undefined) return fail('bad read record');
+    return { ok: true, value: { kind: 'rd', seq, at, peer, upTo } };
+  }
+  return fail(`unknown record type ${JSON.stringify(f[0])}`);
+}
+
+/** Message ids are the message's sequence number; clients treat them as opaque strings. */
+export const messageId = (seq: number): string => String(seq);
+export const parseMessageId = (id: string): number | undefined => parseSeq(id);

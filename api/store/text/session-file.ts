@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp, type promises } from 'node:fs';
+import session, { type SessionData } from 'express-session';
+import { decodeRecord, encodeRecord } from './codec.js';
+import { writeDurably } from './legacy-import.js';
+import { loadRecordFile } from './line-file.js';
+import type { Decoded } from './records.js';
+
+/**
+ * express-session's store on the data folder (`sessions.txt`), so a phone stays logged in across restarts.
+ * Sessions live in memory (a request's session check never touches the disk); every change is appended to
+ * the file and fsynced before the response goes out. The file holds a SHA-256 of each session id, never the
+ * id itself: a copy of the data folder does not log anyone in.
+ *
+ *   s;<sha256(sid)>;<expires ms>;<session JSON>;crc     the session now holds this
+ *   d;<sha256(sid)>;crc                                 the session was destroyed
+ */
+
+interface Entry {
+  json: string;
+  expires: number;
+  /** Expiry last written to the file: touches within the hour are kept in memory only. */
+  persistedExpires: number;
+}
+
+type SessionRecord = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
+
+const TOUCH_PERSIST_MS = 60 * 60 * 1000;
+
+export class FileSessionStore extends session.Store {
+  private readonly entries = new Map<string, Entry>();
+  private queue: { line: string; callback?: ((err?: unknown) => void) | undefined }[] = [];
+  private flushing: Promise<void> | undefined;
+  private lines = 0;
+
+  private constructor(
+    private readonly file: string,
+    private handle: promises.FileHandle,
+    private readonly defaultTtlMs: number,
+    private readonly now: () => number,
+  ) {
+    super();
+  }
+
+  static async open(file: string, defaultTtlMs: number, now: () => number = Date.now): Promise<FileSessionStore> {
+    const loaded = await loadRecordFile(file, decodeSession);
+    const live = new Map<string, Entry>();
+    for (const { value: r } of loaded.records) {
+      if (r.kind === 'd') live.delete(r.key);
+      else live.set(r.key, { json: r.json, expires: r.expires, persistedExpires: r.expires });
+    }
+    for (const [key, e] of live) if (e.expires <= now()) live.delete(key);
+    // Start from a compact file: only the live sessions.
+    const lines = [...live].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
+    await writeDurably(file, lines.join(''));
+    const store = new FileSessionStore(file, await fsp.open(file, 'a'), defaultTtlMs, now);
+    for (const [key, e] of live) store.entries.set(key, e);
+    store.lines = lines.length;
+    return store;
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    const key = hashSid(sid);
+    const e = this.entries.get(key);
+    if (!e) return callback(null, null);
+    if (e.expires <= this.now()) {
+      this.entries.delete(key);
+      return callback(null, null);
+    }
+    // A fresh object each time: express-session mutates what it gets.
+    callback(null, JSON.parse(e.json) as SessionData);
+  }
+
+  override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+    const key = hashSid(sid);
+    const expires = this.expiryOf(data);
+    const json = JSON.stringify(data);
+    this.entries.set(key, { json, expires, persistedExpires: expires });
+    this.persist(encodeSessionLine({ kind: 's', key, expires, json }), callback);
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    const key = hashSid(sid);
+    this.entries.delete(key);
+    this.persist(encodeSessionLine({ kind: 'd', key }), callback);
+  }
+
+  override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+    const e = this.entries.get(hashSid(sid));
+    if (!e) return callback?.();
+    e.expires = this.expiryOf(data);
+    if (e.expires - e.persistedExpires < TOUCH_PERSIST_MS) return callback?.();
+    this.set(sid, data, callback);
+  }
+
+  override length(callback: (err: unknown, length?: number) => void): void {
+    callback(null, this.entries.size);
+  }
+
+  /** Number of live sessions (tests and metrics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.handle.close();
+  }
+
+  private expiryOf(data: SessionData): number {
+    const expires = data.cookie?.expires;
+    return expires ? new Date(expires).getTime() : this.now() + this.defaultTtlMs;
+  }
+
+  /** Group commit: lines queued while a sync runs go out together in the next write. */
+  private persist(line: string, callback?: (err?: unknown) => void): void {
+    this.queue.push({ line, callback });
+    this.flushing ??= this.flushLoop();
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0);
+        let error: unknown;
+        try {
+          await this.handle.write(batch.map((b) => b.line).join(''));
+          await this.handle.datasync();
+          this.lines += batch.length;
+          if (this.lines > 2 * this.entries.size + 1000) await this.compact();
+        } catch (err) {
+          error = err;
+        }
+        for (const b of batch) b.callback?.(error);
+      }
+    } finally {
+      // Cleared in the same tick as the last emptiness check, so no persist() can slip in between.
+      this.flushing = undefined;
+    }
+  }
+
+  private async compact(): Promise<void> {
+    const lines = [...this.entries].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
+    await writeDurably(this.file, lines.join(''));
+    await this.handle.close();
+    this.handle = await fsp.open(this.file, 'a');
+    this.lines = lines.length;
+  }
+}
+
+function hashSid(sid: string): string {
+  return createHash('sha256').update(sid).digest('hex');
+}
+
+function encodeSessionLine(r: SessionRecord): string {
+  return r.kind === 'd' ? encodeRecord(['d', r.key]) : encodeRecord(['s', r.key, String(r.expires), r.json]);
+}
+
+function decodeSession(line: string): Decoded<SessionRecord> {
+  const r = decodeRecord(line);
+  if (!r.ok) return r;
+  const [kind, key, expires, json] = r.fields;
+  if (kind === 'd' && key && r.fields.length === 2) return { ok: true, value: { kind, key } };
+  if (kind === 's' && key && json !== undefined && /^\d+$/.test(expires ?? '')) {
+    return { ok: true, value: { kind, key, expires: Number(expires), json } };
+  }
+  return { ok: false, reason: 'not a session record' };
+}

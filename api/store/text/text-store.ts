@@ -1,0 +1,318 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { isCanonicalUsername } from '../../accounts/username.js';
+import type { Logger } from '../../logger.js';
+import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
+import { lockDataFolder } from './data-lock.js';
+import { GroupCommitter, type BatchTarget } from './group-commit.js';
+import { Journal, type FileKey, type WriteOp } from './journal.js';
+import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
+import { loadRecordFile, type LoadedFile } from './line-file.js';
+import { MessageQueue } from './message-queue.js';
+import { decodeHistory, decodeUser } from './records.js';
+import { FileSessionStore } from './session-file.js';
+import { TextMessages } from './text-messages.js';
+import { TextUsers } from './text-users.js';
+import { UserHistory } from './user-history.js';
+
+export interface TextStoreOptions {
+  dataDir: string;
+  log: Logger;
+  /** Hashes the old system's plain-text passwords during the one-time import. */
+  hashPassword: (plain: string) => Promise<string>;
+  /** Lifetime of a session that has no cookie expiry. */
+  sessionTtlMs: number;
+  now?: () => Date;
+}
+
+const FORMAT_FILE = 'papo-format.txt';
+const FORMAT_VERSION = '1';
+
+/** Everything the text store keeps open; rebuilt from the files after a disk failure. */
+export interface TextState {
+  readonly dir: string;
+  readonly queue: MessageQueue;
+  readonly users: Map<string, string>;
+  readonly usersFile: fsp.FileHandle;
+  readonly histories: Map<string, Promise<UserHistory>>;
+  readonly committer: GroupCommitter;
+  /** Highest sequence number handed out, and highest applied to the data files. */
+  seq: { assigned: number; committed: number };
+}
+
+/**
+ * The embedded store: plain text files in one data folder (docs/storage.md). Opening it takes the folder's
+ * lock, imports an old-system folder once, cuts torn tails, replays the journal, and finds the highest
+ * sequence number; after that every query is answered from memory plus positioned reads.
+ */
+export class TextStore implements Store, BatchTarget {
+  readonly users: UserRepository;
+  readonly messages: TextMessages;
+  readonly sessions: SessionRepository;
+  private readonly listeners = new Set<StreamListener>();
+  private stateValue: TextState | undefined;
+  private reloading: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: TextStoreOptions,
+    readonly epoch: string,
+    private readonly journal: Journal,
+    private readonly unlock: () => Promise<void>,
+    private readonly sessionStore: FileSessionStore,
+  ) {
+    this.users = new TextUsers(this);
+    this.messages = new TextMessages(this, epoch);
+    this.sessions = {
+      expressStore: sessionStore,
+      generatedSecret: () => this.generatedSecret(),
+    };
+  }
+
+  static async open(options: TextStoreOptions): Promise<TextStore> {
+    const dir = path.resolve(options.dataDir);
+    await fsp.mkdir(dir, { recursive: true });
+    const unlock = await lockDataFolder(dir);
+    try {
+      const epoch = await prepareFormat(dir, options);
+      await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
+      const journal = await Journal.open(path.join(dir, 'journal.txt'));
+      const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
+      const store = new TextStore(options, epoch, journal, unlock, sessions);
+      store.stateValue = await store.load();
+      return store;
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+  }
+
+  get state(): TextState {
+    if (!this.stateValue) throw new Error('text store is closed');
+    return this.stateValue;
+  }
+
+  get log(): Logger {
+    return this.options.log;
+  }
+
+  now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  onStreamAppended(listener: StreamListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(users: readonly string[]): void {
+    for (const listener of this.listeners) listener(users);
+  }
+
+  /** The history of a user, loaded on first use and kept indexed in memory. */
+  history(username: string): Promise<UserHistory> {
+    if (!isCanonicalUsername(username)) throw new Error(`not a canonical username: ${JSON.stringify(username)}`);
+    const { histories, dir } = this.state;
+    let h = histories.get(username);
+    if (!h) {
+      h = UserHistory.open(username, historyPath(dir, username)).then(({ history, tornBytes, damage }) => {
+        this.report(history.path, { tornBytes, damage });
+        return history;
+      });
+      histories.set(username, h);
+      h.catch(() => histories.delete(username));
+    }
+    return h;
+  }
+
+  async apply(ops: readonly WriteOp[]): Promise<void> {
+    const { queue } = this.state;
+    const byFile = new Map<FileKey, string[]>();
+    for (const op of ops) {
+      if (op.kind !== 'append') continue;
+      const list = byFile.get(op.file) ?? [];
+      list.push(op.line);
+      byFile.set(op.file, list);
+    }
+    for (const [file, lines] of byFile) {
+      if (file === 'q') await queue.append(lines);
+      else if (file === 'u') await this.appendUsers(lines);
+      else await (await this.history(file.slice(2))).append(lines);
+    }
+    for (const op of ops) if (op.kind === 'flip') await queue.markDelivered(op.seq);
+  }
+
+  async sync(ops: readonly WriteOp[]): Promise<void> {
+    const files = new Set<FileKey>(ops.map((op) => (op.kind === 'append' ? op.file : 'q')));
+    await Promise.all(
+      [...files].map(async (file) => {
+        if (file === 'q') await this.state.queue.sync();
+        else if (file === 'u') await this.state.usersFile.datasync();
+        else await (await this.history(file.slice(2))).sync();
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    const state = this.stateValue;
+    if (!state) return;
+    await this.reloading;
+    await state.committer.drain();
+    this.stateValue = undefined;
+    await closeState(state);
+    await this.sessionStore.close();
+    await this.journal.close();
+    await this.unlock();
+  }
+
+  private async appendUsers(lines: readonly string[]): Promise<void> {
+    const { users, usersFile } = this.state;
+    let data = '';
+    for (const line of lines) {
+      const d = decodeUser(line.slice(0, -1));
+      if (!d.ok || users.has(d.value.username)) continue; // a journal replay of a user already there
+      users.set(d.value.username, d.value.passwordHash);
+      data += line;
+    }
+    if (data !== '') await usersFile.write(data);
+  }
+
+  /** Builds the in-memory state from the files: also the way back after a disk failure. */
+  private async load(): Promise<TextState> {
+    const dir = path.resolve(this.options.dataDir);
+    const usersPath = path.join(dir, 'usuarios.txt');
+    const loadedUsers = await loadRecordFile(usersPath, decodeUser);
+    this.report(usersPath, loadedUsers);
+    const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'));
+    this.report(opened.queue.file, opened);
+    const state: TextState = {
+      dir,
+      queue: opened.queue,
+      users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
+      usersFile: await fsp.open(usersPath, 'a'),
+      histories: new Map(),
+      committer: new GroupCommitter(this.journal, this, (err) => this.onDiskFailure(err), () => this.maintain()),
+      seq: { assigned: 0, committed: 0 },
+    };
+    this.stateValue = state;
+    const replay = await this.journal.read();
+    if (replay && replay.length > 0) {
+      await this.apply(replay);
+      await this.sync(replay);
+      this.log.info({ operations: replay.length }, 'replayed the journal');
+    }
+    if (state.queue.stats.delivered > 0) await state.queue.compact();
+    const highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
+    state.seq = { assigned: highest, committed: highest };
+    return state;
+  }
+
+  /** Runs between batches: compacts the queue once delivered entries make up most of it. */
+  private async maintain(): Promise<void> {
+    const { queue } = this.state;
+    const { total, delivered } = queue.stats;
+    if (delivered >= 1000 && delivered * 2 >= total) {
+      const removed = await queue.compact();
+      this.log.info({ removed, kept: total - removed }, 'compacted mensagens.txt');
+    }
+  }
+
+  private onDiskFailure(err: unknown): void {
+    this.log.error({ err }, 'a data file could not be written or synced; refusing writes until the files are re-checked');
+    this.reloading ??= this.reloadUntilHealthy().finally(() => {
+      this.reloading = undefined;
+    });
+  }
+
+  /** After a failed write or fsync, trust nothing in memory: reopen every file and replay the journal. */
+  private async reloadUntilHealthy(): Promise<void> {
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const old = this.stateValue;
+      if (!old) return;
+      try {
+        await closeState(old).catch(() => undefined);
+        this.stateValue = await this.load();
+        this.log.info('data files re-checked; accepting writes again');
+        return;
+      } catch (err) {
+        this.stateValue = old;
+        this.log.warn({ err }, 'data folder still failing');
+      }
+    }
+  }
+
+  private report(file: string, loaded: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'>): void {
+    if (loaded.tornBytes > 0) this.log.warn({ file, droppedBytes: loaded.tornBytes }, 'dropped a torn tail (an unfinished write)');
+    for (const d of loaded.damage) this.log.error({ file: d.file, line: d.line, reason: d.reason }, 'damaged record skipped');
+  }
+
+  private async generatedSecret(): Promise<{ secret: string; created: boolean }> {
+    const file = path.join(this.state.dir, 'session-secret.txt');
+    const existing = (await fsp.readFile(file, 'utf8').catch(() => '')).trim();
+    if (existing.length >= 32) return { secret: existing, created: false };
+    const secret = randomBytes(32).toString('base64url');
+    await writeDurably(file, `${secret}\n`);
+    await fsp.chmod(file, 0o600);
+    return { secret, created: true };
+  }
+}
+
+export function historyPath(dir: string, username: string): string {
+  return path.join(dir, 'historico', `history_${username}.txt`);
+}
+
+async function closeState(state: TextState): Promise<void> {
+  await state.queue.close();
+  await state.usersFile.close();
+  for (const h of state.histories.values()) await (await h).close();
+}
+
+/** Creates or checks the format marker; imports an old-system folder the first time. Returns the epoch. */
+async function prepareFormat(dir: string, options: TextStoreOptions): Promise<string> {
+  const file = path.join(dir, FORMAT_FILE);
+  const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+  if (text !== undefined) {
+    const [name, version, epoch] = text.trim().split(';');
+    if (name !== 'papo-data' || version !== FORMAT_VERSION || !epoch) {
+      throw new Error(`${file} says ${JSON.stringify(text.trim())}; this server reads papo-data version ${FORMAT_VERSION}`);
+    }
+    return epoch;
+  }
+  if (await looksLikeLegacyFolder(dir)) {
+    const result = await importLegacyFolder(dir, options.hashPassword);
+    for (const warning of result.warnings) options.log.warn({ warning }, 'legacy import');
+    options.log.info({ users: result.users, messages: result.messages, undelivered: result.undelivered }, 'imported a data folder of the old system (originals kept in backup-legacy/)');
+  }
+  const epoch = randomBytes(6).toString('hex');
+  await writeDurably(file, `papo-data;${FORMAT_VERSION};${epoch}\n`);
+  return epoch;
+}
+
+/** The highest sequence number in any history: read from each file's last records, not the whole file. */
+async function highestHistorySeq(dir: string, loadFully: (user: string) => Promise<UserHistory>): Promise<number> {
+  let highest = 0;
+  for (const name of await fsp.readdir(path.join(dir, 'historico'))) {
+    const m = /^history_(.+)\.txt$/.exec(name);
+    if (!m?.[1] || !isCanonicalUsername(m[1])) continue;
+    const file = path.join(dir, 'historico', name);
+    const handle = await fsp.open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 64 * 1024);
+      const buf = Buffer.alloc(length);
+      await handle.read(buf, 0, length, size - length);
+      let found = 0;
+      for (const line of buf.toString('utf8').split('\n')) {
+        const d = decodeHistory(line);
+        if (d.ok) found = Math.max(found, d.value.seq);
+      }
+      // Nothing readable near the end (a long torn tail): load it whole, which also repairs it.
+      if (found === 0 && size > 0) found = (await loadFully(m[1])).lastSeq;
+      highest = Math.max(highest, found);
+    } finally {
+      await handle.close();
+    }
+  }
+  return highest;
+}
