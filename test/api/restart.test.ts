@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { specAgent } from '../support/contract.js';
+import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.destroy();
+});
+
+async function start(dataDir: string): Promise<TestServer> {
+  const s = await startTestServer({ dataDir });
+  servers.push(s);
+  return s;
+}
+
+describe('restart', () => {
+  it('when the server restarts on the same folder, then queued messages arrive and sessions still work', async () => {
+    const dataDir = await tempDir();
+    const first = await start(dataDir);
+    const lia = await signUp(first.url, 'lia');
+    const mauro = specAgent(first.url);
+    const login = await mauro.post('/api/session').send({ username: 'mauro', password: PASSWORD }).expect(201);
+    const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+    const m = await send(lia, 'mauro', 'sent before the restart; still here?\n😀');
+    await first.stop();
+
+    const second = await start(dataDir);
+    // Same cookie, new process: still logged in (sessions live in the data folder).
+    const again = specAgent(second.url);
+    await again.get('/api/session').set('cookie', cookie).expect(200, { user: { username: 'mauro' } });
+    const res = await again.get('/api/messages?wait=0').set('cookie', cookie).expect(200);
+    expect(messagesOf(res.body.events)).toEqual([{ ...m, status: 'sent' }]);
+  });
+
+  it('when a cursor from before the restart is used, then it continues where it was, with no gap', async () => {
+    const dataDir = await tempDir();
+    const first = await start(dataDir);
+    const a = await signUp(first.url, 'nina');
+    const b = await signUp(first.url, 'otto');
+    const { cursor } = await poll(b);
+    const before = await send(a, 'otto', 'before');
+    const loginCookie = async (url: string) =>
+      String((await specAgent(url).post('/api/session').send({ username: 'otto', password: PASSWORD })).headers['set-cookie']?.[0]).split(';')[0] ?? '';
+    const cookie = await loginCookie(first.url);
+    await first.stop();
+    const second = await start(dataDir);
+    const res = await specAgent(second.url).get(`/api/messages?wait=0&after=${cursor}`).set('cookie', cookie).expect(200);
+    expect(messagesOf(res.body.events).map((m) => m.id)).toEqual([before.id]);
+    // And new messages keep increasing positions after the restart.
+    const nina = specAgent(second.url);
+    await nina.post('/api/session').send({ username: 'nina', password: PASSWORD }).expect(200);
+    const after = await send(nina, 'otto', 'after');
+    const next = await specAgent(second.url).get(`/api/messages?wait=0&after=${res.body.cursor}`).set('cookie', cookie).expect(200);
+    expect(messagesOf(next.body.events).map((m) => m.id)).toEqual([after.id]);
+  });
+
+  it('when a second server starts on a folder in use, then it refuses with a clear message', async () => {
+    const dataDir = await tempDir();
+    await start(dataDir);
+    await expect(startTestServer({ dataDir })).rejects.toThrow(/already using the data folder/);
+  });
+});
