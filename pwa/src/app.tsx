@@ -1,0 +1,96 @@
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { ConversationList } from './components/conversation-list';
+import { ConversationView } from './components/conversation-view';
+import { ErrorBoundary } from './components/error-boundary';
+import { HistoryScreen } from './components/history-screen';
+import { LiveAnnouncer } from './components/live-announcer';
+import { LoginScreen } from './components/login-screen';
+import { ChatSession } from './lib/chat-session';
+import { t } from './lib/i18n';
+import type { LocalCache } from './lib/local-cache';
+import { SessionContext, type SessionContextValue } from './lib/session-context';
+import { type Route, navigate, useRoute } from './lib/use-route';
+import { useVisualViewport } from './lib/use-visual-viewport';
+
+type Phase =
+  | { name: 'starting' }
+  | { name: 'login'; notice?: string }
+  | { name: 'ready'; session: ChatSession; notice: string | null };
+
+function routeKey(route: Route): string {
+  return route.name === 'chat' ? `chat:${route.peer}` : route.name;
+}
+
+export function App({ cache }: { cache: LocalCache }) {
+  const [phase, setPhase] = useState<Phase>({ name: 'starting' });
+  const route = useRoute();
+  useVisualViewport();
+
+  const begin = useCallback(
+    async (username: string, notice: string | null) => {
+      const session = new ChatSession(username, cache, () => {
+        navigate({ name: 'list' }, { replace: true });
+        setPhase({ name: 'login', notice: t('sessionEnded') });
+      });
+      await session.start();
+      setPhase({ name: 'ready', session, notice });
+    },
+    [cache],
+  );
+
+  useEffect(() => {
+    // A user remembered on this device starts straight into the (cached) chats, online or not; the first request
+    // that gets a 401 sends them back here. Nobody remembered: the login screen, with no request at all.
+    void cache.getMeta('user').then((user) => (user ? begin(user, null) : setPhase({ name: 'login' })));
+  }, [cache, begin]);
+
+  const onLoggedIn = useCallback(
+    async (username: string, created: boolean) => {
+      if ((await cache.getMeta('user')) !== username) await cache.clearChats();
+      await cache.setMeta('user', username);
+      navigate({ name: 'list' }, { replace: true });
+      await begin(username, created ? t('welcomeNew', { name: username }) : null);
+    },
+    [cache, begin],
+  );
+
+  const session = phase.name === 'ready' ? phase.session : null;
+  const context = useMemo<SessionContextValue | null>(
+    () =>
+      session && {
+        session,
+        logout: async () => {
+          await session.logout();
+          navigate({ name: 'list' }, { replace: true });
+          setPhase({ name: 'login' });
+        },
+      },
+    [session],
+  );
+
+  if (phase.name === 'starting') return null;
+  if (phase.name === 'login' || !context) {
+    return (
+      <ErrorBoundary>
+        <LoginScreen onLoggedIn={onLoggedIn} notice={phase.name === 'login' ? phase.notice : undefined} />
+      </ErrorBoundary>
+    );
+  }
+  return (
+    <SessionContext.Provider value={context}>
+      <LiveAnnouncer />
+      <ErrorBoundary key={routeKey(route)}>
+        {route.name === 'chat' ? (
+          <ConversationView peer={route.peer} />
+        ) : route.name === 'history' ? (
+          <HistoryScreen />
+        ) : (
+          <ConversationList
+            notice={phase.name === 'ready' ? phase.notice : null}
+            onDismissNotice={() => setPhase((p) => (p.name === 'ready' ? { ...p, notice: null } : p))}
+          />
+        )}
+      </ErrorBoundary>
+    </SessionContext.Provider>
+  );
+}

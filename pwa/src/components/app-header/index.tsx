@@ -1,0 +1,33 @@
+import type { ComponentChildren } from 'preact';
+import { t } from '../../lib/i18n';
+import { Icon } from '../icon';
+import styles from './app-header.module.css';
+
+interface Props {
+  onBack?: () => void;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+}
+
+export function AppHeader({ onBack, actions, children }: Props) {
+  return (
+    <header class={styles.header}>
+      {onBack && (
+        <button type="button" class={styles.iconButton} onClick={onBack} aria-label={t('back')} title={t('back')}>
+          <Icon name="back" />
+        </button>
+      )}
+      <div class={styles.title}>{children}</div>
+      {actions && <div class={styles.actions}>{actions}</div>}
+    </header>
+  );
+}
+
+/** A 44 px icon button with a visible tooltip and an accessible name. */
+export function HeaderButton({ icon, label, onClick }: { icon: 'history' | 'logout'; label: string; onClick: () => void }) {
+  return (
+    <button type="button" class={styles.iconButton} onClick={onClick} aria-label={label} title={label}>
+      <Icon name={icon} />
+    </button>
+  );
+}

@@ -1,0 +1,76 @@
+import { useState } from 'preact/hooks';
+import { t } from '../../lib/i18n';
+import { Icon } from '../icon';
+import styles from './composer.module.css';
+
+interface Props {
+  label: string;
+  /** Resolves to a problem to show (and the text stays), or null (and the field clears). */
+  onSubmit: (text: string) => Promise<string | null>;
+}
+
+/** The message field: Enter sends, Shift+Enter breaks the line; commands (`/msg`, `/history`, `/sair`) go here too. */
+export function Composer({ label, onSubmit }: Props) {
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function submit() {
+    if (!text.trim()) return;
+    const sent = text;
+    // Cleared at once so typing can go on; restored if the command was refused.
+    setText('');
+    const answer = await onSubmit(sent);
+    setProblem(answer);
+    if (answer) setText(sent);
+  }
+
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void submit();
+    }
+  }
+
+  return (
+    <form
+      class={styles.composer}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      {problem && (
+        <p class={styles.problem} role="alert" id="composer-problem">
+          {problem}
+        </p>
+      )}
+      <div class={styles.row}>
+        <textarea
+          class={styles.field}
+          rows={1}
+          value={text}
+          placeholder={t('messagePlaceholder')}
+          aria-label={label}
+          aria-describedby={problem ? 'composer-problem' : undefined}
+          enterkeyhint="send"
+          maxLength={4000}
+          onInput={(event) => {
+            setText(event.currentTarget.value);
+            if (problem) setProblem(null);
+          }}
+          onKeyDown={onKeyDown}
+        />
+        <button
+          type="submit"
+          class={styles.send}
+          aria-label={t('send')}
+          title={t('send')}
+          // Keeps the focus (and the phone's keyboard) in the field after tapping Send.
+          onPointerDown={(event) => event.preventDefault()}
+        >
+          <Icon name="send" />
+        </button>
+      </div>
+    </form>
+  );
+}

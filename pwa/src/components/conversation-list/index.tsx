@@ -1,0 +1,55 @@
+import { t } from '../../lib/i18n';
+import { navigate } from '../../lib/use-route';
+import { useSession } from '../../lib/use-session';
+import { useStore } from '../../lib/use-store';
+import { AppHeader, HeaderButton } from '../app-header';
+import { ConnectionBanner } from '../connection-banner';
+import { ConversationRow } from '../conversation-row';
+import { NewChatForm } from '../new-chat-form';
+import styles from './conversation-list.module.css';
+
+export function ConversationList({ notice, onDismissNotice }: { notice: string | null; onDismissNotice: () => void }) {
+  const { session, logout } = useSession();
+  const conversations = useStore(session.store, (state) => state.conversations);
+  return (
+    <>
+      <AppHeader
+        actions={
+          <>
+            <HeaderButton icon="history" label={t('history')} onClick={() => navigate({ name: 'history' })} />
+            <HeaderButton icon="logout" label={t('logout')} onClick={() => void logout()} />
+          </>
+        }
+      >
+        <h1 class={styles.title}>{t('appName')}</h1>
+      </AppHeader>
+      <ConnectionBanner />
+      <main class={styles.main}>
+        {notice && (
+          <p class={styles.notice} role="status">
+            <span>{notice}</span>
+            <button type="button" class={styles.dismiss} onClick={onDismissNotice} aria-label="OK">
+              OK
+            </button>
+          </p>
+        )}
+        <NewChatForm />
+        <h2 class="visually-hidden">{t('chats')}</h2>
+        {conversations.length === 0 ? (
+          <p class={styles.empty}>{t('noChats')}</p>
+        ) : (
+          <ul class={styles.list} aria-label={t('chats')}>
+            {conversations.map((conversation) => (
+              <ConversationRow
+                key={conversation.with}
+                conversation={conversation}
+                me={session.me}
+                onOpen={(peer) => navigate({ name: 'chat', peer })}
+              />
+            ))}
+          </ul>
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,53 @@
+import type { CachedConversation } from '../../lib/local-cache';
+import { formatListTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
+import { routeHref } from '../../lib/use-route';
+import { Avatar } from '../avatar';
+import { MessageTicks } from '../message-ticks';
+import styles from './conversation-row.module.css';
+
+interface Props {
+  conversation: CachedConversation;
+  me: string;
+  onOpen: (peer: string) => void;
+}
+
+export function ConversationRow({ conversation, me, onOpen }: Props) {
+  const { last, unread } = conversation;
+  const mine = last.from === me;
+  return (
+    <li>
+      <a
+        class={styles.row}
+        href={routeHref({ name: 'chat', peer: conversation.with })}
+        onClick={(event) => {
+          event.preventDefault();
+          onOpen(conversation.with);
+        }}
+        data-peer={conversation.with}
+      >
+        <Avatar name={conversation.with} />
+        <span class={styles.body}>
+          <span class={styles.top}>
+            <span class={styles.peer}>{conversation.with}</span>
+            <time class={`${styles.time} ${unread > 0 ? styles.timeUnread : ''}`} dateTime={last.sentAt}>
+              {formatListTime(last.sentAt)}
+            </time>
+          </span>
+          <span class={styles.bottom}>
+            <span class={styles.preview}>
+              {mine && <MessageTicks status={last.status} />}
+              {mine && <span class="visually-hidden">{t('you')}: </span>}
+              {last.content}
+            </span>
+            {unread > 0 && (
+              <span class={styles.badge} aria-label={t('unread', { n: unread })}>
+                {unread}
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}

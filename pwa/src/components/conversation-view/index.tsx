@@ -1,0 +1,65 @@
+import { useCallback, useEffect } from 'preact/hooks';
+import { t } from '../../lib/i18n';
+import { useCommandRunner } from '../../lib/use-command-runner';
+import { goBack } from '../../lib/use-route';
+import { useSession } from '../../lib/use-session';
+import { useStore } from '../../lib/use-store';
+import { AppHeader } from '../app-header';
+import { Avatar } from '../avatar';
+import { Composer } from '../composer';
+import { ConnectionBanner } from '../connection-banner';
+import { MessageList } from '../message-list';
+import styles from './conversation-view.module.css';
+
+export function ConversationView({ peer }: { peer: string }) {
+  const { session } = useSession();
+  const thread = useStore(session.store, (state) => state.threads[peer]);
+  const connection = useStore(session.store, (state) => state.connection);
+
+  useEffect(() => {
+    void session.openConversation(peer);
+    return () => session.closeConversation();
+  }, [session, peer]);
+
+  const sendText = useCallback(
+    async (text: string) => {
+      await session.send(peer, text);
+      return null;
+    },
+    [session, peer],
+  );
+  const run = useCommandRunner(sendText);
+  const loadOlder = useCallback(() => void session.loadOlder(peer), [session, peer]);
+
+  return (
+    <>
+      <AppHeader onBack={goBack}>
+        <Avatar name={peer} size="small" />
+        <span class={styles.heading}>
+          <h1 class={styles.peer}>{peer}</h1>
+          {connection === 'connecting' && <span class={styles.sub}>{t('reconnecting')}</span>}
+        </span>
+      </AppHeader>
+      <ConnectionBanner />
+      <main class={styles.main}>
+        {thread?.missing ? (
+          <p class={styles.missing} role="alert">
+            {t('noSuchUser', { name: peer })}
+          </p>
+        ) : (
+          <MessageList
+            messages={thread?.messages ?? []}
+            me={session.me}
+            label={t('messageLabel', { name: peer })}
+            before={thread?.before}
+            loadingOlder={thread?.loadingOlder ?? false}
+            onLoadOlder={loadOlder}
+            beginningText={t('beginning')}
+            emptyText={t('noMessages')}
+          />
+        )}
+        <Composer label={t('messageLabel', { name: peer })} onSubmit={run} />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,117 @@
+import { useState } from 'preact/hooks';
+import { ApiError } from '../../api/api-error';
+import { api } from '../../api/client';
+import { t } from '../../lib/i18n';
+import { isValidUsername, normalizeUsername } from '../../lib/usernames';
+import styles from './login-screen.module.css';
+
+interface Props {
+  onLoggedIn: (username: string, created: boolean) => Promise<void>;
+  /** Shown above the form, e.g. when the server ended the session. */
+  notice?: string | undefined;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof ApiError)) return t('somethingWrong');
+  switch (error.code) {
+    case 'wrong_password':
+      return t('wrongPassword');
+    case 'invalid_username':
+      return t('usernameRule');
+    case 'invalid_password':
+      return t('passwordRule');
+    case 'too_many_requests':
+      return t('tooManyTries');
+    case 'network':
+      return t('offlineLogin');
+    default:
+      return error.message || t('somethingWrong');
+  }
+}
+
+/** One form for both: a username nobody has yet creates the account (issue #2), and the screen says so. */
+export function LoginScreen({ onLoggedIn, notice }: Props) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const name = normalizeUsername(username);
+    if (!isValidUsername(name)) {
+      setError(t('usernameRule'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api.login(name, password);
+      await onLoggedIn(answer.user.username, answer.created);
+    } catch (caught) {
+      setError(describe(caught));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class={styles.screen}>
+      <div class={styles.card}>
+        <img class={styles.logo} src="/icons/icon-192.png" alt="" width={72} height={72} />
+        <h1 class={styles.brand}>{t('appName')}</h1>
+        <h2 class={styles.title}>{t('loginTitle')}</h2>
+        <p class={styles.hint} id="login-hint">
+          {t('loginHint')}
+        </p>
+        {notice && <p class={styles.notice}>{notice}</p>}
+        <form class={styles.form} onSubmit={submit} aria-describedby="login-hint" noValidate>
+          <label class={styles.label} for="login-username">
+            {t('username')}
+          </label>
+          <input
+            id="login-username"
+            class={styles.input}
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            autocorrect="off"
+            spellcheck={false}
+            required
+            maxLength={64}
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+            aria-describedby="login-username-rule"
+          />
+          <p class={styles.rule} id="login-username-rule">
+            {t('usernameRule')}
+          </p>
+          <label class={styles.label} for="login-password">
+            {t('password')}
+          </label>
+          <input
+            id="login-password"
+            class={styles.input}
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            aria-describedby="login-password-rule"
+          />
+          <p class={styles.rule} id="login-password-rule">
+            {t('passwordRule')}
+          </p>
+          {error && (
+            <p class={styles.error} role="alert">
+              {error}
+            </p>
+          )}
+          <button class={styles.submit} type="submit" disabled={busy}>
+            {busy ? t('entering') : t('enter')}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

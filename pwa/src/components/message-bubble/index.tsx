@@ -1,0 +1,36 @@
+import { formatTime } from '../../lib/format';
+import { t } from '../../lib/i18n';
+import type { LocalMessage } from '../../lib/local-message';
+import { MessageTicks } from '../message-ticks';
+import styles from './message-bubble.module.css';
+
+interface Props {
+  message: LocalMessage;
+  mine: boolean;
+  /** In the all-conversations history: who wrote to whom. */
+  showParticipants?: boolean;
+}
+
+/**
+ * One message. Its content is only ever a text node (Preact escapes it): `<img onerror=...>` shows as typed,
+ * newlines and spaces as written.
+ */
+export function MessageBubble({ message, mine, showParticipants = false }: Props) {
+  return (
+    <li class={`${styles.item} ${mine ? styles.mine : styles.theirs}`} data-status={mine ? message.status : undefined}>
+      <div class={styles.bubble}>
+        {showParticipants ? (
+          <p class={styles.participants}>{t('fromTo', { from: message.from, to: message.to })}</p>
+        ) : (
+          <span class="visually-hidden">{mine ? t('you') : message.from}: </span>
+        )}
+        <p class={styles.content}>{message.content}</p>
+        <span class={styles.meta}>
+          <time dateTime={message.sentAt}>{formatTime(message.sentAt)}</time>
+          {mine && <MessageTicks status={message.status} />}
+        </span>
+      </div>
+      {message.failure && <p class={styles.failure}>{message.failure}</p>}
+    </li>
+  );
+}

@@ -1,0 +1,40 @@
+import type { CachedConversation } from './local-cache';
+import type { LocalMessage } from './local-message';
+
+export interface Thread {
+  /** Oldest first. */
+  messages: LocalMessage[];
+  /** Cursor of the next older page; null when the beginning is loaded; undefined before the server answered. */
+  before: string | null | undefined;
+  loadingOlder: boolean;
+  /** The peer has no account (the server said user_not_found). */
+  missing: boolean;
+}
+
+export type Connection = 'online' | 'offline' | 'connecting';
+
+export interface ChatState {
+  me: string;
+  connection: Connection;
+  /** Newest first. */
+  conversations: CachedConversation[];
+  threads: Readonly<Record<string, Thread>>;
+  openPeer: string | null;
+  /** For the screen-reader live region: the newest message that arrived live (`seq` tells repeats apart). */
+  announcement: { text: string; seq: number };
+}
+
+export function emptyThread(messages: LocalMessage[] = []): Thread {
+  return { messages, before: undefined, loadingOlder: false, missing: false };
+}
+
+/** Inserts keeping `sentAt` order; equal times keep arrival order. */
+export function insertByTime(messages: LocalMessage[], message: LocalMessage): LocalMessage[] {
+  let index = messages.length;
+  while (index > 0 && (messages[index - 1]?.sentAt ?? '') > message.sentAt) index--;
+  return [...messages.slice(0, index), message, ...messages.slice(index)];
+}
+
+export function sortConversations(conversations: CachedConversation[]): CachedConversation[] {
+  return [...conversations].sort((a, b) => (a.last.sentAt < b.last.sentAt ? 1 : a.last.sentAt > b.last.sentAt ? -1 : 0));
+}

@@ -1,0 +1,41 @@
+import { locale, t } from './i18n';
+
+const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+const weekday = new Intl.DateTimeFormat(locale, { weekday: 'long' });
+const dayMonth = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long' });
+const fullDate = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric' });
+const shortDate = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: '2-digit' });
+
+/** Local calendar day, for grouping: two messages a minute apart across midnight are on different days. */
+export function dayKey(iso: string): string {
+  const date = new Date(iso);
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+function daysAgo(iso: string, now: Date): number {
+  const then = new Date(iso);
+  const startOf = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  return Math.round((startOf(now) - startOf(then)) / 86_400_000);
+}
+
+export function formatTime(iso: string): string {
+  return time.format(new Date(iso));
+}
+
+/** The label of a day separator: Today, Yesterday, then dates. */
+export function formatDay(iso: string, now = new Date()): string {
+  const ago = daysAgo(iso, now);
+  if (ago === 0) return t('today');
+  if (ago === 1) return t('yesterday');
+  const date = new Date(iso);
+  return date.getFullYear() === now.getFullYear() ? dayMonth.format(date) : fullDate.format(date);
+}
+
+/** The time in a conversation row, as messaging apps do: a time today, then Yesterday, a weekday, a date. */
+export function formatListTime(iso: string, now = new Date()): string {
+  const ago = daysAgo(iso, now);
+  if (ago === 0) return formatTime(iso);
+  if (ago === 1) return t('yesterday');
+  if (ago < 7) return weekday.format(new Date(iso));
+  return shortDate.format(new Date(iso));
+}

@@ -1,0 +1,136 @@
+/**
+ * The two languages of issue #3, chosen once from the browser. Kept as plain objects (no library) so the first
+ * screen stays small; `pt` must have every key `en` has (the type checks it).
+ */
+const en = {
+  appName: 'Papo',
+  loginTitle: 'Log in or sign up',
+  loginHint: 'New here? Pick a username and a password: a username nobody has yet creates your account.',
+  username: 'Username',
+  password: 'Password',
+  usernameRule: '3 to 32 letters a-z, digits, _ . or -',
+  passwordRule: 'At least 8 characters for a new account',
+  enter: 'Enter',
+  entering: 'Entering…',
+  wrongPassword: 'Wrong password for this username.',
+  tooManyTries: 'Too many attempts. Wait a moment and try again.',
+  offlineLogin: 'You are offline. Connect to log in.',
+  somethingWrong: 'Something went wrong. Try again.',
+  welcomeNew: 'Welcome, {name}! Your account was created.',
+  chats: 'Chats',
+  newChatLabel: 'Start a chat with (username)',
+  newChatPlaceholder: 'username or /msg user text',
+  start: 'Start',
+  noSuchUser: 'There is no user named “{name}”.',
+  cannotCheckOffline: 'You are offline: “{name}” will be checked when the connection is back.',
+  noChats: 'No conversations yet. Type a username above to start one.',
+  unread: '{n} unread',
+  you: 'You',
+  menu: 'Menu',
+  history: 'All history',
+  logout: 'Log out',
+  back: 'Back',
+  offline: 'Offline: messages will be sent when the connection is back.',
+  reconnecting: 'Connecting…',
+  messagePlaceholder: 'Message',
+  messageLabel: 'Message to {name}',
+  send: 'Send',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  loadingOlder: 'Loading older messages…',
+  beginning: 'This is the beginning of your conversation.',
+  historyBeginning: 'This is the beginning of your history.',
+  noMessages: 'No messages yet. Say hi!',
+  statusPending: 'Waiting to send',
+  statusSent: 'Sent',
+  statusDelivered: 'Delivered',
+  statusRead: 'Read',
+  statusFailed: 'Not sent',
+  failedUnknownUser: 'Not sent: this user does not exist.',
+  failedRejected: 'Not sent: {reason}',
+  newMessages: 'New messages',
+  announceMessage: 'New message from {name}: {text}',
+  unknownCommand: 'Unknown command. Try /msg user text, /history or /sair.',
+  msgUsage: 'Usage: /msg user text',
+  historyTitle: 'All history',
+  fromTo: '{from} → {to}',
+  crashed: 'This screen failed to load.',
+  reload: 'Reload',
+  notificationTitle: 'Message from {name}',
+  sessionEnded: 'Your session ended. Log in again.',
+} as const;
+
+type Key = keyof typeof en;
+
+const pt: Record<Key, string> = {
+  appName: 'Papo',
+  loginTitle: 'Entrar ou criar conta',
+  loginHint: 'Primeira vez? Escolha um nome de usuário e uma senha: um nome que ainda não existe cria a sua conta.',
+  username: 'Nome de usuário',
+  password: 'Senha',
+  usernameRule: '3 a 32 letras a-z, números, _ . ou -',
+  passwordRule: 'Pelo menos 8 caracteres para uma conta nova',
+  enter: 'Entrar',
+  entering: 'Entrando…',
+  wrongPassword: 'Senha incorreta para este usuário.',
+  tooManyTries: 'Muitas tentativas. Espere um pouco e tente de novo.',
+  offlineLogin: 'Você está sem conexão. Conecte-se para entrar.',
+  somethingWrong: 'Algo deu errado. Tente de novo.',
+  welcomeNew: 'Bem-vindo(a), {name}! Sua conta foi criada.',
+  chats: 'Conversas',
+  newChatLabel: 'Conversar com (nome de usuário)',
+  newChatPlaceholder: 'usuário ou /msg usuário texto',
+  start: 'Abrir',
+  noSuchUser: 'Não existe usuário chamado “{name}”.',
+  cannotCheckOffline: 'Sem conexão: “{name}” será verificado quando a conexão voltar.',
+  noChats: 'Nenhuma conversa ainda. Digite um nome de usuário acima para começar.',
+  unread: '{n} não lidas',
+  you: 'Você',
+  menu: 'Menu',
+  history: 'Histórico completo',
+  logout: 'Sair',
+  back: 'Voltar',
+  offline: 'Sem conexão: as mensagens serão enviadas quando a conexão voltar.',
+  reconnecting: 'Conectando…',
+  messagePlaceholder: 'Mensagem',
+  messageLabel: 'Mensagem para {name}',
+  send: 'Enviar',
+  today: 'Hoje',
+  yesterday: 'Ontem',
+  loadingOlder: 'Carregando mensagens anteriores…',
+  beginning: 'Este é o começo da conversa.',
+  historyBeginning: 'Este é o começo do seu histórico.',
+  noMessages: 'Nenhuma mensagem ainda. Diga oi!',
+  statusPending: 'Aguardando envio',
+  statusSent: 'Enviada',
+  statusDelivered: 'Entregue',
+  statusRead: 'Lida',
+  statusFailed: 'Não enviada',
+  failedUnknownUser: 'Não enviada: este usuário não existe.',
+  failedRejected: 'Não enviada: {reason}',
+  newMessages: 'Novas mensagens',
+  announceMessage: 'Nova mensagem de {name}: {text}',
+  unknownCommand: 'Comando desconhecido. Use /msg usuário texto, /history ou /sair.',
+  msgUsage: 'Uso: /msg usuário texto',
+  historyTitle: 'Histórico completo',
+  fromTo: '{from} → {to}',
+  crashed: 'Esta tela não carregou.',
+  reload: 'Recarregar',
+  notificationTitle: 'Mensagem de {name}',
+  sessionEnded: 'Sua sessão terminou. Entre de novo.',
+};
+
+function pickLocale(): string {
+  const wanted = typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]);
+  return wanted.find((tag) => /^(pt|en)\b/i.test(tag))?.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en';
+}
+
+/** 'pt-BR' or 'en', for `Intl` formatters and `<html lang>`. */
+export const locale = pickLocale();
+const strings: Record<Key, string> = locale === 'pt-BR' ? pt : en;
+
+export type MessageKey = Key;
+
+export function t(key: Key, params: Record<string, string | number> = {}): string {
+  return strings[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}

@@ -1,0 +1,165 @@
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { type LocalMessage, messageKey, peerOf } from './local-message';
+
+/** A message waiting to be sent, in the order it was written (`seq`). */
+export interface OutboxItem {
+  seq?: number;
+  clientId: string;
+  from: string;
+  to: string;
+  content: string;
+  createdAt: string;
+}
+
+export interface CachedConversation {
+  with: string;
+  last: LocalMessage;
+  unread: number;
+}
+
+interface StoredMessage extends LocalMessage {
+  key: string;
+  peer: string;
+}
+
+interface PapoDb extends DBSchema {
+  meta: { key: string; value: string };
+  messages: { key: string; value: StoredMessage; indexes: { byPeerTime: [string, string] } };
+  conversations: { key: string; value: CachedConversation };
+  outbox: { key: number; value: OutboxItem };
+}
+
+/**
+ * The device's copy of the user's chats (issue #3, offline): IndexedDB when the browser allows it, memory when
+ * it does not (private modes, storage full). Every call swallows storage errors: a failing cache must never
+ * stop the chat, it only makes the next offline start emptier. The outbox is the exception: it lives in memory
+ * too when IndexedDB is missing, so a message is never dropped while the page is open.
+ */
+export class LocalCache {
+  private readonly memoryOutbox: OutboxItem[] = [];
+  private nextSeq = 1;
+
+  private constructor(private readonly db: IDBPDatabase<PapoDb> | null) {}
+
+  static async open(): Promise<LocalCache> {
+    try {
+      const db = await openDB<PapoDb>('papo', 1, {
+        upgrade(database) {
+          database.createObjectStore('meta');
+          database.createObjectStore('messages', { keyPath: 'key' }).createIndex('byPeerTime', ['peer', 'sentAt']);
+          database.createObjectStore('conversations', { keyPath: 'with' });
+          database.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+        },
+      });
+      return new LocalCache(db);
+    } catch (error) {
+      console.warn('papo: IndexedDB unavailable, nothing will be kept offline', error);
+      return new LocalCache(null);
+    }
+  }
+
+  private async attempt<T>(fallback: T, action: (db: IDBPDatabase<PapoDb>) => Promise<T>): Promise<T> {
+    if (!this.db) return fallback;
+    try {
+      return await action(this.db);
+    } catch (error) {
+      console.warn('papo: local cache error', error);
+      return fallback;
+    }
+  }
+
+  getMeta(key: 'user' | 'cursor'): Promise<string | undefined> {
+    return this.attempt(undefined, (db) => db.get('meta', key));
+  }
+
+  async setMeta(key: 'user' | 'cursor', value: string | null): Promise<void> {
+    await this.attempt(undefined, (db) => (value === null ? db.delete('meta', key) : db.put('meta', value, key).then(() => undefined)));
+  }
+
+  async putMessages(me: string, messages: LocalMessage[], replacedKeys: string[] = []): Promise<void> {
+    await this.attempt(undefined, async (db) => {
+      const tx = db.transaction('messages', 'readwrite');
+      for (const key of replacedKeys) void tx.store.delete(key);
+      for (const message of messages) void tx.store.put({ ...message, key: messageKey(message), peer: peerOf(message, me) });
+      await tx.done;
+    });
+  }
+
+  /** The newest `limit` messages with `peer`, oldest first. */
+  recentMessages(peer: string, limit: number): Promise<LocalMessage[]> {
+    return this.attempt([], async (db) => {
+      const range = IDBKeyRange.bound([peer, ''], [peer, '\uffff']);
+      const found: LocalMessage[] = [];
+      let cursor = await db.transaction('messages').store.index('byPeerTime').openCursor(range, 'prev');
+      while (cursor && found.length < limit) {
+        const { key: _key, peer: _peer, ...message } = cursor.value;
+        found.push(message);
+        cursor = await cursor.continue();
+      }
+      return found.reverse();
+    });
+  }
+
+  async replaceConversations(conversations: CachedConversation[]): Promise<void> {
+    await this.attempt(undefined, async (db) => {
+      const tx = db.transaction('conversations', 'readwrite');
+      void tx.store.clear();
+      for (const conversation of conversations) void tx.store.put(conversation);
+      await tx.done;
+    });
+  }
+
+  async putConversation(conversation: CachedConversation): Promise<void> {
+    await this.attempt(undefined, (db) => db.put('conversations', conversation).then(() => undefined));
+  }
+
+  conversations(): Promise<CachedConversation[]> {
+    return this.attempt([], (db) => db.getAll('conversations'));
+  }
+
+  async addToOutbox(item: OutboxItem): Promise<void> {
+    const stored = await this.attempt(false, (db) => db.add('outbox', item).then(() => true));
+    if (!stored) this.memoryOutbox.push({ ...item, seq: this.nextSeq++ });
+  }
+
+  /** The oldest unsent message of `from`: the outbox goes out in the order it was written. */
+  async firstInOutbox(from: string): Promise<OutboxItem | undefined> {
+    const inMemory = this.memoryOutbox.find((item) => item.from === from);
+    if (inMemory) return inMemory;
+    return this.attempt(undefined, async (db) => {
+      let cursor = await db.transaction('outbox').store.openCursor();
+      while (cursor && cursor.value.from !== from) cursor = await cursor.continue();
+      return cursor?.value;
+    });
+  }
+
+  outbox(from: string): Promise<OutboxItem[]> {
+    return this.attempt([], (db) => db.getAll('outbox')).then((stored) =>
+      [...stored, ...this.memoryOutbox].filter((item) => item.from === from),
+    );
+  }
+
+  async removeFromOutbox(item: OutboxItem): Promise<void> {
+    const index = this.memoryOutbox.indexOf(item);
+    if (index >= 0) {
+      this.memoryOutbox.splice(index, 1);
+      return;
+    }
+    const seq = item.seq;
+    if (seq !== undefined) await this.attempt(undefined, (db) => db.delete('outbox', seq));
+  }
+
+  /**
+   * Forgets the cached chats and the stream cursor (logout, another user, an expired cursor). The outbox stays:
+   * what a person wrote is sent when they log in again, never silently dropped.
+   */
+  async clearChats(): Promise<void> {
+    await this.attempt(undefined, async (db) => {
+      const tx = db.transaction(['meta', 'messages', 'conversations'], 'readwrite');
+      void tx.objectStore('meta').delete('cursor');
+      void tx.objectStore('messages').clear();
+      void tx.objectStore('conversations').clear();
+      await tx.done;
+    });
+  }
+}

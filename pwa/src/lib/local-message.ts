@@ -1,0 +1,63 @@
+import type { Message, MessageStatus } from '../../../api/contract';
+
+/** A message as this device knows it: `pending` while in the outbox, `failed` when the server refused it. */
+export type LocalStatus = 'pending' | 'failed' | MessageStatus;
+
+export interface LocalMessage {
+  /** Set once the server stored it. */
+  id?: string;
+  /** Set for messages sent with one (every message this app sends). */
+  clientId?: string;
+  from: string;
+  to: string;
+  content: string;
+  sentAt: string;
+  status: LocalStatus;
+  /** Why the server refused it, for `failed`. */
+  failure?: string;
+}
+
+const RANK: Record<LocalStatus, number> = { failed: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
+
+export function peerOf(message: Pick<LocalMessage, 'from' | 'to'>, me: string): string {
+  return message.from === me ? message.to : message.from;
+}
+
+/** One stable identity per message, whether it came from the outbox, a send answer, the stream or history. */
+export function messageKey(message: LocalMessage): string {
+  return message.clientId ? `c:${message.from}:${message.clientId}` : `i:${message.id ?? ''}`;
+}
+
+export function sameMessage(a: LocalMessage, b: LocalMessage): boolean {
+  if (a.id && b.id && a.id === b.id) return true;
+  return Boolean(a.clientId && a.clientId === b.clientId && a.from === b.from);
+}
+
+/**
+ * Combines two copies of one message. Status only moves forward: a late copy from history saying `sent` must not
+ * undo a `read` receipt that already arrived on the stream.
+ */
+export function mergeMessage(known: LocalMessage, incoming: LocalMessage): LocalMessage {
+  const status = RANK[incoming.status] >= RANK[known.status] ? incoming.status : known.status;
+  const merged: LocalMessage = { ...known, ...incoming, status };
+  if (!merged.clientId && known.clientId) merged.clientId = known.clientId;
+  if (status !== 'failed') delete merged.failure;
+  return merged;
+}
+
+export function fromServer(message: Message): LocalMessage {
+  const local: LocalMessage = {
+    id: message.id,
+    from: message.from,
+    to: message.to,
+    content: message.content,
+    sentAt: message.sentAt,
+    status: message.status,
+  };
+  if (message.clientId) local.clientId = message.clientId;
+  return local;
+}
+
+export function isNewerStatus(current: LocalStatus, next: LocalStatus): boolean {
+  return RANK[next] > RANK[current];
+}

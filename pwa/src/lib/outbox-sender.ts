@@ -1,0 +1,77 @@
+import type { Message } from '../../../api/contract';
+import { ApiError } from '../api/api-error';
+import { api } from '../api/client';
+import type { LocalCache, OutboxItem } from './local-cache';
+
+const MAX_RETRY_MS = 30_000;
+
+export interface OutboxHooks {
+  onSent(item: OutboxItem, message: Message): void;
+  /** The server refused the message for good (unknown recipient, invalid content): it will never go out. */
+  onRejected(item: OutboxItem, error: ApiError): void;
+  onOffline(): void;
+  onUnauthorized(): void;
+}
+
+/**
+ * Sends the outbox one message at a time, oldest first, each with its `clientId` (issue #3: in order, never lost,
+ * never twice). An item leaves the outbox only after the server answered for it; if that answer is lost, the
+ * retry carries the same `clientId` and the server returns the original message instead of storing a copy.
+ */
+export class OutboxSender {
+  private draining = false;
+  private again = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelay = 1000;
+
+  constructor(
+    private readonly me: string,
+    private readonly cache: LocalCache,
+    private readonly hooks: OutboxHooks,
+  ) {}
+
+  async flush(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = true;
+    clearTimeout(this.retryTimer);
+    try {
+      do {
+        this.again = false;
+        // Two tabs draining one outbox would send in parallel and break the order; Web Locks make them take turns.
+        if (navigator.locks) await navigator.locks.request(`papo-outbox:${this.me}`, () => this.drain());
+        else await this.drain();
+      } while (this.again);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.retryTimer);
+  }
+
+  private async drain(): Promise<void> {
+    for (let item = await this.cache.firstInOutbox(this.me); item; item = await this.cache.firstInOutbox(this.me)) {
+      try {
+        const { message } = await api.send({ to: item.to, content: item.content, clientId: item.clientId });
+        await this.cache.removeFromOutbox(item);
+        this.retryDelay = 1000;
+        this.hooks.onSent(item, message);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (error.status === 401) return this.hooks.onUnauthorized();
+        if (error.isTransient) {
+          if (error.code === 'network') this.hooks.onOffline();
+          this.retryTimer = setTimeout(() => void this.flush(), this.retryDelay);
+          this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_MS);
+          return;
+        }
+        await this.cache.removeFromOutbox(item);
+        this.hooks.onRejected(item, error);
+      }
+    }
+  }
+}

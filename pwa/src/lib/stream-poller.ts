@@ -1,0 +1,106 @@
+import type { StreamEvent } from '../../../api/contract';
+import { ApiError, isAbort } from '../api/api-error';
+import { api } from '../api/client';
+import type { Connection } from './chat-state';
+
+/** Seconds the server may hold a poll (it allows up to 50; 25 stays under most proxies' idle timeouts). */
+const WAIT_SECONDS = 25;
+/** A held request that outlives this is presumed dead (a phone that slept, a NAT that forgot us). */
+const DEAD_AFTER_MS = (WAIT_SECONDS + 15) * 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface PollerHooks {
+  loadCursor(): Promise<string | null>;
+  saveCursor(cursor: string): Promise<void>;
+  /** Must have applied (and cached) the events when it resolves: the next poll acknowledges them. */
+  onEvents(events: StreamEvent[]): Promise<void>;
+  onConnection(connection: Connection): void;
+  onUnauthorized(): void;
+  /** The server no longer keeps our cursor (410): local state may have a gap and must be reloaded. */
+  onCursorExpired(): Promise<void>;
+}
+
+/**
+ * The receive loop of issue #2's long-poll. The cursor is saved only after the events are applied, so a crash
+ * in between makes the server send them again (the store merges duplicates) instead of losing them.
+ */
+export class StreamPoller {
+  private running = false;
+  private inFlight: AbortController | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(private readonly hooks: PollerHooks) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.kick();
+  }
+
+  /** Ends the current wait or held request now: the network came back, or the app came to the foreground. */
+  kick(): void {
+    this.inFlight?.abort();
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    let cursor = await this.hooks.loadCursor();
+    let backoff = 1000;
+    while (this.running) {
+      if (!navigator.onLine) {
+        this.hooks.onConnection('offline');
+        await this.sleep(MAX_BACKOFF_MS);
+        continue;
+      }
+      const controller = new AbortController();
+      this.inFlight = controller;
+      const deadline = setTimeout(() => controller.abort(), DEAD_AFTER_MS);
+      try {
+        const answer = await api.poll(cursor, WAIT_SECONDS, controller.signal);
+        this.hooks.onConnection('online');
+        backoff = 1000;
+        if (answer.events.length > 0) await this.hooks.onEvents(answer.events);
+        if (answer.cursor !== cursor) {
+          cursor = answer.cursor;
+          await this.hooks.saveCursor(cursor);
+        }
+      } catch (error) {
+        if (!this.running) break;
+        if (isAbort(error)) continue;
+        if (error instanceof ApiError && error.status === 401) {
+          this.running = false;
+          this.hooks.onUnauthorized();
+          break;
+        }
+        if (error instanceof ApiError && error.code === 'cursor_expired') {
+          cursor = null;
+          await this.hooks.onCursorExpired();
+          continue;
+        }
+        if (error instanceof ApiError && error.code === 'network') this.hooks.onConnection('offline');
+        else console.warn('papo: poll failed', error);
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      } finally {
+        clearTimeout(deadline);
+        this.inFlight = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { useCallback } from 'preact/hooks';
+import { parseCommand } from './commands';
+import { t } from './i18n';
+import { navigate } from './use-route';
+import { useSession } from './use-session';
+import { isValidUsername } from './usernames';
+
+/**
+ * Runs what a person typed: a plain text goes to `onText`; `/msg`, `/history` and `/sair` work wherever there is a
+ * text field, as in the old system. Resolves to an error to show under the field, or null when done.
+ */
+export function useCommandRunner(onText: (text: string) => Promise<string | null>) {
+  const { session, logout } = useSession();
+  return useCallback(
+    async (input: string): Promise<string | null> => {
+      const command = parseCommand(input);
+      switch (command.kind) {
+        case 'text':
+          return command.text ? onText(command.text) : null;
+        case 'history':
+          navigate({ name: 'history' });
+          return null;
+        case 'logout':
+          await logout();
+          return null;
+        case 'invalid':
+          return command.reason === 'msg-usage' ? t('msgUsage') : t('unknownCommand');
+        case 'msg': {
+          if (!isValidUsername(command.to)) return t('noSuchUser', { name: command.to });
+          // Checked before it enters the outbox, so a typo is answered now rather than as a failed bubble later.
+          if ((await session.userExists(command.to)) === 'no') return t('noSuchUser', { name: command.to });
+          await session.send(command.to, command.text);
+          if (session.store.get().openPeer !== command.to) navigate({ name: 'chat', peer: command.to });
+          return null;
+        }
+      }
+    },
+    [session, logout, onText],
+  );
+}
