@@ -24,6 +24,8 @@ export interface RunningServer {
 
 /** The long-poll may hold a request 50 s; the request timeout must outlast it. */
 const REQUEST_TIMEOUT_MS = 65_000;
+/** How long shutdown waits for answers in progress before cutting connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
 /** Slow-header clients are cut off after this. */
 const HEADERS_TIMEOUT_MS = 10_000;
 
@@ -69,8 +71,14 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       hub.shutdown();
+      // The answered polls leave keep-alive connections idle a moment later: close them as they go idle,
+      // and cut whatever is still open after the grace period.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       server.closeIdleConnections();
       await closed;
+      clearInterval(sweep);
+      clearTimeout(deadline);
       await store.close();
       await hasher.close();
     },

@@ -7,6 +7,10 @@ import { specAgent } from '../support/contract.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { messagesOf, poll } from '../support/users.js';
 
+// The old timestamps are local time: read them as UTC here whatever the machine's zone (Node honours a
+// change of TZ at run time).
+process.env.TZ = 'UTC';
+
 const SEED = fileURLToPath(new URL('../fixtures/seed-data', import.meta.url));
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -17,7 +21,7 @@ async function startOnSeed(edit?: (dir: string) => Promise<void>): Promise<TestS
   const dataDir = await tempDir();
   await cp(SEED, dataDir, { recursive: true });
   await edit?.(dataDir);
-  const s = await startTestServer({ dataDir, env: { TZ: 'UTC' } });
+  const s = await startTestServer({ dataDir });
   servers.push(s);
   return s;
 }
@@ -85,7 +89,7 @@ describe('a data folder left by the old Python system', () => {
   it('when restarted after the import, then nothing is imported twice', async () => {
     const s = await startOnSeed();
     await s.stop();
-    const again = await startTestServer({ dataDir: s.dataDir, env: { TZ: 'UTC' } });
+    const again = await startTestServer({ dataDir: s.dataDir });
     servers.push(again);
     const { device } = await login(again.url, 'joao', '1234');
     const res = await device.get('/api/history').expect(200);
