@@ -1,6 +1,6 @@
 import path from 'node:path';
-import express from 'express';
 import { ConfigError, loadConfig } from './config.js';
+import { servePwa } from './http/pwa-static.js';
 import { createLogger } from './logger.js';
 import { REPO_ROOT, startServer, type RunningServer } from './server.js';
 import { DataFolderBusyError } from './store/text/data-lock.js';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL });
   let running: RunningServer;
   try {
-    running = await startServer(config, log, { pwa: express.static(PWA_DIST) });
+    running = await startServer(config, log, { pwa: servePwa(PWA_DIST) });
   } catch (err) {
     if (err instanceof DataFolderBusyError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
       process.stderr.write(`papo: ${(err as Error).message}\n`);
