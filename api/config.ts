@@ -58,6 +58,19 @@ const schema = z.object({
    * comma-separated addresses/subnets of the proxies (e.g. `loopback` or `10.0.0.0/8`).
    */
   TRUST_PROXY: z.string().default('false'),
+  /** Which store: `text` (the data folder) or `postgres`. Unset: `postgres` when DATABASE_URL is set, else `text`. */
+  STORE: z.enum(['text', 'postgres']).optional(),
+  /**
+   * PostgreSQL for several processes (docs/postgres.md): `postgres://user:password@host:5432/db`; add
+   * `?options=-c%20search_path%3D<schema>` to keep the tables in a schema of your choosing.
+   */
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
+  /** Connections each process opens to PostgreSQL at most (plus one for LISTEN). */
+  PG_POOL_SIZE: integer(1, 1000, 10),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -81,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
   }
   const raw = parsed.data;
+  if (raw.STORE === 'postgres' && raw.DATABASE_URL === undefined) throw new ConfigError(['STORE is postgres, so DATABASE_URL must be set']);
   return Object.freeze({ ...raw, DATA_DIR: path.resolve(raw.DATA_DIR), TRUST_PROXY: parseTrustProxy(raw.TRUST_PROXY) });
 }
 

@@ -4,11 +4,28 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../api/config.js';
 import { createLogger, type Logger } from '../../api/logger.js';
 import { startServer, type RunningServer } from '../../api/server.js';
+import { BASE_DATABASE_URL, createTestSchema, dropTestSchema, schemaOf } from './postgres.js';
+
+export type StoreKind = 'text' | 'postgres';
+
+/**
+ * The stores the suite runs against (issue #5: the same tests, parameterised): PostgreSQL only when
+ * DATABASE_URL names a cluster to test on.
+ */
+export const STORES: readonly StoreKind[] = ['text', ...(BASE_DATABASE_URL ? (['postgres'] as const) : [])];
+const flags = globalThis as { papoSkipNoticeShown?: boolean };
+if (!BASE_DATABASE_URL && !flags.papoSkipNoticeShown) {
+  flags.papoSkipNoticeShown = true;
+  console.log('postgres: skipped, DATABASE_URL not set');
+}
 
 /** A real Papo server on port 0 over a temp data folder, as the tests use it. */
 export interface TestServer {
   url: string;
   dataDir: string;
+  store: StoreKind;
+  /** For `postgres`: the DATABASE_URL of its own schema (pass it back to restart on the same data). */
+  databaseUrl?: string;
   config: Readonly<Config>;
   running: RunningServer;
   /** Lines the server logged (JSON), for tests that check what it reported. */
@@ -26,8 +43,10 @@ export async function tempDir(prefix = 'papo-test-'): Promise<string> {
 }
 
 /** Starts a server; `env` overrides the configuration (any variable api/config.ts reads). */
-export async function startTestServer(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { dataDir?: string; env?: Record<string, string>; store?: StoreKind; databaseUrl?: string } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await tempDir());
+  const store = options.store ?? 'text';
+  const databaseUrl = store === 'postgres' ? (options.databaseUrl ?? (await createTestSchema()).url) : undefined;
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,6 +54,7 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     SESSION_SECRET: TEST_SECRET,
     BCRYPT_COST: '10',
     LOG_LEVEL: 'info',
+    ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl, STORE: 'postgres' }),
     ...options.env,
   });
   const logs: string[] = [];
@@ -52,6 +72,8 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
   return {
     url: running.url,
     dataDir,
+    store,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
     config,
     running,
     logs,
@@ -59,6 +81,8 @@ export async function startTestServer(options: { dataDir?: string; env?: Record<
     async destroy() {
       await stop();
       await rm(dataDir, { recursive: true, force: true });
+      const schema = databaseUrl === undefined ? undefined : schemaOf(databaseUrl);
+      if (schema !== undefined) await dropTestSchema(schema);
     },
   };
 }

@@ -1,0 +1,148 @@
+import type { Conversation, Message, MessageStatus, StreamEvent } from '../../contract.js';
+import { AppError } from '../../errors.js';
+import type { AppendResult, HistoryPage, HistoryQuery, MessageRepository, NewMessage, Seq, StreamPage } from '../store.js';
+import type { Db } from './db.js';
+
+/** Message ids are sequence numbers, as in the text store (records.ts). */
+const SEQ = /^[1-9][0-9]{0,15}$/;
+const parseSeq = (text: string): number | undefined => (SEQ.test(text) ? Number(text) : undefined);
+
+/** A message row with its status for the reader: delivery is a prefix per recipient, reads a mark per conversation. */
+const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id,
+  CASE WHEN m.seq <= rm.upto THEN 'read' WHEN m.seq <= d.upto THEN 'delivered' ELSE 'sent' END AS status`;
+const STATUS_JOINS = `LEFT JOIN read_marks rm ON rm.username = m.recipient AND rm.peer = m.sender
+  LEFT JOIN deliveries d ON d.username = m.recipient`;
+
+interface MessageRow {
+  seq: string;
+  sender: string;
+  recipient: string;
+  content: string;
+  sent_at: Date;
+  client_id: string | null;
+  status: MessageStatus;
+  [column: string]: unknown;
+}
+
+/**
+ * Messages, streams, receipts and history in PostgreSQL, with the text store's semantics exactly. Every
+ * write that takes sequence numbers is one call of a function in migrations/001_init.sql: one round trip,
+ * one transaction, sequence numbers taken under papo_lock_seq, NOTIFY delivered at commit.
+ */
+export class PgMessages implements MessageRepository {
+  constructor(
+    private readonly db: Db,
+    readonly epoch: string,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Another process may hand out a cursor this process has not heard of yet, so no number known here can
+   * tell a cursor that was "never handed out" from one that is merely new. The real check is in the
+   * database: acknowledge() (which the poll calls for every cursor) answers 410 for a cursor above the
+   * sequence's last value, e.g. one kept by a phone from before a restore from backup.
+   */
+  committedSeq(): Seq {
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  async append(m: NewMessage): Promise<AppendResult> {
+    const [row] = await this.db.query<{ o_outcome: AppendResult['kind']; o_seq: string; o_to: string; o_content: string; o_sent_at: Date; o_client_id: string | null }>(
+      'SELECT * FROM papo_send($1, $2, $3, $4, $5)',
+      [m.from, m.to, m.content, m.clientId ?? null, this.now()],
+    );
+    if (!row) throw new Error('papo_send returned nothing');
+    const message: Message = { id: row.o_seq, from: m.from, to: row.o_to, content: row.o_content, sentAt: row.o_sent_at.toISOString(), status: 'sent' };
+    if (row.o_client_id !== null) message.clientId = row.o_client_id;
+    if (row.o_outcome !== 'created') message.status = await this.statusOf(row.o_seq);
+    return { kind: row.o_outcome, message };
+  }
+
+  async readStream(user: string, after: Seq, limit: number): Promise<StreamPage> {
+    // One statement, one snapshot: it holds a prefix of the sequence (papo_lock_seq), so nothing below the
+    // last seq returned can still appear later.
+    const rows = await this.db.query<MessageRow & { eseq: string; kind: 'msg' | 'st'; message_seq: string; event_status: 'delivered' | 'read' | null; at: Date }>(
+      `SELECT e.seq AS eseq, e.kind, e.message_seq, e.status AS event_status, e.at, ${MESSAGE_COLUMNS}
+       FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq ${STATUS_JOINS}
+       WHERE e.username = $1 AND e.seq > $2 AND e.kind <> 'rd'
+       ORDER BY e.seq LIMIT $3`,
+      [user, after, limit],
+    );
+    const events = rows.map((r): StreamEvent => (r.kind === 'msg' ? { type: 'message', message: toMessage(r) } : { type: 'status', id: r.message_seq, status: r.event_status ?? 'delivered', at: r.at.toISOString() }));
+    const last = rows.at(-1);
+    return { events, last: last ? Number(last.eseq) : after };
+  }
+
+  async startPosition(user: string): Promise<Seq> {
+    const [row] = await this.db.query<{ position: string }>(
+      `SELECT COALESCE(
+         (SELECT min(m.seq) - 1 FROM messages m WHERE m.recipient = $1 AND m.seq > COALESCE((SELECT upto FROM deliveries WHERE username = $1), 0)),
+         (SELECT max(seq) FROM events WHERE username = $1),
+         0) AS position`,
+      [user],
+    );
+    return Number(row?.position ?? 0);
+  }
+
+  async acknowledge(user: string, upTo: Seq): Promise<void> {
+    try {
+      await this.db.query('SELECT o_seq FROM papo_acknowledge($1, $2, $3)', [user, upTo, this.now()]);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'PA410') {
+        throw new AppError('cursor_expired', "this cursor is not from this server's current data; reload the history and poll without a cursor", { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async markRead(user: string, peer: string, upToId: string): Promise<void> {
+    const upTo = parseSeq(upToId);
+    const [row] = upTo === undefined ? [] : await this.db.query<{ outcome: string }>('SELECT papo_mark_read($1, $2, $3, $4) AS outcome', [user, peer, upTo, this.now()]);
+    if (!row || row.outcome === 'not_found') {
+      throw new AppError('message_not_found', `there is no message ${JSON.stringify(upToId)} in your conversation with ${peer}`);
+    }
+  }
+
+  async history(user: string, query: HistoryQuery): Promise<HistoryPage> {
+    let before: number | undefined;
+    if (query.before !== undefined) {
+      before = parseSeq(query.before);
+      if (before === undefined) throw new AppError('invalid_cursor', '"before" must be a cursor from a previous history page');
+    }
+    // One more than asked: whether it comes tells if there is an older page.
+    const rows = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS}
+       FROM events e JOIN messages m ON m.seq = e.seq ${STATUS_JOINS}
+       WHERE e.username = $1 AND e.kind = 'msg' AND ($2::text IS NULL OR e.peer = $2) AND ($3::bigint IS NULL OR e.seq < $3)
+       ORDER BY e.seq DESC LIMIT $4`,
+      [user, query.with ?? null, before ?? null, query.limit + 1],
+    );
+    const more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit).reverse();
+    return { messages: page.map(toMessage), before: more && page[0] ? page[0].seq : null };
+  }
+
+  async conversations(user: string): Promise<Conversation[]> {
+    const rows = await this.db.query<MessageRow & { peer: string; unread: string }>(
+      `SELECT c.peer, ${MESSAGE_COLUMNS},
+         (SELECT count(*) FROM messages u WHERE u.recipient = $1 AND u.sender = c.peer
+            AND u.seq > COALESCE((SELECT upto FROM read_marks WHERE username = $1 AND peer = c.peer), 0)) AS unread
+       FROM conversations c JOIN messages m ON m.seq = c.last_seq ${STATUS_JOINS}
+       WHERE c.username = $1
+       ORDER BY c.last_seq DESC`,
+      [user],
+    );
+    return rows.map((r) => ({ with: r.peer, last: toMessage(r), unread: Number(r.unread) }));
+  }
+
+  private async statusOf(seq: string): Promise<MessageStatus> {
+    const [row] = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages m ${STATUS_JOINS} WHERE m.seq = $1`, [seq]);
+    return row?.status ?? 'sent';
+  }
+}
+
+function toMessage(r: MessageRow): Message {
+  const message: Message = { id: r.seq, from: r.sender, to: r.recipient, content: r.content, sentAt: r.sent_at.toISOString(), status: r.status };
+  if (r.client_id !== null) message.clientId = r.client_id;
+  return message;
+}

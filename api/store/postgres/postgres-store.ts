@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Logger } from '../../logger.js';
+import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
+import { Db } from './db.js';
+import { migrate } from './migrate.js';
+import { PgMessages } from './pg-messages.js';
+import { HashedSidStore, pgSessions } from './pg-sessions.js';
+import { PgUsers } from './pg-users.js';
+import { StreamNotifications } from './stream-notifications.js';
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+
+export interface PostgresStoreOptions {
+  /** postgres://user@host:port/db; `?options=-c search_path=<schema>` puts the tables in another schema. */
+  url: string;
+  poolSize: number;
+  log: Logger;
+  /** Lifetime of a session that has no cookie expiry. */
+  sessionTtlMs: number;
+  now?: () => Date;
+  /** Called for each query that failed because the database was unreachable (metrics). */
+  onUnavailable?: (err: unknown) => void;
+}
+
+/** Waiting longer than this for a pooled connection means the database is in trouble: answer 503. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * The store for several Papo processes on one PostgreSQL (issue #5): the same contract and behaviour as
+ * the text store, with the database as the single source of order (one sequence, see papo_lock_seq) and
+ * LISTEN/NOTIFY to wake long-polls held by any process.
+ */
+export class PostgresStore implements Store {
+  readonly users: UserRepository;
+  readonly messages: PgMessages;
+  readonly sessions: SessionRepository;
+  private readonly listeners = new Set<StreamListener>();
+  private notifications: StreamNotifications | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly db: Db,
+    epoch: string,
+    private readonly sessionStore: HashedSidStore,
+    now: () => Date,
+  ) {
+    this.users = new PgUsers(db);
+    this.messages = new PgMessages(db, epoch, now);
+    this.sessions = pgSessions(db, sessionStore);
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const connection: pg.ClientConfig = { connectionString: options.url };
+    const pool = new pg.Pool({ ...connection, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'papo' });
+    // An idle pooled connection that the server drops emits 'error' on the pool: without a handler the
+    // process would exit. The pool replaces it on the next query.
+    pool.on('error', (err) => options.log.warn({ err }, 'an idle PostgreSQL connection failed'));
+    try {
+      const { schema, epoch } = await prepareSchema(pool, options.log);
+      const db = new Db(pool, (err) => options.onUnavailable?.(err));
+      const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log);
+      const store = new PostgresStore(db, epoch, sessionStore, options.now ?? (() => new Date()));
+      store.notifications = new StreamNotifications({
+        connection: { ...connection, application_name: `papo-listen ${schema}`.slice(0, 63) },
+        channel: `papo:${schema}`,
+        log: options.log,
+        wake: (users) => store.notify(users),
+        usersWithEventsAfter: async (after) => (await db.query<{ username: string }>('SELECT DISTINCT username FROM events WHERE seq > $1', [after])).map((r) => r.username),
+        highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
+      });
+      await store.notifications.start().catch(async (err: unknown) => {
+        await sessionStore.close();
+        throw err;
+      });
+      return store;
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  onStreamAppended(listener: StreamListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Pool use, for /metrics. */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } {
+    const { pool } = this.db;
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
+  }
+
+  /** The LISTEN connection, for tests: how many times it came back. */
+  get listenReconnects(): number {
+    return this.notifications?.reconnectCount ?? 0;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.notifications?.close();
+      await this.sessionStore.close();
+      // Waits for the queries in flight to finish and their connections to come back.
+      await this.db.pool.end();
+    })();
+    return this.closing;
+  }
+
+  private notify(users: readonly string[]): void {
+    for (const listener of this.listeners) listener(users);
+  }
+}
+
+/** Runs the migrations; returns the schema the tables are in and the data set's epoch. */
+async function prepareSchema(pool: pg.Pool, log: Logger): Promise<{ schema: string; epoch: string }> {
+  const client = await pool.connect();
+  try {
+    await migrate(client, MIGRATIONS_DIR, log);
+    const [row] = (await client.query<{ schema: string; epoch: string }>("SELECT current_schema() AS schema, (SELECT value FROM papo_meta WHERE key = 'epoch') AS epoch")).rows;
+    if (!row) throw new Error('could not read papo_meta');
+    return row;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,129 @@
+import pg from 'pg';
+import type { Logger } from '../../logger.js';
+import { quoteIdent } from './db.js';
+
+export interface NotificationOptions {
+  /** Connection settings of the pool, for the dedicated listening connection. */
+  connection: pg.ClientConfig;
+  channel: string;
+  log: Logger;
+  /** Users whose streams grew: wake their polls. */
+  wake: (users: readonly string[]) => void;
+  /** Users with events above `after`, read through the pool (the catch-up after a lost connection). */
+  usersWithEventsAfter: (after: number) => Promise<string[]>;
+  /** Highest sequence number committed so far. */
+  highestSeq: () => Promise<number>;
+}
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * LISTEN on one dedicated connection (a pooled one would be handed to queries): every process hears every
+ * commit, its own included, and wakes the polls it holds (issue #5, "no polling loops").
+ *
+ * When the connection drops, notifications sent meanwhile are lost. On reconnect it LISTENs first, then asks
+ * which users had events above the last sequence number it heard, and wakes those: exactly the streams that
+ * may have grown unheard, so every waiter that has something re-reads, and nobody else is disturbed (waking
+ * "all users" would cost one stream read per held poll on every process at once, right when the database is
+ * recovering). Notifications arrive in commit order, which is sequence order (see papo_lock_seq), so "the
+ * last sequence number heard" is a sound place to resume from.
+ */
+export class StreamNotifications {
+  private client: pg.Client | undefined;
+  private lastSeq = 0;
+  private closed = false;
+  private reconnecting: Promise<void> | undefined;
+  private reconnects = 0;
+
+  constructor(private readonly options: NotificationOptions) {}
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Times the connection was re-established (tests and metrics). */
+  get reconnectCount(): number {
+    return this.reconnects;
+  }
+
+  async start(): Promise<void> {
+    await this.connect();
+    this.lastSeq = Math.max(this.lastSeq, await this.options.highestSeq());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+    await this.reconnecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ ...this.options.connection, keepAlive: true });
+    client.on('notification', (n) => this.onNotification(n.payload ?? ''));
+    client.on('error', (err) => {
+      this.options.log.warn({ err }, 'the LISTEN connection to PostgreSQL failed');
+      this.dropped(client);
+    });
+    client.on('end', () => this.dropped(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(this.options.channel)}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+  }
+
+  private onNotification(payload: string): void {
+    const [seqText, ...users] = payload.split(' ');
+    const seq = Number(seqText);
+    if (users[0] === '*') {
+      void this.catchUp(this.lastSeq).catch((err: unknown) => this.options.log.warn({ err }, 'could not look up whom to wake'));
+    } else if (users.length > 0) {
+      this.options.wake(users);
+    }
+    if (Number.isSafeInteger(seq)) this.lastSeq = Math.max(this.lastSeq, seq);
+  }
+
+  private dropped(client: pg.Client): void {
+    if (this.client !== client || this.closed) return;
+    this.client = undefined;
+    void client.end().catch(() => undefined);
+    this.reconnecting ??= this.reconnect().finally(() => {
+      this.reconnecting = undefined;
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let delay = 100; !this.closed; delay = Math.min(delay * 2, MAX_BACKOFF_MS)) {
+      try {
+        await this.connect();
+        if (this.closed) return;
+        await this.catchUp(this.lastSeq);
+        this.reconnects++;
+        this.options.log.info({ after: this.lastSeq }, 'LISTEN connection to PostgreSQL re-established; woke the streams that grew meanwhile');
+        return;
+      } catch (err) {
+        const client = this.client;
+        this.client = undefined;
+        await client?.end().catch(() => undefined);
+        this.options.log.warn({ err, retryInMs: delay }, 'PostgreSQL still unreachable for LISTEN');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async catchUp(after: number): Promise<void> {
+    const highest = await this.options.highestSeq();
+    const users = await this.options.usersWithEventsAfter(after);
+    this.lastSeq = Math.max(this.lastSeq, highest);
+    if (users.length > 0) this.options.wake(users);
+  }
+}
