@@ -12,7 +12,10 @@ export function createLogger(options: { level: string; destination?: NodeJS.Writ
     {
       level: options.level,
       base: undefined,
-      redact: { paths: ['password', '*.password', 'content', '*.content', 'cookie', '*.cookie', 'req.headers.cookie'], censor: '[redacted]' },
+      redact: {
+        paths: ['password', '*.password', 'content', '*.content', 'cookie', '*.cookie', 'req.headers.cookie'],
+        censor: '[redacted]',
+      },
     },
     options.destination ?? process.stdout,
   );

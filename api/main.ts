@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   try {
     running = await startServer(config, log, { pwa: servePwa(PWA_DIST) });
   } catch (err) {
-    if (err instanceof DataFolderBusyError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+    if (
+      err instanceof DataFolderBusyError ||
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
+      (err as NodeJS.ErrnoException).code === 'EACCES'
+    ) {
       process.stderr.write(`papo: ${(err as Error).message}\n`);
     } else {
       log.fatal({ err }, 'could not start');

@@ -5,8 +5,7 @@
  * also keeps every `history_{username}.txt` name safe on disk.
  */
 
-export const USERNAME_RULE =
-  'usernames are 3 to 32 characters of a-z, 0-9, "_", "." and "-", starting with a letter or digit';
+export const USERNAME_RULE = 'usernames are 3 to 32 characters of a-z, 0-9, "_", "." and "-", starting with a letter or digit';
 
 const ALLOWED = /^[a-z0-9][a-z0-9_.-]{2,31}$/;
 

@@ -31,7 +31,16 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     const level = appError.status >= 500 ? 'error' : 'info';
-    log[level]({ code: appError.code, status: appError.status, method: req.method, path: req.path, ...(appError.status >= 500 ? { err: appError.cause ?? appError } : {}) }, 'request failed');
+    log[level](
+      {
+        code: appError.code,
+        status: appError.status,
+        method: req.method,
+        path: req.path,
+        ...(appError.status >= 500 ? { err: appError.cause ?? appError } : {}),
+      },
+      'request failed',
+    );
     res.set(appError.headers);
     const body: ErrorBody = { error: { code: appError.code, message: appError.message } };
     res.status(appError.status).json(body);

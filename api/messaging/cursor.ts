@@ -18,7 +18,10 @@ export function decodeCursor(text: string, epoch: string, committed: Seq): Seq {
   if (!m) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
   const seq = Number(m[2]);
   if (m[1] !== epoch || seq > committed) {
-    throw new AppError('cursor_expired', 'this cursor is not from this server\'s current data; reload the history and poll without a cursor');
+    throw new AppError(
+      'cursor_expired',
+      "this cursor is not from this server's current data; reload the history and poll without a cursor",
+    );
   }
   return seq;
 }

@@ -81,7 +81,9 @@ export class LongPollHub {
       mine.values().next().value?.finish('evicted');
     }
     if (this.count >= this.limits.total) {
-      throw new AppError('unavailable', 'the server is holding as many polls as it can; retry in a few seconds', { headers: { 'Retry-After': '5' } });
+      throw new AppError('unavailable', 'the server is holding as many polls as it can; retry in a few seconds', {
+        headers: { 'Retry-After': '5' },
+      });
     }
     mine = this.byUser.get(user) ?? new Set();
     this.byUser.set(user, mine);

@@ -40,7 +40,8 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
   async function existingUser(raw: string, field: string): Promise<string> {
     const name = foldUsername(raw);
     if (!name.ok) throw new AppError('invalid_username', `${field}: ${name.reason}`);
-    if (!(await users.exists(name.username))) throw new AppError('user_not_found', `there is no user named ${JSON.stringify(name.username)}`);
+    if (!(await users.exists(name.username)))
+      throw new AppError('user_not_found', `there is no user named ${JSON.stringify(name.username)}`);
     return name.username;
   }
 
@@ -48,9 +49,17 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
     async send(from, input) {
       const to = await existingUser(input.to, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot send a message to yourself');
-      const result = await messages.append({ from, to, content: input.content, ...(input.clientId === undefined ? {} : { clientId: input.clientId }) });
+      const result = await messages.append({
+        from,
+        to,
+        content: input.content,
+        ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
+      });
       if (result.kind === 'conflict') {
-        throw new AppError('client_id_conflict', `clientId ${JSON.stringify(input.clientId)} was already used for a different message (id ${result.message.id})`);
+        throw new AppError(
+          'client_id_conflict',
+          `clientId ${JSON.stringify(input.clientId)} was already used for a different message (id ${result.message.id})`,
+        );
       }
       return { message: result.message, created: result.kind === 'created' };
     },
@@ -86,7 +95,11 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
 
     async history(user, query) {
       const peer = query.with === undefined ? undefined : await existingUser(query.with, 'with');
-      return messages.history(user, { limit: query.limit, ...(peer === undefined ? {} : { with: peer }), ...(query.before === undefined ? {} : { before: query.before }) });
+      return messages.history(user, {
+        limit: query.limit,
+        ...(peer === undefined ? {} : { with: peer }),
+        ...(query.before === undefined ? {} : { before: query.before }),
+      });
     },
 
     conversations: (user) => messages.conversations(user),

@@ -21,7 +21,12 @@ describe('password hashing', () => {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const signUps = Promise.all(
-      Array.from({ length: 4 }, (_, i) => specAgent(server.url).post('/api/session').send({ username: `storm${i}`, password: 'correct horse battery' }).expect(201)),
+      Array.from({ length: 4 }, (_, i) =>
+        specAgent(server.url)
+          .post('/api/session')
+          .send({ username: `storm${i}`, password: 'correct horse battery' })
+          .expect(201),
+      ),
     );
     // While those hash, a message goes through end to end.
     const held = poll(b, cursor, 20);

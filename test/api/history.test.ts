@@ -36,7 +36,9 @@ describe('GET /api/history', () => {
     let before: string | null = null;
     let pages = 0;
     do {
-      const res: { body: { messages: Message[]; before: string | null } } = await hugo.get(`/api/history?limit=4${before ? `&before=${before}` : ''}`).expect(200);
+      const res: { body: { messages: Message[]; before: string | null } } = await hugo
+        .get(`/api/history?limit=4${before ? `&before=${before}` : ''}`)
+        .expect(200);
       seen.unshift(...res.body.messages);
       before = res.body.before;
       pages++;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { specAgent, type SpecAgent } from '../support/contract.js';
+import type { SpecAgent } from '../support/contract.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { messagesOf, poll, send, signUp } from '../support/users.js';
 
@@ -40,7 +40,12 @@ describe('POST /api/messages', () => {
     const escaped = 'a\\;b\\\\c\\nd\\r\\ne\\0f 😀👍🏽 \u2028 שלום\\; \\\\n literal';
     expect(queue).toContain(`ana;beto;${escaped};`);
     // One record per line: the content added no line breaks to the files.
-    expect(queue.split('\n').filter(Boolean).every((l) => l.startsWith('ana;beto;'))).toBe(true);
+    expect(
+      queue
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('ana;beto;')),
+    ).toBe(true);
     const history = await beto.get('/api/history?with=ana&limit=1').expect(200);
     expect(history.body.messages[0].content).toBe(content);
     const events = await poll(beto);
@@ -49,7 +54,10 @@ describe('POST /api/messages', () => {
 
   it('when the content is 4000 characters of astral emoji, then it is accepted; 4001 is a 400', async () => {
     await send(ana, 'beto', '😀'.repeat(4000));
-    const res = await ana.post('/api/messages').send({ to: 'beto', content: 'x'.repeat(4001) }).expect(400);
+    const res = await ana
+      .post('/api/messages')
+      .send({ to: 'beto', content: 'x'.repeat(4001) })
+      .expect(400);
     expect(res.body.error.code).toBe('invalid_request');
     const empty = await ana.post('/api/messages').send({ to: 'beto', content: '' }).expect(400);
     expect(empty.body.error.code).toBe('invalid_request');
@@ -70,9 +78,13 @@ describe('POST /api/messages', () => {
   it('when sending to oneself, a bad recipient name, or unknown fields, then 400', async () => {
     expect((await ana.post('/api/messages').send({ to: 'ana', content: 'me' }).expect(400)).body.error.code).toBe('invalid_request');
     expect((await ana.post('/api/messages').send({ to: '../etc', content: 'x' }).expect(400)).body.error.code).toBe('invalid_username');
-    expect((await ana.post('/api/messages').send({ to: 'beto', content: 'x', from: 'beto' }).expect(400)).body.error.code).toBe('unknown_field');
+    expect((await ana.post('/api/messages').send({ to: 'beto', content: 'x', from: 'beto' }).expect(400)).body.error.code).toBe(
+      'unknown_field',
+    );
     expect((await ana.post('/api/messages').send({ to: 'beto', content: 5 }).expect(400)).body.error.code).toBe('invalid_request');
-    expect((await ana.post('/api/messages').send({ to: 'beto', content: 'x', clientId: 'has space' }).expect(400)).body.error.code).toBe('invalid_request');
+    expect((await ana.post('/api/messages').send({ to: 'beto', content: 'x', clientId: 'has space' }).expect(400)).body.error.code).toBe(
+      'invalid_request',
+    );
   });
 
   it('when retried with the same clientId, then 200 with the original message and no duplicate', async () => {
@@ -87,7 +99,9 @@ describe('POST /api/messages', () => {
 
   it('when retries with one clientId race, then exactly one is created', async () => {
     const clientId = 'race-1';
-    const answers = await Promise.all(Array.from({ length: 5 }, () => ana.post('/api/messages').send({ to: 'beto', content: 'racing', clientId })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => ana.post('/api/messages').send({ to: 'beto', content: 'racing', clientId })),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(answers.map((r) => r.body.message.id)).size).toBe(1);
   });

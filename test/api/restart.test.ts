@@ -28,7 +28,10 @@ describe('restart', () => {
     const second = await start(dataDir);
     // Same cookie, new process: still logged in (sessions live in the data folder).
     const again = specAgent(second.url);
-    await again.get('/api/session').set('cookie', cookie).expect(200, { user: { username: 'mauro' } });
+    await again
+      .get('/api/session')
+      .set('cookie', cookie)
+      .expect(200, { user: { username: 'mauro' } });
     const res = await again.get('/api/messages?wait=0').set('cookie', cookie).expect(200);
     expect(messagesOf(res.body.events)).toEqual([{ ...m, status: 'sent' }]);
   });
@@ -41,7 +44,9 @@ describe('restart', () => {
     const { cursor } = await poll(b);
     const before = await send(a, 'otto', 'before');
     const loginCookie = async (url: string) =>
-      String((await specAgent(url).post('/api/session').send({ username: 'otto', password: PASSWORD })).headers['set-cookie']?.[0]).split(';')[0] ?? '';
+      String((await specAgent(url).post('/api/session').send({ username: 'otto', password: PASSWORD })).headers['set-cookie']?.[0]).split(
+        ';',
+      )[0] ?? '';
     const cookie = await loginCookie(first.url);
     await first.stop();
     const second = await start(dataDir);

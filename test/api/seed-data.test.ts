@@ -35,14 +35,23 @@ async function login(url: string, username: string, password: string) {
 describe('a data folder left by the old Python system', () => {
   it('when started on it, then old accounts log in with their old passwords, which are now stored hashed', async () => {
     const s = await startOnSeed();
-    for (const [user, password] of [['joao', '1234'], ['maria', 'senha123'], ['pedro', 'p3dr0!']] as const) {
+    for (const [user, password] of [
+      ['joao', '1234'],
+      ['maria', 'senha123'],
+      ['pedro', 'p3dr0!'],
+    ] as const) {
       const { res } = await login(s.url, user, password);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ user: { username: user }, created: false });
     }
     const users = await readFile(path.join(s.dataDir, 'usuarios.txt'), 'utf8');
     expect(users).not.toMatch(/senha123|1234;|p3dr0/);
-    expect(users.trim().split('\n').map((l) => l.split(';')[0])).toEqual(['joao', 'maria', 'pedro']);
+    expect(
+      users
+        .trim()
+        .split('\n')
+        .map((l) => l.split(';')[0]),
+    ).toEqual(['joao', 'maria', 'pedro']);
     // The originals are kept.
     expect(await readFile(path.join(s.dataDir, 'backup-legacy', 'usuarios.txt'), 'utf8')).toContain('maria;senha123');
     expect((await login(s.url, 'maria', 'wrong')).res.status).toBe(401);

@@ -70,7 +70,10 @@ describe('POST /api/session', () => {
       expect(res.body.error.code).toBe('invalid_password');
       expect(res.body.error.message).toMatch(/72 bytes/);
     }
-    const res = await specAgent(server.url).post('/api/session').send({ username: 'dora', password: 'é'.repeat(36) }).expect(201);
+    const res = await specAgent(server.url)
+      .post('/api/session')
+      .send({ username: 'dora', password: 'é'.repeat(36) })
+      .expect(201);
     expect(res.body.created).toBe(true);
   });
 
@@ -80,7 +83,11 @@ describe('POST /api/session', () => {
     expect(unknown.body.error.code).toBe('unknown_field');
     const form = await device.post('/api/session').type('form').send('username=erin&password=x').expect(415);
     expect(form.body.error.code).toBe('unsupported_media_type');
-    const big = await device.post('/api/session').set('content-type', 'application/json').send(JSON.stringify({ username: 'erin', password: 'x'.repeat(20_000) })).expect(413);
+    const big = await device
+      .post('/api/session')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ username: 'erin', password: 'x'.repeat(20_000) }))
+      .expect(413);
     expect(big.body.error.code).toBe('payload_too_large');
     const broken = await device.post('/api/session').set('content-type', 'application/json').send('{"username":').expect(400);
     expect(broken.body.error.code).toBe('invalid_request');

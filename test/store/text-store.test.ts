@@ -14,7 +14,13 @@ afterEach(async () => {
 
 async function open(dataDir: string, logs: string[] = []): Promise<TextStore> {
   const log = createLogger({ level: 'info', destination: { write: (l: string) => logs.push(l) } as unknown as NodeJS.WritableStream });
-  const store = await TextStore.open({ dataDir, log, hashPassword: async (p) => `hashed:${p}`, sessionTtlMs: 60_000, now: () => new Date('2026-01-02T03:04:05.678Z') });
+  const store = await TextStore.open({
+    dataDir,
+    log,
+    hashPassword: async (p) => `hashed:${p}`,
+    sessionTtlMs: 60_000,
+    now: () => new Date('2026-01-02T03:04:05.678Z'),
+  });
   stores.push(store);
   return store;
 }
@@ -34,9 +40,13 @@ describe('TextStore files', () => {
     expect(queue).toMatch(new RegExp(`^${body.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')};[0-9a-f]{8}\n$`));
     const line = 'msg;1;2026-01-02T03:04:05.678Z;ana;beto;x\\;y\\\\z\\n;k1';
     for (const user of ['ana', 'beto']) {
-      expect(await readFile(path.join(dir, 'historico', `history_${user}.txt`), 'utf8')).toMatch(new RegExp(`^${line.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')};[0-9a-f]{8}\n$`));
+      expect(await readFile(path.join(dir, 'historico', `history_${user}.txt`), 'utf8')).toMatch(
+        new RegExp(`^${line.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')};[0-9a-f]{8}\n$`),
+      );
     }
-    expect(await readFile(path.join(dir, 'usuarios.txt'), 'utf8')).toBe(encodeUser({ username: 'ana', passwordHash: HASH }) + encodeUser({ username: 'beto', passwordHash: HASH }));
+    expect(await readFile(path.join(dir, 'usuarios.txt'), 'utf8')).toBe(
+      encodeUser({ username: 'ana', passwordHash: HASH }) + encodeUser({ username: 'beto', passwordHash: HASH }),
+    );
   });
 
   it('when a committed batch did not reach the data files (crash), then opening replays it, once', async () => {
@@ -63,7 +73,9 @@ describe('TextStore files', () => {
     const logs: string[] = [];
     const store = await open(dir, logs);
     const page = await store.messages.readStream('beto', 0, 10);
-    expect(page.events).toEqual([{ type: 'message', message: { id: '1', from: 'ana', to: 'beto', content: 'replayed', sentAt, status: 'sent' } }]);
+    expect(page.events).toEqual([
+      { type: 'message', message: { id: '1', from: 'ana', to: 'beto', content: 'replayed', sentAt, status: 'sent' } },
+    ]);
     expect(await readFile(path.join(dir, 'historico', 'history_beto.txt'), 'utf8')).toBe(h);
     expect(await readFile(path.join(dir, 'historico', 'history_ana.txt'), 'utf8')).toBe(h);
     expect(logs.join('')).toMatch(/dropped a torn tail/);
@@ -105,7 +117,9 @@ describe('TextStore files', () => {
     expect(await store.users.find('caio')).toBeDefined();
     const entries = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries).toContainEqual(expect.objectContaining({ file: usersFile, line: 2, msg: 'damaged record skipped' }));
-    expect(entries).toContainEqual(expect.objectContaining({ file: usersFile, droppedBytes: 9, msg: 'dropped a torn tail (an unfinished write)' }));
+    expect(entries).toContainEqual(
+      expect.objectContaining({ file: usersFile, droppedBytes: 9, msg: 'dropped a torn tail (an unfinished write)' }),
+    );
     await appendFile(usersFile, ''); // the file is usable: the next append lands on a clean line
     await store.users.create({ username: 'dina', passwordHash: HASH });
     expect((await readFile(usersFile, 'utf8')).endsWith(encodeUser({ username: 'dina', passwordHash: HASH }))).toBe(true);
@@ -122,7 +136,12 @@ describe('TextStore files', () => {
     stores.pop();
     const reopened = await open(dir);
     const queue = await readFile(path.join(dir, 'mensagens.txt'), 'utf8');
-    expect(queue.split('\n').filter(Boolean).map((l) => l.split(';')[2])).toEqual(['m2']);
+    expect(
+      queue
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(';')[2]),
+    ).toEqual(['m2']);
     expect(await reopened.messages.startPosition('beto')).toBe(2);
     const history = await reopened.messages.history('beto', { limit: 10 });
     expect(history.messages.map((m) => m.status)).toEqual(['delivered', 'delivered', 'sent']);

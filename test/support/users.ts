@@ -20,7 +20,10 @@ export async function poll(device: SpecAgent, after?: string, wait = 0): Promise
 }
 
 export async function send(device: SpecAgent, to: string, content: string, clientId?: string) {
-  const res = await device.post('/api/messages').send({ to, content, ...(clientId === undefined ? {} : { clientId }) }).expect(201);
+  const res = await device
+    .post('/api/messages')
+    .send({ to, content, ...(clientId === undefined ? {} : { clientId }) })
+    .expect(201);
   return res.body.message as import('../../api/contract.js').Message;
 }
 

@@ -21,7 +21,11 @@ export function messageRoutes(messaging: Messaging, requireUser: RequestHandler)
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll.
     const gone = new AbortController();
     res.on('close', () => gone.abort());
-    const body = await messaging.poll(currentUser(res), { ...(after === undefined ? {} : { after }), waitSeconds: wait, signal: gone.signal });
+    const body = await messaging.poll(currentUser(res), {
+      ...(after === undefined ? {} : { after }),
+      waitSeconds: wait,
+      signal: gone.signal,
+    });
     if (!res.destroyed) res.json(body);
   });
 

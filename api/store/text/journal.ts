@@ -16,9 +16,7 @@ import { checksum } from './codec.js';
 
 export type FileKey = 'q' | 'u' | `h:${string}`;
 
-export type WriteOp =
-  | { kind: 'append'; file: FileKey; line: string }
-  | { kind: 'flip'; seq: number };
+export type WriteOp = { kind: 'append'; file: FileKey; line: string } | { kind: 'flip'; seq: number };
 
 export function encodeJournal(ops: readonly WriteOp[]): string {
   let body = '';

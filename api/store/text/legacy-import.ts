@@ -128,7 +128,10 @@ export async function importLegacyFolder(dir: string, hashPassword: (plain: stri
   await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
   for (const [owner, list] of histories) await writeDurably(path.join(dir, 'historico', `history_${owner}.txt`), list.join(''));
   await writeDurably(path.join(dir, 'mensagens.txt'), queueLines.join(''));
-  await writeDurably(path.join(dir, 'usuarios.txt'), [...users].map(([username, passwordHash]) => encodeUser({ username, passwordHash })).join(''));
+  await writeDurably(
+    path.join(dir, 'usuarios.txt'),
+    [...users].map(([username, passwordHash]) => encodeUser({ username, passwordHash })).join(''),
+  );
   return { users: users.size, messages: all.length, undelivered: queueLines.length, warnings };
 }
 
@@ -172,7 +175,13 @@ function* lines(text: string): Generator<[number, string]> {
 
 async function backUp(dir: string, backup: string): Promise<void> {
   const done = path.join(backup, 'COMPLETE');
-  if (await fsp.stat(done).then(() => true, () => false)) return;
+  if (
+    await fsp.stat(done).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   await fsp.rm(backup, { recursive: true, force: true });
   await fsp.mkdir(path.join(backup, 'historico'), { recursive: true });
   for (const name of ['usuarios.txt', 'mensagens.txt']) {

@@ -114,7 +114,9 @@ export class TextMessages implements MessageRepository {
     const newlyRead = incoming.slice(upperBound(incoming, previous), upperBound(incoming, upTo));
     if (newlyRead.length === 0) return;
     const at = this.store.now().toISOString();
-    const ops: WriteOp[] = [{ kind: 'append', file: `h:${user}`, line: encodeHistory({ kind: 'rd', seq: this.nextSeq(), at, peer, upTo }) }];
+    const ops: WriteOp[] = [
+      { kind: 'append', file: `h:${user}`, line: encodeHistory({ kind: 'rd', seq: this.nextSeq(), at, peer, upTo }) },
+    ];
     for (const messageSeq of newlyRead) {
       const record: HistoryRecord = { kind: 'st', seq: this.nextSeq(), at, messageSeq, status: 'read', peer: user };
       ops.push({ kind: 'append', file: `h:${peer}`, line: encodeHistory(record) });

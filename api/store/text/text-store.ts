@@ -191,7 +191,12 @@ export class TextStore implements Store, BatchTarget {
       users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
       usersFile: await fsp.open(usersPath, 'a'),
       histories: new Map(),
-      committer: new GroupCommitter(this.journal, this, (err) => this.onDiskFailure(err), () => this.maintain()),
+      committer: new GroupCommitter(
+        this.journal,
+        this,
+        (err) => this.onDiskFailure(err),
+        () => this.maintain(),
+      ),
       seq: { assigned: 0, committed: 0 },
     };
     this.stateValue = state;
@@ -282,7 +287,10 @@ async function prepareFormat(dir: string, options: TextStoreOptions): Promise<st
   if (await looksLikeLegacyFolder(dir)) {
     const result = await importLegacyFolder(dir, options.hashPassword);
     for (const warning of result.warnings) options.log.warn({ warning }, 'legacy import');
-    options.log.info({ users: result.users, messages: result.messages, undelivered: result.undelivered }, 'imported a data folder of the old system (originals kept in backup-legacy/)');
+    options.log.info(
+      { users: result.users, messages: result.messages, undelivered: result.undelivered },
+      'imported a data folder of the old system (originals kept in backup-legacy/)',
+    );
   }
   const epoch = randomBytes(6).toString('hex');
   await writeDurably(file, `papo-data;${FORMAT_VERSION};${epoch}\n`);
