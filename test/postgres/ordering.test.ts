@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
+import type { Store } from '../../api/store/store.js';
+import { BASE_DATABASE_URL, createTestSchema, dropTestSchema } from '../support/postgres.js';
+import { HASH, memoryLogger, storeUnderTest, type StoreUnderTest } from './helpers.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+describe.skipIf(!BASE_DATABASE_URL)('PostgresStore under concurrency', () => {
+  it('when two processes start on an empty schema at once, then the migrations run once and both open', async () => {
+    const { schema, url } = await createTestSchema();
+    cleanup.push(() => dropTestSchema(schema));
+    const logs: string[] = [];
+    const open = () => PostgresStore.open({ url, poolSize: 2, log: memoryLogger(logs), sessionTtlMs: 60_000 });
+    const stores = await Promise.all([open(), open(), open()]);
+    for (const s of stores) cleanup.push(() => s.close());
+    expect(new Set(stores.map((s) => s.messages.epoch)).size).toBe(1);
+    expect(logs.filter((l) => l.includes('applied a database migration'))).toHaveLength(1);
+  });
+
+  it('when many senders on two processes race, then a reader polling by cursor gets every message once, in order', async () => {
+    const sut: StoreUnderTest = await storeUnderTest('postgres', { now: () => new Date() });
+    cleanup.push(() => sut.destroy());
+    const a = sut.store;
+    const b = await sut.open();
+    const senders = Array.from({ length: 8 }, (_, i) => `sender${i}`);
+    for (const u of ['reader', ...senders]) await a.users.create({ username: u, passwordHash: HASH });
+    const perSender = 40;
+    let sending = true;
+    const received: number[] = [];
+    const reader = (async () => {
+      let cursor = 0;
+      // Reads while writes are in flight: a seq that commits late must never land below the cursor.
+      for (;;) {
+        const done = !sending;
+        const page = await a.messages.readStream('reader', cursor, 50);
+        for (const e of page.events) if (e.type === 'message') received.push(Number(e.message.id));
+        cursor = page.last;
+        if (done && page.events.length === 0) return;
+      }
+    })();
+    const stores: Store[] = [a, b];
+    await Promise.all(
+      senders.map(async (from, i) => {
+        const store = stores[i % 2] as Store;
+        for (let n = 0; n < perSender; n++) await store.messages.append({ from, to: 'reader', content: `${from} ${n}` });
+      }),
+    );
+    sending = false;
+    await reader;
+    expect(received).toHaveLength(senders.length * perSender);
+    expect(new Set(received).size).toBe(received.length);
+    expect([...received].sort((x, y) => x - y)).toEqual(received);
+  });
+});
