@@ -146,26 +146,21 @@ export class UserHistory {
   }
 }
 
-/** Index of the first element greater than `value` in an ascending array. */
-export function upperBound(sorted: readonly number[], value: number): number {
+/** Index of the first item whose key is greater than `value`, in items sorted by that key. */
+function firstAbove<T>(items: readonly T[], value: number, key: (item: T) => number): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] ?? 0) <= value) lo = mid + 1;
+    const item = items[mid];
+    if (item !== undefined && key(item) <= value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+/** Index of the first number greater than `value` in an ascending array. */
+export const upperBound = (sorted: readonly number[], value: number): number => firstAbove(sorted, value, (n) => n);
+
 /** Index of the first ref whose seq is greater than `value`. */
-export function refUpperBound(refs: readonly RecordRef[], value: number): number {
-  let lo = 0;
-  let hi = refs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((refs[mid]?.seq ?? 0) <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export const refUpperBound = (refs: readonly RecordRef[], value: number): number => firstAbove(refs, value, (r) => r.seq);
