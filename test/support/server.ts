@@ -16,7 +16,7 @@ export const STORES: readonly StoreKind[] = ['text', ...(BASE_DATABASE_URL ? (['
 const flags = globalThis as { papoSkipNoticeShown?: boolean };
 if (!BASE_DATABASE_URL && !flags.papoSkipNoticeShown) {
   flags.papoSkipNoticeShown = true;
-  console.log('postgres: skipped, DATABASE_URL not set');
+  console.warn('postgres: skipped, DATABASE_URL not set');
 }
 
 /** A real Papo server on port 0 over a temp data folder, as the tests use it. */
