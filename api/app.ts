@@ -9,6 +9,7 @@ import { sessionRoutes } from './http/routes/session.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { Messaging } from './messaging/messaging.js';
 import type { Store } from './store/store.js';
 
@@ -26,6 +27,8 @@ export interface AppDeps {
   pwa?: RequestHandler;
   /** True once shutdown began: health checks say so. */
   isStopping: () => boolean;
+  /** Prometheus metrics at GET /metrics (issue #5). */
+  metrics?: Metrics;
 }
 
 /** Bodies over this are refused with 413 (issue #2). */
@@ -39,6 +42,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('json spaces', 0);
 
   app.use(healthRoutes(deps.isStopping));
+  if (deps.metrics) {
+    app.get('/metrics', deps.metrics.handler);
+    app.use(deps.metrics.instrument);
+  }
   app.use(docsRouter(deps.specPath));
 
   app.use('/api', (_req, res, next) => {

@@ -8,9 +8,11 @@ import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { LongPollHub } from './messaging/long-poll.js';
 import { createMessaging } from './messaging/messaging.js';
 import { openStore } from './store/open-store.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SPEC_PATH = path.join(REPO_ROOT, 'openapi.yaml');
@@ -31,7 +33,8 @@ const HEADERS_TIMEOUT_MS = 10_000;
 
 export async function startServer(config: Readonly<Config>, log: Logger, options: { pwa?: RequestHandler } = {}): Promise<RunningServer> {
   const hasher = createPasswordHasher(config.BCRYPT_COST);
-  const store = await openStore(config, log, (plain) => hasher.hash(plain)).catch(async (err: unknown) => {
+  let metrics: Metrics | undefined;
+  const store = await openStore(config, log, (plain) => hasher.hash(plain), { onUnavailable: () => metrics?.storeUnavailable() }).catch(async (err: unknown) => {
     await hasher.close();
     throw err;
   });
@@ -43,6 +46,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   }
   const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });
   store.onStreamAppended((users) => hub.wake(users));
+  metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
   let stopping = false;
   const app = createApp({
     store,
@@ -55,6 +59,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     trustProxy: config.TRUST_PROXY,
     specPath: SPEC_PATH,
     isStopping: () => stopping,
+    metrics,
     ...(options.pwa ? { pwa: options.pwa } : {}),
   });
   const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, app);

@@ -79,6 +79,8 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgreSQL connections that fail', () => {
     expect(down.status).toBe(503);
     expect(down.body.error?.code).toBe('unavailable');
     expect((await bob.call('GET', '/api/messages?wait=0')).status).toBe(503);
+    const errors = /^papo_store_errors_total (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text());
+    expect(Number(errors?.[1])).toBeGreaterThan(0);
 
     await proxy.restore();
     // The pool reconnects on demand; the LISTEN connection with its backoff. Nothing to restart.

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,10 +14,16 @@ export type StoreKind = 'text' | 'postgres';
  * DATABASE_URL names a cluster to test on.
  */
 export const STORES: readonly StoreKind[] = ['text', ...(BASE_DATABASE_URL ? (['postgres'] as const) : [])];
-const flags = globalThis as { papoSkipNoticeShown?: boolean };
-if (!BASE_DATABASE_URL && !flags.papoSkipNoticeShown) {
-  flags.papoSkipNoticeShown = true;
-  console.warn('postgres: skipped, DATABASE_URL not set');
+if (!BASE_DATABASE_URL && firstInThisRun('postgres-skip-notice')) console.warn('postgres: skipped, DATABASE_URL not set');
+
+/** True in one test file per run: files run in forks of one vitest process, which a marker file names. */
+function firstInThisRun(what: string): boolean {
+  try {
+    writeFileSync(path.join(os.tmpdir(), `papo-${what}-${process.ppid}`), '', { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A real Papo server on port 0 over a temp data folder, as the tests use it. */

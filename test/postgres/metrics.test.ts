@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { STORES, startTestServer, type TestServer } from '../support/server.js';
+import { Client } from './processes.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.destroy();
+});
+
+async function login(base: string, username: string): Promise<Client> {
+  const c = new Client(base);
+  expect((await c.call('POST', '/api/session', { username, password: 'correct horse battery' })).status).toBe(201);
+  return c;
+}
+
+/** A value from the Prometheus text format, e.g. metric(text, 'papo_held_polls'). */
+function metric(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+describe.each(STORES)('GET /metrics (%s)', (store) => {
+  it('when a message is sent and received, then the counters, histograms and gauges say so', async () => {
+    const s = await startTestServer({ store });
+    servers.push(s);
+    const alice = await login(s.url, 'alice');
+    const bob = await login(s.url, 'bob');
+    const held = bob.call('GET', '/api/messages?wait=10');
+    await expect.poll(async () => metric(await (await fetch(`${s.url}/metrics`)).text(), 'papo_held_polls')).toBe(1);
+    expect((await alice.call('POST', '/api/messages', { to: 'bob', content: 'hi' })).status).toBe(201);
+    expect((await held).body.events).toHaveLength(1);
+
+    const res = await fetch(`${s.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(metric(text, 'papo_messages_sent_total')).toBe(1);
+    expect(metric(text, 'papo_send_duration_seconds_count')).toBe(1);
+    expect(metric(text, 'papo_delivery_latency_seconds_count')).toBe(1);
+    expect(metric(text, 'papo_held_polls')).toBe(0);
+    expect(metric(text, 'papo_store_errors_total')).toBe(0);
+    if (store === 'postgres') expect(metric(text, 'papo_db_pool_connections{state="max"}')).toBe(10);
+  });
+});
