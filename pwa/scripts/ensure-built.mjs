@@ -57,7 +57,10 @@ const status = await withLock(() => {
   }
   console.log('pwa: building (pwa/dist is missing or older than its sources)');
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'pwa/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
+  // NODE_ENV decides import.meta.env.PROD; callers such as vitest set it to `test`, which would build an app
+  // that never registers its service worker.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'pwa/vite.config.ts'], { cwd: ROOT, env, stdio: 'inherit' });
   return result.status ?? 1;
 });
 process.exit(status);

@@ -1,6 +1,7 @@
 import { locale, t } from './i18n';
 
-const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+// `numeric` hours: 4:05 PM in English, 16:05 in Portuguese (no leading zero before AM/PM).
+const time = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
 const weekday = new Intl.DateTimeFormat(locale, { weekday: 'long' });
 const dayMonth = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long' });
 const fullDate = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric' });

@@ -1,0 +1,128 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, screenshotPath, startPapo } from './support/harness.js';
+import { inPage } from './support/in-page.js';
+import { ApiUser, Person } from './support/person.js';
+
+describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
+  let server: PapoProcess;
+  let browser: Browser;
+  const people: Person[] = [];
+
+  async function person(name: string, options?: Parameters<typeof Person.open>[3]): Promise<Person> {
+    const opened = await Person.open(browser, server.url, name, options);
+    people.push(opened);
+    return opened;
+  }
+
+  beforeAll(async () => {
+    ensurePwaBuilt();
+    server = await startPapo();
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of people) expect(p.errors, `console errors of ${p.name}`).toEqual([]);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('when two people sign up in two browsers, then they talk both ways, live', async () => {
+    // Arrange
+    const ana = await person('ana');
+    const bia = await person('bia');
+    await ana.page.goto('/');
+    await ana.page.getByText('a username nobody has yet creates your account').waitFor();
+    await ana.page.screenshot({ path: screenshotPath('login-360x640') });
+    await ana.logIn();
+    await ana.page.getByText('Welcome, ana! Your account was created.').waitFor();
+    await bia.logIn();
+
+    // Act: ana starts the conversation, bia answers from her list
+    await ana.startChat('bia');
+    await ana.type('bia', 'Oi Bia! Tudo bem? 🎉');
+    await bia.page.locator('a[data-peer="ana"]').getByText('Oi Bia! Tudo bem? 🎉').waitFor();
+    await bia.openChat('ana');
+    await bia.type('ana', 'Tudo ótimo, e você?\nSaudades!');
+
+    // Assert: each sees the other's message without reloading
+    await ana.bubble('Tudo ótimo, e você?\nSaudades!').waitFor();
+    await bia.bubble('Oi Bia! Tudo bem? 🎉').waitFor();
+    await ana.type('bia', 'Também! <img src=x onerror=alert(1)>');
+    await bia.bubble('Também! <img src=x onerror=alert(1)>').waitFor();
+    // Shown as text, never as markup.
+    expect(await bia.page.locator('img[src="x"]').count()).toBe(0);
+    await ana.myBubble('Também! <img src=x onerror=alert(1)>').and(ana.page.locator('[data-status="read"]')).waitFor();
+    await ana.page.screenshot({ path: screenshotPath('conversation-360x640') });
+  }, 60_000);
+
+  it('when a message reaches someone who was away, then its ticks go sent, delivered, read', async () => {
+    // Arrange: cris exists but has no device online
+    await ApiUser.signUp(server.url, 'cris');
+    const ana = people[0];
+    if (!ana) throw new Error('needs the first test');
+    await ana.page.getByRole('button', { name: 'Back' }).click();
+    await ana.startChat('cris');
+
+    // Act + Assert: sent while cris is away
+    await ana.type('cris', 'Are you there?');
+    const bubble = ana.myBubble('Are you there?');
+    await expect.poll(() => bubble.getAttribute('data-status')).toBe('sent');
+    await expect(bubble.getByRole('img', { name: 'Sent' }).count()).resolves.toBe(1);
+
+    // cris opens the app: the message reaches her device (delivered) and waits in her list, unread
+    const cris = await person('cris');
+    await cris.logIn();
+    const row = cris.page.locator('a[data-peer="ana"]');
+    await row.getByLabel('1 unread').waitFor();
+    await expect.poll(() => bubble.getAttribute('data-status')).toBe('delivered');
+    await cris.page.screenshot({ path: screenshotPath('list-360x640') });
+
+    // cris reads it
+    await cris.openChat('ana');
+    await cris.bubble('Are you there?').waitFor();
+    await expect.poll(() => bubble.getAttribute('data-status')).toBe('read');
+    await expect(bubble.getByRole('img', { name: 'Read' }).count()).resolves.toBe(1);
+    await cris.page.getByRole('button', { name: 'Back' }).click();
+    await expect(row.getByLabel('1 unread').count()).resolves.toBe(0);
+  }, 60_000);
+
+  it('when the phone is set to Portuguese and dark mode, then the app follows it', async () => {
+    const dani = await person('dani', { locale: 'pt-BR', colorScheme: 'dark' });
+    await dani.page.goto('/');
+    await dani.page.getByRole('heading', { name: 'Entrar ou criar conta' }).waitFor();
+    expect(await dani.page.locator('html').getAttribute('lang')).toBe('pt-BR');
+    const background = await inPage(dani.page, (window) => {
+      const main = window.document.querySelector('main');
+      return main ? window.getComputedStyle(main).backgroundColor : 'no main';
+    });
+    expect(background).toBe('rgb(32, 44, 51)');
+    await dani.page.screenshot({ path: screenshotPath('login-pt-dark-360x640') });
+    await dani.page.getByLabel('Nome de usuário').fill('dani');
+    await dani.page.getByLabel('Senha').fill('correct horse battery');
+    await dani.page.getByRole('button', { name: 'Entrar' }).click();
+    await dani.page.getByLabel('Conversar com (nome de usuário)').fill('ana');
+    await dani.page.getByRole('button', { name: 'Abrir' }).click();
+    await dani.page.getByRole('textbox', { name: 'Mensagem para ana' }).fill('Olá, tudo bem?');
+    await dani.page.getByRole('textbox', { name: 'Mensagem para ana' }).press('Enter');
+    await dani.page.locator('li[data-status]').getByText('Olá, tudo bem?').waitFor();
+    await dani.page.screenshot({ path: screenshotPath('conversation-pt-dark-360x640') });
+  }, 60_000);
+
+  it('when the screen is 360 px wide, then nothing scrolls sideways and every control is at least 44 px', async () => {
+    const ana = people[0];
+    if (!ana) throw new Error('needs the first test');
+    await ana.page.getByRole('button', { name: 'Back' }).click();
+    await ana.openChat('bia');
+    const layout = await inPage(ana.page, (window) => {
+      const small = Array.from(window.document.querySelectorAll('button, a[href], input, textarea'))
+        .filter((element) => element.offsetParent !== null)
+        .map((element) => ({ name: element.getAttribute('aria-label') ?? element.textContent, rect: element.getBoundingClientRect() }))
+        .filter(({ rect }) => rect.width < 44 || rect.height < 44)
+        .map(({ name, rect }) => `${name} ${rect.width}x${rect.height}`);
+      return { overflow: window.document.documentElement.scrollWidth - window.innerWidth, small };
+    });
+    expect(layout.overflow).toBe(0);
+    expect(layout.small).toEqual([]);
+  });
+});

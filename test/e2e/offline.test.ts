@@ -1,0 +1,75 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
+import { serviceWorkerInControl } from './support/in-page.js';
+import { ApiUser, Person } from './support/person.js';
+
+describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
+  let server: PapoProcess;
+  let browser: Browser;
+  let ana: Person;
+  let bia: Person;
+  /** Ana's other device: reads what the server really stored. */
+  let anaApi: ApiUser;
+
+  beforeAll(async () => {
+    ensurePwaBuilt();
+    server = await startPapo();
+    browser = await launchChromium();
+    ana = await Person.open(browser, server.url, 'ana');
+    bia = await Person.open(browser, server.url, 'bia');
+    await bia.logIn();
+    await ana.logIn();
+    anaApi = await ApiUser.signUp(server.url, 'ana');
+    await ana.startChat('bia');
+    await ana.type('bia', 'online first');
+    await bia.page.locator('a[data-peer="ana"]').getByText('online first').waitFor();
+    await bia.openChat('ana');
+    // The service worker must control the page before the network goes away, or a reload offline has no shell.
+    await serviceWorkerInControl(ana.page);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (ana) expect(ana.unexpectedErrors({ offline: true })).toEqual([]);
+    if (bia) expect(bia.errors).toEqual([]);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('when messages are written offline, then they wait as pending, survive a reload, and go out once, in order, when back online', async () => {
+    // Arrange
+    await ana.context.setOffline(true);
+    await ana.page.getByText('Offline: messages will be sent when the connection is back.').waitFor();
+
+    // Act: write two messages offline, then close and reopen the app, still offline
+    await ana.type('bia', 'written offline 1');
+    await ana.type('bia', 'written offline 2');
+    await expect.poll(() => ana.myBubble('written offline 2').getAttribute('data-status')).toBe('pending');
+    await ana.page.reload();
+    await ana.myBubble('written offline 1').and(ana.page.locator('[data-status="pending"]')).waitFor();
+    await ana.myBubble('written offline 2').and(ana.page.locator('[data-status="pending"]')).waitFor();
+    expect((await anaApi.historyWith('bia')).map((m) => m.content)).toEqual(['online first']);
+
+    // Act: the network comes back
+    await ana.context.setOffline(false);
+
+    // Assert: delivered to bia, and stored exactly once each, in the order written
+    await bia.bubble('written offline 2').waitFor();
+    await expect.poll(() => ana.myBubble('written offline 2').getAttribute('data-status')).toMatch(/delivered|read/);
+    expect(await ana.page.getByText('Offline: messages will be sent').count()).toBe(0);
+    expect((await anaApi.historyWith('bia')).map((m) => m.content)).toEqual(['online first', 'written offline 1', 'written offline 2']);
+    expect(await bia.page.locator('ol > li:not([role="separator"]) p').allTextContents()).toEqual([
+      'online first',
+      'written offline 1',
+      'written offline 2',
+    ]);
+  }, 60_000);
+
+  it('when the app starts again with no network, then the shell and the cached chats still show', async () => {
+    await ana.context.setOffline(true);
+    await ana.page.goto('/');
+    await ana.page.locator('a[data-peer="bia"]').getByText('written offline 2').waitFor();
+    await ana.page.getByText('Offline: messages will be sent when the connection is back.').waitFor();
+    await ana.context.setOffline(false);
+  }, 30_000);
+});

@@ -1,0 +1,147 @@
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { HistoryResponse, Message } from '../../../api/contract.js';
+
+export const PASSWORD = 'correct horse battery';
+
+/** Chromium reports a refused request (a 4xx the app expects and handles) as a console error; it is not a bug. */
+const EXPECTED_HTTP = /^Failed to load resource: the server responded with a status of 40[14]/;
+/** While the test holds the browser offline, requests fail by design. */
+const OFFLINE = /net::ERR_INTERNET_DISCONNECTED|Failed to fetch/;
+
+/**
+ * One person with their own browser (context), on a phone-sized screen by default. Collects every console error
+ * and uncaught exception, so each test can end with "and nothing went wrong in the page".
+ */
+export class Person {
+  readonly errors: string[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly context: BrowserContext,
+    readonly page: Page,
+  ) {
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.errors.push(message.text());
+    });
+    page.on('pageerror', (error) => this.errors.push(`uncaught: ${error.message}`));
+  }
+
+  static async open(
+    browser: Browser,
+    baseURL: string,
+    name: string,
+    options: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
+  ): Promise<Person> {
+    const context = await browser.newContext({
+      baseURL,
+      viewport: { width: options.width ?? 360, height: options.height ?? 640 },
+      locale: options.locale ?? 'en-US',
+      colorScheme: options.colorScheme ?? 'light',
+      deviceScaleFactor: 1,
+    });
+    return Person.inContext(context, name);
+  }
+
+  static async inContext(context: BrowserContext, name: string): Promise<Person> {
+    const page = context.pages()[0] ?? (await context.newPage());
+    return new Person(name, context, page);
+  }
+
+  /** Logs in from the login screen (signing up when the name is new) and waits for the chat list. */
+  async logIn(password = PASSWORD): Promise<void> {
+    const { page } = this;
+    if (!page.url().startsWith('http')) await page.goto('/');
+    await page.getByLabel('Username').fill(this.name);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.getByLabel('Start a chat with (username)').waitFor();
+  }
+
+  async openChat(peer: string): Promise<void> {
+    await this.page.getByRole('list', { name: 'Chats' }).locator(`a[data-peer="${peer}"]`).click();
+    await this.composer(peer).waitFor();
+  }
+
+  /** Starts a chat by typing the name in the new-chat field. */
+  async startChat(peer: string): Promise<void> {
+    await this.page.getByLabel('Start a chat with (username)').fill(peer);
+    await this.page.getByRole('button', { name: 'Start' }).click();
+    await this.composer(peer).waitFor();
+  }
+
+  composer(peer: string): Locator {
+    return this.page.getByRole('textbox', { name: `Message to ${peer}` });
+  }
+
+  async type(peer: string, text: string): Promise<void> {
+    await this.composer(peer).fill(text);
+    await this.composer(peer).press('Enter');
+  }
+
+  /** The bubble of a message with exactly this text. */
+  bubble(text: string): Locator {
+    return this.page.locator('li', { has: this.page.locator('p', { hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
+  }
+
+  /** A message of mine, by its text; its `data-status` is the tick state. */
+  myBubble(text: string): Locator {
+    return this.bubble(text).and(this.page.locator('li[data-status]'));
+  }
+
+  /** Console errors that are bugs: everything but the refusals and offline failures the app handles. */
+  unexpectedErrors(options: { offline?: boolean } = {}): string[] {
+    return this.errors.filter((text) => !EXPECTED_HTTP.test(text) && !(options.offline && OFFLINE.test(text)));
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A user driven over HTTP (no browser): to seed data and to check what the server stored. */
+export class ApiUser {
+  private constructor(
+    private readonly baseURL: string,
+    private readonly cookie: string,
+  ) {}
+
+  static async signUp(baseURL: string, username: string, password = PASSWORD): Promise<ApiUser> {
+    const response = await fetch(`${baseURL}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!response.ok) throw new Error(`sign-up of ${username} failed: ${response.status} ${await response.text()}`);
+    const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return new ApiUser(baseURL, cookie);
+  }
+
+  async send(to: string, content: string): Promise<Message> {
+    const response = await fetch(`${this.baseURL}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: this.cookie },
+      body: JSON.stringify({ to, content }),
+    });
+    if (response.status !== 201) throw new Error(`send failed: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { message: Message }).message;
+  }
+
+  /** Every message with `peer`, oldest first, following the pages back to the beginning. */
+  async historyWith(peer: string): Promise<Message[]> {
+    const all: Message[] = [];
+    let before: string | null = null;
+    do {
+      const query = new URLSearchParams({ with: peer, limit: '200', ...(before ? { before } : {}) });
+      const response = await fetch(`${this.baseURL}/api/history?${query}`, { headers: { cookie: this.cookie } });
+      if (!response.ok) throw new Error(`history failed: ${response.status} ${await response.text()}`);
+      const page = (await response.json()) as HistoryResponse;
+      all.unshift(...page.messages);
+      before = page.before;
+    } while (before);
+    return all;
+  }
+}
