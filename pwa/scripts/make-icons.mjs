@@ -33,8 +33,7 @@ function shade(x, y, { scale, fullBleed }) {
   const v = (y - 0.5) / scale + 0.5;
   const inDot = [0.36, 0.5, 0.64].some((dx) => (u - dx) ** 2 + (v - 0.47) ** 2 <= 0.045 ** 2);
   if (inDot) return TEAL;
-  const inBubble =
-    insideRoundedRect(u, v, 0.5, 0.47, 0.64, 0.46, 0.13) || insideTriangle(u, v, [0.27, 0.64], [0.22, 0.82], [0.45, 0.66]);
+  const inBubble = insideRoundedRect(u, v, 0.5, 0.47, 0.64, 0.46, 0.13) || insideTriangle(u, v, [0.27, 0.64], [0.22, 0.82], [0.45, 0.66]);
   return inBubble ? WHITE : background;
 }
 
@@ -42,12 +41,18 @@ function render(size, options) {
   const rgba = Buffer.alloc(size * size * 4);
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < SAMPLES; sy++) {
         for (let sx = 0; sx < SAMPLES; sx++) {
           const colour = shade((px + (sx + 0.5) / SAMPLES) / size, (py + (sy + 0.5) / SAMPLES) / size, options);
           if (colour) {
-            r += colour[0]; g += colour[1]; b += colour[2]; a += 1;
+            r += colour[0];
+            g += colour[1];
+            b += colour[2];
+            a += 1;
           }
         }
       }
@@ -95,12 +100,7 @@ function encodePng(width, height, rgba) {
     rgba.copy(rows, y * (width * 4 + 1) + 1, y * width * 4, (y + 1) * width * 4);
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([
-    signature,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 const ICONS = [

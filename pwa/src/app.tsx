@@ -12,10 +12,7 @@ import { SessionContext, type SessionContextValue } from './lib/session-context'
 import { type Route, navigate, useRoute } from './lib/use-route';
 import { useVisualViewport } from './lib/use-visual-viewport';
 
-type Phase =
-  | { name: 'starting' }
-  | { name: 'login'; notice?: string }
-  | { name: 'ready'; session: ChatSession; notice: string | null };
+type Phase = { name: 'starting' } | { name: 'login'; notice?: string } | { name: 'ready'; session: ChatSession; notice: string | null };
 
 function routeKey(route: Route): string {
   return route.name === 'chat' ? `chat:${route.peer}` : route.name;

@@ -37,7 +37,7 @@ describe.skipIf(!e2eEnabled())('PWA: installable (issue #3)', () => {
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
-  it("when Chromium checks installability over the DevTools protocol, then it reports no error", async () => {
+  it('when Chromium checks installability over the DevTools protocol, then it reports no error', async () => {
     const cdp = await eva.context.newCDPSession(eva.page);
     const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: unknown[] };
     expect(installabilityErrors).toEqual([]);
@@ -50,7 +50,11 @@ describe.skipIf(!e2eEnabled())('PWA: installable (issue #3)', () => {
     expect(manifest.theme_color).toMatch(/^#[0-9a-f]{6}$/);
     expect(manifest.background_color).toMatch(/^#[0-9a-f]{6}$/);
     const icon = (size: string, purpose: string) => manifest.icons.find((i) => i.sizes === size && (i.purpose ?? 'any') === purpose);
-    for (const [size, purpose] of [['192x192', 'any'], ['512x512', 'any'], ['512x512', 'maskable']] as const) {
+    for (const [size, purpose] of [
+      ['192x192', 'any'],
+      ['512x512', 'any'],
+      ['512x512', 'maskable'],
+    ] as const) {
       const found = icon(size, purpose);
       expect(found, `${size} ${purpose} icon`).toBeDefined();
       const image = await fetch(`${server.url}${found?.src}`);

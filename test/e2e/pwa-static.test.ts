@@ -76,7 +76,10 @@ describe('servePwa', () => {
   });
 
   it('when the PWA is not built, then pages get a 503 that says so', async () => {
-    const res = await supertest(appServing(path.join(dist, 'not-built'))).get('/').set('accept', 'text/html').expect(503);
+    const res = await supertest(appServing(path.join(dist, 'not-built')))
+      .get('/')
+      .set('accept', 'text/html')
+      .expect(503);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/not built/);
   });

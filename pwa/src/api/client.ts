@@ -57,8 +57,7 @@ function query(params: Record<string, string | number | undefined | null>): stri
 
 /** The Papo API (issue #2), typed by the shared contract. Every non-2xx answer throws an `ApiError`. */
 export const api = {
-  login: (username: string, password: string) =>
-    request<LoginResponse>('POST', '/api/session', { username, password }),
+  login: (username: string, password: string) => request<LoginResponse>('POST', '/api/session', { username, password }),
   session: () => request<SessionResponse>('GET', '/api/session'),
   logout: () => request<void>('DELETE', '/api/session'),
   send: (message: SendRequest) => request<SendResponse>('POST', '/api/messages', message),

@@ -122,7 +122,12 @@ const pt: Record<Key, string> = {
 
 function pickLocale(): string {
   const wanted = typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]);
-  return wanted.find((tag) => /^(pt|en)\b/i.test(tag))?.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en';
+  return wanted
+    .find((tag) => /^(pt|en)\b/i.test(tag))
+    ?.toLowerCase()
+    .startsWith('pt')
+    ? 'pt-BR'
+    : 'en';
 }
 
 /** 'pt-BR' or 'en', for `Intl` formatters and `<html lang>`. */

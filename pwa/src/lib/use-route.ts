@@ -29,9 +29,7 @@ const listeners = new Set<() => void>();
 
 function depth(): number {
   const state: unknown = history.state;
-  return typeof state === 'object' && state !== null && 'papoDepth' in state && typeof state.papoDepth === 'number'
-    ? state.papoDepth
-    : 0;
+  return typeof state === 'object' && state !== null && 'papoDepth' in state && typeof state.papoDepth === 'number' ? state.papoDepth : 0;
 }
 
 export function navigate(route: Route, options: { replace?: boolean } = {}): void {

@@ -116,7 +116,10 @@ export class ApiUser {
       body: JSON.stringify({ username, password }),
     });
     if (!response.ok) throw new Error(`sign-up of ${username} failed: ${response.status} ${await response.text()}`);
-    const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = response.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     return new ApiUser(baseURL, cookie);
   }
 
