@@ -3,7 +3,7 @@ import { promises as fsp, type promises } from 'node:fs';
 import session, { type SessionData } from 'express-session';
 import { decodeRecord, encodeRecord } from './codec.js';
 import { writeDurably } from './legacy-import.js';
-import { loadRecordFile } from './line-file.js';
+import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
 /**
@@ -23,7 +23,7 @@ interface Entry {
   persistedExpires: number;
 }
 
-type SessionRecord = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
+export type SessionRecord = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
 
 const TOUCH_PERSIST_MS = 60 * 60 * 1000;
 
@@ -32,6 +32,8 @@ export class FileSessionStore extends session.Store {
   private queue: { line: string; callback?: ((err?: unknown) => void) | undefined }[] = [];
   private flushing: Promise<void> | undefined;
   private lines = 0;
+  /** What loading found: a torn tail dropped, damaged lines skipped (the text store logs it, issue #6). */
+  loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
 
   private constructor(
     private readonly file: string,
@@ -56,6 +58,7 @@ export class FileSessionStore extends session.Store {
     const store = new FileSessionStore(file, await fsp.open(file, 'a'), defaultTtlMs, now);
     for (const [key, e] of live) store.entries.set(key, e);
     store.lines = lines.length;
+    store.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
     return store;
   }
 
@@ -152,11 +155,11 @@ function hashSid(sid: string): string {
   return createHash('sha256').update(sid).digest('hex');
 }
 
-function encodeSessionLine(r: SessionRecord): string {
+export function encodeSessionLine(r: SessionRecord): string {
   return r.kind === 'd' ? encodeRecord(['d', r.key]) : encodeRecord(['s', r.key, String(r.expires), r.json]);
 }
 
-function decodeSession(line: string): Decoded<SessionRecord> {
+export function decodeSession(line: string): Decoded<SessionRecord> {
   const r = decodeRecord(line);
   if (!r.ok) return r;
   const [kind, key, expires, json] = r.fields;

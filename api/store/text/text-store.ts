@@ -79,6 +79,7 @@ export class TextStore implements Store, BatchTarget {
       const journal = await Journal.open(path.join(dir, 'journal.txt'));
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
       const store = new TextStore(options, epoch, journal, unlock, sessions);
+      store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
       store.stateValue = await store.load();
       return store;
     } catch (err) {
