@@ -1,0 +1,146 @@
+/**
+ * Torn and damaged files (issue #6): cut each data file at every byte offset inside its last records, or append
+ * garbage or zeros, and the store always opens, drops only the torn tail (and logs how many bytes), and never
+ * misreads a record. Damage in the middle of a file is reported with the file and the line.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/server.js';
+import { HASH, lineStarts, openStore, putSession, restore, snapshot, type LogLine } from './support/store.js';
+
+const LONG = Boolean(process.env.PAPO_LONG);
+/** How many of the last records of each file are cut at every byte. */
+const LAST_RECORDS = LONG ? 3 : 1;
+
+const USERS = ['alice', 'bruno', 'carla', 'dora'];
+const DATA_FILES = ['usuarios.txt', 'mensagens.txt', 'historico/history_alice.txt', 'historico/history_bruno.txt', 'sessions.txt'];
+const TORN = 'dropped a torn tail (an unfinished write)';
+const DAMAGED = 'damaged record skipped';
+
+let dir: string;
+let baseline: Map<string, Buffer>;
+
+/** A folder with accounts, sessions, delivered and undelivered messages, read marks; the last write a send. */
+async function build(): Promise<void> {
+  const { store } = await openStore(dir);
+  for (const username of USERS) await store.users.create({ username, passwordHash: HASH });
+  for (const [i, u] of USERS.entries()) await putSession(store, `sid-${i}`, u);
+  const m = store.messages;
+  const first = await m.append({ from: 'alice', to: 'bruno', content: 'olá; tudo bem?\nlinha 2 \\ 😀', clientId: 'c-1' });
+  await m.append({ from: 'bruno', to: 'alice', content: 'שלום\u2028مرحبا' });
+  await m.acknowledge('bruno', Number(first.message.id));
+  await m.markRead('bruno', 'alice', first.message.id);
+  for (let i = 0; i < 4; i++) await m.append({ from: 'carla', to: 'dora', content: `queued ${i};x` });
+  // The last batch, still in the journal: the torn copy of it in a data file must come back whole.
+  await m.append({ from: 'alice', to: 'bruno', content: 'the last one; committed', clientId: 'c-last' });
+  await store.close();
+  // Once more, so the baseline is what a clean start leaves (the queue compacted).
+  await (await openStore(dir)).store.close();
+}
+
+/** Opens the folder as a restart would, loads every history, closes; returns the log and the files after. */
+async function restart(): Promise<{ logs: LogLine[]; after: Map<string, Buffer> }> {
+  const { store, logs } = await openStore(dir);
+  for (const u of USERS) await store.history(u);
+  await store.close();
+  return { logs, after: await snapshot(dir) };
+}
+
+function bytes(files: Map<string, Buffer>, rel: string): Buffer {
+  const b = files.get(rel);
+  if (!b) throw new Error(`no ${rel} in the folder`);
+  return b;
+}
+
+const logsAbout = (logs: LogLine[], msg: string, rel: string) => logs.filter((l) => l.msg === msg && String(l.file).endsWith(path.sep + rel));
+
+beforeAll(async () => {
+  dir = await tempDir('papo-torn-');
+  await build();
+  baseline = await snapshot(dir);
+});
+
+afterAll(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('a data file cut at every byte of its last records', () => {
+  it.each(DATA_FILES)('when %s is cut anywhere, then the store opens, drops only the torn tail, logs its size, and misreads nothing', async (rel) => {
+    const original = bytes(baseline, rel);
+    const starts = lineStarts(original);
+    const from = starts[Math.max(0, starts.length - 1 - LAST_RECORDS)] ?? 0;
+    let cuts = 0;
+    for (let cut = from; cut < original.length; cut++) {
+      await restore(dir, baseline);
+      await fsp.truncate(path.join(dir, rel), cut);
+      const { logs, after } = await restart();
+      cuts++;
+
+      const boundary = Math.max(...starts.filter((s) => s <= cut));
+      const now = bytes(after, rel);
+      // Only whole lines of the original, at least every one before the cut: nothing misread, nothing extra.
+      expect(now.length).toBeGreaterThanOrEqual(boundary);
+      expect(original.subarray(0, now.length).equals(now)).toBe(true);
+      expect(starts).toContain(now.length);
+      if (rel !== 'sessions.txt' && rel !== 'usuarios.txt') {
+        // The last send is in the journal: the queue line and both history lines are re-applied whole.
+        expect(now.equals(original)).toBe(true);
+      }
+      const torn = logsAbout(logs, TORN, rel);
+      if (cut > boundary) expect(torn.map((l) => l.droppedBytes)).toEqual([cut - boundary]);
+      else expect(torn).toEqual([]);
+      expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
+      for (const [other, b] of baseline) if (other !== rel && other !== 'journal.txt') expect(bytes(after, other).equals(b), other).toBe(true);
+    }
+    expect(cuts).toBeGreaterThan(20);
+  });
+
+  it('when the journal is cut anywhere, then the batch counts as never committed and the data files are untouched', async () => {
+    const original = bytes(baseline, 'journal.txt');
+    for (let cut = 0; cut < original.length; cut++) {
+      await restore(dir, baseline);
+      await fsp.truncate(path.join(dir, 'journal.txt'), cut);
+      const { logs, after } = await restart();
+      for (const rel of DATA_FILES) expect(bytes(after, rel).equals(bytes(baseline, rel)), rel).toBe(true);
+      expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+    }
+  });
+});
+
+describe('garbage or zeros after the last record', () => {
+  const tails: [string, Buffer][] = [
+    ['4 KiB of zeros (a power loss on a delayed allocation)', Buffer.alloc(4096)],
+    ['random bytes with newlines', Buffer.from(Array.from({ length: 700 }, (_, i) => (i % 97 === 0 ? 0x0a : (i * 7919) % 256)))],
+    ['half a record', Buffer.from('msg;99;2026-01-01T00:00:00.000Z;alice;bruno;half')],
+    ['a record with a wrong checksum', Buffer.from('msg;99;2026-01-01T00:00:00.000Z;alice;bruno;forged;;00000000\n')],
+  ];
+  for (const rel of [...DATA_FILES, 'journal.txt']) {
+    it.each(tails)(`when ${rel} ends with %s, then the store opens, drops exactly that, and reads the rest as it was`, async (_name, tail) => {
+      await restore(dir, baseline);
+      await fsp.appendFile(path.join(dir, rel), tail);
+      const { logs, after } = await restart();
+      for (const data of DATA_FILES) expect(bytes(after, data).equals(bytes(baseline, data)), data).toBe(true);
+      if (rel !== 'journal.txt') expect(logsAbout(logs, TORN, rel).map((l) => l.droppedBytes)).toEqual([tail.length]);
+      expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
+    });
+  }
+});
+
+describe('damage in the middle of a file', () => {
+  it.each(DATA_FILES)('when a byte of line 2 of %s changes, then the store opens and logs the file and line 2', async (rel) => {
+    const original = bytes(baseline, rel);
+    const starts = lineStarts(original);
+    expect(starts.length).toBeGreaterThan(3);
+    const damaged = Buffer.from(original);
+    const at = Math.floor(((starts[1] ?? 0) + (starts[2] ?? 0)) / 2);
+    damaged[at] = (damaged[at] ?? 0) ^ 0x01;
+    await restore(dir, baseline);
+    await fsp.writeFile(path.join(dir, rel), damaged);
+    const { logs } = await restart();
+    const reported = logsAbout(logs, DAMAGED, rel);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({ line: 2, reason: expect.any(String) as string });
+    expect(logsAbout(logs, TORN, rel)).toEqual([]);
+  });
+});
