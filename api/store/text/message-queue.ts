@@ -3,6 +3,18 @@ import path from 'node:path';
 import { loadRecordFile, scanRecords, type Damage } from './line-file.js';
 import { decodeQueue, encodeQueue, flagByteOffset, type QueueRecord } from './records.js';
 
+/** The steps of a compaction, in order: a crash after any of them leaves the old queue or the new one. */
+export const COMPACTION_STEPS = ['read', 'written', 'synced', 'renamed', 'folder-synced'] as const;
+export type CompactionStep = (typeof COMPACTION_STEPS)[number];
+
+/**
+ * A fault-injection seam for the compaction-crash tests (test/faults): called after each step; a hook that
+ * throws stops the compaction there, as a crash would. Production passes none, which costs one check a step.
+ */
+export interface CompactionHooks {
+  afterStep?: (step: CompactionStep) => void | Promise<void>;
+}
+
 interface QueueEntry {
   from: string;
   to: string;
@@ -113,19 +125,24 @@ export class MessageQueue {
    * Rewrites the queue without its delivered messages. Must not run while a batch is being applied (the
    * text store runs it through the committer's quiet point).
    */
-  async compact(): Promise<number> {
+  async compact(hooks: CompactionHooks = {}): Promise<number> {
     const removed = this.deliveredCount;
     if (removed === 0) return 0;
     const tmp = `${this.file}.compact`;
     const buf = await fsp.readFile(this.file);
     const loaded = scanRecords(this.file, buf, decodeQueue);
     const keep = loaded.records.filter((r) => !this.entries.get(r.value.seq)?.delivered);
+    await hooks.afterStep?.('read');
     await fsp.writeFile(tmp, keep.map((r) => encodeQueue(r.value).line).join(''));
+    await hooks.afterStep?.('written');
     const tmpHandle = await fsp.open(tmp, 'r+');
     await tmpHandle.datasync();
     await tmpHandle.close();
+    await hooks.afterStep?.('synced');
     await fsp.rename(tmp, this.file);
+    await hooks.afterStep?.('renamed');
     await syncFolder(path.dirname(this.file));
+    await hooks.afterStep?.('folder-synced');
     await this.handle.close();
     this.handle = await openReadWrite(this.file);
     this.entries.clear();
