@@ -21,10 +21,10 @@ describe.skipIf(!e2eEnabled())('PWA: the old commands and unknown users (issue #
 
   afterAll(async () => {
     // The 404s for unknown users are expected refusals; anything else in the console is a bug.
-    if (ana) expect(ana.unexpectedErrors()).toEqual([]);
-    if (bia) expect(bia.errors).toEqual([]);
+    const errors = [...(ana?.unexpectedErrors() ?? []), ...(bia?.errors ?? [])];
     await browser?.close();
     await server?.stop();
+    expect(errors).toEqual([]);
   });
 
   it('when /msg is typed in the new-chat field, then the message goes out and its conversation opens', async () => {

@@ -25,9 +25,10 @@ describe.skipIf(!e2eEnabled())('PWA: history (issue #3)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (bia) expect(bia.errors).toEqual([]);
+    const errors = bia?.errors ?? [];
     await browser?.close();
     await server?.stop();
+    expect(errors).toEqual([]);
   });
 
   const scroller = () => bia.page.getByRole('region', { name: 'Message to ana' });

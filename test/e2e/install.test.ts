@@ -31,10 +31,11 @@ describe.skipIf(!e2eEnabled())('PWA: installable (issue #3)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (eva) expect(eva.errors).toEqual([]);
+    const errors = eva?.errors ?? [];
     await eva?.close();
     await server?.stop();
     if (profile) await rm(profile, { recursive: true, force: true });
+    expect(errors).toEqual([]);
   });
 
   it('when Chromium checks installability over the DevTools protocol, then it reports no error', async () => {

@@ -30,10 +30,10 @@ describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (ana) expect(ana.unexpectedErrors({ offline: true })).toEqual([]);
-    if (bia) expect(bia.errors).toEqual([]);
+    const errors = [...(ana?.unexpectedErrors({ offline: true }) ?? []), ...(bia?.errors ?? [])];
     await browser?.close();
     await server?.stop();
+    expect(errors).toEqual([]);
   });
 
   it('when messages are written offline, then they wait as pending, survive a reload, and go out once, in order, when back online', async () => {

@@ -155,6 +155,8 @@ export class ChatSession {
       }
       if (!this.store.get().threads[peer]) this.setThread(peer, emptyThread(messages));
     }
+    // What is already on screen counts as seen now, not only once the newest page arrived.
+    void this.markRead(peer);
     await this.loadNewest(peer);
   }
 

@@ -88,7 +88,9 @@ export class StreamPoller {
           this.hooks.onUnauthorized();
           break;
         }
-        if (error instanceof ApiError && error.code === 'cursor_expired') {
+        // An expired cursor (410) and one the server cannot read (400: another server's, a damaged cache) both
+        // mean the same here: start over without one, from history.
+        if (error instanceof ApiError && (error.code === 'cursor_expired' || error.code === 'invalid_cursor')) {
           cursor = null;
           await this.hooks.onCursorExpired();
           continue;
