@@ -65,7 +65,14 @@ export class ChatSession {
       onCursorExpired: () => this.reload(),
     });
     this.outbox = new OutboxSender(me, cache, {
-      onSent: (item, message) => void this.upsert([{ ...fromServer(message), clientId: message.clientId ?? item.clientId }], false),
+      onSent: (item, message) => {
+        // The server answers again: the poll loop may be waiting out a back-off, so let it try now.
+        if (this.store.get().connection !== 'online') {
+          this.setConnection('online');
+          this.poller.kick();
+        }
+        void this.upsert([{ ...fromServer(message), clientId: message.clientId ?? item.clientId }], false);
+      },
       onRejected: (item, error) =>
         void this.upsert(
           [

@@ -86,6 +86,9 @@ export interface PapoProcess {
   /** e.g. http://127.0.0.1:41234 (a secure context for Chromium, as installability needs). */
   url: string;
   dataDir: string;
+  /** Stops the server (SIGTERM, as a deploy would) and starts it again on the same port and data folder. */
+  restart(): Promise<void>;
+  /** Stops the server and deletes its data folder. */
   stop(): Promise<void>;
 }
 
@@ -96,6 +99,29 @@ export interface PapoProcess {
 export async function startPapo(): Promise<PapoProcess> {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'papo-e2e-'));
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess;
+  try {
+    child = await spawnPapo(port, dataDir, url);
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    dataDir,
+    async restart() {
+      await stopProcess(child);
+      child = await spawnPapo(port, dataDir, url);
+    },
+    async stop() {
+      await stopProcess(child);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function spawnPapo(port: number, dataDir: string, url: string): Promise<ChildProcess> {
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['api/main.ts'], {
     cwd: ROOT,
     detached: true,
@@ -113,22 +139,13 @@ export async function startPapo(): Promise<PapoProcess> {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(url, child, () => output);
   } catch (error) {
     await stopProcess(child);
-    await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  return {
-    url,
-    dataDir,
-    async stop() {
-      await stopProcess(child);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
