@@ -23,6 +23,9 @@ export default defineConfig({
       // Registered from main.tsx: the injected registration would be an extra request, and the CSP forbids inline scripts.
       injectRegister: false,
       strategies: 'generateSW',
+      // The way back if a release ever ships a broken service worker: build once with PAPO_SW_SELF_DESTROY=1 and
+      // deploy; installed apps then get a worker that deletes its caches and unregisters itself.
+      selfDestroying: process.env.PAPO_SW_SELF_DESTROY === '1',
       manifest: {
         id: '/',
         name: 'Papo',

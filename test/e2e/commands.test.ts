@@ -42,6 +42,12 @@ describe.skipIf(!e2eEnabled())('PWA: the old commands and unknown users (issue #
     await ana.page.getByRole('alert').getByText('There is no user named “ghost”.').waitFor();
   });
 
+  it('when a person starts a chat with themselves, then the screen says that is them', async () => {
+    await ana.page.getByLabel('Start a chat with (username)').fill('Ana');
+    await ana.page.getByRole('button', { name: 'Start' }).click();
+    await ana.page.getByRole('alert').getByText('That is you: pick someone else to talk to.').waitFor();
+  });
+
   it('when /msg names an unknown user in the composer, then nothing is sent and the text stays', async () => {
     await ana.page.getByLabel('Start a chat with (username)').fill('bia');
     await ana.page.getByRole('button', { name: 'Start' }).click();

@@ -390,6 +390,11 @@ export class ChatSession {
     if (open) await this.openConversation(open);
   }
 
+  /** A request outside the session's own loops got a 401: the server no longer knows this login. */
+  sessionLost(): void {
+    this.signedOut();
+  }
+
   private signedOut(): void {
     if (this.stopped) return;
     this.stop();

@@ -58,6 +58,7 @@ const en = {
   reload: 'Reload',
   notificationTitle: 'Message from {name}',
   sessionEnded: 'Your session ended. Log in again.',
+  notYourself: 'That is you: pick someone else to talk to.',
 } as const;
 
 type Key = keyof typeof en;
@@ -118,6 +119,7 @@ const pt: Record<Key, string> = {
   reload: 'Recarregar',
   notificationTitle: 'Mensagem de {name}',
   sessionEnded: 'Sua sessão terminou. Entre de novo.',
+  notYourself: 'Esse é você: escolha outra pessoa para conversar.',
 };
 
 function pickLocale(): string {

@@ -27,6 +27,7 @@ export function useCommandRunner(onText: (text: string) => Promise<string | null
           return command.reason === 'msg-usage' ? t('msgUsage') : t('unknownCommand');
         case 'msg': {
           if (!isValidUsername(command.to)) return t('noSuchUser', { name: command.to });
+          if (command.to === session.me) return t('notYourself');
           // Checked before it enters the outbox, so a typo is answered now rather than as a failed bubble later.
           if ((await session.userExists(command.to)) === 'no') return t('noSuchUser', { name: command.to });
           await session.send(command.to, command.text);

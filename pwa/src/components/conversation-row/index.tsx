@@ -41,7 +41,7 @@ export function ConversationRow({ conversation, me, onOpen }: Props) {
               {last.content}
             </span>
             {unread > 0 && (
-              <span class={styles.badge} aria-label={t('unread', { n: unread })}>
+              <span class={styles.badge} role="img" aria-label={t('unread', { n: unread })}>
                 {unread}
               </span>
             )}

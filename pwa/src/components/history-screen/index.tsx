@@ -1,3 +1,4 @@
+import { useCallback } from 'preact/hooks';
 import { t } from '../../lib/i18n';
 import { useAllHistory } from '../../lib/use-all-history';
 import { goBack } from '../../lib/use-route';
@@ -9,8 +10,8 @@ import styles from './history-screen.module.css';
 
 /** `/history`: everything the user sent and received, across conversations, newest at the bottom. */
 export function HistoryScreen() {
-  const { session, logout } = useSession();
-  const history = useAllHistory(logout);
+  const { session } = useSession();
+  const history = useAllHistory(useCallback(() => session.sessionLost(), [session]));
   return (
     <>
       <AppHeader onBack={goBack}>

@@ -17,6 +17,7 @@ export function NewChatForm() {
     async (text: string): Promise<string | null> => {
       const name = normalizeUsername(text);
       if (!isValidUsername(name)) return t('noSuchUser', { name });
+      if (name === session.me) return t('notYourself');
       const exists = await session.userExists(name);
       if (exists === 'no') return t('noSuchUser', { name });
       navigate({ name: 'chat', peer: name });
