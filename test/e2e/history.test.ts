@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
+import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, screenshotPath, startPapo } from './support/harness.js';
 import { ApiUser, Person } from './support/person.js';
 
 const SEEDED = 120;
@@ -73,5 +73,6 @@ describe.skipIf(!e2eEnabled())('PWA: history (issue #3)', () => {
     await bia.page.getByText('cris → bia').waitFor();
     await bia.bubble('from another conversation').waitFor();
     await bia.page.getByText('bia → ana').first().waitFor();
+    await bia.page.screenshot({ path: screenshotPath('history-360x640') });
   });
 });

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
+import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, screenshotPath, startPapo } from './support/harness.js';
 import { serviceWorkerInControl } from './support/in-page.js';
 import { ApiUser, Person } from './support/person.js';
 
@@ -45,6 +45,7 @@ describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
     await ana.type('bia', 'written offline 1');
     await ana.type('bia', 'written offline 2');
     await expect.poll(() => ana.myBubble('written offline 2').getAttribute('data-status')).toBe('pending');
+    await ana.page.screenshot({ path: screenshotPath('offline-360x640') });
     await ana.page.reload();
     await ana.myBubble('written offline 1').and(ana.page.locator('[data-status="pending"]')).waitFor();
     await ana.myBubble('written offline 2').and(ana.page.locator('[data-status="pending"]')).waitFor();
