@@ -1,5 +1,6 @@
 import { promises as fsp, type promises } from 'node:fs';
 import { checksum } from './codec.js';
+import { nodeDisk, type Disk } from './disk.js';
 
 /**
  * The redo journal (`journal.txt`): one message's send touches three files (the queue and two histories), so
@@ -54,8 +55,8 @@ export function decodeJournal(text: string): WriteOp[] | undefined {
 export class Journal {
   private constructor(private readonly handle: promises.FileHandle) {}
 
-  static async open(path: string): Promise<Journal> {
-    return new Journal(await fsp.open(path, 'a+'));
+  static async open(path: string, disk: Disk = nodeDisk): Promise<Journal> {
+    return new Journal(await disk.open(path, 'a+'));
   }
 
   async read(): Promise<WriteOp[] | undefined> {

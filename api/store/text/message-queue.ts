@@ -1,5 +1,6 @@
 import { promises as fsp, type promises } from 'node:fs';
 import path from 'node:path';
+import { nodeDisk, type Disk } from './disk.js';
 import { loadRecordFile, scanRecords, type Damage } from './line-file.js';
 import { decodeQueue, encodeQueue, flagByteOffset, type QueueRecord } from './records.js';
 
@@ -43,12 +44,13 @@ export class MessageQueue {
   private constructor(
     readonly file: string,
     private handle: promises.FileHandle,
+    private readonly disk: Disk,
   ) {}
 
-  static async open(file: string): Promise<{ queue: MessageQueue; tornBytes: number; damage: Damage[] }> {
+  static async open(file: string, disk: Disk = nodeDisk): Promise<{ queue: MessageQueue; tornBytes: number; damage: Damage[] }> {
     const loaded = await loadRecordFile(file, decodeQueue);
     // Positional writes (the in-place flag) are ignored on files opened for append on Linux: use r+.
-    const queue = new MessageQueue(file, await openReadWrite(file));
+    const queue = new MessageQueue(file, await openReadWrite(file, disk), disk);
     for (const r of loaded.records) queue.index(r.value, r.offset + flagByteOffset(encodeQueue(r.value).line));
     queue.size = loaded.validEnd;
     return { queue, tornBytes: loaded.tornBytes, damage: loaded.damage };
@@ -144,7 +146,7 @@ export class MessageQueue {
     await syncFolder(path.dirname(this.file));
     await hooks.afterStep?.('folder-synced');
     await this.handle.close();
-    this.handle = await openReadWrite(this.file);
+    this.handle = await openReadWrite(this.file, this.disk);
     this.entries.clear();
     this.undelivered.clear();
     this.deliveredCount = 0;
@@ -177,9 +179,9 @@ export class MessageQueue {
   }
 }
 
-async function openReadWrite(file: string): Promise<promises.FileHandle> {
+async function openReadWrite(file: string, disk: Disk): Promise<promises.FileHandle> {
   await (await fsp.open(file, 'a')).close();
-  return fsp.open(file, 'r+');
+  return disk.open(file, 'r+');
 }
 
 /** fsyncs a folder, so a rename or a new file in it survives a crash. */

@@ -5,6 +5,7 @@ import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
+import { nodeDisk, type Disk } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
@@ -24,6 +25,8 @@ export interface TextStoreOptions {
   /** Lifetime of a session that has no cookie expiry. */
   sessionTtlMs: number;
   now?: () => Date;
+  /** Opens the files the store writes; tests pass one that injects disk errors. */
+  disk?: Disk;
 }
 
 const FORMAT_FILE = 'papo-format.txt';
@@ -76,7 +79,7 @@ export class TextStore implements Store, BatchTarget {
     try {
       const epoch = await prepareFormat(dir, options);
       await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
-      const journal = await Journal.open(path.join(dir, 'journal.txt'));
+      const journal = await Journal.open(path.join(dir, 'journal.txt'), options.disk);
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
       const store = new TextStore(options, epoch, journal, unlock, sessions);
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
@@ -116,7 +119,7 @@ export class TextStore implements Store, BatchTarget {
     const { histories, dir } = this.state;
     let h = histories.get(username);
     if (!h) {
-      h = UserHistory.open(username, historyPath(dir, username)).then(({ history, tornBytes, damage }) => {
+      h = UserHistory.open(username, historyPath(dir, username), this.options.disk).then(({ history, tornBytes, damage }) => {
         this.report(history.path, { tornBytes, damage });
         return history;
       });
@@ -184,13 +187,13 @@ export class TextStore implements Store, BatchTarget {
     const usersPath = path.join(dir, 'usuarios.txt');
     const loadedUsers = await loadRecordFile(usersPath, decodeUser);
     this.report(usersPath, loadedUsers);
-    const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'));
+    const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'), this.options.disk);
     this.report(opened.queue.file, opened);
     const state: TextState = {
       dir,
       queue: opened.queue,
       users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
-      usersFile: await fsp.open(usersPath, 'a'),
+      usersFile: await (this.options.disk ?? nodeDisk).open(usersPath, 'a'),
       histories: new Map(),
       committer: new GroupCommitter(
         this.journal,

@@ -1,4 +1,5 @@
 import { promises as fsp, type promises } from 'node:fs';
+import { nodeDisk, type Disk } from './disk.js';
 import { loadRecordFile, type Damage } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
 
@@ -44,9 +45,9 @@ export class UserHistory {
     private readonly handle: promises.FileHandle,
   ) {}
 
-  static async open(username: string, path: string): Promise<{ history: UserHistory; tornBytes: number; damage: Damage[] }> {
+  static async open(username: string, path: string, disk: Disk = nodeDisk): Promise<{ history: UserHistory; tornBytes: number; damage: Damage[] }> {
     const loaded = await loadRecordFile(path, decodeHistory);
-    const history = new UserHistory(username, path, await fsp.open(path, 'a+'));
+    const history = new UserHistory(username, path, await disk.open(path, 'a+'));
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
     history.size = loaded.validEnd;
     return { history, tornBytes: loaded.tornBytes, damage: loaded.damage };
