@@ -62,6 +62,11 @@ export class GroupCommitter {
     while (this.running) await this.running;
   }
 
+  /** Refuses every write (503) until `recovered()`: while the store loads its files and replays the journal. */
+  suspend(reason: unknown): void {
+    this.failure = reason;
+  }
+
   /** Clears the failed state once the caller has re-applied the journal and synced the files. */
   recovered(): void {
     this.failure = undefined;

@@ -201,8 +201,12 @@ export class TextStore implements Store, BatchTarget {
         (err) => this.onDiskFailure(err),
         () => this.maintain(),
       ),
-      seq: { assigned: 0, committed: 0 },
+      // A reload keeps the positions already handed out: a poll during it must not see its cursor as unknown.
+      seq: { ...(this.stateValue?.seq ?? { assigned: 0, committed: 0 }) },
     };
+    // Published before the replay (apply and history need it), but writing nothing until the sequence numbers
+    // are known: a send in this window would reuse a number the files already hold and be skipped (issue #6).
+    state.committer.suspend(new Error('the data files are being loaded'));
     this.stateValue = state;
     const replay = await this.journal.read();
     if (replay && replay.length > 0) {
@@ -212,7 +216,8 @@ export class TextStore implements Store, BatchTarget {
     }
     if (state.queue.stats.delivered > 0) await state.queue.compact();
     const highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
-    state.seq = { assigned: highest, committed: highest };
+    state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
+    state.committer.recovered();
     return state;
   }
 
