@@ -23,7 +23,11 @@ export interface MetricsSources {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly messages = new Counter({ name: 'papo_messages_sent_total', help: 'Messages accepted (201); rate() of it is messages per second.', registers: [this.registry] });
+  private readonly messages = new Counter({
+    name: 'papo_messages_sent_total',
+    help: 'Messages accepted (201); rate() of it is messages per second.',
+    registers: [this.registry],
+  });
   private readonly sendSeconds = new Histogram({
     name: 'papo_send_duration_seconds',
     help: 'POST /api/messages, request to response (the message is durable when it answers).',
@@ -36,22 +40,37 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
     registers: [this.registry],
   });
-  private readonly storeErrors = new Counter({ name: 'papo_store_errors_total', help: 'Store operations that failed because the database (or disk) was unavailable (503).', registers: [this.registry] });
+  private readonly storeErrors = new Counter({
+    name: 'papo_store_errors_total',
+    help: 'Store operations that failed because the database (or disk) was unavailable (503).',
+    registers: [this.registry],
+  });
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'papo_process_' });
-    new Gauge({ name: 'papo_held_polls', help: 'Long-polls this process is holding.', registers: [this.registry], collect() {
-      this.set(sources.heldPolls());
-    } });
+    new Gauge({
+      name: 'papo_held_polls',
+      help: 'Long-polls this process is holding.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.heldPolls());
+      },
+    });
     const pool = sources.pool;
     if (pool) {
-      new Gauge({ name: 'papo_db_pool_connections', help: 'PostgreSQL pool: connections open, idle, and queries waiting for one; max is PG_POOL_SIZE.', labelNames: ['state'], registers: [this.registry], collect() {
-        const s = pool();
-        this.set({ state: 'total' }, s.total);
-        this.set({ state: 'idle' }, s.idle);
-        this.set({ state: 'waiting' }, s.waiting);
-        this.set({ state: 'max' }, s.max);
-      } });
+      new Gauge({
+        name: 'papo_db_pool_connections',
+        help: 'PostgreSQL pool: connections open, idle, and queries waiting for one; max is PG_POOL_SIZE.',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const s = pool();
+          this.set({ state: 'total' }, s.total);
+          this.set({ state: 'idle' }, s.idle);
+          this.set({ state: 'waiting' }, s.waiting);
+          this.set({ state: 'max' }, s.max);
+        },
+      });
     }
   }
 
@@ -75,7 +94,8 @@ export class Metrics {
         const user = res.locals.username;
         const now = Date.now();
         for (const e of (body as Partial<PollResponse>).events ?? []) {
-          if (e.type === 'message' && e.message.to === user) this.deliverySeconds.observe(Math.max(0, now - Date.parse(e.message.sentAt)) / 1000);
+          if (e.type === 'message' && e.message.to === user)
+            this.deliverySeconds.observe(Math.max(0, now - Date.parse(e.message.sentAt)) / 1000);
         }
         return json(body);
       };

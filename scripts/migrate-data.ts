@@ -17,17 +17,28 @@ import { exportToTextFolder, importTextFolder, type CopyProgress } from '../api/
 const isUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
 
 function usage(message: string): never {
-  process.stderr.write(`migrate-data: ${message}\nusage: npm run migrate-data -- --from <data folder | postgres://...> --to <postgres://... | new folder>\n`);
+  process.stderr.write(
+    `migrate-data: ${message}\nusage: npm run migrate-data -- --from <data folder | postgres://...> --to <postgres://... | new folder>\n`,
+  );
   process.exit(2);
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' }, 'no-progress': { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    options: { from: { type: 'string' }, to: { type: 'string' }, 'no-progress': { type: 'boolean' } },
+    strict: true,
+  });
   const { from, to } = values;
   if (!from || !to) usage('--from and --to are required');
   if (isUrl(from) === isUrl(to)) usage('one side must be a postgres:// URL and the other a data folder');
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
-  const bar = new SingleBar({ format: '{phase} [{bar}] {percentage}% | {value}/{total} | {duration}s', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 });
+  const bar = new SingleBar({
+    format: '{phase} [{bar}] {percentage}% | {value}/{total} | {duration}s',
+    stream: process.stderr,
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+  });
   let started = false;
   const progress = (phase: string): CopyProgress =>
     values['no-progress']

@@ -34,10 +34,14 @@ export async function storeUnderTest(kind: StoreKind, options: { now?: () => Dat
       opened.push(s);
       return s;
     };
-    return { store: await open(), open, destroy: async () => {
-      for (const s of opened) await s.close();
-      await rm(dir, { recursive: true, force: true });
-    } };
+    return {
+      store: await open(),
+      open,
+      destroy: async () => {
+        for (const s of opened) await s.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
   }
   const { schema, url } = await createTestSchema();
   const open = async () => {
@@ -45,8 +49,13 @@ export async function storeUnderTest(kind: StoreKind, options: { now?: () => Dat
     opened.push(s);
     return s;
   };
-  return { store: await open(), open, url, destroy: async () => {
-    for (const s of opened) await s.close();
-    await dropTestSchema(schema);
-  } };
+  return {
+    store: await open(),
+    open,
+    url,
+    destroy: async () => {
+      for (const s of opened) await s.close();
+      await dropTestSchema(schema);
+    },
+  };
 }

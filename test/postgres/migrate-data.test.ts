@@ -23,22 +23,34 @@ async function copyOfSeed(): Promise<string> {
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   await cp(SEED, dir, { recursive: true });
   // The fixture is read-only in the repo; the text store converts a copy in place.
-  for (const f of ['', 'historico', 'usuarios.txt', 'mensagens.txt', ...(await readdir(path.join(SEED, 'historico'))).map((n) => `historico/${n}`)]) await chmod(path.join(dir, f), 0o755);
+  for (const f of [
+    '',
+    'historico',
+    'usuarios.txt',
+    'mensagens.txt',
+    ...(await readdir(path.join(SEED, 'historico'))).map((n) => `historico/${n}`),
+  ])
+    await chmod(path.join(dir, f), 0o755);
   return dir;
 }
 
-const migrateData = (from: string, to: string) => run('npx', ['tsx', 'scripts/migrate-data.ts', '--from', from, '--to', to], { cwd: REPO_ROOT, env: { ...process.env, BCRYPT_COST: '10' } });
+const migrateData = (from: string, to: string) =>
+  run('npx', ['tsx', 'scripts/migrate-data.ts', '--from', from, '--to', to], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BCRYPT_COST: '10' },
+  });
 
 async function files(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const f of ['papo-format.txt', 'mensagens.txt']) out[f] = await readFile(path.join(dir, f), 'utf8');
   out['usuarios.txt'] = (await readFile(path.join(dir, 'usuarios.txt'), 'utf8')).split('\n').sort().join('\n');
-  for (const f of await readdir(path.join(dir, 'historico'))) out[`historico/${f}`] = await readFile(path.join(dir, 'historico', f), 'utf8');
+  for (const f of await readdir(path.join(dir, 'historico')))
+    out[`historico/${f}`] = await readFile(path.join(dir, 'historico', f), 'utf8');
   return out;
 }
 
 describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
-  it('when the old system\'s folder is copied to PostgreSQL and exported back, then the files are the same, and a second run copies nothing', async () => {
+  it("when the old system's folder is copied to PostgreSQL and exported back, then the files are the same, and a second run copies nothing", async () => {
     const source = await copyOfSeed();
     const { schema, url } = await createTestSchema();
     cleanup.push(() => dropTestSchema(schema));
@@ -46,7 +58,12 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     const first = await migrateData(source, url);
     expect(first.stdout).toMatch(/imported .*: 3 users, [1-9]\d* new history records/);
     expect(first.stderr).toContain('100%');
-    const counts = async () => (await adminQuery<{ n: string }>(`SELECT (SELECT count(*) FROM ${schema}.events) || '/' || (SELECT count(*) FROM ${schema}.messages) AS n`))[0]?.n;
+    const counts = async () =>
+      (
+        await adminQuery<{ n: string }>(
+          `SELECT (SELECT count(*) FROM ${schema}.events) || '/' || (SELECT count(*) FROM ${schema}.messages) AS n`,
+        )
+      )[0]?.n;
     const after = await counts();
     const again = await migrateData(source, url);
     expect(again.stdout).toContain('0 new history records');

@@ -50,7 +50,10 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgreSQL connections that fail', () => {
     const bob = await login(s.url, 'bob');
     const appName = `papo-listen ${schemaOf(s.databaseUrl ?? '')}`;
     const woke = await heldPollAnswers(bob, async () => {
-      const killed = await adminQuery<{ ok: boolean }>('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1', [appName]);
+      const killed = await adminQuery<{ ok: boolean }>(
+        'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
+        [appName],
+      );
       expect(killed).toEqual([{ ok: true }]);
       // Sent while nobody listens: its NOTIFY is lost, the catch-up after the reconnect must find it.
       expect((await alice.call('POST', '/api/messages', { to: 'bob', content: 'in the gap' })).status).toBe(201);
@@ -84,7 +87,9 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgreSQL connections that fail', () => {
 
     await proxy.restore();
     // The pool reconnects on demand; the LISTEN connection with its backoff. Nothing to restart.
-    await expect.poll(async () => (await alice.call('POST', '/api/messages', { to: 'bob', content: 'after the outage' })).status, { timeout: 10_000 }).toBe(201);
+    await expect
+      .poll(async () => (await alice.call('POST', '/api/messages', { to: 'bob', content: 'after the outage' })).status, { timeout: 10_000 })
+      .toBe(201);
     await expect.poll(() => s.logs.join(''), { timeout: 10_000 }).toContain('LISTEN connection to PostgreSQL re-established');
     const woke = await heldPollAnswers(bob, async () => {
       await alice.call('POST', '/api/messages', { to: 'bob', content: 'live again' });

@@ -27,7 +27,11 @@ async function scenario(store: Store): Promise<unknown[]> {
   const out: unknown[] = [];
   const m = store.messages;
   await withUsers(store, 'ana', 'beto', 'caio');
-  out.push(await store.users.create({ username: 'ana', passwordHash: HASH }), await store.users.find('beto'), await store.users.exists('zzz'));
+  out.push(
+    await store.users.create({ username: 'ana', passwordHash: HASH }),
+    await store.users.find('beto'),
+    await store.users.exists('zzz'),
+  );
   out.push(await m.startPosition('beto'));
   for (let i = 1; i <= 5; i++) out.push(await m.append({ from: 'ana', to: 'beto', content: `a${i} ;\n\\ 🎉`, clientId: `k${i}` }));
   out.push(await m.append({ from: 'caio', to: 'beto', content: 'from caio' }));
@@ -110,7 +114,9 @@ describe.each(STORES)('Store contract (%s)', (kind) => {
   it('when the same clientId is sent concurrently, then one message is created and the rest are duplicates', async () => {
     const { store } = await fresh(kind);
     await withUsers(store, 'ana', 'beto');
-    const results = await Promise.all(Array.from({ length: 8 }, () => store.messages.append({ from: 'ana', to: 'beto', content: 'once', clientId: 'same' })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.messages.append({ from: 'ana', to: 'beto', content: 'once', clientId: 'same' })),
+    );
     expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
     expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
     expect((await store.messages.readStream('beto', 0, 100)).events).toHaveLength(1);

@@ -16,7 +16,10 @@ async function twoProcesses(): Promise<[ServerProcess, ServerProcess]> {
   const { schema, url } = await createTestSchema();
   cleanup.push(() => dropTestSchema(schema));
   const [a, b] = await Promise.all([startProcess(url), startProcess(url)]);
-  cleanup.push(() => a.stop(), () => b.stop());
+  cleanup.push(
+    () => a.stop(),
+    () => b.stop(),
+  );
   return [a, b];
 }
 
@@ -30,7 +33,12 @@ async function login(base: string, username: string): Promise<Client> {
 const WAIT_SECONDS = 20;
 
 /** Holds a poll, sends once it is held, and returns how long after the send the poll answered. */
-async function wakeTime(receiver: Client, sender: Client, to: string, content: string): Promise<{ ms: number; content: string | undefined }> {
+async function wakeTime(
+  receiver: Client,
+  sender: Client,
+  to: string,
+  content: string,
+): Promise<{ ms: number; content: string | undefined }> {
   const first = await receiver.call('GET', '/api/messages?wait=0');
   const held = receiver.call('GET', `/api/messages?wait=${WAIT_SECONDS}&after=${first.body.cursor ?? ''}`);
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -97,6 +105,8 @@ describe.skipIf(!BASE_DATABASE_URL)('two Papo processes on one PostgreSQL', () =
     const lost = [...acknowledged].filter((id) => !stored.has(id));
     expect(acknowledged.size).toBeGreaterThan(50);
     expect(lost).toEqual([]);
-    console.warn(`kill -9 under load: ${acknowledged.size} acknowledged, ${stored.size} stored, ${lost.length} lost, ${failures} failed requests`);
+    console.warn(
+      `kill -9 under load: ${acknowledged.size} acknowledged, ${stored.size} stored, ${lost.length} lost, ${failures} failed requests`,
+    );
   }, 60_000);
 });

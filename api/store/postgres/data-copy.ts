@@ -33,7 +33,13 @@ export interface ImportResult {
 
 const BATCH = 1000;
 
-export async function importTextFolder(dir: string, url: string, log: Logger, hashPassword: (plain: string) => Promise<string>, progress: CopyProgress = {}): Promise<ImportResult> {
+export async function importTextFolder(
+  dir: string,
+  url: string,
+  log: Logger,
+  hashPassword: (plain: string) => Promise<string>,
+  progress: CopyProgress = {},
+): Promise<ImportResult> {
   // Opening it with the text store takes its lock (the server must be stopped), converts an old-system
   // folder the way a first start would (originals kept in backup-legacy/), repairs torn tails and replays
   // the journal: what is copied is exactly what the text store would serve.
@@ -45,7 +51,10 @@ export async function importTextFolder(dir: string, url: string, log: Logger, ha
     const epoch = text.messages.epoch;
     await claimEpoch(client, epoch);
     const { users, queue } = text.state;
-    await client.query('INSERT INTO users (username, password_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (username) DO NOTHING', [[...users.keys()], [...users.values()]]);
+    await client.query(
+      'INSERT INTO users (username, password_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (username) DO NOTHING',
+      [[...users.keys()], [...users.values()]],
+    );
 
     const files = [...users.keys()].map((u) => ({ user: u, file: historyPath(dir, u) }));
     const sizes = await Promise.all(files.map(async (f) => (await fsp.stat(f.file).catch(() => ({ size: 0 }))).size));
@@ -56,7 +65,9 @@ export async function importTextFolder(dir: string, url: string, log: Logger, ha
     for (const [i, { user, file }] of files.entries()) {
       const loaded = await loadRecordFile(file, decodeHistory).catch(() => undefined);
       const key = `import:${user}`;
-      const resumeAfter = Number((await client.query<{ value: string }>('SELECT value FROM papo_meta WHERE key = $1', [key])).rows[0]?.value ?? 0);
+      const resumeAfter = Number(
+        (await client.query<{ value: string }>('SELECT value FROM papo_meta WHERE key = $1', [key])).rows[0]?.value ?? 0,
+      );
       const records = loaded?.records ?? [];
       for (let start = 0; start < records.length; start += BATCH) {
         const batch = records.slice(start, start + BATCH);
@@ -70,19 +81,25 @@ export async function importTextFolder(dir: string, url: string, log: Logger, ha
     }
 
     // What the queue knew: each recipient's delivered prefix (docs/storage.md: delivery is a prefix).
-    const highest = Math.max(text.state.seq.committed, Number((await client.query<{ s: string | null }>('SELECT max(seq) AS s FROM events')).rows[0]?.s ?? 0));
+    const highest = Math.max(
+      text.state.seq.committed,
+      Number((await client.query<{ s: string | null }>('SELECT max(seq) AS s FROM events')).rows[0]?.s ?? 0),
+    );
     const names = [...users.keys()];
     const upto = names.map((u) => {
       const first = queue.firstUndelivered(u);
       return first === undefined ? highest : first - 1;
     });
     await client.query('BEGIN');
-    await client.query('INSERT INTO deliveries (username, upto) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (username) DO UPDATE SET upto = GREATEST(deliveries.upto, excluded.upto)', [names, upto]);
+    await client.query(
+      'INSERT INTO deliveries (username, upto) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (username) DO UPDATE SET upto = GREATEST(deliveries.upto, excluded.upto)',
+      [names, upto],
+    );
     await client.query(`INSERT INTO conversations (username, peer, last_seq) SELECT username, peer, max(seq) FROM events WHERE kind = 'msg' GROUP BY username, peer
       ON CONFLICT (username, peer) DO UPDATE SET last_seq = GREATEST(conversations.last_seq, excluded.last_seq)`);
     await client.query(`INSERT INTO read_marks (username, peer, upto) SELECT username, peer, max(message_seq) FROM events WHERE kind = 'rd' GROUP BY username, peer
       ON CONFLICT (username, peer) DO UPDATE SET upto = GREATEST(read_marks.upto, excluded.upto)`);
-    if (highest > 0) await client.query('SELECT setval(\'papo_seq\', GREATEST($1::bigint, (SELECT last_value FROM papo_seq)))', [highest]);
+    if (highest > 0) await client.query("SELECT setval('papo_seq', GREATEST($1::bigint, (SELECT last_value FROM papo_seq)))", [highest]);
     await copySessions(client, dir);
     await client.query('COMMIT');
     return { users: users.size, inserted, epoch };
@@ -97,13 +114,20 @@ export async function importTextFolder(dir: string, url: string, log: Logger, ha
 
 /** The database takes the folder's epoch, unless it already holds other data (no silent merge of two sets). */
 async function claimEpoch(client: pg.Client, epoch: string): Promise<void> {
-  const meta = new Map((await client.query<{ key: string; value: string }>("SELECT key, value FROM papo_meta WHERE key IN ('epoch', 'imported_from')")).rows.map((r) => [r.key, r.value]));
+  const meta = new Map(
+    (
+      await client.query<{ key: string; value: string }>("SELECT key, value FROM papo_meta WHERE key IN ('epoch', 'imported_from')")
+    ).rows.map((r) => [r.key, r.value]),
+  );
   if (meta.get('imported_from') === epoch) return;
   const used = (await client.query('SELECT 1 FROM events LIMIT 1')).rows.length > 0;
   if (used) {
     throw new Error(`the database already holds messages (data set ${meta.get('epoch')}); import into an empty database or schema`);
   }
-  await client.query("INSERT INTO papo_meta (key, value) VALUES ('epoch', $1), ('imported_from', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [epoch]);
+  await client.query(
+    "INSERT INTO papo_meta (key, value) VALUES ('epoch', $1), ('imported_from', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [epoch],
+  );
 }
 
 async function copyBatch(client: pg.Client, user: string, records: HistoryRecord[], progressKey: string): Promise<number> {
@@ -114,7 +138,14 @@ async function copyBatch(client: pg.Client, user: string, records: HistoryRecord
     await client.query(
       `INSERT INTO messages (seq, sender, recipient, content, sent_at, client_id)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) ON CONFLICT (seq) DO NOTHING`,
-      [msgs.map((m) => m.seq), msgs.map((m) => m.from), msgs.map((m) => m.to), msgs.map((m) => m.content), msgs.map((m) => m.sentAt), msgs.map((m) => m.clientId ?? null)],
+      [
+        msgs.map((m) => m.seq),
+        msgs.map((m) => m.from),
+        msgs.map((m) => m.to),
+        msgs.map((m) => m.content),
+        msgs.map((m) => m.sentAt),
+        msgs.map((m) => m.clientId ?? null),
+      ],
     );
     const result = await client.query(
       `INSERT INTO events (username, seq, kind, peer, message_seq, status, at)
@@ -130,7 +161,10 @@ async function copyBatch(client: pg.Client, user: string, records: HistoryRecord
       ],
     );
     const last = records.at(-1)?.seq ?? 0;
-    await client.query('INSERT INTO papo_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [progressKey, String(last)]);
+    await client.query('INSERT INTO papo_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+      progressKey,
+      String(last),
+    ]);
     await client.query('COMMIT');
     return result.rowCount ?? 0;
   } catch (err) {
@@ -142,7 +176,8 @@ async function copyBatch(client: pg.Client, user: string, records: HistoryRecord
 /** sessions.txt already holds SHA-256 session ids, the form the PostgreSQL store keeps too. */
 async function copySessions(client: pg.Client, dir: string): Promise<void> {
   const secret = (await fsp.readFile(path.join(dir, 'session-secret.txt'), 'utf8').catch(() => '')).trim();
-  if (secret.length >= 32) await client.query("INSERT INTO papo_meta (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING", [secret]);
+  if (secret.length >= 32)
+    await client.query("INSERT INTO papo_meta (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING", [secret]);
   const loaded = await loadRecordFile(path.join(dir, 'sessions.txt'), decodeSessionLine).catch(() => undefined);
   const live = new Map<string, { expires: number; json: string }>();
   for (const { value: r } of loaded?.records ?? []) {
@@ -165,7 +200,8 @@ function decodeSessionLine(line: string): Decoded<SessionLine> {
   if (!r.ok) return r;
   const [kind, key, expires, json] = r.fields;
   if (kind === 'd' && key) return { ok: true, value: { kind, key } };
-  if (kind === 's' && key && json !== undefined && /^\d+$/.test(expires ?? '')) return { ok: true, value: { kind, key, expires: Number(expires), json } };
+  if (kind === 's' && key && json !== undefined && /^\d+$/.test(expires ?? ''))
+    return { ok: true, value: { kind, key, expires: Number(expires), json } };
   return { ok: false, reason: 'not a session record' };
 }
 
@@ -182,15 +218,22 @@ export interface ExportResult {
 export async function exportToTextFolder(url: string, dir: string, log: Logger, progress: CopyProgress = {}): Promise<ExportResult> {
   await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
   const existing = (await fsp.readdir(dir)).filter((n) => n !== 'historico');
-  if (existing.length > 0 || (await fsp.readdir(path.join(dir, 'historico'))).length > 0) throw new Error(`${dir} is not empty: export into a new folder`);
+  if (existing.length > 0 || (await fsp.readdir(path.join(dir, 'historico'))).length > 0)
+    throw new Error(`${dir} is not empty: export into a new folder`);
   const client = new pg.Client({ connectionString: url, application_name: 'papo-export-data' });
   await client.connect();
   try {
     // One snapshot for the whole export: the files agree with each other even while a server writes.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const meta = new Map((await client.query<{ key: string; value: string }>('SELECT key, value FROM papo_meta')).rows.map((r) => [r.key, r.value]));
+    const meta = new Map(
+      (await client.query<{ key: string; value: string }>('SELECT key, value FROM papo_meta')).rows.map((r) => [r.key, r.value]),
+    );
     const epoch = meta.get('epoch') ?? '';
-    const users = (await client.query<{ username: string; password_hash: string }>('SELECT username, password_hash FROM users ORDER BY created_at, username')).rows;
+    const users = (
+      await client.query<{ username: string; password_hash: string }>(
+        'SELECT username, password_hash FROM users ORDER BY created_at, username',
+      )
+    ).rows;
     const [{ n: totalText } = { n: '0' }] = (await client.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows;
     const total = Number(totalText);
     let done = 0;
@@ -200,7 +243,18 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       let after = 0;
       for (;;) {
         const rows = (
-          await client.query<{ seq: string; kind: 'msg' | 'st' | 'rd'; peer: string; message_seq: string; status: 'delivered' | 'read' | null; at: Date; sender: string | null; recipient: string | null; content: string | null; client_id: string | null }>(
+          await client.query<{
+            seq: string;
+            kind: 'msg' | 'st' | 'rd';
+            peer: string;
+            message_seq: string;
+            status: 'delivered' | 'read' | null;
+            at: Date;
+            sender: string | null;
+            recipient: string | null;
+            content: string | null;
+            client_id: string | null;
+          }>(
             `SELECT e.seq, e.kind, e.peer, e.message_seq, e.status, e.at, m.sender, m.recipient, m.content, m.client_id
              FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq
              WHERE e.username = $1 AND e.seq > $2 ORDER BY e.seq LIMIT 5000`,
@@ -215,7 +269,10 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       }
       if (lines !== '') await writeDurably(historyPath(dir, u.username), lines);
     }
-    await writeDurably(path.join(dir, 'usuarios.txt'), users.map((u) => encodeUser({ username: u.username, passwordHash: u.password_hash })).join(''));
+    await writeDurably(
+      path.join(dir, 'usuarios.txt'),
+      users.map((u) => encodeUser({ username: u.username, passwordHash: u.password_hash })).join(''),
+    );
     const queued = (
       await client.query<{ seq: string; sender: string; recipient: string; content: string; sent_at: Date; client_id: string | null }>(
         `SELECT m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id FROM messages m LEFT JOIN deliveries d ON d.username = m.recipient
@@ -224,10 +281,30 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     ).rows;
     await writeDurably(
       path.join(dir, 'mensagens.txt'),
-      queued.map((m) => encodeQueue({ seq: Number(m.seq), from: m.sender, to: m.recipient, content: m.content, sentAt: m.sent_at.toISOString(), delivered: false, clientId: m.client_id ?? undefined }).line).join(''),
+      queued
+        .map(
+          (m) =>
+            encodeQueue({
+              seq: Number(m.seq),
+              from: m.sender,
+              to: m.recipient,
+              content: m.content,
+              sentAt: m.sent_at.toISOString(),
+              delivered: false,
+              clientId: m.client_id ?? undefined,
+            }).line,
+        )
+        .join(''),
     );
-    const sessions = (await client.query<{ sid: string; sess: unknown; ms: string }>('SELECT sid, sess, (extract(epoch FROM expire) * 1000)::bigint AS ms FROM session WHERE expire > now()::timestamp')).rows;
-    await writeDurably(path.join(dir, 'sessions.txt'), sessions.map((s) => encodeRecord(['s', s.sid, s.ms, JSON.stringify(s.sess)])).join(''));
+    const sessions = (
+      await client.query<{ sid: string; sess: unknown; ms: string }>(
+        'SELECT sid, sess, (extract(epoch FROM expire) * 1000)::bigint AS ms FROM session WHERE expire > now()::timestamp',
+      )
+    ).rows;
+    await writeDurably(
+      path.join(dir, 'sessions.txt'),
+      sessions.map((s) => encodeRecord(['s', s.sid, s.ms, JSON.stringify(s.sess)])).join(''),
+    );
     const secret = meta.get('session_secret');
     if (secret) await writeDurably(path.join(dir, 'session-secret.txt'), `${secret}\n`);
     await writeDurably(path.join(dir, 'papo-format.txt'), `papo-data;1;${epoch}\n`);
@@ -238,10 +315,30 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
   }
 }
 
-function toRecord(r: { seq: string; kind: 'msg' | 'st' | 'rd'; peer: string; message_seq: string; status: 'delivered' | 'read' | null; at: Date; sender: string | null; recipient: string | null; content: string | null; client_id: string | null }): HistoryRecord {
+function toRecord(r: {
+  seq: string;
+  kind: 'msg' | 'st' | 'rd';
+  peer: string;
+  message_seq: string;
+  status: 'delivered' | 'read' | null;
+  at: Date;
+  sender: string | null;
+  recipient: string | null;
+  content: string | null;
+  client_id: string | null;
+}): HistoryRecord {
   const seq = Number(r.seq);
   const at = r.at.toISOString();
-  if (r.kind === 'msg') return { kind: 'msg', seq, sentAt: at, from: r.sender ?? '', to: r.recipient ?? '', content: r.content ?? '', clientId: r.client_id ?? undefined };
+  if (r.kind === 'msg')
+    return {
+      kind: 'msg',
+      seq,
+      sentAt: at,
+      from: r.sender ?? '',
+      to: r.recipient ?? '',
+      content: r.content ?? '',
+      clientId: r.client_id ?? undefined,
+    };
   if (r.kind === 'st') return { kind: 'st', seq, at, messageSeq: Number(r.message_seq), status: r.status ?? 'delivered', peer: r.peer };
   return { kind: 'rd', seq, at, peer: r.peer, upTo: Number(r.message_seq) };
 }

@@ -13,10 +13,13 @@ const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 export async function migrate(client: pg.ClientBase, dir: string, log: Logger): Promise<number> {
   const files = (await fsp.readdir(dir)).filter((f) => MIGRATION_FILE.test(f)).sort();
   const [{ schema } = { schema: null }] = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows;
-  if (schema === null) throw new Error('PostgreSQL has no schema to create tables in: check search_path in DATABASE_URL (the schema must exist)');
+  if (schema === null)
+    throw new Error('PostgreSQL has no schema to create tables in: check search_path in DATABASE_URL (the schema must exist)');
   await client.query("SELECT pg_advisory_lock(hashtextextended('papo.migrate.' || current_schema(), 0))");
   try {
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     let count = 0;
     for (const file of files) {

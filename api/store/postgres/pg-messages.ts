@@ -1,6 +1,7 @@
 import type { Conversation, Message, MessageStatus, StreamEvent } from '../../contract.js';
 import { AppError } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, MessageRepository, NewMessage, Seq, StreamPage } from '../store.js';
+import { Batcher } from './batcher.js';
 import type { Db } from './db.js';
 
 /** Message ids are sequence numbers, as in the text store (records.ts). */
@@ -30,6 +31,8 @@ interface MessageRow {
  * one transaction, sequence numbers taken under papo_lock_seq, NOTIFY delivered at commit.
  */
 export class PgMessages implements MessageRepository {
+  private readonly sends = new Batcher<NewMessage & { at: Date }, SendRow>((items) => this.sendBatch(items), 200);
+
   constructor(
     private readonly db: Db,
     readonly epoch: string,
@@ -47,12 +50,15 @@ export class PgMessages implements MessageRepository {
   }
 
   async append(m: NewMessage): Promise<AppendResult> {
-    const [row] = await this.db.query<{ o_outcome: AppendResult['kind']; o_seq: string; o_to: string; o_content: string; o_sent_at: Date; o_client_id: string | null }>(
-      'SELECT * FROM papo_send($1, $2, $3, $4, $5)',
-      [m.from, m.to, m.content, m.clientId ?? null, this.now()],
-    );
-    if (!row) throw new Error('papo_send returned nothing');
-    const message: Message = { id: row.o_seq, from: m.from, to: row.o_to, content: row.o_content, sentAt: row.o_sent_at.toISOString(), status: 'sent' };
+    const row = await this.sends.submit({ ...m, at: this.now() });
+    const message: Message = {
+      id: row.o_seq,
+      from: m.from,
+      to: row.o_to,
+      content: row.o_content,
+      sentAt: row.o_sent_at.toISOString(),
+      status: 'sent',
+    };
     if (row.o_client_id !== null) message.clientId = row.o_client_id;
     if (row.o_outcome !== 'created') message.status = await this.statusOf(row.o_seq);
     return { kind: row.o_outcome, message };
@@ -61,14 +67,20 @@ export class PgMessages implements MessageRepository {
   async readStream(user: string, after: Seq, limit: number): Promise<StreamPage> {
     // One statement, one snapshot: it holds a prefix of the sequence (papo_lock_seq), so nothing below the
     // last seq returned can still appear later.
-    const rows = await this.db.query<MessageRow & { eseq: string; kind: 'msg' | 'st'; message_seq: string; event_status: 'delivered' | 'read' | null; at: Date }>(
+    const rows = await this.db.query<
+      MessageRow & { eseq: string; kind: 'msg' | 'st'; message_seq: string; event_status: 'delivered' | 'read' | null; at: Date }
+    >(
       `SELECT e.seq AS eseq, e.kind, e.message_seq, e.status AS event_status, e.at, ${MESSAGE_COLUMNS}
        FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq ${STATUS_JOINS}
        WHERE e.username = $1 AND e.seq > $2 AND e.kind <> 'rd'
        ORDER BY e.seq LIMIT $3`,
       [user, after, limit],
     );
-    const events = rows.map((r): StreamEvent => (r.kind === 'msg' ? { type: 'message', message: toMessage(r) } : { type: 'status', id: r.message_seq, status: r.event_status ?? 'delivered', at: r.at.toISOString() }));
+    const events = rows.map((r): StreamEvent =>
+      r.kind === 'msg'
+        ? { type: 'message', message: toMessage(r) }
+        : { type: 'status', id: r.message_seq, status: r.event_status ?? 'delivered', at: r.at.toISOString() },
+    );
     const last = rows.at(-1);
     return { events, last: last ? Number(last.eseq) : after };
   }
@@ -89,7 +101,11 @@ export class PgMessages implements MessageRepository {
       await this.db.query('SELECT o_seq FROM papo_acknowledge($1, $2, $3)', [user, upTo, this.now()]);
     } catch (err) {
       if ((err as { code?: unknown }).code === 'PA410') {
-        throw new AppError('cursor_expired', "this cursor is not from this server's current data; reload the history and poll without a cursor", { cause: err });
+        throw new AppError(
+          'cursor_expired',
+          "this cursor is not from this server's current data; reload the history and poll without a cursor",
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -97,7 +113,10 @@ export class PgMessages implements MessageRepository {
 
   async markRead(user: string, peer: string, upToId: string): Promise<void> {
     const upTo = parseSeq(upToId);
-    const [row] = upTo === undefined ? [] : await this.db.query<{ outcome: string }>('SELECT papo_mark_read($1, $2, $3, $4) AS outcome', [user, peer, upTo, this.now()]);
+    const [row] =
+      upTo === undefined
+        ? []
+        : await this.db.query<{ outcome: string }>('SELECT papo_mark_read($1, $2, $3, $4) AS outcome', [user, peer, upTo, this.now()]);
     if (!row || row.outcome === 'not_found') {
       throw new AppError('message_not_found', `there is no message ${JSON.stringify(upToId)} in your conversation with ${peer}`);
     }
@@ -135,14 +154,43 @@ export class PgMessages implements MessageRepository {
     return rows.map((r) => ({ with: r.peer, last: toMessage(r), unread: Number(r.unread) }));
   }
 
+  /** Concurrent sends in one transaction (migrations/002_send_batch.sql); all items share the batch's time. */
+  private async sendBatch(items: (NewMessage & { at: Date })[]): Promise<SendRow[]> {
+    const rows = await this.db.query<SendRow & { o_index: number }>('SELECT * FROM papo_send_batch($1, $2, $3, $4, $5) ORDER BY o_index', [
+      items.map((m) => m.from),
+      items.map((m) => m.to),
+      items.map((m) => m.content),
+      items.map((m) => m.clientId ?? null),
+      items[items.length - 1]?.at ?? this.now(),
+    ]);
+    return rows;
+  }
+
   private async statusOf(seq: string): Promise<MessageStatus> {
     const [row] = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages m ${STATUS_JOINS} WHERE m.seq = $1`, [seq]);
     return row?.status ?? 'sent';
   }
 }
 
+interface SendRow {
+  o_outcome: AppendResult['kind'];
+  o_seq: string;
+  o_to: string;
+  o_content: string;
+  o_sent_at: Date;
+  o_client_id: string | null;
+  [column: string]: unknown;
+}
+
 function toMessage(r: MessageRow): Message {
-  const message: Message = { id: r.seq, from: r.sender, to: r.recipient, content: r.content, sentAt: r.sent_at.toISOString(), status: r.status };
+  const message: Message = {
+    id: r.seq,
+    from: r.sender,
+    to: r.recipient,
+    content: r.content,
+    sentAt: r.sent_at.toISOString(),
+    status: r.status,
+  };
   if (r.client_id !== null) message.clientId = r.client_id;
   return message;
 }

@@ -7,6 +7,11 @@ import type { Db } from './db.js';
 
 const PGStore = connectPgSimple(session);
 
+/** A touch that moves the expiry by less than this is not written (as the text store's sessions.txt does). */
+const TOUCH_PERSIST_MS = 60 * 60 * 1000;
+/** Sessions whose written expiry is remembered; past this the memory is cleared (costing only extra writes). */
+const MAX_REMEMBERED = 100_000;
+
 /**
  * express-session's store in PostgreSQL (connect-pg-simple), so a login through one process is a login at
  * every process. Like the text store's sessions.txt it keeps a SHA-256 of each session id, never the id:
@@ -14,6 +19,8 @@ const PGStore = connectPgSimple(session);
  */
 export class HashedSidStore extends session.Store {
   private readonly inner: InstanceType<typeof PGStore>;
+  /** Expiry last written per hashed id: rolling sessions touch on every request, a write we mostly skip. */
+  private readonly written = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -33,24 +40,53 @@ export class HashedSidStore extends session.Store {
   }
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
-    this.inner.get(hashSid(sid), (err, data) => callback(err ? this.db.translate(err) : null, data));
+    const key = hashSid(sid);
+    this.inner.get(key, (err, data) => {
+      if (data) this.remember(key, data);
+      callback(err ? this.db.translate(err) : null, data);
+    });
   }
 
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
-    this.inner.set(hashSid(sid), data, (err) => callback?.(err ? this.db.translate(err) : undefined));
+    const key = hashSid(sid);
+    this.inner.set(key, data, (err) => {
+      if (!err) this.remember(key, data);
+      callback?.(err ? this.db.translate(err) : undefined);
+    });
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.inner.destroy(hashSid(sid), (err) => callback?.(err ? this.db.translate(err) : undefined));
+    const key = hashSid(sid);
+    this.written.delete(key);
+    this.inner.destroy(key, (err) => callback?.(err ? this.db.translate(err) : undefined));
   }
 
   override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
-    this.inner.touch(hashSid(sid), data, () => callback?.());
+    const key = hashSid(sid);
+    const previous = this.written.get(key);
+    const next = expiryOf(data);
+    if (previous !== undefined && next !== undefined && next - previous < TOUCH_PERSIST_MS) return callback?.();
+    this.inner.touch(key, data, () => {
+      this.remember(key, data);
+      callback?.();
+    });
+  }
+
+  private remember(key: string, data: SessionData): void {
+    const expires = expiryOf(data);
+    if (expires === undefined) return;
+    if (this.written.size >= MAX_REMEMBERED) this.written.clear();
+    this.written.set(key, expires);
   }
 
   async close(): Promise<void> {
     await this.inner.close();
   }
+}
+
+function expiryOf(data: SessionData): number | undefined {
+  const expires = data.cookie?.expires;
+  return expires ? new Date(expires).getTime() : undefined;
 }
 
 function hashSid(sid: string): string {
@@ -63,7 +99,10 @@ export function pgSessions(db: Db, store: HashedSidStore): SessionRepository {
     expressStore: store,
     async generatedSecret() {
       const secret = randomBytes(32).toString('base64url');
-      const inserted = await db.query("INSERT INTO papo_meta (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING RETURNING value", [secret]);
+      const inserted = await db.query(
+        "INSERT INTO papo_meta (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING RETURNING value",
+        [secret],
+      );
       if (inserted.length > 0) return { secret, created: true };
       const [row] = await db.query<{ value: string }>("SELECT value FROM papo_meta WHERE key = 'session_secret'");
       if (!row) throw new Error('session secret vanished from papo_meta');

@@ -15,7 +15,10 @@ export class PgUsers implements UserRepository {
   }
 
   async create(user: StoredUser): Promise<boolean> {
-    const rows = await this.db.query('INSERT INTO users (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING username', [user.username, user.passwordHash]);
+    const rows = await this.db.query(
+      'INSERT INTO users (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING username',
+      [user.username, user.passwordHash],
+    );
     this.known.add(user.username);
     return rows.length > 0;
   }

@@ -53,7 +53,12 @@ export class PostgresStore implements Store {
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const connection: pg.ClientConfig = { connectionString: options.url };
-    const pool = new pg.Pool({ ...connection, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'papo' });
+    const pool = new pg.Pool({
+      ...connection,
+      max: options.poolSize,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'papo',
+    });
     // An idle pooled connection that the server drops emits 'error' on the pool: without a handler the
     // process would exit. The pool replaces it on the next query.
     pool.on('error', (err) => options.log.warn({ err }, 'an idle PostgreSQL connection failed'));
@@ -67,7 +72,8 @@ export class PostgresStore implements Store {
         channel: `papo:${schema}`,
         log: options.log,
         wake: (users) => store.notify(users),
-        usersWithEventsAfter: async (after) => (await db.query<{ username: string }>('SELECT DISTINCT username FROM events WHERE seq > $1', [after])).map((r) => r.username),
+        usersWithEventsAfter: async (after) =>
+          (await db.query<{ username: string }>('SELECT DISTINCT username FROM events WHERE seq > $1', [after])).map((r) => r.username),
         highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
       });
       await store.notifications.start().catch(async (err: unknown) => {
@@ -117,7 +123,11 @@ async function prepareSchema(pool: pg.Pool, log: Logger): Promise<{ schema: stri
   const client = await pool.connect();
   try {
     await migrate(client, MIGRATIONS_DIR, log);
-    const [row] = (await client.query<{ schema: string; epoch: string }>("SELECT current_schema() AS schema, (SELECT value FROM papo_meta WHERE key = 'epoch') AS epoch")).rows;
+    const [row] = (
+      await client.query<{ schema: string; epoch: string }>(
+        "SELECT current_schema() AS schema, (SELECT value FROM papo_meta WHERE key = 'epoch') AS epoch",
+      )
+    ).rows;
     if (!row) throw new Error('could not read papo_meta');
     return row;
   } finally {

@@ -108,7 +108,10 @@ export class StreamNotifications {
         if (this.closed) return;
         await this.catchUp(this.lastSeq);
         this.reconnects++;
-        this.options.log.info({ after: this.lastSeq }, 'LISTEN connection to PostgreSQL re-established; woke the streams that grew meanwhile');
+        this.options.log.info(
+          { after: this.lastSeq },
+          'LISTEN connection to PostgreSQL re-established; woke the streams that grew meanwhile',
+        );
         return;
       } catch (err) {
         const client = this.client;
