@@ -111,6 +111,33 @@ describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
     await dani.page.screenshot({ path: screenshotPath('conversation-pt-dark-360x640') });
   }, 60_000);
 
+  it('when someone uses only the keyboard, then they can log in, open a chat and send', async () => {
+    const eli = await person('eli', { width: 1024, height: 768 });
+    await eli.page.goto('/');
+    await eli.page.getByLabel('Username').waitFor();
+    const { keyboard } = eli.page;
+    const focused = () => eli.page.evaluate('document.activeElement && document.activeElement.id');
+    await keyboard.press('Tab');
+    expect(await focused()).toBe('login-username');
+    await keyboard.type('eli');
+    await keyboard.press('Tab');
+    expect(await focused()).toBe('login-password');
+    await keyboard.type('correct horse battery');
+    await keyboard.press('Enter');
+    await eli.page.getByLabel('Start a chat with (username)').waitFor();
+    for (let tabs = 0; tabs < 6 && (await focused()) !== 'new-chat'; tabs++) await keyboard.press('Tab');
+    expect(await focused()).toBe('new-chat');
+    await keyboard.type('ana');
+    await keyboard.press('Enter');
+    // The composer takes the focus when a chat opens on a computer.
+    await expect
+      .poll(() => eli.page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")'))
+      .toBe('Message to ana');
+    await keyboard.type('typed, not clicked');
+    await keyboard.press('Enter');
+    await eli.myBubble('typed, not clicked').waitFor();
+  });
+
   it('when the screen is 360 px wide, then nothing scrolls sideways and every control is at least 44 px', async () => {
     const ana = people[0];
     if (!ana) throw new Error('needs the first test');

@@ -103,6 +103,9 @@ export class ChatSession {
       this.poller.kick();
     });
     this.listen(document, 'visibilitychange', () => {
+      if (document.visibilityState !== 'visible') return;
+      // A phone that slept may hold a poll the network already forgot: start a fresh one rather than wait it out.
+      this.poller.kick();
       const peer = this.store.get().openPeer;
       if (peer) void this.markRead(peer);
     });

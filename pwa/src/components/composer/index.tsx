@@ -1,18 +1,25 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../lib/i18n';
 import { Icon } from '../icon';
 import styles from './composer.module.css';
 
 interface Props {
   label: string;
+  /** Focus the field on open where there is a mouse and keyboard; on phones that would pop the keyboard up. */
+  autoFocus?: boolean;
   /** Resolves to a problem to show (and the text stays), or null (and the field clears). */
   onSubmit: (text: string) => Promise<string | null>;
 }
 
 /** The message field: Enter sends, Shift+Enter breaks the line; commands (`/msg`, `/history`, `/sair`) go here too. */
-export function Composer({ label, onSubmit }: Props) {
+export function Composer({ label, onSubmit, autoFocus = false }: Props) {
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (autoFocus && matchMedia('(pointer: fine)').matches) field.current?.focus();
+  }, [autoFocus]);
 
   async function submit() {
     if (!text.trim()) return;
@@ -46,6 +53,7 @@ export function Composer({ label, onSubmit }: Props) {
       )}
       <div class={styles.row}>
         <textarea
+          ref={field}
           class={styles.field}
           rows={1}
           value={text}

@@ -58,7 +58,7 @@ export function ConversationView({ peer }: { peer: string }) {
             emptyText={t('noMessages')}
           />
         )}
-        <Composer label={t('messageLabel', { name: peer })} onSubmit={run} />
+        <Composer label={t('messageLabel', { name: peer })} onSubmit={run} autoFocus />
       </main>
     </>
   );
