@@ -7,6 +7,7 @@ import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
 import { historyPath, TextStore } from '../text/text-store.js';
 import type { Logger } from '../../logger.js';
+import { decodeContent, encodeContent } from './content.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS_DIR } from './postgres-store.js';
 
@@ -142,7 +143,7 @@ async function copyBatch(client: pg.Client, user: string, records: HistoryRecord
         msgs.map((m) => m.seq),
         msgs.map((m) => m.from),
         msgs.map((m) => m.to),
-        msgs.map((m) => m.content),
+        msgs.map((m) => encodeContent(m.content)),
         msgs.map((m) => m.sentAt),
         msgs.map((m) => m.clientId ?? null),
       ],
@@ -288,7 +289,7 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
               seq: Number(m.seq),
               from: m.sender,
               to: m.recipient,
-              content: m.content,
+              content: decodeContent(m.content),
               sentAt: m.sent_at.toISOString(),
               delivered: false,
               clientId: m.client_id ?? undefined,
@@ -336,7 +337,7 @@ function toRecord(r: {
       sentAt: at,
       from: r.sender ?? '',
       to: r.recipient ?? '',
-      content: r.content ?? '',
+      content: decodeContent(r.content ?? ''),
       clientId: r.client_id ?? undefined,
     };
   if (r.kind === 'st') return { kind: 'st', seq, at, messageSeq: Number(r.message_seq), status: r.status ?? 'delivered', peer: r.peer };

@@ -2,6 +2,7 @@ import type { Conversation, Message, MessageStatus, StreamEvent } from '../../co
 import { AppError } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, MessageRepository, NewMessage, Seq, StreamPage } from '../store.js';
 import { Batcher } from './batcher.js';
+import { decodeContent, encodeContent } from './content.js';
 import type { Db } from './db.js';
 
 /** Message ids are sequence numbers, as in the text store (records.ts). */
@@ -55,7 +56,7 @@ export class PgMessages implements MessageRepository {
       id: row.o_seq,
       from: m.from,
       to: row.o_to,
-      content: row.o_content,
+      content: decodeContent(row.o_content),
       sentAt: row.o_sent_at.toISOString(),
       status: 'sent',
     };
@@ -159,7 +160,7 @@ export class PgMessages implements MessageRepository {
     const rows = await this.db.query<SendRow & { o_index: number }>('SELECT * FROM papo_send_batch($1, $2, $3, $4, $5) ORDER BY o_index', [
       items.map((m) => m.from),
       items.map((m) => m.to),
-      items.map((m) => m.content),
+      items.map((m) => encodeContent(m.content)),
       items.map((m) => m.clientId ?? null),
       items[items.length - 1]?.at ?? this.now(),
     ]);
@@ -187,7 +188,7 @@ function toMessage(r: MessageRow): Message {
     id: r.seq,
     from: r.sender,
     to: r.recipient,
-    content: r.content,
+    content: decodeContent(r.content),
     sentAt: r.sent_at.toISOString(),
     status: r.status,
   };
