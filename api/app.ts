@@ -7,6 +7,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { sameOriginOnly } from './http/same-origin.js';
+import { securityHeaders } from './http/security-headers.js';
 import { requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
+  app.use(securityHeaders());
 
   app.use(healthRoutes(deps.isStopping));
   if (deps.metrics) {

@@ -1,0 +1,42 @@
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/**
+ * The Content-Security-Policy the PWA is built to work under (pwa/: no inline scripts or styles, no other
+ * origins): a page that somehow got markup injected still cannot run a script or send data elsewhere.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  connectSrc: ["'self'"],
+  manifestSrc: ["'self'"],
+  workerSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** Swagger UI (/api/docs) sets inline styles; it is documentation, not the app, and gets only that exception. */
+const DOCS_POLICY = { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] };
+
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+/**
+ * helmet (issue #6): CSP, nosniff, frame and referrer policies on every answer; HSTS only when the request
+ * came over HTTPS (directly or through a trusted proxy, see TRUST_PROXY), since over plain HTTP it means
+ * nothing and would pin a development host to HTTPS.
+ */
+export function securityHeaders(): RequestHandler {
+  const common = { strictTransportSecurity: false, crossOriginEmbedderPolicy: false } as const;
+  const app = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } });
+  const docs = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: DOCS_POLICY } });
+  return (req, res, next) => {
+    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
+    const isDocs = /^\/api\/docs(?:\/|$)/i.test(req.path);
+    (isDocs ? docs : app)(req, res, next);
+  };
+}
