@@ -71,6 +71,16 @@ const schema = z.object({
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
   /** Connections each process opens to PostgreSQL at most (plus one for LISTEN). */
   PG_POOL_SIZE: integer(1, 1000, 10),
+  /** Failed logins one username may have per LOGIN_WINDOW_MINUTES, from any address (0: no limit). */
+  LOGIN_FAILURES_PER_USERNAME: integer(0, 1_000_000, 10),
+  /** Failed logins one client address may have per LOGIN_WINDOW_MINUTES (0: no limit). */
+  LOGIN_FAILURES_PER_ADDRESS: integer(0, 1_000_000, 100),
+  /** The window of the two login limits, in minutes. */
+  LOGIN_WINDOW_MINUTES: integer(1, 100_000, 15),
+  /** New accounts one client address may create per SIGNUP_WINDOW_MINUTES (0: no limit). */
+  SIGNUPS_PER_ADDRESS: integer(0, 1_000_000, 100),
+  /** The window of the sign-up limit, in minutes. */
+  SIGNUP_WINDOW_MINUTES: integer(1, 100_000, 60),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'express';
 import { createAccounts } from './accounts/accounts.js';
+import { createLoginLimits, MemoryRateLimits } from './accounts/login-limits.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -50,7 +51,13 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   let stopping = false;
   const app = createApp({
     store,
-    accounts: createAccounts(store.users, hasher),
+    accounts: createAccounts(store.users, hasher, createLoginLimits(store.rateLimits ?? new MemoryRateLimits(), {
+      failuresPerUsername: config.LOGIN_FAILURES_PER_USERNAME,
+      failuresPerAddress: config.LOGIN_FAILURES_PER_ADDRESS,
+      loginWindowMs: config.LOGIN_WINDOW_MINUTES * 60_000,
+      signupsPerAddress: config.SIGNUPS_PER_ADDRESS,
+      signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
+    })),
     messaging: createMessaging(store, hub),
     log,
     sessionSecrets: secrets,

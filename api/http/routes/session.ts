@@ -9,7 +9,8 @@ export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler): 
 
   router.post('/api/session', async (req, res) => {
     const { username, password } = req.body as LoginRequest;
-    const result = await accounts.loginOrRegister(username, password);
+    // req.ip follows X-Forwarded-For only when TRUST_PROXY says the proxy is trusted.
+    const result = await accounts.loginOrRegister(username, password, req.ip ?? 'unknown');
     // A new session id at login: a cookie planted before login (session fixation) is worth nothing after.
     await regenerate(req);
     req.session.username = result.username;

@@ -11,6 +11,7 @@ import { Journal, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
+import { RateLimitFile } from './rate-limit-file.js';
 import { decodeHistory, decodeUser } from './records.js';
 import { FileSessionStore } from './session-file.js';
 import { TextMessages } from './text-messages.js';
@@ -63,6 +64,7 @@ export class TextStore implements Store, BatchTarget {
     private readonly journal: Journal,
     private readonly unlock: () => Promise<void>,
     private readonly sessionStore: FileSessionStore,
+    readonly rateLimits: RateLimitFile,
   ) {
     this.users = new TextUsers(this);
     this.messages = new TextMessages(this, epoch);
@@ -81,8 +83,10 @@ export class TextStore implements Store, BatchTarget {
       await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
       const journal = await Journal.open(path.join(dir, 'journal.txt'), options.disk);
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
-      const store = new TextStore(options, epoch, journal, unlock, sessions);
+      const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime());
+      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits);
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
+      store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
       store.stateValue = await store.load();
       return store;
     } catch (err) {
@@ -165,6 +169,7 @@ export class TextStore implements Store, BatchTarget {
     this.stateValue = undefined;
     await closeState(state);
     await this.sessionStore.close();
+    await this.rateLimits.close();
     await this.journal.close();
     await this.unlock();
   }

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * A small bundled list of the most common passwords (common-passwords.txt), refused at sign-up (issue #6):
+ * they are the first a guesser tries, whatever the rate limits. Existing accounts are not affected.
+ */
+const COMMON = new Set(
+  readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#')),
+);
+
+export function isCommonPassword(password: string): boolean {
+  return COMMON.has(password.trim().toLowerCase());
+}

@@ -1,0 +1,87 @@
+import { promises as fsp, type promises } from 'node:fs';
+import { decodeRecord, encodeRecord } from './codec.js';
+import { writeDurably } from './legacy-import.js';
+import { loadRecordFile, type LoadedFile } from './line-file.js';
+import type { Decoded } from './records.js';
+import type { RateCounter, RateLimitRepository } from '../store.js';
+
+/**
+ * The rate-limit counters on the data folder (`limites.txt`), so a restart does not reset them (issue #6).
+ * Counters live in memory; every change appends the counter's new value (the last line for a key wins):
+ *
+ *   r;<key>;<count>;<resetAt ms>;crc
+ *
+ * Appends are written at once but not fsynced: a counter survives a crash or restart of the process (the
+ * page cache keeps it), and a power loss may cost the last few hits, which only matters for minutes. At
+ * open the file is rewritten with the live counters only.
+ */
+export class RateLimitFile implements RateLimitRepository {
+  private readonly counters = new Map<string, RateCounter>();
+  private writing: Promise<void> = Promise.resolve();
+  loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
+
+  private constructor(private readonly handle: promises.FileHandle) {}
+
+  static async open(file: string, now: number = Date.now()): Promise<RateLimitFile> {
+    const loaded = await loadRecordFile(file, decodeCounter);
+    const live = new Map<string, RateCounter>();
+    for (const { value } of loaded.records) live.set(value.key, { count: value.count, resetAt: value.resetAt });
+    for (const [key, c] of live) if (c.resetAt <= now) live.delete(key);
+    await writeDurably(file, [...live].map(([key, c]) => encodeCounter(key, c)).join(''));
+    const limits = new RateLimitFile(await fsp.open(file, 'a'));
+    for (const [key, c] of live) limits.counters.set(key, c);
+    limits.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
+    return limits;
+  }
+
+  async get(key: string, now: number): Promise<RateCounter> {
+    const c = this.counters.get(key);
+    return c && c.resetAt > now ? { ...c } : { count: 0, resetAt: now };
+  }
+
+  async hit(key: string, windowMs: number, now: number): Promise<RateCounter> {
+    const current = this.counters.get(key);
+    const next = current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
+    this.counters.set(key, next);
+    if (this.counters.size > 50_000) this.prune(now);
+    await this.append(encodeCounter(key, next));
+    return { ...next };
+  }
+
+  async reset(key: string): Promise<void> {
+    if (!this.counters.delete(key)) return;
+    await this.append(encodeCounter(key, { count: 0, resetAt: 0 }));
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+    await this.handle.close();
+  }
+
+  /** One write at a time, so lines never interleave. */
+  private append(line: string): Promise<void> {
+    const write = this.writing.then(async () => {
+      await this.handle.write(line);
+    });
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  private prune(now: number): void {
+    for (const [key, c] of this.counters) if (c.resetAt <= now) this.counters.delete(key);
+  }
+}
+
+function encodeCounter(key: string, c: RateCounter): string {
+  return encodeRecord(['r', key, String(c.count), String(c.resetAt)]);
+}
+
+function decodeCounter(line: string): Decoded<{ key: string; count: number; resetAt: number }> {
+  const r = decodeRecord(line);
+  if (!r.ok) return r;
+  const [kind, key, count, resetAt] = r.fields;
+  if (kind !== 'r' || !key || !/^\d+$/.test(count ?? '') || !/^\d+$/.test(resetAt ?? '') || r.fields.length !== 4) {
+    return { ok: false, reason: 'not a rate-limit record' };
+  }
+  return { ok: true, value: { key, count: Number(count), resetAt: Number(resetAt) } };
+}
