@@ -23,6 +23,24 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgresStore under concurrency', () => {
     expect(logs.filter((l) => l.includes('applied a database migration'))).toHaveLength(migrations.length);
   });
 
+  it('when a cursor that was never handed out is acknowledged alongside good ones, then only it gets cursor_expired', async () => {
+    const sut = await storeUnderTest('postgres');
+    cleanup.push(() => sut.destroy());
+    const { store } = sut;
+    for (const u of ['ana', 'beto', 'caio']) await store.users.create({ username: u, passwordHash: HASH });
+    await store.messages.append({ from: 'ana', to: 'beto', content: '1' });
+    await store.messages.append({ from: 'ana', to: 'caio', content: '2' });
+    const results = await Promise.allSettled([
+      store.messages.acknowledge('beto', 2),
+      store.messages.acknowledge('caio', 1_000_000),
+      store.messages.acknowledge('caio', 2),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results[1]).toMatchObject({ reason: { code: 'cursor_expired' } });
+    expect(await store.messages.startPosition('beto')).toBe(4);
+    expect((await store.messages.readStream('ana', 2, 10)).events.map((e) => e.type)).toEqual(['status', 'status']);
+  });
+
   it('when many senders on two processes race, then a reader polling by cursor gets every message once, in order', async () => {
     const sut: StoreUnderTest = await storeUnderTest('postgres', { now: () => new Date() });
     cleanup.push(() => sut.destroy());

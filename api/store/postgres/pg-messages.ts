@@ -32,6 +32,7 @@ interface MessageRow {
  * one transaction, sequence numbers taken under papo_lock_seq, NOTIFY delivered at commit.
  */
 export class PgMessages implements MessageRepository {
+  private readonly acks = new Batcher<{ user: string; upTo: Seq }, 'ok' | 'expired'>((items) => this.acknowledgeBatch(items), 200);
   private readonly sends = new Batcher<NewMessage & { at: Date }, SendRow>((items) => this.sendBatch(items), 200);
 
   constructor(
@@ -86,11 +87,12 @@ export class PgMessages implements MessageRepository {
     return { events, last: last ? Number(last.eseq) : after };
   }
 
+  /** Before the first undelivered message, else the highest committed seq (as the text store answers). */
   async startPosition(user: string): Promise<Seq> {
     const [row] = await this.db.query<{ position: string }>(
       `SELECT COALESCE(
          (SELECT min(m.seq) - 1 FROM messages m WHERE m.recipient = $1 AND m.seq > COALESCE((SELECT upto FROM deliveries WHERE username = $1), 0)),
-         (SELECT max(seq) FROM events WHERE username = $1),
+         (SELECT max(seq) FROM events),
          0) AS position`,
       [user],
     );
@@ -98,17 +100,12 @@ export class PgMessages implements MessageRepository {
   }
 
   async acknowledge(user: string, upTo: Seq): Promise<void> {
-    try {
-      await this.db.query('SELECT o_seq FROM papo_acknowledge($1, $2, $3)', [user, upTo, this.now()]);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'PA410') {
-        throw new AppError(
-          'cursor_expired',
-          "this cursor is not from this server's current data; reload the history and poll without a cursor",
-          { cause: err },
-        );
-      }
-      throw err;
+    const outcome = await this.acks.submit({ user, upTo });
+    if (outcome === 'expired') {
+      throw new AppError(
+        'cursor_expired',
+        "this cursor is not from this server's current data; reload the history and poll without a cursor",
+      );
     }
   }
 
@@ -165,6 +162,17 @@ export class PgMessages implements MessageRepository {
       items[items.length - 1]?.at ?? this.now(),
     ]);
     return rows;
+  }
+
+  /** Concurrent acknowledgements in one transaction (migrations/004_acknowledge_batch.sql). */
+  private async acknowledgeBatch(items: { user: string; upTo: Seq }[]): Promise<('ok' | 'expired')[]> {
+    const rows = await this.db.query<{ o_index: number }>('SELECT o_index FROM papo_acknowledge_batch($1, $2, $3)', [
+      items.map((i) => i.user),
+      items.map((i) => i.upTo),
+      this.now(),
+    ]);
+    const expired = new Set(rows.map((r) => r.o_index - 1));
+    return items.map((_, i) => (expired.has(i) ? 'expired' : 'ok'));
   }
 
   private async statusOf(seq: string): Promise<MessageStatus> {
