@@ -68,6 +68,12 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     const again = await migrateData(source, url);
     expect(again.stdout).toContain('0 new history records');
     expect(await counts()).toBe(after);
+    // An import cut short after some files: the next run copies what is missing, and only that.
+    await adminQuery(`DELETE FROM ${schema}.events WHERE username = 'maria'`);
+    await adminQuery(`DELETE FROM ${schema}.papo_meta WHERE key = 'import:maria'`);
+    const resumed = await migrateData(source, url);
+    expect(resumed.stdout).toMatch(/: 3 users, [1-9]\d* new history records/);
+    expect(await counts()).toBe(after);
 
     // What PostgreSQL serves is what the text store serves from the converted folder.
     const log = memoryLogger();
