@@ -1,0 +1,35 @@
+import type { Series } from './svg.js';
+
+/** What every scenario gets from the runner. */
+export interface BenchContext {
+  quick: boolean;
+  /** Where the server writes a CPU profile, when `--cpu-prof` was given. */
+  cpuProfileDir: string | undefined;
+  progress(message: string): void;
+}
+
+/** A figure the summary table holds against a target of issue 4. */
+export interface Figure {
+  /** Stable key, e.g. `deliver.delivery_p99_ms`. */
+  key: string;
+  value: number;
+}
+
+export interface ScenarioResult {
+  /** Rows of the scenario's own table, printed as they are. */
+  table: Record<string, string | number>[];
+  figures: Figure[];
+  /** Everything measured, for the JSON file. */
+  details: Record<string, unknown>;
+  /** Series this run contributes to the charts, by chart name. */
+  charts?: Record<string, Series[]>;
+  /** Requests that failed; any makes `npm run bench` exit non-zero. */
+  errors: number;
+}
+
+export interface Scenario {
+  name: string;
+  run(ctx: BenchContext): Promise<ScenarioResult>;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

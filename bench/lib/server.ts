@@ -1,0 +1,138 @@
+/**
+ * The server under test: the real `api/main.ts` in a process of its own (production mode, 127.0.0.1, its
+ * own data folder, LOG_LEVEL=warn), so the load generator never shares its event loop. CPU and RSS come from
+ * /proc, which sees the whole process (the hash worker threads included).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { SESSION_SECRET } from './seed.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export interface ServerOptions {
+  dataDir: string;
+  env?: Record<string, string>;
+  /** Folder for a V8 CPU profile of the server (`--cpu-prof`), written when it stops. */
+  cpuProfileDir?: string | undefined;
+  /** Give up waiting for /healthz after this long. */
+  startTimeoutMs?: number;
+}
+
+export interface ProcessSample {
+  /** user + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  /** Milliseconds from spawn to the first 200 from /healthz. */
+  startMs: number;
+  sample(): ProcessSample;
+  /** Server log lines (warnings and errors) seen so far. */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function sampleProcess(pid: number): ProcessSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssBytes: rssKb * 1024 };
+}
+
+export async function startServer(options: ServerOptions): Promise<BenchServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const nodeArgs = ['--import', 'tsx'];
+  if (options.cpuProfileDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'api', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: options.dataDir,
+      SESSION_SECRET,
+      BCRYPT_COST: '10',
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '' && log.length < 200) log.push(line);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited !== undefined) throw new Error(`the server exited with ${exited} before it was ready:\n${log.join('\n')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server was not ready in time:\n${log.join('\n')}`);
+    }
+    const ok = await request(`${url}/healthz`).then(
+      async (res) => {
+        await res.body.dump();
+        return res.statusCode === 200;
+      },
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const startMs = performance.now() - started;
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the server has no pid');
+
+  return {
+    url,
+    pid,
+    startMs,
+    log,
+    sample: () => sampleProcess(pid),
+    async stop() {
+      if (exited !== undefined) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(killer);
+      if (exited !== 0) throw new Error(`the server exited with ${exited} on SIGTERM:\n${log.join('\n')}`);
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench [-- --quick] [--runs N] [--cpu-prof] [scenario ...]`: issue 4's benchmark. Each scenario
+ * starts the real server in a process of its own and drives it from this one; each prints a table and
+ * writes JSON to bench/results/, the charts go next to it as SVG, and a summary holds the figures against
+ * the targets (medians when --runs > 1). Exits non-zero when a scenario failed or a request errored; the
+ * figures themselves are never judged here (CI runs --quick only to see that the benchmark works).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BenchContext, Scenario, ScenarioResult } from './lib/scenario.js';
+import { REPO_ROOT } from './lib/server.js';
+import { median } from './lib/stats.js';
+import { lineChart, type Series } from './lib/svg.js';
+import { TARGETS } from './lib/targets.js';
+import { deliver } from './scenarios/deliver.js';
+import { idle, idlePolls } from './scenarios/idle.js';
+import { loginStorm } from './scenarios/login-storm.js';
+import { scale } from './scenarios/scale.js';
+import { throughput } from './scenarios/throughput.js';
+
+const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale];
+const RESULTS = path.join(REPO_ROOT, 'bench', 'results');
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
+    'cpu-prof': { type: 'boolean', default: false },
+    out: { type: 'string', default: RESULTS },
+  },
+});
+const quick = values.quick ?? false;
+const runs = Math.max(1, Number(values.runs));
+const outDir = path.resolve(values.out ?? RESULTS);
+const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
+  process.exit(2);
+}
+const selected = positionals.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => positionals.includes(s.name));
+
+/** The idle scenario holds 10,000 connections in this process and in the server: both need the file limit. */
+function softFileLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/\s+/)[3] ?? 1024);
+}
+if (selected.includes(idle) && softFileLimit() < idlePolls(quick) * 2 + 1000 && !process.env.PAPO_BENCH_ULIMIT) {
+  // Node cannot raise its own limit: run again under a shell that raises the soft limit to the hard one.
+  const result = spawnSync(
+    '/bin/sh',
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, PAPO_BENCH_ULIMIT: '1' },
+    },
+  );
+  process.exit(result.status ?? 1);
+}
+
+function machine() {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
+  return {
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'api']) ? ' (api/ modified)' : ''}`,
+    fileLimit: softFileLimit(),
+    quick,
+    runs,
+  };
+}
+
+function printTable(rows: Record<string, string | number>[]): void {
+  if (rows.length === 0) return;
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const width = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(width[i] ?? 0)).join('  ')}`;
+  console.log(line(columns));
+  console.log(line(width.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(columns.map((c) => String(r[c] ?? ''))));
+}
+
+const info = machine();
+console.log(
+  `Papo benchmark${quick ? ' (quick)' : ''}: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.kernel}, commit ${info.commit}, file limit ${info.fileLimit}`,
+);
+mkdirSync(outDir, { recursive: true });
+const profileDir = values['cpu-prof'] ? path.join(outDir, 'profiles') : undefined;
+if (profileDir) mkdirSync(profileDir, { recursive: true });
+const ctx: BenchContext = { quick, cpuProfileDir: profileDir, progress: (m) => console.log(`\n▶ ${m}`) };
+
+let failed = 0;
+const figures = new Map<string, number[]>();
+const charts = new Map<string, Series[]>();
+for (const scenario of selected) {
+  const results: ScenarioResult[] = [];
+  for (let run = 1; run <= runs; run++) {
+    try {
+      const result = await scenario.run(ctx);
+      results.push(result);
+      if (runs > 1) console.log(`  run ${run} of ${runs}`);
+      printTable(result.table);
+      if (result.errors > 0) {
+        failed++;
+        console.log(`  ✗ ${scenario.name}: ${result.errors} request(s) failed`);
+      }
+      for (const f of result.figures) figures.set(f.key, [...(figures.get(f.key) ?? []), f.value]);
+      // The charts show the last run (a distribution is not a median).
+      for (const [name, series] of Object.entries(result.charts ?? {})) {
+        const others = (charts.get(name) ?? []).filter((s) => !series.some((n) => n.name === s.name));
+        charts.set(name, [...others, ...series]);
+      }
+    } catch (err) {
+      failed++;
+      console.log(`  ✗ ${scenario.name} failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+  writeFileSync(
+    path.join(outDir, `${scenario.name}.json`),
+    `${JSON.stringify({ machine: info, scenario: scenario.name, runs: results.map((r) => ({ figures: r.figures, details: r.details, errors: r.errors })) }, null, 2)}\n`,
+  );
+}
+
+const chartOptions: Record<string, Omit<Parameters<typeof lineChart>[0], 'series'>> = {
+  'delivery-latency': {
+    title: `Latency distribution (${info.cores} cores, Node ${info.node})`,
+    xLabel: 'latency (ms, log scale)',
+    yLabel: 'fraction of messages at or below',
+    xLog: true,
+    marks: [
+      { axis: 'x', value: 1, label: 'p50 target 1 ms' },
+      { axis: 'x', value: 5, label: 'p99 target 5 ms' },
+      { axis: 'y', value: 0.99, label: 'p99' },
+    ],
+  },
+  'scale-history': {
+    title: 'History page time as the history grows',
+    xLabel: 'history lines (log)',
+    yLabel: 'ms (log)',
+    xLog: true,
+    yLog: true,
+    marks: [{ axis: 'y', value: 5, label: 'target 5 ms' }],
+  },
+  'scale-start': {
+    title: 'Start time and RSS with undelivered queued messages',
+    xLabel: 'queued messages (log)',
+    yLabel: 'ms / MiB (log)',
+    xLog: true,
+    yLog: true,
+    marks: [{ axis: 'y', value: 5000, label: 'target 5 s' }],
+  },
+};
+for (const [name, series] of charts) {
+  const options = chartOptions[name];
+  if (options) writeFileSync(path.join(outDir, `${name}.svg`), lineChart({ ...options, series }));
+}
+
+const medians = Object.fromEntries([...figures].map(([k, v]) => [k, median(v)]));
+console.log(
+  `\nSummary${runs > 1 ? ` (median of ${runs} runs)` : ''}${quick ? ' — quick mode: smaller loads, the targets are for the full run' : ''}`,
+);
+const rows = TARGETS.flatMap((t) => {
+  const r = t.check((key) => medians[key]);
+  return r ? [{ figure: t.figure, target: t.target, measured: r.measured, met: r.met ? 'yes' : 'NO' }] : [];
+});
+printTable(rows);
+writeFileSync(path.join(outDir, 'summary.json'), `${JSON.stringify({ machine: info, medians, targets: rows }, null, 2)}\n`);
+console.log(`\nResults and charts in ${path.relative(process.cwd(), outDir) || '.'}/`);
+if (failed > 0) {
+  console.log(`${failed} scenario run(s) failed or had errors`);
+  process.exit(1);
+}
+process.exit(0);

@@ -1,0 +1,77 @@
+/**
+ * deliver: U users each hold a long-poll; senders offer R messages a second for T seconds (issue 4). The
+ * rate achieved, send latency (until the 201: durable), delivery latency (send start to the recipient's poll
+ * answer), errors, and the server's CPU seconds per 1,000 messages.
+ */
+import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
+import { messagingRig, warmUp } from '../lib/setup.js';
+import { cdf, round, summarize } from '../lib/stats.js';
+
+export const deliver: Scenario = {
+  name: 'deliver',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const users = ctx.quick ? 200 : 1000;
+    const rate = ctx.quick ? 200 : 1000;
+    const seconds = ctx.quick ? 2 : 10;
+    const rig = await messagingRig(ctx, 'deliver', { recipients: users, senders: 100 });
+    try {
+      const { traffic, server } = rig;
+      ctx.progress(`deliver: ${users} held polls, ${rate} msg/s for ${seconds} s`);
+      await warmUp(traffic, rate, ctx.quick ? 1 : 2);
+      const before = server.sample();
+      const start = performance.now();
+      await traffic.openLoop(rate, seconds);
+      const sendDone = performance.now();
+      await traffic.settle(5000);
+      const after = server.sample();
+      const send = summarize(traffic.sendLatency);
+      const delivery = summarize(traffic.deliveries.map((d) => d.ms));
+      const cpuUsPerMessage = ((after.cpuSeconds - before.cpuSeconds) / Math.max(1, traffic.delivered)) * 1e6;
+      const achieved = traffic.delivered / ((sendDone - start) / 1000);
+      return {
+        table: [
+          { figure: 'offered', value: `${rate} msg/s x ${seconds} s` },
+          { figure: 'sent (201)', value: traffic.created },
+          { figure: 'delivered', value: traffic.delivered },
+          { figure: 'delivered rate', value: `${round(achieved, 0)} msg/s` },
+          { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
+          { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
+          { figure: 'server CPU per 1,000 msgs', value: `${round(cpuUsPerMessage / 1000, 3)} s (${round(cpuUsPerMessage, 0)} µs/msg)` },
+          { figure: 'server RSS', value: `${round(after.rssBytes / 2 ** 20, 1)} MiB` },
+          { figure: 'errors', value: traffic.errors },
+        ],
+        figures: [
+          { key: 'deliver.offered_per_s', value: rate },
+          { key: 'deliver.delivered_fraction', value: traffic.delivered / Math.round(rate * seconds) },
+          { key: 'deliver.delivered_per_s', value: achieved },
+          { key: 'deliver.delivery_p50_ms', value: delivery.p50 },
+          { key: 'deliver.delivery_p99_ms', value: delivery.p99 },
+          { key: 'deliver.send_p99_ms', value: send.p99 },
+          { key: 'deliver.cpu_us_per_msg', value: cpuUsPerMessage },
+        ],
+        details: {
+          users,
+          rate,
+          seconds,
+          sent: traffic.created,
+          delivered: traffic.delivered,
+          achieved,
+          send,
+          delivery,
+          cpuUsPerMessage,
+          rssBytes: after.rssBytes,
+          errorSamples: traffic.errorSamples,
+        },
+        charts: {
+          'delivery-latency': [
+            { name: `deliver: delivery (${rate}/s, ${users} polls)`, points: cdf(traffic.deliveries.map((d) => d.ms)) },
+            { name: 'deliver: send until 201', points: cdf(traffic.sendLatency) },
+          ],
+        },
+        errors: traffic.errors,
+      };
+    } finally {
+      await rig.close();
+    }
+  },
+};

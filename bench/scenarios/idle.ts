@@ -1,0 +1,72 @@
+/**
+ * idle: N held long-polls (default 10,000) and what they cost the server in memory: RSS before and while
+ * they are held, and RSS per poll above that idle baseline. A user may hold 5 polls at once (MAX_POLLS_PER_USER),
+ * so N polls come from N/5 users.
+ */
+import { setMaxListeners } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { createClient } from '../lib/client.js';
+import { sleep, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
+import { emptyDataDir, names, seedUsers } from '../lib/seed.js';
+import { startServer } from '../lib/server.js';
+import { round } from '../lib/stats.js';
+
+export const POLLS_PER_USER = 5;
+export const idlePolls = (quick: boolean) => (quick ? 1000 : 10_000);
+
+export const idle: Scenario = {
+  name: 'idle',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const polls = idlePolls(ctx.quick);
+    const dir = await emptyDataDir('idle');
+    const users = await seedUsers(dir, names('i', Math.ceil(polls / POLLS_PER_USER)));
+    const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir });
+    const client = createClient(server.url, { pollConnections: polls + 16 });
+    const stop = new AbortController();
+    setMaxListeners(0, stop.signal);
+    let errors = 0;
+    try {
+      ctx.progress(`idle: ${polls} held polls from ${users.length} users`);
+      await sleep(1000);
+      const baseline = server.sample();
+      const held: Promise<void>[] = [];
+      const BATCH = 500;
+      for (let i = 0; i < polls; i++) {
+        const user = users[i % users.length];
+        if (!user) break;
+        held.push(
+          client.poll(user, undefined, 50, stop.signal).then(
+            ({ status }) => void (status !== 200 && errors++),
+            () => void (stop.signal.aborted || errors++),
+          ),
+        );
+        if ((i + 1) % BATCH === 0) {
+          while ((await client.heldPolls()) < i + 1 - errors) await sleep(20);
+        }
+      }
+      while ((await client.heldPolls()) < polls - errors) await sleep(20);
+      await sleep(2000);
+      const loaded = server.sample();
+      const heldCount = await client.heldPolls();
+      const perPollKb = (loaded.rssBytes - baseline.rssBytes) / heldCount / 1024;
+      stop.abort();
+      await Promise.all(held);
+      return {
+        table: [
+          { figure: 'held polls', value: heldCount },
+          { figure: 'RSS idle baseline', value: `${round(baseline.rssBytes / 2 ** 20, 1)} MiB` },
+          { figure: 'RSS with the polls held', value: `${round(loaded.rssBytes / 2 ** 20, 1)} MiB` },
+          { figure: 'RSS per held poll', value: `${round(perPollKb, 2)} KB` },
+          { figure: 'errors', value: errors },
+        ],
+        figures: [{ key: 'idle.rss_kb_per_poll', value: perPollKb }],
+        details: { polls, users: users.length, heldCount, baselineRss: baseline.rssBytes, loadedRss: loaded.rssBytes, perPollKb },
+        errors,
+      };
+    } finally {
+      await server.stop();
+      await client.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
