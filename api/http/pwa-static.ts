@@ -2,24 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Response } from 'express';
 
-/**
- * What the PWA's pages may load: only this origin, no inline script, no eval, no external host. Sent with the
- * HTML here so the PWA and its policy ship together; `pwa/` is built to need nothing more (issue #3).
- */
-export const PWA_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 /** Vite puts a content hash in every file name under `assets/`: such a file never changes, so it is cached forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /**
@@ -35,13 +17,13 @@ function isReserved(urlPath: string): boolean {
 function setPwaHeaders(res: Response, filePath: string, distDir: string): void {
   const relative = path.relative(distDir, filePath).split(path.sep).join('/');
   res.setHeader('Cache-Control', relative.startsWith('assets/') ? IMMUTABLE : REVALIDATE);
-  if (filePath.endsWith('.html')) res.setHeader('Content-Security-Policy', PWA_CONTENT_SECURITY_POLICY);
 }
 
 /**
  * Serves the built PWA (`pwa/dist`) at `/`. Mount it after the API routes. Unknown paths that a browser opens as
  * a page get index.html (the app routes itself); `/api` and `/healthz` are never answered here. When the PWA was
- * not built, pages get a 503 that says so instead of a bare 404.
+ * not built, pages get a 503 that says so instead of a bare 404. The Content-Security-Policy the PWA is built for
+ * comes from security-headers.ts, which covers every answer.
  *
  * @example app.use(servePwa(path.join(REPO_ROOT, 'pwa', 'dist')));
  */

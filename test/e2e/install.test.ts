@@ -66,6 +66,20 @@ describe.skipIf(!e2eEnabled())('PWA: installable (issue #3)', () => {
     }
   });
 
+  it('when the real server serves the app, then the page carries a strict CSP and the right cache headers', async () => {
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    const csp = page.headers.get('content-security-policy') ?? '';
+    // The app ran under this policy in every test here, and no test saw a console error: it needs nothing looser.
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    const asset = await fetch(`${server.url}${script}`);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${server.url}/sw.js`)).headers.get('cache-control')).toBe('no-cache');
+  });
+
   it('when the app has been used, then the service worker cached the shell and nothing from /api', async () => {
     await eva.logIn();
     const cached = await inPage(eva.page, async ({ caches }) => {
