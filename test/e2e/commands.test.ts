@@ -91,4 +91,13 @@ describe.skipIf(!e2eEnabled())('PWA: the old commands and unknown users (issue #
     await ana.page.getByRole('button', { name: 'Log out' }).click();
     await ana.page.getByRole('heading', { name: 'Log in or sign up' }).waitFor();
   });
+
+  it('when the password is wrong, then the login screen says so, and the right one gets in', async () => {
+    await ana.page.getByLabel('Username').fill('ana');
+    await ana.page.getByLabel('Password').fill('not the password');
+    await ana.page.getByRole('button', { name: 'Enter' }).click();
+    await ana.page.getByRole('alert').getByText('Wrong password for this username.').waitFor();
+    await ana.logIn();
+    await ana.page.locator('a[data-peer="bia"]').waitFor();
+  });
 });
