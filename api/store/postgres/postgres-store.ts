@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
-import { Db } from './db.js';
+import { Db, isUnavailable } from './db.js';
 import { migrate } from './migrate.js';
 import { PgMessages } from './pg-messages.js';
 import { HashedSidStore, pgSessions } from './pg-sessions.js';
@@ -63,7 +63,7 @@ export class PostgresStore implements Store {
     // process would exit. The pool replaces it on the next query.
     pool.on('error', (err) => options.log.warn({ err }, 'an idle PostgreSQL connection failed'));
     try {
-      const { schema, epoch } = await prepareSchema(pool, options.log);
+      const { schema, epoch } = await waitForDatabase(() => prepareSchema(pool, options.log), options.log);
       const db = new Db(pool, (err) => options.onUnavailable?.(err));
       const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log);
       const store = new PostgresStore(db, epoch, sessionStore, options.now ?? (() => new Date()));
@@ -115,6 +115,22 @@ export class PostgresStore implements Store {
 
   private notify(users: readonly string[]): void {
     for (const listener of this.listeners) listener(users);
+  }
+}
+
+/** A database still starting (deployed together with Papo) is waited for this long before giving up. */
+const START_WAIT_MS = 30_000;
+
+async function waitForDatabase<T>(attempt: () => Promise<T>, log: Logger): Promise<T> {
+  const deadline = Date.now() + START_WAIT_MS;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() + delay > deadline) throw err;
+      log.warn({ err: (err as Error).message, retryInMs: delay }, 'PostgreSQL is not reachable yet; waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 
