@@ -8,6 +8,9 @@ import type { LongPollHub } from './long-poll.js';
 /** At most this many events in one poll answer; the rest come with the next poll. */
 export const MAX_EVENTS_PER_POLL = 100;
 
+/** In a `u` regex a surrogate range matches only unpaired surrogates: paired ones are one code point. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 export interface SendInput {
   to: string;
   content: string;
@@ -49,6 +52,10 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
     async send(from, input) {
       const to = await existingUser(input.to, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot send a message to yourself');
+      // JSON may carry a lone surrogate ("\ud800"); UTF-8 files cannot, so it would come back as U+FFFD.
+      if (LONE_SURROGATE.test(input.content) || LONE_SURROGATE.test(input.clientId ?? '')) {
+        throw new AppError('invalid_request', 'content and clientId must be valid Unicode text (no unpaired surrogates)');
+      }
       const result = await messages.append({
         from,
         to,
