@@ -1,0 +1,216 @@
+/**
+ * The HTTP surface under attack (issue #6): authorization between users, cross-site requests, content types,
+ * size and poll limits, prototype pollution, security headers, and what the log may hold.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../api/config.js';
+import { createLogger } from '../../api/logger.js';
+import { startServer } from '../../api/server.js';
+import type { Message, PollResponse } from '../../api/contract.js';
+import { specAgent, type SpecAgent } from '../support/contract.js';
+import { TEST_SECRET, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { PASSWORD, poll, send, signUp } from '../support/users.js';
+
+const servers: TestServer[] = [];
+async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const s = await startTestServer(options);
+  servers.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.destroy();
+});
+
+async function threeUsers(s: TestServer): Promise<{ alice: SpecAgent; bruno: SpecAgent; carla: SpecAgent; secret: Message }> {
+  const alice = await signUp(s.url, 'alice');
+  const bruno = await signUp(s.url, 'bruno');
+  const carla = await signUp(s.url, 'carla');
+  const secret = await send(alice, 'bruno', 'only for bruno');
+  return { alice, bruno, carla, secret };
+}
+
+describe('authorization', () => {
+  it("when a user names other users' conversations, ids or cursors, then they only ever see and change their own", async () => {
+    const s = await start();
+    const { alice, bruno, carla, secret } = await threeUsers(s);
+    const first = await poll(bruno);
+    expect(first.events).toHaveLength(1);
+
+    const mine = await carla.get('/api/history?with=alice').expect(200);
+    expect(mine.body.messages).toEqual([]);
+    expect((await carla.get('/api/history').expect(200)).body.messages).toEqual([]);
+    expect((await carla.get('/api/conversations').expect(200)).body.conversations).toEqual([]);
+    // Bruno's cursor in Carla's hands reads Carla's stream, and acknowledges nothing of Bruno's.
+    const stolen = await carla.get(`/api/messages?wait=0&after=${encodeURIComponent(first.cursor)}`).expect(200);
+    expect((stolen.body as PollResponse).events).toEqual([]);
+    const fromStart = await poll(carla);
+    expect(fromStart.events).toEqual([]);
+    const aliceView = await alice.get('/api/history?with=bruno').expect(200);
+    expect((aliceView.body.messages as Message[])[0]?.status).toBe('sent');
+    // Marking someone else's conversation read: the message is not in Carla's conversation with anyone.
+    await carla.post('/api/messages/read').send({ with: 'alice', upTo: secret.id }).expect(404);
+    await carla.post('/api/messages/read').send({ with: 'bruno', upTo: secret.id }).expect(404);
+    // Parameters that would name another user are not part of the API at all.
+    await carla.get('/api/history?user=bruno').expect(400);
+    await carla.get('/api/messages?wait=0&user=bruno').expect(400);
+    await carla.post('/api/messages').send({ to: 'bruno', content: 'x', from: 'alice' }).expect(400);
+    expect((await alice.get('/api/history?with=bruno').expect(200)).body.messages[0].status).toBe('sent');
+  });
+});
+
+describe('cross-site requests', () => {
+  it('when another site makes the browser send, acknowledge or log out, then it is refused with 403 and nothing changes', async () => {
+    const s = await start();
+    const { alice, bruno } = await threeUsers(s);
+    const evil = { Origin: 'https://evil.example' };
+    await alice.post('/api/messages').set(evil).send({ to: 'bruno', content: 'forged' }).expect(403);
+    await alice.post('/api/messages').set('Sec-Fetch-Site', 'cross-site').send({ to: 'bruno', content: 'forged' }).expect(403);
+    await bruno.post('/api/messages/read').set('Sec-Fetch-Site', 'same-site').send({ with: 'alice', upTo: '1' }).expect(403);
+    await alice.delete('/api/session').set(evil).expect(403);
+    await alice.get('/api/session').expect(200);
+    const history = await bruno.get('/api/history?with=alice').expect(200);
+    expect((history.body.messages as Message[]).map((m) => m.content)).toEqual(['only for bruno']);
+    // The same page's own requests pass.
+    await alice.post('/api/messages').set('Origin', s.url).set('Sec-Fetch-Site', 'same-origin').send({ to: 'bruno', content: 'fine' }).expect(201);
+  });
+
+  it.each([
+    ['text/plain', '{"to":"bruno","content":"x"}'],
+    ['application/x-www-form-urlencoded', 'to=bruno&content=x'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\nbruno\r\n--x--'],
+  ])('when a body comes as %s, then it is a 415 and is not read', async (type, body) => {
+    const s = await start();
+    const { alice } = await threeUsers(s);
+    const res = await alice.post('/api/messages').set('Content-Type', type).send(body).expect(415);
+    expect(res.body.error.code).toBe('unsupported_media_type');
+  });
+});
+
+describe('limits', () => {
+  it('when a body is over 16 KiB, then it is a 413', async () => {
+    const s = await start();
+    const { alice } = await threeUsers(s);
+    const res = await alice.post('/api/messages').send({ to: 'bruno', content: 'x'.repeat(17 * 1024) }).expect(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('when a user holds more polls than allowed, then the oldest is answered at once; when the server is full, then 503 with Retry-After', async () => {
+    const s = await start({ env: { MAX_POLLS_PER_USER: '2', MAX_HELD_POLLS: '3' } });
+    const { alice, bruno, carla } = await threeUsers(s);
+    const started = Date.now();
+    const oldest = bruno.get('/api/messages?wait=20&after=' + encodeURIComponent((await poll(bruno)).cursor)).then((r) => ({ at: Date.now() - started, res: r }));
+    await new Promise((r) => setTimeout(r, 200));
+    const second = bruno.get('/api/messages?wait=2').then((r) => r);
+    await new Promise((r) => setTimeout(r, 200));
+    const third = bruno.get('/api/messages?wait=2').then((r) => r);
+    const evicted = await oldest;
+    expect(evicted.res.status).toBe(200);
+    expect(evicted.res.body.events).toEqual([]);
+    expect(evicted.at).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 100));
+    // Held now: bruno x2, and one for carla fills the server; alice's is refused.
+    const carlas = carla.get('/api/messages?wait=2').then((r) => r);
+    await new Promise((r) => setTimeout(r, 200));
+    const full = await alice.get('/api/messages?wait=2').expect(503);
+    expect(full.body.error.code).toBe('unavailable');
+    expect(full.headers['retry-after']).toBeDefined();
+    await Promise.all([second, third, carlas]);
+  });
+
+  it('when the server starts, then slow-header and slow-body clients are cut off by its timeouts', async () => {
+    const s = await start();
+    expect(s.running.server.headersTimeout).toBeGreaterThan(0);
+    expect(s.running.server.headersTimeout).toBeLessThanOrEqual(15_000);
+    expect(s.running.server.requestTimeout).toBeGreaterThan(50_000); // outlasts a 50 s long-poll
+    expect(s.running.server.requestTimeout).toBeLessThanOrEqual(120_000);
+  });
+});
+
+describe('prototype pollution', () => {
+  it.each([
+    ['__proto__', '{"username":"alice","password":"correct horse battery","__proto__":{"polluted":"yes"}}'],
+    ['constructor.prototype', '{"username":"alice","password":"correct horse battery","constructor":{"prototype":{"polluted":"yes"}}}'],
+  ])('when a body carries %s, then it is a 400 and no object gains the property', async (_name, body) => {
+    const s = await start();
+    const res = await specAgent(s.url).post('/api/session').set('Content-Type', 'application/json').send(body);
+    expect(res.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const { alice } = await threeUsers(s);
+    const msg = await alice.post('/api/messages').set('Content-Type', 'application/json').send('{"to":"bruno","content":"x","__proto__":{"polluted":"yes"}}');
+    expect(msg.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('headers', () => {
+  const CSP = "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data: blob:;connect-src 'self';manifest-src 'self';worker-src 'self';font-src 'self';object-src 'none';base-uri 'self';form-action 'self';frame-ancestors 'none'";
+
+  it.each(['/api/session', '/healthz', '/api/nothing-here'])('when %s is fetched over HTTP, then it has the strict CSP, nosniff, no X-Powered-By, and no HSTS', async (url) => {
+    const s = await start();
+    const res = await specAgent(s.url).get(url);
+    expect(res.headers['content-security-policy']).toBe(CSP);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    if (url.startsWith('/api')) expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('when the PWA is served, then its pages carry the same strict CSP', async () => {
+    const pwaDir = await tempDir('papo-pwa-');
+    await writeFile(path.join(pwaDir, 'index.html'), '<!doctype html><title>Papo</title>');
+    const dataDir = await tempDir();
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SESSION_SECRET: TEST_SECRET, LOG_LEVEL: 'silent' });
+    const running = await startServer(config, createLogger({ level: 'silent' }), { pwa: express.static(pwaDir) });
+    try {
+      const res = await specAgent(running.url).get('/').expect(200);
+      expect(res.headers['content-security-policy']).toBe(CSP);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    } finally {
+      await running.close();
+      await rm(pwaDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the request came over HTTPS through a trusted proxy, then HSTS is set', async () => {
+    const s = await start({ env: { TRUST_PROXY: 'loopback' } });
+    const res = await specAgent(s.url).get('/api/session').set('X-Forwarded-Proto', 'https');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d{7,}/);
+  });
+});
+
+describe('logs', () => {
+  it('when names and contents carry newlines and fake JSON, then every log line is one JSON object, and contents never appear', async () => {
+    const s = await start({ env: { LOG_LEVEL: 'trace' } });
+    const forged = 'x\n{"level":60,"msg":"forged"}\r\n';
+    await specAgent(s.url).post('/api/session').send({ username: forged, password: PASSWORD }).expect(400);
+    const { alice } = await threeUsers(s);
+    const marker = 'conteúdo-secreto-7f3a';
+    await alice.post('/api/messages').send({ to: 'bruno', content: `${marker}${forged}` }).expect(201);
+    await alice.post('/api/messages').send({ to: forged, content: marker }).expect(400);
+    await alice.get(`/api/history?with=${encodeURIComponent(forged)}`).expect(400);
+    const lines = s.logs.join('').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const parsed = JSON.parse(line) as { msg?: string };
+      expect(parsed.msg).not.toBe('forged');
+    }
+    expect(s.logs.join('')).not.toContain(marker);
+  });
+});
+
+describe('contents', () => {
+  it('when a content holds a lone surrogate (valid JSON, not valid UTF-8), then it is refused or stored exactly, never silently changed', async () => {
+    const s = await start();
+    const { alice, bruno } = await threeUsers(s);
+    const res = await alice.post('/api/messages').set('Content-Type', 'application/json').send('{"to":"bruno","content":"a\\ud800b"}');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    const history = await bruno.get('/api/history?with=alice').expect(200);
+    expect((history.body.messages as Message[]).map((m) => m.content)).toEqual(['only for bruno']);
+  });
+});
