@@ -11,7 +11,16 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST_MARKER = path.join(ROOT, 'pwa', 'dist', 'index.html');
-const SOURCES = ['pwa/src', 'pwa/index.html', 'pwa/public', 'pwa/vite.config.ts', 'pwa/scripts/size-budget.ts', 'api/contract.ts'];
+// package-lock.json too: a new Preact or Vite changes the output as much as an edited component does.
+const SOURCES = [
+  'pwa/src',
+  'pwa/index.html',
+  'pwa/public',
+  'pwa/vite.config.ts',
+  'pwa/scripts/size-budget.ts',
+  'api/contract.ts',
+  'package-lock.json',
+];
 // Outside the repo, so a crash never leaves a file for git to see; one lock per checkout.
 const LOCK = path.join(tmpdir(), `papo-pwa-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
 const STALE_LOCK_MS = 5 * 60_000;

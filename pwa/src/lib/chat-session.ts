@@ -23,6 +23,8 @@ import { StreamPoller } from './stream-poller';
 const PAGE_SIZE = 50;
 /** Messages per conversation shown from the cache before the server answers (or when it cannot). */
 const CACHED_PER_THREAD = 60;
+/** Messages per conversation the cache keeps; older ones are a history request away. */
+const CACHED_KEPT_PER_THREAD = 200;
 
 function pendingFromOutbox(item: OutboxItem): LocalMessage {
   return { clientId: item.clientId, from: item.from, to: item.to, content: item.content, sentAt: item.createdAt, status: 'pending' };
@@ -209,6 +211,7 @@ export class ChatSession {
       for (const message of keep) messages = insertByTime(messages, message);
       this.setThread(peer, { ...thread, messages, before: page.before, missing: false });
       await this.cache.putMessages(this.me, messages);
+      await this.cache.pruneThread(peer, CACHED_KEPT_PER_THREAD);
       void this.markRead(peer);
     } catch (error) {
       const thread = this.store.get().threads[peer] ?? emptyThread();

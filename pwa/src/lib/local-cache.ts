@@ -100,6 +100,21 @@ export class LocalCache {
     });
   }
 
+  /** Keeps the newest `keep` messages with `peer`: the cache is for a quick, offline start, not an archive. */
+  async pruneThread(peer: string, keep: number): Promise<void> {
+    await this.attempt(undefined, async (db) => {
+      const tx = db.transaction('messages', 'readwrite');
+      const range = IDBKeyRange.bound([peer, ''], [peer, '\uffff']);
+      let cursor = await tx.store.index('byPeerTime').openCursor(range, 'prev');
+      if (cursor) cursor = await cursor.advance(keep).catch(() => null);
+      while (cursor) {
+        await cursor.delete();
+        cursor = await cursor.continue();
+      }
+      await tx.done;
+    });
+  }
+
   async replaceConversations(conversations: CachedConversation[]): Promise<void> {
     await this.attempt(undefined, async (db) => {
       const tx = db.transaction('conversations', 'readwrite');
