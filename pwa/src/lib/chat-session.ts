@@ -2,19 +2,11 @@ import type { StreamEvent } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
 import { api } from '../api/client';
 import { type ChatState, type Connection, type Thread, emptyThread, insertByTime, sortConversations } from './chat-state';
+import { applyMessages, applyStatus, withNewestPage, withServerConversations } from './chat-updates';
 import { newClientId } from './client-id';
 import { t } from './i18n';
-import type { CachedConversation, LocalCache, OutboxItem } from './local-cache';
-import {
-  type LocalMessage,
-  type LocalStatus,
-  fromServer,
-  isNewerStatus,
-  mergeMessage,
-  messageKey,
-  peerOf,
-  sameMessage,
-} from './local-message';
+import type { LocalCache, OutboxItem } from './local-cache';
+import { type LocalMessage, type LocalStatus, fromServer, isNewerStatus, sameMessage } from './local-message';
 import { askNotificationPermissionOnce, notifyMessage, setAppBadge } from './notifications';
 import { OutboxSender } from './outbox-sender';
 import { Store } from './store';
@@ -193,22 +185,14 @@ export class ChatSession {
     }
   }
 
-  /** The newest page from the server replaces the cached copy, so a stale cache can never leave a gap. */
   private async loadNewest(peer: string): Promise<void> {
     try {
       const page = await api.history({ with: peer, limit: PAGE_SIZE });
       const thread = this.store.get().threads[peer] ?? emptyThread();
-      let messages = page.messages.map((m) => {
-        const incoming = this.withPendingStatus(fromServer(m));
-        const known = thread.messages.find((k) => sameMessage(k, incoming));
-        return known ? mergeMessage(known, incoming) : incoming;
-      });
-      const newest = messages.at(-1)?.sentAt ?? '';
-      // Kept: what is still in the outbox or was refused, and what arrived live while the page was on its way.
-      const keep = thread.messages.filter(
-        (m) => (m.status === 'pending' || m.status === 'failed' || m.sentAt > newest) && !messages.some((x) => sameMessage(x, m)),
+      const messages = withNewestPage(
+        thread,
+        page.messages.map((m) => this.withPendingStatus(fromServer(m))),
       );
-      for (const message of keep) messages = insertByTime(messages, message);
       this.setThread(peer, { ...thread, messages, before: page.before, missing: false });
       await this.cache.putMessages(this.me, messages);
       await this.cache.pruneThread(peer, CACHED_KEPT_PER_THREAD);
@@ -223,18 +207,8 @@ export class ChatSession {
   private async refreshConversations(): Promise<void> {
     try {
       const { conversations } = await api.conversations();
-      const local = this.store.get().conversations;
-      const rows: CachedConversation[] = conversations.map((c) => {
-        const last = fromServer(c.last);
-        const mine = local.find((l) => l.with === c.with);
-        // A message still in the outbox is newer than anything the server knows.
-        const unsent = mine && (mine.last.status === 'pending' || mine.last.status === 'failed') && mine.last.sentAt > last.sentAt;
-        return { with: c.with, last: unsent ? mine.last : last, unread: c.unread };
-      });
-      for (const row of local) {
-        if (!rows.some((r) => r.with === row.with) && (row.last.status === 'pending' || row.last.status === 'failed')) rows.push(row);
-      }
-      this.store.update({ conversations: sortConversations(rows) });
+      const rows = withServerConversations(this.store.get().conversations, conversations);
+      this.store.update({ conversations: rows });
       this.updateBadge();
       await this.cache.replaceConversations(rows);
       const open = this.store.get().openPeer;
@@ -254,23 +228,7 @@ export class ChatSession {
   }
 
   private async applyStatus(id: string, status: LocalStatus): Promise<void> {
-    const state = this.store.get();
-    const updated: LocalMessage[] = [];
-    const bump = (m: LocalMessage): LocalMessage => {
-      if (m.id !== id || !isNewerStatus(m.status, status)) return m;
-      const next = { ...m, status };
-      updated.push(next);
-      return next;
-    };
-    const threads: Record<string, Thread> = {};
-    for (const [peer, thread] of Object.entries(state.threads)) {
-      const messages = thread.messages.map(bump);
-      threads[peer] = messages.some((m, i) => m !== thread.messages[i]) ? { ...thread, messages } : thread;
-    }
-    const conversations = state.conversations.map((row) => {
-      const last = bump(row.last);
-      return last === row.last ? row : { ...row, last };
-    });
+    const { threads, conversations, updated } = applyStatus(this.store.get(), id, status);
     if (updated.length === 0) {
       this.pendingStatus.set(id, status);
       return;
@@ -283,58 +241,25 @@ export class ChatSession {
   /** Adds or updates messages everywhere they show: their thread, their conversation row, the cache. */
   private async upsert(incoming: LocalMessage[], live: boolean): Promise<void> {
     const state = this.store.get();
-    const threads = { ...state.threads };
-    const rows = [...state.conversations];
-    const replacedKeys: string[] = [];
-    const stored: LocalMessage[] = [];
-    const arrivals: LocalMessage[] = [];
-    const touched = new Set<string>();
-    for (const raw of incoming) {
-      let message = this.withPendingStatus(raw);
-      const peer = peerOf(message, this.me);
-      touched.add(peer);
-      let isNew = true;
-      const thread = threads[peer];
-      if (thread) {
-        const index = thread.messages.findIndex((m) => sameMessage(m, message));
-        const known = thread.messages[index];
-        if (known) {
-          isNew = false;
-          message = mergeMessage(known, message);
-          if (messageKey(known) !== messageKey(message)) replacedKeys.push(messageKey(known));
-          threads[peer] = { ...thread, messages: thread.messages.map((m, i) => (i === index ? message : m)) };
-        } else {
-          threads[peer] = { ...thread, messages: insertByTime(thread.messages, message) };
-        }
-      }
-      const rowIndex = rows.findIndex((r) => r.with === peer);
-      const row = rows[rowIndex];
-      if (row && sameMessage(row.last, message)) {
-        isNew = false;
-        rows[rowIndex] = { ...row, last: mergeMessage(row.last, message) };
-      } else if (!row || row.last.sentAt <= message.sentAt) {
-        const unread = (row?.unread ?? 0) + (live && isNew && message.from !== this.me && !this.isReading(peer) ? 1 : 0);
-        const next = { with: peer, last: message, unread };
-        if (row) rows[rowIndex] = next;
-        else rows.push(next);
-      }
-      if (live && isNew && message.from !== this.me) arrivals.push(message);
-      stored.push(message);
-    }
-    const newest = arrivals.at(-1);
+    const applied = applyMessages(
+      state,
+      incoming.map((m) => this.withPendingStatus(m)),
+      { live, isReading: (peer) => this.isReading(peer) },
+    );
+    const newest = applied.arrivals.at(-1);
     this.store.update({
-      threads,
-      conversations: sortConversations(rows),
+      threads: applied.threads,
+      conversations: applied.conversations,
       announcement: newest
         ? { text: t('announceMessage', { name: newest.from, text: newest.content }), seq: state.announcement.seq + 1 }
         : state.announcement,
     });
     this.updateBadge();
-    if (document.visibilityState !== 'visible') for (const m of arrivals) void notifyMessage(m.from, m.content);
+    if (document.visibilityState !== 'visible') for (const m of applied.arrivals) void notifyMessage(m.from, m.content);
     const open = this.store.get().openPeer;
-    if (open && touched.has(open)) void this.markRead(open);
-    await this.cache.putMessages(this.me, stored, replacedKeys);
-    for (const row of this.store.get().conversations) if (touched.has(row.with)) await this.cache.putConversation(row);
+    if (open && applied.touched.has(open)) void this.markRead(open);
+    await this.cache.putMessages(this.me, applied.stored, applied.replacedKeys);
+    for (const row of applied.conversations) if (applied.touched.has(row.with)) await this.cache.putConversation(row);
   }
 
   /** Tells the server (and so the sender's ticks) that the open conversation has been seen. */
