@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -81,6 +82,12 @@ const schema = z.object({
   SIGNUPS_PER_ADDRESS: integer(0, 1_000_000, 100),
   /** The window of the sign-up limit, in minutes. */
   SIGNUP_WINDOW_MINUTES: integer(1, 100_000, 60),
+  /**
+   * Serve HTTPS directly: paths of a PEM certificate (with its chain) and its private key, both or neither.
+   * A phone installs a PWA only over HTTPS; behind a TLS proxy leave these unset and set TRUST_PROXY.
+   */
+  TLS_CERT: z.string().optional(),
+  TLS_KEY: z.string().optional(),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -105,7 +112,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const raw = parsed.data;
   if (raw.STORE === 'postgres' && raw.DATABASE_URL === undefined) throw new ConfigError(['STORE is postgres, so DATABASE_URL must be set']);
+  const tlsProblems = checkTls(raw.TLS_CERT, raw.TLS_KEY);
+  if (tlsProblems.length > 0) throw new ConfigError(tlsProblems);
   return Object.freeze({ ...raw, DATA_DIR: path.resolve(raw.DATA_DIR), TRUST_PROXY: parseTrustProxy(raw.TRUST_PROXY) });
+}
+
+function checkTls(cert: string | undefined, key: string | undefined): string[] {
+  if ((cert === undefined) !== (key === undefined)) return ['TLS_CERT and TLS_KEY go together: set both, or neither'];
+  return [cert, key].flatMap((file, i) =>
+    file === undefined || existsSync(file) ? [] : [`${i === 0 ? 'TLS_CERT' : 'TLS_KEY'} names a file that does not exist: ${file}`],
+  );
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

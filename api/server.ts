@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,14 +42,20 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 export async function startServer(config: Readonly<Config>, log: Logger, options: { pwa?: RequestHandler } = {}): Promise<RunningServer> {
   const hasher = createPasswordHasher(config.BCRYPT_COST);
   let metrics: Metrics | undefined;
-  const store = await openStore(config, log, (plain) => hasher.hash(plain), { onUnavailable: () => metrics?.storeUnavailable() }).catch(async (err: unknown) => {
-    await hasher.close();
-    throw err;
-  });
+  const store = await openStore(config, log, (plain) => hasher.hash(plain), { onUnavailable: () => metrics?.storeUnavailable() }).catch(
+    async (err: unknown) => {
+      await hasher.close();
+      throw err;
+    },
+  );
   let secrets = config.SESSION_SECRET;
   if (!secrets) {
     const generated = await store.sessions.generatedSecret();
-    if (generated.created) log.info({ file: path.join(config.DATA_DIR, 'session-secret.txt') }, 'no SESSION_SECRET set: generated one and kept it in the data folder');
+    if (generated.created)
+      log.info(
+        { file: path.join(config.DATA_DIR, 'session-secret.txt') },
+        'no SESSION_SECRET set: generated one and kept it in the data folder',
+      );
     secrets = [generated.secret];
   }
   const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });
@@ -56,13 +64,17 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   let stopping = false;
   const app = createApp({
     store,
-    accounts: createAccounts(store.users, hasher, createLoginLimits(store.rateLimits ?? new MemoryRateLimits(), {
-      failuresPerUsername: config.LOGIN_FAILURES_PER_USERNAME,
-      failuresPerAddress: config.LOGIN_FAILURES_PER_ADDRESS,
-      loginWindowMs: config.LOGIN_WINDOW_MINUTES * 60_000,
-      signupsPerAddress: config.SIGNUPS_PER_ADDRESS,
-      signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
-    })),
+    accounts: createAccounts(
+      store.users,
+      hasher,
+      createLoginLimits(store.rateLimits ?? new MemoryRateLimits(), {
+        failuresPerUsername: config.LOGIN_FAILURES_PER_USERNAME,
+        failuresPerAddress: config.LOGIN_FAILURES_PER_ADDRESS,
+        loginWindowMs: config.LOGIN_WINDOW_MINUTES * 60_000,
+        signupsPerAddress: config.SIGNUPS_PER_ADDRESS,
+        signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
+      }),
+    ),
     messaging: createMessaging(store, hub),
     log,
     sessionSecrets: secrets,
@@ -74,10 +86,14 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     metrics,
     ...(options.pwa ? { pwa: options.pwa } : {}),
   });
-  const server = createServer(
-    { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
-    app,
-  );
+  const timeouts = {
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  };
+  const tls =
+    config.TLS_CERT && config.TLS_KEY ? { cert: await readFile(config.TLS_CERT), key: await readFile(config.TLS_KEY) } : undefined;
+  const server: Server = tls ? createHttpsServer({ ...timeouts, ...tls }, app) : createServer(timeouts, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -86,7 +102,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   return {
     server,
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
     async close() {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
