@@ -7,6 +7,11 @@ import pg from 'pg';
  * parallel test files never see each other's data.
  */
 export const BASE_DATABASE_URL = process.env.DATABASE_URL;
+// Taken out of the environment: it names the cluster tests may create schemas in, not a store for every
+// server. A test that spawns `api/main.ts` with `...process.env` expects the text store on its data folder
+// (and would otherwise write Papo's tables into the database's public schema); servers meant for PostgreSQL
+// get a DATABASE_URL of their own schema explicitly.
+delete process.env.DATABASE_URL;
 
 /** `url` with its connections placed in `schema` (search_path in the startup options). */
 export function urlForSchema(url: string, schema: string): string {
