@@ -98,7 +98,10 @@ describe('a data file cut at every byte of its last records', () => {
 
   it('when the journal is cut anywhere, then the batch counts as never committed and the data files are untouched', async () => {
     const original = bytes(baseline, 'journal.txt');
-    for (let cut = 0; cut < original.length; cut++) {
+    const starts = lineStarts(original);
+    // Every byte of its last records (its last batch's lines); all of it in the long run.
+    const from = LONG ? 0 : (starts[Math.max(0, starts.length - 4)] ?? 0);
+    for (let cut = from; cut < original.length; cut++) {
       await restore(dir, baseline);
       await fsp.truncate(path.join(dir, 'journal.txt'), cut);
       const { logs, after } = await restart();
