@@ -38,13 +38,15 @@ function startMain(env: Record<string, string>) {
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const listening = async () => {
-    for (let i = 0; i < 200 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+    // Generous: on a loaded 2-core machine tsx's first compile alone can take many seconds.
+    for (let i = 0; i < 1200 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
     return out;
   };
   return { child, exited, listening, output: () => ({ out, err }) };
 }
 
-describe('api/main.ts (npm start)', () => {
+// Each test starts real processes: allow for a loaded machine.
+describe('api/main.ts (npm start)', { timeout: 120_000 }, () => {
   it('when a setting is invalid, then it stops with a clear message naming it, and no stack trace', async () => {
     const p = startMain({ PORT: 'eighty', BCRYPT_COST: '4', DATA_DIR: await tempDir() });
     expect(await p.exited).toBe(1);
@@ -72,7 +74,7 @@ describe('api/main.ts (npm start)', () => {
     await new Promise((r) => setTimeout(r, 200));
     p.child.kill('SIGTERM');
     expect(await held).toEqual({ events: [], cursor });
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(Date.now() - t0).toBeLessThan(25_000);
     expect(await p.exited).toBe(0);
     void a;
   });
