@@ -40,7 +40,8 @@ export function createAccounts(users: UserRepository, hasher: PasswordHasher, li
       const existing = await users.find(username);
       if (existing) return logIn(username, password, existing.passwordHash, address);
       if (bytes < MIN_NEW_PASSWORD_BYTES) throw new AppError('invalid_password', NEW_PASSWORD_RULE);
-      if (isCommonPassword(password)) throw new AppError('invalid_password', 'this password is one of the most common ones, which are tried first; choose another');
+      if (isCommonPassword(password))
+        throw new AppError('invalid_password', 'this password is one of the most common ones, which are tried first; choose another');
       await limits?.checkSignup(address);
       const passwordHash = await hasher.hash(password);
       if (await users.create({ username, passwordHash })) {

@@ -23,10 +23,14 @@ const RUNS = process.env.PAPO_LONG ? 5000 : 300;
 
 /** The characters the files must survive, mixed into any Unicode (well-formed: it is what UTF-8 can hold). */
 const tricky = fc.constantFrom(';', '\n', '\r', '\\', '\0', '\u2028', '\u2029', '😀', '👩🏽‍💻', 'שלום', 'مرحبا', '\u200f', '\\;', '\\n', 'n');
-const text = fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), tricky), { maxLength: 12 }).map((parts) => parts.join(''));
+const text = fc
+  .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), tricky), { maxLength: 12 })
+  .map((parts) => parts.join(''));
 const nonEmpty = text.filter((s) => s.length > 0);
 const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
-const iso = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString());
+const iso = fc
+  .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 const name = fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{2,31}$/);
 
 /** Decoding the bytes as the loader does: through UTF-8, without the LF. */
@@ -138,8 +142,23 @@ describe('records.ts: users, queue and history lines', () => {
 
   it('when a history record of any kind round-trips, then it is unchanged and one line', () => {
     const history: fc.Arbitrary<HistoryRecord> = fc.oneof(
-      fc.record({ kind: fc.constant('msg' as const), seq, sentAt: iso, from: name, to: name, content: text, clientId: fc.option(nonEmpty, { nil: undefined }) }),
-      fc.record({ kind: fc.constant('st' as const), seq, at: iso, messageSeq: seq, status: fc.constantFrom('delivered' as const, 'read' as const), peer: name }),
+      fc.record({
+        kind: fc.constant('msg' as const),
+        seq,
+        sentAt: iso,
+        from: name,
+        to: name,
+        content: text,
+        clientId: fc.option(nonEmpty, { nil: undefined }),
+      }),
+      fc.record({
+        kind: fc.constant('st' as const),
+        seq,
+        at: iso,
+        messageSeq: seq,
+        status: fc.constantFrom('delivered' as const, 'read' as const),
+        peer: name,
+      }),
       fc.record({ kind: fc.constant('rd' as const), seq, at: iso, peer: name, upTo: seq }),
     );
     fc.assert(
@@ -179,7 +198,15 @@ describe('journal.ts: the redo journal', () => {
     fc.tuple(fc.constantFrom('q', 'u', 'h:maria', 'h:joao.2'), text, name).map(([file, content, peer]): WriteOp => ({
       kind: 'append',
       file: file as FileKey,
-      line: encodeHistory({ kind: 'msg', seq: 7, sentAt: '2026-01-01T00:00:00.000Z', from: peer, to: 'x' + peer, content, clientId: undefined }),
+      line: encodeHistory({
+        kind: 'msg',
+        seq: 7,
+        sentAt: '2026-01-01T00:00:00.000Z',
+        from: peer,
+        to: 'x' + peer,
+        content,
+        clientId: undefined,
+      }),
     })),
   );
 

@@ -32,7 +32,8 @@ beforeAll(async () => {
   const { store } = await openStore(dir);
   for (const username of ['alice', 'bruno', 'carla']) await store.users.create({ username, passwordHash: HASH });
   const sent = [];
-  for (let i = 0; i < 6; i++) sent.push((await store.messages.append({ from: i % 2 ? 'alice' : 'carla', to: 'bruno', content: `m${i}; \n` })).message);
+  for (let i = 0; i < 6; i++)
+    sent.push((await store.messages.append({ from: i % 2 ? 'alice' : 'carla', to: 'bruno', content: `m${i}; \n` })).message);
   await store.messages.append({ from: 'bruno', to: 'alice', content: 'for alice, undelivered' });
   await store.messages.acknowledge('bruno', Number(sent[2]?.id));
   await store.close(); // closing does not compact: the file keeps its delivered entries
@@ -47,33 +48,38 @@ afterAll(async () => {
 });
 
 describe('MessageQueue.compact stopped after each step', () => {
-  it.each(COMPACTION_STEPS.map((s, i) => [s, i] as const))('when it stops after "%s", then the file is the old queue or the new one, whole', async (step, index) => {
-    await restore(dir, baseline);
-    const { queue } = await MessageQueue.open(queueFile());
-    const stop = (s: CompactionStep) => {
-      if (s === step) throw new Error(`stopped after ${s}`);
-    };
-    await expect(queue.compact({ afterStep: stop })).rejects.toThrow(`stopped after ${step}`);
-    await queue.close();
+  it.each(COMPACTION_STEPS.map((s, i) => [s, i] as const))(
+    'when it stops after "%s", then the file is the old queue or the new one, whole',
+    async (step, index) => {
+      await restore(dir, baseline);
+      const { queue } = await MessageQueue.open(queueFile());
+      const stop = (s: CompactionStep) => {
+        if (s === step) throw new Error(`stopped after ${s}`);
+      };
+      await expect(queue.compact({ afterStep: stop })).rejects.toThrow(`stopped after ${step}`);
+      await queue.close();
 
-    const seqs = (await queueSeqs()).map((r) => r.seq);
-    const newQueue = (await queueSeqs()).every((r) => !r.delivered) && seqs.length === allSeqs.length - 3;
-    if (index < COMPACTION_STEPS.indexOf('renamed')) expect(seqs).toEqual(allSeqs);
-    else {
-      expect(newQueue).toBe(true);
-      expect(seqs).toEqual(allSeqs.slice(3));
-    }
+      const seqs = (await queueSeqs()).map((r) => r.seq);
+      const newQueue = (await queueSeqs()).every((r) => !r.delivered) && seqs.length === allSeqs.length - 3;
+      if (index < COMPACTION_STEPS.indexOf('renamed')) expect(seqs).toEqual(allSeqs);
+      else {
+        expect(newQueue).toBe(true);
+        expect(seqs).toEqual(allSeqs.slice(3));
+      }
 
-    // The restart: the store opens, finishes the job, and the recipient gets exactly the undelivered ones.
-    const { store, logs } = await openStore(dir);
-    const bruno = store.messages;
-    const page = await bruno.readStream('bruno', await bruno.startPosition('bruno'), 100);
-    const contents = page.events.flatMap((e: StreamEvent) => (e.type === 'message' && e.message.to === 'bruno' ? [e.message.content] : []));
-    expect(contents).toEqual(undelivered);
-    await store.close();
-    expect(logs.filter((l) => l.level >= 40)).toEqual([]);
-    expect((await queueSeqs()).map((r) => r.seq)).toEqual(allSeqs.slice(3));
-  });
+      // The restart: the store opens, finishes the job, and the recipient gets exactly the undelivered ones.
+      const { store, logs } = await openStore(dir);
+      const bruno = store.messages;
+      const page = await bruno.readStream('bruno', await bruno.startPosition('bruno'), 100);
+      const contents = page.events.flatMap((e: StreamEvent) =>
+        e.type === 'message' && e.message.to === 'bruno' ? [e.message.content] : [],
+      );
+      expect(contents).toEqual(undelivered);
+      await store.close();
+      expect(logs.filter((l) => l.level >= 40)).toEqual([]);
+      expect((await queueSeqs()).map((r) => r.seq)).toEqual(allSeqs.slice(3));
+    },
+  );
 
   it('when nothing stops it, then the queue holds only the undelivered messages and appends go after them', async () => {
     await restore(dir, baseline);

@@ -109,7 +109,12 @@ async function login(username: string): Promise<SpecAgent> {
 }
 
 /** Sends until the server takes it (201, or 200 for a retry of a send that landed after all). */
-async function sendWhenHealthy(agent: SpecAgent, to: string, content: string, clientId: string): Promise<{ status: number; message: Message }> {
+async function sendWhenHealthy(
+  agent: SpecAgent,
+  to: string,
+  content: string,
+  clientId: string,
+): Promise<{ status: number; message: Message }> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const res = await agent.post('/api/messages').send({ to, content, clientId });

@@ -26,52 +26,62 @@ afterAll(async () => {
 const name = (i: number) => `client${String(i).padStart(2, '0')}`;
 
 async function login(username: string): Promise<string> {
-  const res = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
+  const res = await fetch(`${server.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
   expect(res.status).toBe(201);
   return res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
 }
 
 describe('concurrent appends', () => {
-  it(`when ${CLIENTS} clients each send ${PER_CLIENT} messages at once, then every file holds only whole lines, each message once`, { timeout: LONG ? 1_200_000 : 120_000 }, async () => {
-    const cookies: string[] = [];
-    for (let i = 0; i < CLIENTS; i++) cookies.push(await login(name(i)));
-    const started = Date.now();
-    await Promise.all(
-      cookies.map(async (cookie, i) => {
-        for (let n = 0; n < PER_CLIENT; n++) {
-          // Contents of very different sizes, with every character the codec escapes.
-          const content = `${name(i)}#${n};${'\\\n;'.repeat(n % 7)}${'x'.repeat((n * 131) % 3000)}`;
-          const res = await fetch(`${server.url}/api/messages`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', cookie },
-            body: JSON.stringify({ to: name((i + 1) % CLIENTS), content, clientId: `${i}-${n}` }),
-          });
-          expect(res.status).toBe(201);
-        }
-      }),
-    );
-    const seconds = (Date.now() - started) / 1000;
-    const total = CLIENTS * PER_CLIENT;
-    console.log(`interleaving: ${total} messages from ${CLIENTS} clients in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s)`);
-    await server.stop();
+  it(
+    `when ${CLIENTS} clients each send ${PER_CLIENT} messages at once, then every file holds only whole lines, each message once`,
+    { timeout: LONG ? 1_200_000 : 120_000 },
+    async () => {
+      const cookies: string[] = [];
+      for (let i = 0; i < CLIENTS; i++) cookies.push(await login(name(i)));
+      const started = Date.now();
+      await Promise.all(
+        cookies.map(async (cookie, i) => {
+          for (let n = 0; n < PER_CLIENT; n++) {
+            // Contents of very different sizes, with every character the codec escapes.
+            const content = `${name(i)}#${n};${'\\\n;'.repeat(n % 7)}${'x'.repeat((n * 131) % 3000)}`;
+            const res = await fetch(`${server.url}/api/messages`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', cookie },
+              body: JSON.stringify({ to: name((i + 1) % CLIENTS), content, clientId: `${i}-${n}` }),
+            });
+            expect(res.status).toBe(201);
+          }
+        }),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      const total = CLIENTS * PER_CLIENT;
+      console.log(`interleaving: ${total} messages from ${CLIENTS} clients in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s)`);
+      await server.stop();
 
-    const load = async <T>(rel: string, decode: (l: string) => { ok: true; value: T } | { ok: false; reason: string }) => {
-      const buf = await fsp.readFile(path.join(server.dataDir, rel));
-      const loaded = scanRecords(rel, buf, decode);
-      expect({ rel, torn: loaded.tornBytes, damage: loaded.damage }).toEqual({ rel, torn: 0, damage: [] });
-      expect(loaded.records.length).toBe(buf.toString().split('\n').length - 1);
-      return loaded.records.map((r) => r.value);
-    };
-    expect(await load('usuarios.txt', decodeUser)).toHaveLength(CLIENTS);
-    const queue = await load('mensagens.txt', decodeQueue);
-    expect(new Set(queue.map((q) => q.seq)).size).toBe(total);
-    for (let i = 0; i < CLIENTS; i++) {
-      const records = await load(`historico/history_${name(i)}.txt`, decodeHistory);
-      const msgs = records.filter((r) => r.kind === 'msg');
-      expect(msgs).toHaveLength(2 * PER_CLIENT);
-      expect(new Set(msgs.map((m) => m.seq)).size).toBe(2 * PER_CLIENT);
-      const mine = msgs.filter((m) => m.from === name(i)).map((m) => m.content);
-      expect(mine).toEqual(Array.from({ length: PER_CLIENT }, (_, n) => `${name(i)}#${n};${'\\\n;'.repeat(n % 7)}${'x'.repeat((n * 131) % 3000)}`));
-    }
-  });
+      const load = async <T>(rel: string, decode: (l: string) => { ok: true; value: T } | { ok: false; reason: string }) => {
+        const buf = await fsp.readFile(path.join(server.dataDir, rel));
+        const loaded = scanRecords(rel, buf, decode);
+        expect({ rel, torn: loaded.tornBytes, damage: loaded.damage }).toEqual({ rel, torn: 0, damage: [] });
+        expect(loaded.records.length).toBe(buf.toString().split('\n').length - 1);
+        return loaded.records.map((r) => r.value);
+      };
+      expect(await load('usuarios.txt', decodeUser)).toHaveLength(CLIENTS);
+      const queue = await load('mensagens.txt', decodeQueue);
+      expect(new Set(queue.map((q) => q.seq)).size).toBe(total);
+      for (let i = 0; i < CLIENTS; i++) {
+        const records = await load(`historico/history_${name(i)}.txt`, decodeHistory);
+        const msgs = records.filter((r) => r.kind === 'msg');
+        expect(msgs).toHaveLength(2 * PER_CLIENT);
+        expect(new Set(msgs.map((m) => m.seq)).size).toBe(2 * PER_CLIENT);
+        const mine = msgs.filter((m) => m.from === name(i)).map((m) => m.content);
+        expect(mine).toEqual(
+          Array.from({ length: PER_CLIENT }, (_, n) => `${name(i)}#${n};${'\\\n;'.repeat(n % 7)}${'x'.repeat((n * 131) % 3000)}`),
+        );
+      }
+    },
+  );
 });

@@ -36,7 +36,13 @@ interface Client {
 }
 
 /** One HTTP call; undefined when the server was not there to answer (killed, restarting). */
-async function call(server: ChildServer, client: Client | undefined, method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown; cookie?: string } | undefined> {
+async function call(
+  server: ChildServer,
+  client: Client | undefined,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown; cookie?: string } | undefined> {
   try {
     const res = await fetch(`${server.url}${url}`, {
       method,
@@ -45,7 +51,10 @@ async function call(server: ChildServer, client: Client | undefined, method: str
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('papo.sid='))?.split(';')[0];
+    const cookie = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('papo.sid='))
+      ?.split(';')[0];
     return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined, ...(cookie ? { cookie } : {}) };
   } catch {
     return undefined;
@@ -53,150 +62,171 @@ async function call(server: ChildServer, client: Client | undefined, method: str
 }
 
 describe('kill -9 under load', () => {
-  it(`when the server is killed ${KILLS} times under load, then no acknowledged message is lost, duplicated or delivered twice`, { timeout: LONG ? 1_800_000 : 180_000 }, async () => {
-    dir = await tempDir('papo-kill9-');
-    const server = new ChildServer(dir, await freePort());
-    await server.start();
-    const problems: string[] = [];
-
-    const clients = new Map<string, Client>();
-    for (const user of [...SENDERS, ...RECEIVERS]) {
-      const res = await call(server, undefined, 'POST', '/api/session', { username: user, password: PASSWORD });
-      expect(res?.status).toBe(201);
-      clients.set(user, { user, cookie: res?.cookie ?? '' });
-    }
-    const client = (user: string): Client => clients.get(user) ?? { user, cookie: '' };
-
-    let stopSending = false;
-    let attempts = 0;
-    let sent = 0;
-    const acknowledged = new Map<string, Message>(); // id -> message as answered
-    const ackedClientIds = new Set<string>();
-
-    async function sender(user: string): Promise<void> {
-      for (let n = 0; !stopSending; n++) {
-        const clientId = randomUUID();
-        const to = RECEIVERS[(n + SENDERS.indexOf(user)) % RECEIVERS.length] ?? 'rcv0';
-        const content = `${user} #${n}; linha\ncom \\ barra, 😀, שלום ${clientId}`;
-        sent++;
-        for (;;) {
-          attempts++;
-          const res = await call(server, client(user), 'POST', '/api/messages', { to, content, clientId });
-          if (res?.status === 201 || res?.status === 200) {
-            const message = (res.json as { message: Message }).message;
-            if (message.clientId !== clientId || message.content !== content) problems.push(`send answered with another message: ${JSON.stringify(message)}`);
-            if (acknowledged.has(message.id) && acknowledged.get(message.id)?.clientId !== clientId) problems.push(`id ${message.id} given to two messages`);
-            acknowledged.set(message.id, message);
-            ackedClientIds.add(clientId);
-            break;
-          }
-          if (res && res.status !== 503) {
-            problems.push(`send got ${res.status} ${JSON.stringify(res.json)}`);
-            break;
-          }
-          await sleep(res ? 20 : 100); // the server is down: do not take the CPU its restart needs
-        }
-      }
-    }
-
-    const received = new Map<string, Map<string, Message>>(RECEIVERS.map((r) => [r, new Map()]));
-    const confirmedAcked = new Set<string>();
-    const cursors = new Map<string, string | undefined>();
-    let stopReceiving = false;
-
-    async function receiver(user: string): Promise<void> {
-      let cursor: string | undefined;
-      let pending: string[] = []; // ids of the answer whose cursor the next poll carries
-      const mine = received.get(user) ?? new Map<string, Message>();
-      while (!stopReceiving) {
-        const query = new URLSearchParams({ wait: '1', ...(cursor === undefined ? {} : { after: cursor }) });
-        const res = await call(server, client(user), 'GET', `/api/messages?${query}`);
-        if (!res || res.status === 503) {
-          await sleep(100);
-          continue;
-        }
-        if (res.status !== 200) {
-          problems.push(`poll got ${res.status} ${JSON.stringify(res.json)}`);
-          await sleep(100);
-          continue;
-        }
-        // This poll carried the cursor: everything in the answer that gave it is acknowledged now.
-        for (const id of pending) confirmedAcked.add(id);
-        const body = res.json as PollResponse;
-        pending = [];
-        for (const event of body.events) {
-          if (event.type !== 'message') continue;
-          const m = event.message;
-          if (m.to !== user) problems.push(`${user} got a message to ${m.to}`);
-          if (confirmedAcked.has(m.id)) problems.push(`id ${m.id} came back after ${user} acknowledged it`);
-          mine.set(m.id, m);
-          pending.push(m.id);
-        }
-        cursor = body.cursor;
-        cursors.set(user, cursor);
-      }
-    }
-
-    const senders = SENDERS.map(sender);
-    const receivers = RECEIVERS.map(receiver);
-    let kills = 0;
-    for (; kills < KILLS; kills++) {
-      await sleep(150 + Math.random() * 600);
-      await server.kill();
+  it(
+    `when the server is killed ${KILLS} times under load, then no acknowledged message is lost, duplicated or delivered twice`,
+    { timeout: LONG ? 1_800_000 : 180_000 },
+    async () => {
+      dir = await tempDir('papo-kill9-');
+      const server = new ChildServer(dir, await freePort());
       await server.start();
-    }
-    stopSending = true;
-    await Promise.all(senders);
+      const problems: string[] = [];
 
-    // Let the receivers catch up with everything acknowledged to a sender, then acknowledge it all.
-    const expectedFor = (r: string) => [...acknowledged.values()].filter((m) => m.to === r).map((m) => m.id);
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && !RECEIVERS.every((r) => expectedFor(r).every((id) => received.get(r)?.has(id)))) await sleep(100);
-    await sleep(2500); // one more poll each, carrying the final cursor
-    stopReceiving = true;
-    await Promise.all(receivers);
-    expect(await server.stop()).toBe(0);
+      const clients = new Map<string, Client>();
+      for (const user of [...SENDERS, ...RECEIVERS]) {
+        const res = await call(server, undefined, 'POST', '/api/session', { username: user, password: PASSWORD });
+        expect(res?.status).toBe(201);
+        clients.set(user, { user, cookie: res?.cookie ?? '' });
+      }
+      const client = (user: string): Client => clients.get(user) ?? { user, cookie: '' };
 
-    // --- the files -------------------------------------------------------------------------------------
-    const load = async <T>(rel: string, decode: (l: string) => { ok: true; value: T } | { ok: false; reason: string }) => {
-      const loaded = scanRecords(rel, await fsp.readFile(path.join(dir ?? '', rel)), decode);
-      if (loaded.tornBytes > 0 || loaded.damage.length > 0) problems.push(`${rel}: ${loaded.tornBytes} torn bytes, damage ${JSON.stringify(loaded.damage)}`);
-      return loaded.records.map((r) => r.value);
-    };
-    expect(await load('usuarios.txt', decodeUser)).toHaveLength(SENDERS.length + RECEIVERS.length);
-    await load('sessions.txt', decodeSession);
-    const queue = await load('mensagens.txt', decodeQueue);
-    const journal = await fsp.readFile(path.join(dir, 'journal.txt'), 'utf8');
-    if (journal !== '' && decodeJournal(journal) === undefined) problems.push('journal.txt does not decode');
-    const histories = new Map<string, HistoryRecord[]>();
-    for (const user of [...SENDERS, ...RECEIVERS]) histories.set(user, await load(`historico/history_${user}.txt`, decodeHistory));
+      let stopSending = false;
+      let attempts = 0;
+      let sent = 0;
+      const acknowledged = new Map<string, Message>(); // id -> message as answered
+      const ackedClientIds = new Set<string>();
 
-    let lost = 0;
-    for (const m of acknowledged.values()) {
-      for (const owner of [m.from, m.to]) {
-        const copies = (histories.get(owner) ?? []).filter((r) => r.kind === 'msg' && String(r.seq) === m.id);
-        const same = copies.filter((r) => r.kind === 'msg' && r.content === m.content && r.clientId === m.clientId && r.from === m.from && r.to === m.to);
-        if (same.length !== 1 || copies.length !== 1) {
-          lost++;
-          problems.push(`message ${m.id} is ${copies.length} times in ${owner}'s history`);
+      async function sender(user: string): Promise<void> {
+        for (let n = 0; !stopSending; n++) {
+          const clientId = randomUUID();
+          const to = RECEIVERS[(n + SENDERS.indexOf(user)) % RECEIVERS.length] ?? 'rcv0';
+          const content = `${user} #${n}; linha\ncom \\ barra, 😀, שלום ${clientId}`;
+          sent++;
+          for (;;) {
+            attempts++;
+            const res = await call(server, client(user), 'POST', '/api/messages', { to, content, clientId });
+            if (res?.status === 201 || res?.status === 200) {
+              const message = (res.json as { message: Message }).message;
+              if (message.clientId !== clientId || message.content !== content)
+                problems.push(`send answered with another message: ${JSON.stringify(message)}`);
+              if (acknowledged.has(message.id) && acknowledged.get(message.id)?.clientId !== clientId)
+                problems.push(`id ${message.id} given to two messages`);
+              acknowledged.set(message.id, message);
+              ackedClientIds.add(clientId);
+              break;
+            }
+            if (res && res.status !== 503) {
+              problems.push(`send got ${res.status} ${JSON.stringify(res.json)}`);
+              break;
+            }
+            await sleep(res ? 20 : 100); // the server is down: do not take the CPU its restart needs
+          }
         }
       }
-      if (!received.get(m.to)?.has(m.id)) problems.push(`message ${m.id} never reached ${m.to}`);
-      const receipts = (histories.get(m.from) ?? []).filter((r) => r.kind === 'st' && r.status === 'delivered' && String(r.messageSeq) === m.id);
-      if (receipts.length !== 1) problems.push(`message ${m.id} has ${receipts.length} delivered receipts`);
-    }
-    // Nothing in the histories that no sender was told about: every send was retried until it was answered.
-    const written = new Set([...histories.values()].flatMap((records) => records.flatMap((r) => (r.kind === 'msg' ? [String(r.seq)] : []))));
-    for (const id of written) if (!acknowledged.has(id)) problems.push(`message ${id} is in a history but no sender got it acknowledged`);
-    for (const [r, mine] of received) for (const id of mine.keys()) if (!acknowledged.has(id)) problems.push(`${r} received ${id}, which no sender got acknowledged`);
-    for (const q of queue) if (!q.delivered) problems.push(`queue entry ${q.seq} still undelivered after every receiver acknowledged`);
 
-    const counts = { sent, attempts, acknowledged: acknowledged.size, received: [...received.values()].reduce((n, m) => n + m.size, 0), kills, lost };
-    console.log(`kill -9 run: ${JSON.stringify(counts)}`);
-    expect(problems.slice(0, 20)).toEqual([]);
-    expect(acknowledged.size).toBe(sent);
-    expect(ackedClientIds.size).toBe(sent);
-    expect(lost).toBe(0);
-    expect(kills).toBe(KILLS);
-  });
+      const received = new Map<string, Map<string, Message>>(RECEIVERS.map((r) => [r, new Map()]));
+      const confirmedAcked = new Set<string>();
+      const cursors = new Map<string, string | undefined>();
+      let stopReceiving = false;
+
+      async function receiver(user: string): Promise<void> {
+        let cursor: string | undefined;
+        let pending: string[] = []; // ids of the answer whose cursor the next poll carries
+        const mine = received.get(user) ?? new Map<string, Message>();
+        while (!stopReceiving) {
+          const query = new URLSearchParams({ wait: '1', ...(cursor === undefined ? {} : { after: cursor }) });
+          const res = await call(server, client(user), 'GET', `/api/messages?${query}`);
+          if (!res || res.status === 503) {
+            await sleep(100);
+            continue;
+          }
+          if (res.status !== 200) {
+            problems.push(`poll got ${res.status} ${JSON.stringify(res.json)}`);
+            await sleep(100);
+            continue;
+          }
+          // This poll carried the cursor: everything in the answer that gave it is acknowledged now.
+          for (const id of pending) confirmedAcked.add(id);
+          const body = res.json as PollResponse;
+          pending = [];
+          for (const event of body.events) {
+            if (event.type !== 'message') continue;
+            const m = event.message;
+            if (m.to !== user) problems.push(`${user} got a message to ${m.to}`);
+            if (confirmedAcked.has(m.id)) problems.push(`id ${m.id} came back after ${user} acknowledged it`);
+            mine.set(m.id, m);
+            pending.push(m.id);
+          }
+          cursor = body.cursor;
+          cursors.set(user, cursor);
+        }
+      }
+
+      const senders = SENDERS.map(sender);
+      const receivers = RECEIVERS.map(receiver);
+      let kills = 0;
+      for (; kills < KILLS; kills++) {
+        await sleep(150 + Math.random() * 600);
+        await server.kill();
+        await server.start();
+      }
+      stopSending = true;
+      await Promise.all(senders);
+
+      // Let the receivers catch up with everything acknowledged to a sender, then acknowledge it all.
+      const expectedFor = (r: string) => [...acknowledged.values()].filter((m) => m.to === r).map((m) => m.id);
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !RECEIVERS.every((r) => expectedFor(r).every((id) => received.get(r)?.has(id)))) await sleep(100);
+      await sleep(2500); // one more poll each, carrying the final cursor
+      stopReceiving = true;
+      await Promise.all(receivers);
+      expect(await server.stop()).toBe(0);
+
+      // --- the files -------------------------------------------------------------------------------------
+      const load = async <T>(rel: string, decode: (l: string) => { ok: true; value: T } | { ok: false; reason: string }) => {
+        const loaded = scanRecords(rel, await fsp.readFile(path.join(dir ?? '', rel)), decode);
+        if (loaded.tornBytes > 0 || loaded.damage.length > 0)
+          problems.push(`${rel}: ${loaded.tornBytes} torn bytes, damage ${JSON.stringify(loaded.damage)}`);
+        return loaded.records.map((r) => r.value);
+      };
+      expect(await load('usuarios.txt', decodeUser)).toHaveLength(SENDERS.length + RECEIVERS.length);
+      await load('sessions.txt', decodeSession);
+      const queue = await load('mensagens.txt', decodeQueue);
+      const journal = await fsp.readFile(path.join(dir, 'journal.txt'), 'utf8');
+      if (journal !== '' && decodeJournal(journal) === undefined) problems.push('journal.txt does not decode');
+      const histories = new Map<string, HistoryRecord[]>();
+      for (const user of [...SENDERS, ...RECEIVERS]) histories.set(user, await load(`historico/history_${user}.txt`, decodeHistory));
+
+      let lost = 0;
+      for (const m of acknowledged.values()) {
+        for (const owner of [m.from, m.to]) {
+          const copies = (histories.get(owner) ?? []).filter((r) => r.kind === 'msg' && String(r.seq) === m.id);
+          const same = copies.filter(
+            (r) => r.kind === 'msg' && r.content === m.content && r.clientId === m.clientId && r.from === m.from && r.to === m.to,
+          );
+          if (same.length !== 1 || copies.length !== 1) {
+            lost++;
+            problems.push(`message ${m.id} is ${copies.length} times in ${owner}'s history`);
+          }
+        }
+        if (!received.get(m.to)?.has(m.id)) problems.push(`message ${m.id} never reached ${m.to}`);
+        const receipts = (histories.get(m.from) ?? []).filter(
+          (r) => r.kind === 'st' && r.status === 'delivered' && String(r.messageSeq) === m.id,
+        );
+        if (receipts.length !== 1) problems.push(`message ${m.id} has ${receipts.length} delivered receipts`);
+      }
+      // Nothing in the histories that no sender was told about: every send was retried until it was answered.
+      const written = new Set(
+        [...histories.values()].flatMap((records) => records.flatMap((r) => (r.kind === 'msg' ? [String(r.seq)] : []))),
+      );
+      for (const id of written) if (!acknowledged.has(id)) problems.push(`message ${id} is in a history but no sender got it acknowledged`);
+      for (const [r, mine] of received)
+        for (const id of mine.keys()) if (!acknowledged.has(id)) problems.push(`${r} received ${id}, which no sender got acknowledged`);
+      for (const q of queue) if (!q.delivered) problems.push(`queue entry ${q.seq} still undelivered after every receiver acknowledged`);
+
+      const counts = {
+        sent,
+        attempts,
+        acknowledged: acknowledged.size,
+        received: [...received.values()].reduce((n, m) => n + m.size, 0),
+        kills,
+        lost,
+      };
+      console.log(`kill -9 run: ${JSON.stringify(counts)}`);
+      expect(problems.slice(0, 20)).toEqual([]);
+      expect(acknowledged.size).toBe(sent);
+      expect(ackedClientIds.size).toBe(sent);
+      expect(lost).toBe(0);
+      expect(kills).toBe(KILLS);
+    },
+  );
 });

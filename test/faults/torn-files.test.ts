@@ -53,7 +53,8 @@ function bytes(files: Map<string, Buffer>, rel: string): Buffer {
   return b;
 }
 
-const logsAbout = (logs: LogLine[], msg: string, rel: string) => logs.filter((l) => l.msg === msg && String(l.file).endsWith(path.sep + rel));
+const logsAbout = (logs: LogLine[], msg: string, rel: string) =>
+  logs.filter((l) => l.msg === msg && String(l.file).endsWith(path.sep + rel));
 
 beforeAll(async () => {
   dir = await tempDir('papo-torn-');
@@ -66,35 +67,39 @@ afterAll(async () => {
 });
 
 describe('a data file cut at every byte of its last records', () => {
-  it.each(DATA_FILES)('when %s is cut anywhere, then the store opens, drops only the torn tail, logs its size, and misreads nothing', async (rel) => {
-    const original = bytes(baseline, rel);
-    const starts = lineStarts(original);
-    const from = starts[Math.max(0, starts.length - 1 - LAST_RECORDS)] ?? 0;
-    let cuts = 0;
-    for (let cut = from; cut < original.length; cut++) {
-      await restore(dir, baseline);
-      await fsp.truncate(path.join(dir, rel), cut);
-      const { logs, after } = await restart();
-      cuts++;
+  it.each(DATA_FILES)(
+    'when %s is cut anywhere, then the store opens, drops only the torn tail, logs its size, and misreads nothing',
+    async (rel) => {
+      const original = bytes(baseline, rel);
+      const starts = lineStarts(original);
+      const from = starts[Math.max(0, starts.length - 1 - LAST_RECORDS)] ?? 0;
+      let cuts = 0;
+      for (let cut = from; cut < original.length; cut++) {
+        await restore(dir, baseline);
+        await fsp.truncate(path.join(dir, rel), cut);
+        const { logs, after } = await restart();
+        cuts++;
 
-      const boundary = Math.max(...starts.filter((s) => s <= cut));
-      const now = bytes(after, rel);
-      // Only whole lines of the original, at least every one before the cut: nothing misread, nothing extra.
-      expect(now.length).toBeGreaterThanOrEqual(boundary);
-      expect(original.subarray(0, now.length).equals(now)).toBe(true);
-      expect(starts).toContain(now.length);
-      if (rel !== 'sessions.txt' && rel !== 'usuarios.txt') {
-        // The last send is in the journal: the queue line and both history lines are re-applied whole.
-        expect(now.equals(original)).toBe(true);
+        const boundary = Math.max(...starts.filter((s) => s <= cut));
+        const now = bytes(after, rel);
+        // Only whole lines of the original, at least every one before the cut: nothing misread, nothing extra.
+        expect(now.length).toBeGreaterThanOrEqual(boundary);
+        expect(original.subarray(0, now.length).equals(now)).toBe(true);
+        expect(starts).toContain(now.length);
+        if (rel !== 'sessions.txt' && rel !== 'usuarios.txt') {
+          // The last send is in the journal: the queue line and both history lines are re-applied whole.
+          expect(now.equals(original)).toBe(true);
+        }
+        const torn = logsAbout(logs, TORN, rel);
+        if (cut > boundary) expect(torn.map((l) => l.droppedBytes)).toEqual([cut - boundary]);
+        else expect(torn).toEqual([]);
+        expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
+        for (const [other, b] of baseline)
+          if (other !== rel && other !== 'journal.txt') expect(bytes(after, other).equals(b), other).toBe(true);
       }
-      const torn = logsAbout(logs, TORN, rel);
-      if (cut > boundary) expect(torn.map((l) => l.droppedBytes)).toEqual([cut - boundary]);
-      else expect(torn).toEqual([]);
-      expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
-      for (const [other, b] of baseline) if (other !== rel && other !== 'journal.txt') expect(bytes(after, other).equals(b), other).toBe(true);
-    }
-    expect(cuts).toBeGreaterThan(20);
-  });
+      expect(cuts).toBeGreaterThan(20);
+    },
+  );
 
   it('when the journal is cut anywhere, then the batch counts as never committed and the data files are untouched', async () => {
     const original = bytes(baseline, 'journal.txt');
@@ -119,14 +124,17 @@ describe('garbage or zeros after the last record', () => {
     ['a record with a wrong checksum', Buffer.from('msg;99;2026-01-01T00:00:00.000Z;alice;bruno;forged;;00000000\n')],
   ];
   for (const rel of [...DATA_FILES, 'journal.txt']) {
-    it.each(tails)(`when ${rel} ends with %s, then the store opens, drops exactly that, and reads the rest as it was`, async (_name, tail) => {
-      await restore(dir, baseline);
-      await fsp.appendFile(path.join(dir, rel), tail);
-      const { logs, after } = await restart();
-      for (const data of DATA_FILES) expect(bytes(after, data).equals(bytes(baseline, data)), data).toBe(true);
-      if (rel !== 'journal.txt') expect(logsAbout(logs, TORN, rel).map((l) => l.droppedBytes)).toEqual([tail.length]);
-      expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
-    });
+    it.each(tails)(
+      `when ${rel} ends with %s, then the store opens, drops exactly that, and reads the rest as it was`,
+      async (_name, tail) => {
+        await restore(dir, baseline);
+        await fsp.appendFile(path.join(dir, rel), tail);
+        const { logs, after } = await restart();
+        for (const data of DATA_FILES) expect(bytes(after, data).equals(bytes(baseline, data)), data).toBe(true);
+        if (rel !== 'journal.txt') expect(logsAbout(logs, TORN, rel).map((l) => l.droppedBytes)).toEqual([tail.length]);
+        expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
+      },
+    );
   }
 });
 

@@ -80,18 +80,27 @@ describe('brute force', () => {
 });
 
 describe('passwords', () => {
-  it.each(['password', 'Password123', '12345678', 'qwertyuiop', 'iloveyou', 'senha123'])('when a new account picks "%s", then it is refused with 400 invalid_password', async (password) => {
-    const s = await start();
-    const res = await specAgent(s.url).post('/api/session').send({ username: 'alice', password }).expect(400);
-    expect(res.body.error.code).toBe('invalid_password');
-  });
+  it.each(['password', 'Password123', '12345678', 'qwertyuiop', 'iloveyou', 'senha123'])(
+    'when a new account picks "%s", then it is refused with 400 invalid_password',
+    async (password) => {
+      const s = await start();
+      const res = await specAgent(s.url).post('/api/session').send({ username: 'alice', password }).expect(400);
+      expect(res.body.error.code).toBe('invalid_password');
+    },
+  );
 
   it('when a password is over 72 bytes, then it is refused, never truncated (a 72-byte prefix is not the same password)', async () => {
     const s = await start();
     const base = 'é'.repeat(36); // 72 bytes
-    await specAgent(s.url).post('/api/session').send({ username: 'alice', password: `${base}x` }).expect(400);
+    await specAgent(s.url)
+      .post('/api/session')
+      .send({ username: 'alice', password: `${base}x` })
+      .expect(400);
     await specAgent(s.url).post('/api/session').send({ username: 'alice', password: base }).expect(201);
-    await specAgent(s.url).post('/api/session').send({ username: 'alice', password: `${base}y` }).expect(400);
+    await specAgent(s.url)
+      .post('/api/session')
+      .send({ username: 'alice', password: `${base}y` })
+      .expect(400);
     await specAgent(s.url).post('/api/session').send({ username: 'alice', password: base }).expect(200);
   });
 
@@ -99,8 +108,14 @@ describe('passwords', () => {
     const s = await start({ env: { LOG_LEVEL: 'trace' } });
     const secret = 'a-very-recognisable-password-42';
     const res = await specAgent(s.url).post('/api/session').send({ username: 'alice', password: secret }).expect(201);
-    await specAgent(s.url).post('/api/session').send({ username: 'alice', password: `${secret}-wrong` }).expect(401);
-    const sid = decodeURIComponent((res.headers['set-cookie']?.[0] ?? '').split(';')[0]?.split('=')[1] ?? '').slice(2).split('.')[0] ?? '';
+    await specAgent(s.url)
+      .post('/api/session')
+      .send({ username: 'alice', password: `${secret}-wrong` })
+      .expect(401);
+    const sid =
+      decodeURIComponent((res.headers['set-cookie']?.[0] ?? '').split(';')[0]?.split('=')[1] ?? '')
+        .slice(2)
+        .split('.')[0] ?? '';
     expect(sid.length).toBeGreaterThan(10);
     const log = s.logs.join('');
     expect(log).not.toContain(secret);
@@ -140,14 +155,31 @@ describe('usernames', () => {
     for (const name of ['MARIA', 'ｍａｒｉａ', 'ᴹᴬᴿᴵᴬ']) {
       const res = await specAgent(s.url).post('/api/session').send({ username: name, password: PASSWORD }).expect(200);
       expect(res.body.user.username).toBe('maria');
-      await bruno.post('/api/messages').send({ to: name, content: `to ${name}` }).expect(201);
+      await bruno
+        .post('/api/messages')
+        .send({ to: name, content: `to ${name}` })
+        .expect(201);
     }
     const history = await bruno.get('/api/history?with=%EF%BD%8D%EF%BD%81%EF%BD%92%EF%BD%89%EF%BD%81').expect(200);
     expect(history.body.messages).toHaveLength(3);
     expect('ᴹᴬᴿᴵᴬ'.normalize('NFKC').toLowerCase().normalize('NFKC')).toBe('maria');
   });
 
-  const hostile = ['аlice', 'ali\u200bce', '__proto__', '../x', '..', 'a/b', 'a\\b', 'ab\u0000c', 'x'.repeat(1000), 'al ice', 'alice\n', '\u202ealice', 'con.txt/..'];
+  const hostile = [
+    'аlice',
+    'ali\u200bce',
+    '__proto__',
+    '../x',
+    '..',
+    'a/b',
+    'a\\b',
+    'ab\u0000c',
+    'x'.repeat(1000),
+    'al ice',
+    'alice\n',
+    '\u202ealice',
+    'con.txt/..',
+  ];
   it('when hostile names are used to sign up, send to, or read history with, then each is a 400 and no file appears outside historico/', async () => {
     const s = await start();
     const alice = await signUp(s.url, 'alice');
@@ -160,7 +192,17 @@ describe('usernames', () => {
       expect([400, 404], JSON.stringify(name)).toContain(history.status);
     }
     const files = (await readdir(s.dataDir, { recursive: true })).map((f) => f.split(path.sep).join('/')).sort();
-    const expected = new Set(['historico', 'historico/history_alice.txt', 'journal.txt', 'limites.txt', 'mensagens.txt', 'papo-format.txt', 'papo.pid', 'sessions.txt', 'usuarios.txt']);
+    const expected = new Set([
+      'historico',
+      'historico/history_alice.txt',
+      'journal.txt',
+      'limites.txt',
+      'mensagens.txt',
+      'papo-format.txt',
+      'papo.pid',
+      'sessions.txt',
+      'usuarios.txt',
+    ]);
     expect(files.filter((f) => !expected.has(f))).toEqual([]);
   });
 });

@@ -74,7 +74,12 @@ describe('cross-site requests', () => {
     const history = await bruno.get('/api/history?with=alice').expect(200);
     expect((history.body.messages as Message[]).map((m) => m.content)).toEqual(['only for bruno']);
     // The same page's own requests pass.
-    await alice.post('/api/messages').set('Origin', s.url).set('Sec-Fetch-Site', 'same-origin').send({ to: 'bruno', content: 'fine' }).expect(201);
+    await alice
+      .post('/api/messages')
+      .set('Origin', s.url)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ to: 'bruno', content: 'fine' })
+      .expect(201);
   });
 
   it.each([
@@ -93,7 +98,10 @@ describe('limits', () => {
   it('when a body is over 16 KiB, then it is a 413', async () => {
     const s = await start();
     const { alice } = await threeUsers(s);
-    const res = await alice.post('/api/messages').send({ to: 'bruno', content: 'x'.repeat(17 * 1024) }).expect(413);
+    const res = await alice
+      .post('/api/messages')
+      .send({ to: 'bruno', content: 'x'.repeat(17 * 1024) })
+      .expect(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
 
@@ -101,7 +109,9 @@ describe('limits', () => {
     const s = await start({ env: { MAX_POLLS_PER_USER: '2', MAX_HELD_POLLS: '3' } });
     const { alice, bruno, carla } = await threeUsers(s);
     const started = Date.now();
-    const oldest = bruno.get('/api/messages?wait=20&after=' + encodeURIComponent((await poll(bruno)).cursor)).then((r) => ({ at: Date.now() - started, res: r }));
+    const oldest = bruno
+      .get('/api/messages?wait=20&after=' + encodeURIComponent((await poll(bruno)).cursor))
+      .then((r) => ({ at: Date.now() - started, res: r }));
     await new Promise((r) => setTimeout(r, 200));
     const second = bruno.get('/api/messages?wait=2').then((r) => r);
     await new Promise((r) => setTimeout(r, 200));
@@ -139,24 +149,31 @@ describe('prototype pollution', () => {
     expect(res.status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const { alice } = await threeUsers(s);
-    const msg = await alice.post('/api/messages').set('Content-Type', 'application/json').send('{"to":"bruno","content":"x","__proto__":{"polluted":"yes"}}');
+    const msg = await alice
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('{"to":"bruno","content":"x","__proto__":{"polluted":"yes"}}');
     expect(msg.status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 
 describe('headers', () => {
-  const CSP = "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data: blob:;connect-src 'self';manifest-src 'self';worker-src 'self';font-src 'self';object-src 'none';base-uri 'self';form-action 'self';frame-ancestors 'none'";
+  const CSP =
+    "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data: blob:;connect-src 'self';manifest-src 'self';worker-src 'self';font-src 'self';object-src 'none';base-uri 'self';form-action 'self';frame-ancestors 'none'";
 
-  it.each(['/api/session', '/healthz', '/api/nothing-here'])('when %s is fetched over HTTP, then it has the strict CSP, nosniff, no X-Powered-By, and no HSTS', async (url) => {
-    const s = await start();
-    const res = await specAgent(s.url).get(url);
-    expect(res.headers['content-security-policy']).toBe(CSP);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-powered-by']).toBeUndefined();
-    expect(res.headers['strict-transport-security']).toBeUndefined();
-    if (url.startsWith('/api')) expect(res.headers['cache-control']).toBe('no-store');
-  });
+  it.each(['/api/session', '/healthz', '/api/nothing-here'])(
+    'when %s is fetched over HTTP, then it has the strict CSP, nosniff, no X-Powered-By, and no HSTS',
+    async (url) => {
+      const s = await start();
+      const res = await specAgent(s.url).get(url);
+      expect(res.headers['content-security-policy']).toBe(CSP);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+      if (url.startsWith('/api')) expect(res.headers['cache-control']).toBe('no-store');
+    },
+  );
 
   it('when the PWA is served, then its pages carry the same strict CSP', async () => {
     const pwaDir = await tempDir('papo-pwa-');
@@ -190,7 +207,10 @@ describe('logs', () => {
     await specAgent(s.url).post('/api/session').send({ username: forged, password: PASSWORD }).expect(400);
     const { alice } = await threeUsers(s);
     const marker = 'conteúdo-secreto-7f3a';
-    await alice.post('/api/messages').send({ to: 'bruno', content: `${marker}${forged}` }).expect(201);
+    await alice
+      .post('/api/messages')
+      .send({ to: 'bruno', content: `${marker}${forged}` })
+      .expect(201);
     await alice.post('/api/messages').send({ to: forged, content: marker }).expect(400);
     await alice.get(`/api/history?with=${encodeURIComponent(forged)}`).expect(400);
     const lines = s.logs.join('').split('\n').filter(Boolean);

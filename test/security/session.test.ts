@@ -69,10 +69,18 @@ describe('login', () => {
 
   it('when the request came over HTTPS through a trusted proxy, then the cookie is Secure; an untrusted X-Forwarded-Proto changes nothing', async () => {
     const trusted = await start({ env: { TRUST_PROXY: 'loopback' } });
-    const viaProxy = await specAgent(trusted.url).post('/api/session').set('X-Forwarded-Proto', 'https').send({ username: 'alice', password: PASSWORD }).expect(201);
+    const viaProxy = await specAgent(trusted.url)
+      .post('/api/session')
+      .set('X-Forwarded-Proto', 'https')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(201);
     expect(viaProxy.headers['set-cookie']?.[0]).toMatch(/; Secure/i);
     const direct = await start();
-    const spoofed = await specAgent(direct.url).post('/api/session').set('X-Forwarded-Proto', 'https').send({ username: 'alice', password: PASSWORD }).expect(201);
+    const spoofed = await specAgent(direct.url)
+      .post('/api/session')
+      .set('X-Forwarded-Proto', 'https')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(201);
     expect(spoofed.headers['set-cookie']?.[0]).not.toMatch(/; Secure/i);
   });
 });

@@ -40,26 +40,34 @@ function heapMiB(): number {
 }
 
 describe('slow clients', () => {
-  it(`when ${CONNECTIONS} clients send their headers a byte a second, then each is cut off after the headers timeout and memory is flat`, { timeout: 60_000 }, async () => {
-    const port = Number(new URL(server.url).port);
-    const before = heapMiB();
-    const clients = Array.from({ length: CONNECTIONS }, () => trickle('GET /api/session HTTP/1.1\r\nHost: x\r\nX-Slow: ', port));
-    const durations = await Promise.all(clients.map((c) => c.closed));
-    expect(Math.min(...durations)).toBeGreaterThanOrEqual(9_000);
-    expect(Math.max(...durations)).toBeLessThan(15_000);
-    expect(server.running.server.listening).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(heapMiB() - before).toBeLessThan(20);
-    const res = await fetch(`${server.url}/healthz`);
-    expect(res.status).toBe(200);
-  });
+  it(
+    `when ${CONNECTIONS} clients send their headers a byte a second, then each is cut off after the headers timeout and memory is flat`,
+    { timeout: 60_000 },
+    async () => {
+      const port = Number(new URL(server.url).port);
+      const before = heapMiB();
+      const clients = Array.from({ length: CONNECTIONS }, () => trickle('GET /api/session HTTP/1.1\r\nHost: x\r\nX-Slow: ', port));
+      const durations = await Promise.all(clients.map((c) => c.closed));
+      expect(Math.min(...durations)).toBeGreaterThanOrEqual(9_000);
+      expect(Math.max(...durations)).toBeLessThan(15_000);
+      expect(server.running.server.listening).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heapMiB() - before).toBeLessThan(20);
+      const res = await fetch(`${server.url}/healthz`);
+      expect(res.status).toBe(200);
+    },
+  );
 
-  it.runIf(LONG)('when clients send a body a byte a second, then each is cut off after the request timeout', { timeout: 120_000 }, async () => {
-    const port = Number(new URL(server.url).port);
-    const head = 'POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"username":"';
-    const clients = Array.from({ length: 20 }, () => trickle(head, port));
-    const durations = await Promise.all(clients.map((c) => c.closed));
-    expect(Math.max(...durations)).toBeLessThan(80_000);
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-  });
+  it.runIf(LONG)(
+    'when clients send a body a byte a second, then each is cut off after the request timeout',
+    { timeout: 120_000 },
+    async () => {
+      const port = Number(new URL(server.url).port);
+      const head = 'POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"username":"';
+      const clients = Array.from({ length: 20 }, () => trickle(head, port));
+      const durations = await Promise.all(clients.map((c) => c.closed));
+      expect(Math.max(...durations)).toBeLessThan(80_000);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    },
+  );
 });

@@ -41,7 +41,8 @@ export class RateLimitFile implements RateLimitRepository {
 
   async hit(key: string, windowMs: number, now: number): Promise<RateCounter> {
     const current = this.counters.get(key);
-    const next = current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
+    const next =
+      current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
     this.counters.set(key, next);
     if (this.counters.size > 50_000) this.prune(now);
     await this.append(encodeCounter(key, next));

@@ -45,7 +45,11 @@ export class UserHistory {
     private readonly handle: promises.FileHandle,
   ) {}
 
-  static async open(username: string, path: string, disk: Disk = nodeDisk): Promise<{ history: UserHistory; tornBytes: number; damage: Damage[] }> {
+  static async open(
+    username: string,
+    path: string,
+    disk: Disk = nodeDisk,
+  ): Promise<{ history: UserHistory; tornBytes: number; damage: Damage[] }> {
     const loaded = await loadRecordFile(path, decodeHistory);
     const history = new UserHistory(username, path, await disk.open(path, 'a+'));
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);

@@ -26,7 +26,11 @@ export const HASH = '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 /** Puts a session in the store's express-session store and waits until it is on disk. */
 export function putSession(store: TextStore, sid: string, username: string): Promise<void> {
-  const data = { cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000) }, username, loggedInAt: Date.now() } as unknown as SessionData;
+  const data = {
+    cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000) },
+    username,
+    loggedInAt: Date.now(),
+  } as unknown as SessionData;
   return new Promise((resolve, reject) => store.sessions.expressStore.set(sid, data, (err) => (err ? reject(err as Error) : resolve())));
 }
 
