@@ -2,7 +2,8 @@
  * The HTTP surface under attack (issue #6): authorization between users, cross-site requests, content types,
  * size and poll limits, prototype pollution, security headers, and what the log may hold.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -191,6 +192,15 @@ describe('headers', () => {
       await rm(pwaDir, { recursive: true, force: true });
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  const builtPwa = new URL('../../pwa/dist/index.html', import.meta.url);
+  it.runIf(existsSync(builtPwa))('when the PWA is built, then its page has no inline script or style the CSP would block', async () => {
+    const html = await readFile(builtPwa, 'utf8');
+    for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/\bsrc=/);
+    expect(html).not.toMatch(/<style\b/);
+    expect(html).not.toMatch(/\sstyle=/);
+    expect(html).not.toMatch(/\son[a-z]+=/);
   });
 
   it('when the request came over HTTPS through a trusted proxy, then HSTS is set', async () => {
