@@ -74,6 +74,8 @@ function machine() {
     kernel: `${os.type()} ${os.release()}`,
     commit: `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'api']) ? ' (api/ modified)' : ''}`,
     fileLimit: softFileLimit(),
+    // Other work on the machine skews every figure: a load above the core count means the server shared them.
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
     quick,
     runs,
   };
@@ -91,7 +93,7 @@ function printTable(rows: Record<string, string | number>[]): void {
 
 const info = machine();
 console.log(
-  `Papo benchmark${quick ? ' (quick)' : ''}: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.kernel}, commit ${info.commit}, file limit ${info.fileLimit}`,
+  `Papo benchmark${quick ? ' (quick)' : ''}: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.kernel}, commit ${info.commit}, file limit ${info.fileLimit}, load average ${info.loadAverage.join(' ')}`,
 );
 mkdirSync(outDir, { recursive: true });
 const profileDir = values['cpu-prof'] ? path.join(outDir, 'profiles') : undefined;
@@ -107,7 +109,12 @@ for (const scenario of selected) {
     try {
       const result = await scenario.run(ctx);
       results.push(result);
-      if (runs > 1) console.log(`  run ${run} of ${runs}`);
+      console.log(
+        `  ${runs > 1 ? `run ${run} of ${runs}, ` : ''}load average after it: ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
       printTable(result.table);
       if (result.errors > 0) {
         failed++;

@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../../errors.js';
-import type { Journal, WriteOp } from './journal.js';
+import type { FileKey, Journal, WriteOp } from './journal.js';
 
 /** What the committer writes to: the data files, as the text store keeps them open. */
 export interface BatchTarget {
@@ -19,12 +19,19 @@ interface Pending {
 
 /** Upper bound on a batch, so one journal write stays small. */
 const MAX_BATCH_OPS = 4096;
+/** A checkpoint (sync the data files, then start the journal afresh) once the journal holds this many bytes, */
+const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+/** or once the oldest unsynced write is this old, */
+const CHECKPOINT_MS = 1000;
+/** or once no batch came for this long. */
+const IDLE_CHECKPOINT_MS = 50;
 
 /**
  * Group commit: writes submitted while a batch is on its way to the disk wait and go together in the next
  * one, so one journal fsync serves many messages. A submit resolves once its batch is committed (journal
- * durable) and applied to the data files (readable); the data files are synced before the next batch may
- * overwrite the journal.
+ * durable) and applied to the data files (readable). The data files are not synced per batch: one fsync of
+ * the journal is the whole cost of a batch (issue #4), and the journal keeps every batch since the last
+ * checkpoint, which syncs the files the batches touched and lets the next batch start the journal afresh.
  *
  * After a failed data write or sync, the data files may not hold what the journal says, and Linux may have
  * dropped the failed pages (a later fsync would "succeed" without them): so the committer refuses all writes
@@ -34,6 +41,12 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
   private failure: unknown;
+  /** One operation per data file written since the last checkpoint (what `target.sync` needs to see). */
+  private readonly unsynced = new Map<FileKey, WriteOp>();
+  private journalBytes = 0;
+  private oldestUnsynced = 0;
+  private checkpointWanted = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -57,8 +70,9 @@ export class GroupCommitter {
     });
   }
 
-  /** Resolves when everything submitted so far is durable (or has failed). */
+  /** Resolves when everything submitted so far is durable (or has failed) and the data files are synced. */
   async drain(): Promise<void> {
+    this.requestCheckpoint();
     while (this.running) await this.running;
   }
 
@@ -81,16 +95,36 @@ export class GroupCommitter {
     }
   }
 
+  private requestCheckpoint(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.checkpointWanted = true;
+    this.running ??= this.run();
+  }
+
   private async runBatches(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (!this.checkpointWanted || this.unsynced.size === 0 || this.failure !== undefined) break;
+        if (!(await this.checkpoint())) return;
+        continue;
+      }
       const batch = this.takeBatch();
       const ops = batch.flatMap((p) => p.ops);
+      // Every file synced since the journal's batches were applied: they are no longer needed.
+      const restart = this.unsynced.size === 0;
       try {
-        await this.journal.commit(ops);
+        this.journalBytes = (restart ? 0 : this.journalBytes) + (await this.journal.commit(ops, restart));
       } catch (err) {
-        // Nothing reached the data files: the batch simply did not happen.
-        for (const p of batch) p.reject(new StoreUnavailableError('could not write to the data folder', err));
-        continue;
+        const unavailable = new StoreUnavailableError('could not write to the data folder', err);
+        if (restart) {
+          // Nothing reached the data files, and the next batch starts the journal afresh: this one simply did not happen.
+          for (const p of batch) p.reject(unavailable);
+          continue;
+        }
+        // Part of it may sit after the committed batches, and a batch appended after that would never be replayed.
+        this.fail(err, batch);
+        return;
       }
       try {
         await this.target.apply(ops);
@@ -98,17 +132,35 @@ export class GroupCommitter {
         this.fail(err, batch);
         return;
       }
+      if (this.unsynced.size === 0) this.oldestUnsynced = Date.now();
+      for (const op of ops) this.unsynced.set(op.kind === 'append' ? op.file : 'q', op);
       for (const p of batch) {
         p.onApplied();
         p.resolve();
       }
-      try {
-        await this.target.sync(ops);
-        await this.maintain();
-      } catch (err) {
-        this.fail(err, []);
-        return;
+      if (this.journalBytes >= CHECKPOINT_BYTES || Date.now() - this.oldestUnsynced >= CHECKPOINT_MS) {
+        if (!(await this.checkpoint())) return;
       }
+    }
+    if (this.unsynced.size > 0 && this.failure === undefined) {
+      this.idleTimer ??= setTimeout(() => this.requestCheckpoint(), IDLE_CHECKPOINT_MS);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Syncs every data file written since the last checkpoint, then runs maintenance (compaction). */
+  private async checkpoint(): Promise<boolean> {
+    this.checkpointWanted = false;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    try {
+      await this.target.sync([...this.unsynced.values()]);
+      this.unsynced.clear();
+      await this.maintain();
+      return true;
+    } catch (err) {
+      this.fail(err, []);
+      return false;
     }
   }
 

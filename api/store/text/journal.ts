@@ -1,13 +1,15 @@
-import { promises as fsp, type promises } from 'node:fs';
+import type { promises } from 'node:fs';
 import { checksum } from './codec.js';
 import { nodeDisk, type Disk } from './disk.js';
 
 /**
  * The redo journal (`journal.txt`): one message's send touches three files (the queue and two histories), so
- * a crash could leave one written and not the others. Each batch is first written here whole and fsynced (the
- * commit point), then applied to the data files; at start a complete journal is applied again, and since
- * every operation is idempotent, what was already applied changes nothing. A torn journal (no valid `end`
- * line) is a batch that never committed: none of it reached the data files, and nobody was told it did.
+ * a crash could leave one written and not the others. Each batch is first appended here whole and fsynced
+ * (the commit point), then applied to the data files, which are synced only now and then (a checkpoint, see
+ * group-commit.ts); the first batch after a checkpoint starts the journal afresh. At start every complete
+ * batch is applied again, in order, and since every operation is idempotent, what was already applied
+ * changes nothing. A torn batch (no valid `end` line) never committed: none of it reached the data files,
+ * and nobody was told it did; reading stops there.
  *
  * Format (docs/storage.md):
  *   a;<file>;<the exact line to append, without its LF>    file: q (queue), u (users), h:<username> (history)
@@ -28,12 +30,28 @@ export function encodeJournal(ops: readonly WriteOp[]): string {
   return `${body}end;${ops.length};${checksum(body)}\n`;
 }
 
-/** The committed batch in a journal file's text, or undefined when it is empty or torn. */
+/** The operations of the committed batches in a journal file's text, in order; undefined when there are none. */
 export function decodeJournal(text: string): WriteOp[] | undefined {
-  const end = text.startsWith('end;') ? 0 : text.indexOf('\nend;') + 1;
-  if (end <= 0 && !text.startsWith('end;')) return undefined;
-  const body = text.slice(0, end);
-  const endLine = text.slice(end, text.indexOf('\n', end));
+  const ops: WriteOp[] = [];
+  let batches = 0;
+  for (let pos = 0; pos < text.length; batches++) {
+    let end = pos;
+    if (!text.startsWith('end;', pos)) {
+      const at = text.indexOf('\nend;', pos);
+      if (at < 0) break;
+      end = at + 1;
+    }
+    const endOfLine = text.indexOf('\n', end);
+    if (endOfLine < 0) break;
+    const batch = decodeBatch(text.slice(pos, end), text.slice(end, endOfLine));
+    if (!batch) break;
+    ops.push(...batch);
+    pos = endOfLine + 1;
+  }
+  return batches === 0 ? undefined : ops;
+}
+
+function decodeBatch(body: string, endLine: string): WriteOp[] | undefined {
   const [, count, sum] = endLine.split(';');
   if (sum !== checksum(body)) return undefined;
   const lines = body === '' ? [] : body.slice(0, -1).split('\n');
@@ -51,7 +69,7 @@ export function decodeJournal(text: string): WriteOp[] | undefined {
   return ops;
 }
 
-/** The journal file, rewritten in place for every batch. */
+/** The journal file: batches appended, started afresh after each checkpoint. */
 export class Journal {
   private constructor(private readonly handle: promises.FileHandle) {}
 
@@ -66,14 +84,19 @@ export class Journal {
     return decodeJournal(buf.toString('utf8'));
   }
 
-  /** Writes the batch and makes it durable: when this resolves, the batch is committed. */
-  async commit(ops: readonly WriteOp[]): Promise<void> {
+  /**
+   * Writes the batch and makes it durable: when this resolves, the batch is committed. `restart` drops the
+   * batches before it, which only the caller knows to be safe (every data file synced since). Returns the
+   * bytes written.
+   */
+  async commit(ops: readonly WriteOp[], restart = true): Promise<number> {
     const data = Buffer.from(encodeJournal(ops));
-    // 'a+' appends on Linux regardless of position, so rewrite by truncating first: a crash right after the
-    // truncate leaves an empty journal, which is correct (the previous batch's data files were synced).
-    await this.handle.truncate(0);
+    // 'a+' appends on Linux regardless of position, so start afresh by truncating first: a crash right after
+    // the truncate leaves an empty journal, which is correct (the data files were synced before).
+    if (restart) await this.handle.truncate(0);
     await this.handle.write(data, 0, data.length);
     await this.handle.datasync();
+    return data.length;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,58 @@
+/**
+ * `tsx bench/fsync-count.ts`: fdatasync calls the text store makes per message under concurrent sends and
+ * acknowledgements, counted through the store's Disk seam. Unlike latency on a shared machine, this count
+ * does not depend on what else the machine is doing.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../api/logger.js';
+import { nodeDisk, type Disk } from '../api/store/text/disk.js';
+import { TextStore } from '../api/store/text/text-store.js';
+
+let syncs = 0;
+const counting: Disk = {
+  async open(file, flags) {
+    const handle = await nodeDisk.open(file, flags);
+    const datasync = handle.datasync.bind(handle);
+    handle.datasync = async () => {
+      syncs++;
+      return datasync();
+    };
+    return handle;
+  },
+};
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-fsync-'));
+const store = await TextStore.open({
+  dataDir: dir,
+  log: createLogger({ level: 'warn' }),
+  hashPassword: async (p) => p,
+  sessionTtlMs: 86_400_000,
+  disk: counting,
+});
+const users = Array.from({ length: 200 }, (_, i) => `user${i}`);
+for (const u of users) await store.users.create({ username: u, passwordHash: 'x' });
+const MESSAGES = 5000;
+const CONCURRENCY = 32;
+syncs = 0;
+const start = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < MESSAGES) {
+      const n = next++;
+      const to = users[(n * 7 + 1) % users.length] ?? 'user1';
+      const from = users[n % users.length] ?? 'user0';
+      if (to === from) continue;
+      const { message } = await store.messages.append({ from, to, content: `message ${n}` });
+      await store.messages.acknowledge(to, Number(message.id));
+    }
+  }),
+);
+const seconds = (performance.now() - start) / 1000;
+await store.close();
+console.log(
+  `${MESSAGES} sends + acknowledgements, ${CONCURRENCY} at a time: ${syncs} fdatasync calls (${(syncs / MESSAGES).toFixed(2)} a message), ${(MESSAGES / seconds).toFixed(0)} messages/s in-process`,
+);
+await rm(dir, { recursive: true, force: true });

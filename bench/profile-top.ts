@@ -1,0 +1,91 @@
+/**
+ * `tsx bench/profile-top.ts <file.cpuprofile> [n]`: where the server's time went, from a V8 CPU profile that
+ * `npm run bench -- --cpu-prof` wrote: self time by function and by package/file, heaviest first.
+ */
+import { readFileSync } from 'node:fs';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, count = '30'] = process.argv.slice(2);
+if (!file) throw new Error('usage: tsx bench/profile-top.ts <file.cpuprofile> [n]');
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map<number, number>();
+profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+
+const where = (url: string) => {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m?.[1]) return m[1];
+  if (url.startsWith('node:')) return url;
+  const i = url.indexOf('/api/');
+  return i >= 0 ? url.slice(i + 1) : url || '(native)';
+};
+const fns = new Map<string, number>();
+const files = new Map<string, number>();
+for (const [id, us] of self) {
+  const n = byId.get(id);
+  if (!n) continue;
+  const f = n.callFrame;
+  const key = `${f.functionName || '(anonymous)'} ${where(f.url)}:${f.lineNumber + 1}`;
+  fns.set(key, (fns.get(key) ?? 0) + us);
+  files.set(where(f.url), (files.get(where(f.url)) ?? 0) + us);
+}
+const top = (m: Map<string, number>) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(count))
+    .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+    .join('\n');
+console.log(
+  `total ${(total / 1000).toFixed(0)} ms sampled\n\nby function (self):\n${top(fns)}\n\nby package or file (self):\n${top(files)}`,
+);
+
+// `--callers <function>`: the heaviest stacks that lead to it.
+const callersOf = process.argv[process.argv.indexOf('--callers') + 1];
+if (process.argv.includes('--callers') && callersOf) {
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stacks = new Map<string, number>();
+  for (const [id, us] of self) {
+    const n = byId.get(id);
+    if (n?.callFrame.functionName !== callersOf) continue;
+    const frames: string[] = [];
+    for (let p = parent.get(id); p !== undefined && frames.length < 12; p = parent.get(p)) {
+      const f = byId.get(p)?.callFrame;
+      if (f) frames.push(`${f.functionName || '(anon)'}@${where(f.url)}:${f.lineNumber + 1}`);
+    }
+    const key = frames.join(' < ');
+    stacks.set(key, (stacks.get(key) ?? 0) + us);
+  }
+  console.log(`\ncallers of ${callersOf}:`);
+  for (const [k, us] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${(us / 1000).toFixed(0)} ms  ${k}`);
+}
+
+// `--inclusive`: time spent in each function and everything it called (each function counted once a stack).
+if (process.argv.includes('--inclusive')) {
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
+      const f = byId.get(p)?.callFrame;
+      if (!f) continue;
+      const key = `${f.functionName || '(anonymous)'} ${where(f.url)}:${f.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+  }
+  console.log(`\ninclusive:\n${top(inclusive)}`);
+}
