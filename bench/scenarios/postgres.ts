@@ -1,0 +1,133 @@
+/**
+ * postgres (issue #5): the throughput scenario on two server processes sharing one PostgreSQL, every message
+ * crossing from one process to the other (sender on A, recipient's held poll on B, and back), so each
+ * delivery goes through LISTEN/NOTIFY. Runs only when DATABASE_URL names a cluster the benchmark may create a
+ * schema in; the users and sessions are seeded as text files and copied in with migrate-data's import.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import pg from 'pg';
+import { createLogger } from '../../api/logger.js';
+import { importTextFolder } from '../../api/store/postgres/data-copy.js';
+import { createClient, type ApiClient } from '../lib/client.js';
+import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
+import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
+import { startServer } from '../lib/server.js';
+import { warmUp } from '../lib/setup.js';
+import { round, summarize } from '../lib/stats.js';
+import { Traffic } from '../lib/traffic.js';
+
+/** One ApiClient over several servers: each user always talks to its own process. */
+function splitClient(clients: ApiClient[], home: Map<string, number>): ApiClient {
+  const of = (username: string): ApiClient => {
+    const c = clients[home.get(username) ?? 0];
+    if (!c) throw new Error(`no server for ${username}`);
+    return c;
+  };
+  return {
+    send: (from, to, content) => of(from.username).send(from, to, content),
+    poll: (user, after, wait, signal) => of(user.username).poll(user, after, wait, signal),
+    login: (username, password) => of(username).login(username, password),
+    get: (path, user) => (user ? of(user.username) : of('')).get(path, user),
+    heldPolls: async () => (await Promise.all(clients.map((c) => c.heldPolls()))).reduce((a, b) => a + b, 0),
+    close: async () => {
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  };
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export const postgres: Scenario = {
+  name: 'postgres',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const base = process.env.DATABASE_URL;
+    if (!base) throw new Error('the postgres scenario needs DATABASE_URL');
+    const concurrency = 32;
+    const users = ctx.quick ? 200 : 1000;
+    const seconds = ctx.quick ? 3 : 10;
+    const schema = `papo_bench_${randomBytes(6).toString('hex')}`;
+    const url = new URL(base);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    await admin(base, `CREATE SCHEMA ${schema}`);
+    const dir = await emptyDataDir('postgres');
+    try {
+      const recipients = await seedUsers(dir, names('r', users));
+      const senders = await seedUsers(dir, names('s', 100));
+      ctx.progress(`postgres: copying ${users + 100} users and their sessions into schema ${schema}`);
+      await importTextFolder(dir, url.toString(), createLogger({ level: 'warn', destination: process.stderr }), async (p) => p);
+      const env = { DATABASE_URL: url.toString() };
+      const servers = await Promise.all([0, 1].map(() => startServer({ dataDir: dir, env, cpuProfileDir: ctx.cpuProfileDir })));
+      // Sender i on process i % 2, recipient i on the other: message n goes from sender n % 100 to recipient
+      // n % users, same parity, so always across processes.
+      const home = new Map<string, number>();
+      senders.forEach((u: SeededUser, i) => home.set(u.username, i % 2));
+      recipients.forEach((u: SeededUser, i) => home.set(u.username, (i + 1) % 2));
+      const clients = servers.map((s) => createClient(s.url, { pollConnections: users + 16, connections: 256 }));
+      const client = splitClient(clients, home);
+      const traffic = new Traffic(client, senders, recipients);
+      try {
+        await traffic.startPollers();
+        ctx.progress(`postgres: ${concurrency} closed-loop senders to ${users} online recipients on 2 processes for ${seconds} s`);
+        await warmUp(traffic, 200, 1);
+        const before = servers.map((s) => s.sample().cpuSeconds);
+        const start = performance.now();
+        await traffic.closedLoop(concurrency, seconds);
+        const elapsed = (performance.now() - start) / 1000;
+        await traffic.settle(5000);
+        const cpu = servers.reduce((sum, s, i) => sum + s.sample().cpuSeconds - (before[i] ?? 0), 0);
+        const send = summarize(traffic.sendLatency);
+        const delivery = summarize(traffic.deliveries.map((d) => d.ms));
+        const deliveredPerSecond = traffic.delivered / elapsed;
+        const cpuUsPerMessage = (cpu / Math.max(1, traffic.delivered)) * 1e6;
+        return {
+          table: [
+            { figure: 'processes / senders (closed loop)', value: `2 / ${concurrency}` },
+            { figure: 'sent (201)', value: traffic.created },
+            { figure: 'delivered (all across processes)', value: traffic.delivered },
+            { figure: 'delivered rate', value: `${round(deliveredPerSecond, 0)} msg/s` },
+            { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
+            { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
+            { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(cpuUsPerMessage, 0)} µs` },
+            { figure: 'errors', value: traffic.errors },
+          ],
+          figures: [
+            { key: 'postgres.delivered_per_s', value: deliveredPerSecond },
+            { key: 'postgres.send_p99_ms', value: send.p99 },
+            { key: 'postgres.delivery_p99_ms', value: delivery.p99 },
+            { key: 'postgres.cpu_us_per_msg', value: cpuUsPerMessage },
+          ],
+          details: {
+            processes: 2,
+            concurrency,
+            users,
+            seconds,
+            sent: traffic.created,
+            delivered: traffic.delivered,
+            deliveredPerSecond,
+            send,
+            delivery,
+            cpuUsPerMessage,
+            errorSamples: traffic.errorSamples,
+          },
+          errors: traffic.errors,
+        };
+      } finally {
+        await Promise.all(servers.map((s) => s.stop()));
+        await traffic.stopPollers();
+        await client.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await admin(base, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  },
+};
