@@ -75,10 +75,11 @@ export class TextMessages implements MessageRepository {
   }
 
   async acknowledge(user: string, upTo: Seq): Promise<void> {
+    const recipient = await this.store.history(user);
+    // From here to the submit nothing awaits: two devices acknowledging at once cannot both pick a message.
     const { queue } = this.store.state;
     const seqs = queue.undeliveredUpTo(user, upTo).filter((s) => !this.delivering.has(s));
     if (seqs.length === 0) return;
-    const recipient = await this.store.history(user);
     const at = this.store.now().toISOString();
     const ops: WriteOp[] = [];
     const senders = new Set<string>();
