@@ -3,7 +3,14 @@ import { ConfigError, loadConfig } from './config.js';
 import { servePwa } from './http/pwa-static.js';
 import { createLogger } from './logger.js';
 import { REPO_ROOT, startServer, type RunningServer } from './server.js';
+import { usesPostgres } from './store/open-store.js';
 import { DataFolderBusyError } from './store/text/data-lock.js';
+
+/** host:port/database of a connection URL, never its password. */
+function describeDatabase(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}`;
+}
 
 const PWA_DIST = path.join(REPO_ROOT, 'pwa', 'dist');
 
@@ -33,7 +40,8 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
-  log.info({ url: running.url, dataDir: config.DATA_DIR }, `Papo listening on ${running.url}, data in ${config.DATA_DIR}`);
+  const data = usesPostgres(config) ? `PostgreSQL at ${describeDatabase(config.DATABASE_URL ?? '')}` : config.DATA_DIR;
+  log.info({ url: running.url, data }, `Papo listening on ${running.url}, data in ${data}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { LongPollHub } from './messaging/long-poll.js';
 import { createMessaging } from './messaging/messaging.js';
-import { openStore } from './store/open-store.js';
+import { openStore, usesPostgres } from './store/open-store.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,11 +51,10 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   let secrets = config.SESSION_SECRET;
   if (!secrets) {
     const generated = await store.sessions.generatedSecret();
-    if (generated.created)
-      log.info(
-        { file: path.join(config.DATA_DIR, 'session-secret.txt') },
-        'no SESSION_SECRET set: generated one and kept it in the data folder',
-      );
+    if (generated.created) {
+      const where = usesPostgres(config) ? 'in the database' : `in ${path.join(config.DATA_DIR, 'session-secret.txt')}`;
+      log.info(`no SESSION_SECRET set: generated one and kept it ${where}`);
+    }
     secrets = [generated.secret];
   }
   const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });

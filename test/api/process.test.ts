@@ -28,7 +28,7 @@ function freePort(): Promise<number> {
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, DATABASE_URL: '', STORE: 'text', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -64,7 +64,7 @@ describe('api/main.ts (npm start)', { timeout: 120_000 }, () => {
     const p = startMain({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, BCRYPT_COST: '10' });
     const out = await p.listening();
     expect(out).toContain(`Papo listening on http://127.0.0.1:${port}, data in ${dataDir}`);
-    expect(out).toMatch(/generated one and kept it in the data folder/);
+    expect(out).toContain(`generated one and kept it in ${dataDir}/session-secret.txt`);
     const url = `http://127.0.0.1:${port}`;
     const a = await signUp(url, 'quinn');
     const b = await signUp(url, 'rosa');

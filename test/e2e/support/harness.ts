@@ -128,6 +128,9 @@ async function spawnPapo(port: number, dataDir: string, url: string): Promise<Ch
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // The text store on this data folder, whatever DATABASE_URL the test run has.
+      STORE: 'text',
+      DATABASE_URL: '',
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

@@ -43,6 +43,9 @@ export class ChildServer {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
+        // The text store on this data folder, whatever DATABASE_URL the test run has.
+        STORE: 'text',
+        DATABASE_URL: '',
         PORT: String(this.port),
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,
