@@ -58,7 +58,15 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', sameOriginOnly);
   app.use('/api', express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   app.use(openApiRequestValidator(deps.specPath));
-  app.use('/api', sessionMiddleware({ store: deps.store.sessions.expressStore, secrets: deps.sessionSecrets, idleDays: deps.sessionIdleDays, maxDays: deps.sessionMaxDays }));
+  app.use(
+    '/api',
+    sessionMiddleware({
+      store: deps.store.sessions.expressStore,
+      secrets: deps.sessionSecrets,
+      idleDays: deps.sessionIdleDays,
+      maxDays: deps.sessionMaxDays,
+    }),
+  );
 
   const authenticated = requireUser(deps.sessionMaxDays);
   app.use(sessionRoutes(deps.accounts, authenticated));

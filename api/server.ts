@@ -41,6 +41,8 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export async function startServer(config: Readonly<Config>, log: Logger, options: { pwa?: RequestHandler } = {}): Promise<RunningServer> {
   const hasher = createPasswordHasher(config.BCRYPT_COST);
+  // Assigned once the store and the hub exist; the store's outage hook, which reads it, can only fire later.
+  // eslint-disable-next-line prefer-const
   let metrics: Metrics | undefined;
   const store = await openStore(config, log, (plain) => hasher.hash(plain), { onUnavailable: () => metrics?.storeUnavailable() }).catch(
     async (err: unknown) => {

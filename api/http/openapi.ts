@@ -73,9 +73,7 @@ export function openApiRequestValidator(specPath: string): RequestHandler[] {
   });
 }
 
-const VALIDATOR_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = Object.values(
-  OpenApiValidator.error,
-);
+const VALIDATOR_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = Object.values(OpenApiValidator.error);
 
 interface ValidatorError extends Error {
   status: number;

@@ -17,10 +17,21 @@ export function usesPostgres(config: Readonly<Config>): boolean {
 }
 
 /** Opens the store the configuration asks for: the text files in DATA_DIR by default, PostgreSQL (issue #5) on request. */
-export async function openStore(config: Readonly<Config>, log: Logger, hashPassword: (plain: string) => Promise<string>, hooks: StoreHooks = {}): Promise<Store> {
+export async function openStore(
+  config: Readonly<Config>,
+  log: Logger,
+  hashPassword: (plain: string) => Promise<string>,
+  hooks: StoreHooks = {},
+): Promise<Store> {
   const sessionTtlMs = config.SESSION_IDLE_DAYS * DAY_MS;
   if (usesPostgres(config) && config.DATABASE_URL !== undefined) {
-    return PostgresStore.open({ url: config.DATABASE_URL, poolSize: config.PG_POOL_SIZE, log, sessionTtlMs, ...(hooks.onUnavailable ? { onUnavailable: hooks.onUnavailable } : {}) });
+    return PostgresStore.open({
+      url: config.DATABASE_URL,
+      poolSize: config.PG_POOL_SIZE,
+      log,
+      sessionTtlMs,
+      ...(hooks.onUnavailable ? { onUnavailable: hooks.onUnavailable } : {}),
+    });
   }
   return TextStore.open({ dataDir: config.DATA_DIR, log, hashPassword, sessionTtlMs });
 }

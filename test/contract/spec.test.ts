@@ -87,7 +87,11 @@ function* schemas(node: unknown, pointer: string, isSchema: boolean): Generator<
 describe('openapi.yaml', () => {
   it('when parsed, then it is OpenAPI 3.0.3 and documents every route of the API', () => {
     expect(spec.document.openapi).toBe('3.0.3');
-    expect(operations().map((op) => op.name).sort()).toEqual(
+    expect(
+      operations()
+        .map((op) => op.name)
+        .sort(),
+    ).toEqual(
       [
         'GET /healthz',
         'POST /api/session',
@@ -182,9 +186,7 @@ describe('openapi.yaml', () => {
 
   it('when an operation takes a JSON body, then it documents 400 unknown_field, 413 and 415', () => {
     const withBody = operations().filter((op) => op.node.requestBody !== undefined);
-    expect(withBody.map((op) => op.name).sort()).toEqual(
-      ['POST /api/session', 'POST /api/messages', 'POST /api/messages/read'].sort(),
-    );
+    expect(withBody.map((op) => op.name).sort()).toEqual(['POST /api/session', 'POST /api/messages', 'POST /api/messages/read'].sort());
     for (const op of withBody) {
       const badRequest = codesOf(op.responses.get(400));
       expect(badRequest, op.name).toEqual(expect.arrayContaining(['invalid_request', 'unknown_field']));
@@ -252,21 +254,19 @@ describe('expectMatchesSpec', () => {
 
   it('when a stream event mixes the two kinds, then it fails', () => {
     const event = { type: 'status', id: 'm1', status: 'read', at: '2025-01-31T12:00:00.000Z', message };
-    expect(() => expectMatchesSpec(answer(200, { events: [event], cursor: 'c1' }), 'GET', '/api/messages')).toThrow(
-      /breaks openapi.yaml/,
-    );
+    expect(() => expectMatchesSpec(answer(200, { events: [event], cursor: 'c1' }), 'GET', '/api/messages')).toThrow(/breaks openapi.yaml/);
   });
 
   it('when the status is not documented for the operation, then it fails', () => {
-    expect(() =>
-      expectMatchesSpec(answer(404, { error: { code: 'not_found', message: 'x' } }), 'GET', '/api/session'),
-    ).toThrow(/status 404 is not documented/);
+    expect(() => expectMatchesSpec(answer(404, { error: { code: 'not_found', message: 'x' } }), 'GET', '/api/session')).toThrow(
+      /status 404 is not documented/,
+    );
   });
 
   it('when the error code belongs to another response, then it fails', () => {
-    expect(() =>
-      expectMatchesSpec(answer(401, { error: { code: 'wrong_password', message: 'x' } }), 'GET', '/api/session'),
-    ).toThrow(/wrong_password/);
+    expect(() => expectMatchesSpec(answer(401, { error: { code: 'wrong_password', message: 'x' } }), 'GET', '/api/session')).toThrow(
+      /wrong_password/,
+    );
   });
 
   it('when a required header is missing, then it fails', () => {

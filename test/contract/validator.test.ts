@@ -73,12 +73,18 @@ describe('openApiRequestValidator', () => {
   });
 
   it('when content is over 4000 characters, then 400 says so; 4000 emoji are 4000 characters', async () => {
-    const long = await specAgent(app).post('/api/messages').send({ to: 'joao', content: 'x'.repeat(4001) }).expect(400);
+    const long = await specAgent(app)
+      .post('/api/messages')
+      .send({ to: 'joao', content: 'x'.repeat(4001) })
+      .expect(400);
     expect(long.body.error).toEqual({
       code: 'invalid_request',
       message: 'body.content must NOT have more than 4000 characters',
     });
-    await request(app).post('/api/messages').send({ to: 'joao', content: '👍'.repeat(4000) }).expect(200);
+    await request(app)
+      .post('/api/messages')
+      .send({ to: 'joao', content: '👍'.repeat(4000) })
+      .expect(200);
   });
 
   it('when a field is missing or of the wrong type, then 400 invalid_request without coercion', async () => {
@@ -98,11 +104,7 @@ describe('openApiRequestValidator', () => {
   });
 
   it('when the body is not JSON, then 415 unsupported_media_type', async () => {
-    const text = await specAgent(app)
-      .post('/api/messages')
-      .set('Content-Type', 'text/plain')
-      .send('to=joao')
-      .expect(415);
+    const text = await specAgent(app).post('/api/messages').set('Content-Type', 'text/plain').send('to=joao').expect(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
     await specAgent(app).post('/api/messages').expect(415);
   });
@@ -121,7 +123,7 @@ describe('openApiRequestValidator', () => {
 });
 
 describe('openApiErrorToAppError', () => {
-  it('when the error is not the validator\'s, then it returns undefined', () => {
+  it("when the error is not the validator's, then it returns undefined", () => {
     const bodyParserError = Object.assign(new SyntaxError('Unexpected token'), {
       status: 400,
       type: 'entity.parse.failed',

@@ -50,7 +50,9 @@ export async function tempDir(prefix = 'papo-test-'): Promise<string> {
 }
 
 /** Starts a server; `env` overrides the configuration (any variable api/config.ts reads). */
-export async function startTestServer(options: { dataDir?: string; env?: Record<string, string>; store?: StoreKind; databaseUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { dataDir?: string; env?: Record<string, string>; store?: StoreKind; databaseUrl?: string } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await tempDir());
   const store = options.store ?? 'text';
   const databaseUrl = store === 'postgres' ? (options.databaseUrl ?? (await createTestSchema()).url) : undefined;

@@ -1,4 +1,4 @@
-import { promises as fsp, type promises } from 'node:fs';
+import type { promises } from 'node:fs';
 import { nodeDisk, type Disk } from './disk.js';
 import { loadRecordFile, type Damage } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
