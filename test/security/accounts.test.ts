@@ -10,7 +10,7 @@ import { createAccounts } from '../../api/accounts/accounts.js';
 import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { specAgent } from '../support/contract.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD, signUp } from '../support/users.js';
 
 const servers: TestServer[] = [];
@@ -60,22 +60,24 @@ describe('brute force', () => {
     await attempt(s.url, 'new3', PASSWORD, '198.51.100.3').expect(201);
   });
 
-  it('when the server restarts, then the counters hold', async () => {
-    const s = await start({ env: LIMITS });
-    await attempt(s.url, 'alice', PASSWORD, '198.51.100.1').expect(201);
-    for (let i = 0; i < 3; i++) await attempt(s.url, 'alice', `wrong ${i}`, '203.0.113.9').expect(401);
-    await attempt(s.url, 'new2', PASSWORD, '198.51.100.1').expect(201);
-    await s.stop();
-    const again = await start({ dataDir: s.dataDir, env: LIMITS });
-    await attempt(again.url, 'alice', PASSWORD, '198.51.100.1').expect(429);
-    await attempt(again.url, 'new3', PASSWORD, '198.51.100.1').expect(429);
-  });
-
   it('when TRUST_PROXY is off, then X-Forwarded-For is ignored and cannot spread guesses over invented addresses', async () => {
     const s = await start({ env: { ...LIMITS, TRUST_PROXY: 'false', LOGIN_FAILURES_PER_USERNAME: '0', SIGNUPS_PER_ADDRESS: '0' } });
     for (let i = 0; i < 5; i++) await attempt(s.url, `user${i}`, PASSWORD, `203.0.113.${i}`).expect(201);
     for (let i = 0; i < 5; i++) await attempt(s.url, `user${i}`, 'bad guess!', `203.0.113.${i}`).expect(401);
     await attempt(s.url, 'user0', 'bad guess!', '203.0.113.200').expect(429);
+  });
+});
+
+describe.each(STORES)('brute-force counters on the %s store', (store) => {
+  it('when the server restarts, then the counters hold', async () => {
+    const s = await start({ store, env: LIMITS });
+    await attempt(s.url, 'alice', PASSWORD, '198.51.100.1').expect(201);
+    for (let i = 0; i < 3; i++) await attempt(s.url, 'alice', `wrong ${i}`, '203.0.113.9').expect(401);
+    await attempt(s.url, 'new2', PASSWORD, '198.51.100.1').expect(201);
+    await s.stop();
+    const again = await start({ store, dataDir: s.dataDir, ...(s.databaseUrl ? { databaseUrl: s.databaseUrl } : {}), env: LIMITS });
+    await attempt(again.url, 'alice', PASSWORD, '198.51.100.1').expect(429);
+    await attempt(again.url, 'new3', PASSWORD, '198.51.100.1').expect(429);
   });
 });
 

@@ -9,6 +9,7 @@ import { PgMessages } from './pg-messages.js';
 import { HashedSidStore, pgSessions } from './pg-sessions.js';
 import { PgUsers } from './pg-users.js';
 import { StreamNotifications } from './stream-notifications.js';
+import { PgRateLimits } from './pg-rate-limits.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -36,6 +37,7 @@ export class PostgresStore implements Store {
   readonly users: UserRepository;
   readonly messages: PgMessages;
   readonly sessions: SessionRepository;
+  readonly rateLimits: PgRateLimits;
   private readonly listeners = new Set<StreamListener>();
   private notifications: StreamNotifications | undefined;
   private closing: Promise<void> | undefined;
@@ -49,6 +51,7 @@ export class PostgresStore implements Store {
     this.users = new PgUsers(db);
     this.messages = new PgMessages(db, epoch, now);
     this.sessions = pgSessions(db, sessionStore);
+    this.rateLimits = new PgRateLimits(db);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
