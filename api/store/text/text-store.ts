@@ -194,36 +194,44 @@ export class TextStore implements Store, BatchTarget {
     this.report(usersPath, loadedUsers);
     const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'), this.options.disk);
     this.report(opened.queue.file, opened);
-    const state: TextState = {
-      dir,
-      queue: opened.queue,
-      users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
-      usersFile: await (this.options.disk ?? nodeDisk).open(usersPath, 'a'),
-      histories: new Map(),
-      committer: new GroupCommitter(
-        this.journal,
-        this,
-        (err) => this.onDiskFailure(err),
-        () => this.maintain(),
-      ),
-      // A reload keeps the positions already handed out: a poll during it must not see its cursor as unknown.
-      seq: { ...(this.stateValue?.seq ?? { assigned: 0, committed: 0 }) },
-    };
-    // Published before the replay (apply and history need it), but writing nothing until the sequence numbers
-    // are known: a send in this window would reuse a number the files already hold and be skipped (issue #6).
-    state.committer.suspend(new Error('the data files are being loaded'));
-    this.stateValue = state;
-    const replay = await this.journal.read();
-    if (replay && replay.length > 0) {
-      await this.apply(replay);
-      await this.sync(replay);
-      this.log.info({ operations: replay.length }, 'replayed the journal');
+    let state: TextState | undefined;
+    try {
+      state = {
+        dir,
+        queue: opened.queue,
+        users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
+        usersFile: await (this.options.disk ?? nodeDisk).open(usersPath, 'a'),
+        histories: new Map(),
+        committer: new GroupCommitter(
+          this.journal,
+          this,
+          (err) => this.onDiskFailure(err),
+          () => this.maintain(),
+        ),
+        // A reload keeps the positions already handed out: a poll during it must not see its cursor as unknown.
+        seq: { ...(this.stateValue?.seq ?? { assigned: 0, committed: 0 }) },
+      };
+      // Published before the replay (apply and history need it), but writing nothing until the sequence numbers
+      // are known: a send in this window would reuse a number the files already hold and be skipped (issue #6).
+      state.committer.suspend(new Error('the data files are being loaded'));
+      this.stateValue = state;
+      const replay = await this.journal.read();
+      if (replay && replay.length > 0) {
+        await this.apply(replay);
+        await this.sync(replay);
+        this.log.info({ operations: replay.length }, 'replayed the journal');
+      }
+      if (state.queue.stats.delivered > 0) await state.queue.compact();
+      const highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
+      state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
+      state.committer.recovered();
+      return state;
+    } catch (err) {
+      // A failed load (the disk still failing) must not leak what it opened: the next attempt opens it all again.
+      if (state) await closeState(state).catch(() => undefined);
+      else await opened.queue.close().catch(() => undefined);
+      throw err;
     }
-    if (state.queue.stats.delivered > 0) await state.queue.compact();
-    const highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
-    state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
-    state.committer.recovered();
-    return state;
   }
 
   /** Runs between batches: compacts the queue once delivered entries make up most of it. */
