@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { specAgent } from '../support/contract.js';
+import { freePort } from '../support/free-port.js';
 import { tempDir } from '../support/server.js';
 import { poll, send, signUp } from '../support/users.js';
 
@@ -14,15 +14,6 @@ afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `npm start` as it runs in production: the real entry point in its own process. */
 function startMain(env: Record<string, string>) {

@@ -1,21 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TEST_SECRET } from '../../support/server.js';
+export { freePort } from '../../support/free-port.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** A port nobody listens on right now (the server reuses it across restarts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The real server (`api/main.ts`) as a child process: what `npm start` runs, killable with SIGKILL. */
 export class ChildServer {
