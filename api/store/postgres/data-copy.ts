@@ -244,18 +244,7 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       let after = 0;
       for (;;) {
         const rows = (
-          await client.query<{
-            seq: string;
-            kind: 'msg' | 'st' | 'rd';
-            peer: string;
-            message_seq: string;
-            status: 'delivered' | 'read' | null;
-            at: Date;
-            sender: string | null;
-            recipient: string | null;
-            content: string | null;
-            client_id: string | null;
-          }>(
+          await client.query<EventRow>(
             `SELECT e.seq, e.kind, e.peer, e.message_seq, e.status, e.at, m.sender, m.recipient, m.content, m.client_id
              FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq
              WHERE e.username = $1 AND e.seq > $2 ORDER BY e.seq LIMIT 5000`,
@@ -316,7 +305,8 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
   }
 }
 
-function toRecord(r: {
+/** A row of the export query: an event, joined to its message when it is one. */
+interface EventRow {
   seq: string;
   kind: 'msg' | 'st' | 'rd';
   peer: string;
@@ -327,7 +317,9 @@ function toRecord(r: {
   recipient: string | null;
   content: string | null;
   client_id: string | null;
-}): HistoryRecord {
+}
+
+function toRecord(r: EventRow): HistoryRecord {
   const seq = Number(r.seq);
   const at = r.at.toISOString();
   if (r.kind === 'msg')
