@@ -20,7 +20,10 @@ export function messageRoutes(messaging: Messaging, requireUser: RequestHandler)
     const wait = req.query.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(req.query.wait);
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll.
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    // Only when it closed before the answer: aborting builds an error object, wasted on every answered poll.
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const body = await messaging.poll(currentUser(res), {
       ...(after === undefined ? {} : { after }),
       waitSeconds: wait,
