@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORES, startTestServer, type TestServer } from '../support/server.js';
+import { PASSWORD } from '../support/users.js';
+
+describe.each(STORES)('a held poll whose client goes away, on the %s store', (store) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ store });
+  });
+  afterAll(async () => {
+    await server.destroy();
+  });
+
+  const heldPolls = async () => Number(/^papo_held_polls (\d+)/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+  it('when the client disconnects before the answer, then the poll stops counting against the limits', async () => {
+    const login = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'leaver', password: PASSWORD }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const gone = new AbortController();
+    const poll = fetch(`${server.url}/api/messages?wait=30`, { headers: { cookie }, signal: gone.signal }).catch(() => undefined);
+    await settle();
+    expect(await heldPolls()).toBe(1);
+    gone.abort();
+    await poll;
+    await settle();
+    expect(await heldPolls()).toBe(0);
+  });
+});
