@@ -2,7 +2,7 @@ import { promises as fsp, type promises } from 'node:fs';
 import path from 'node:path';
 import { nodeDisk, type Disk } from './disk.js';
 import { loadRecordFile, scanRecords, type Damage } from './line-file.js';
-import { decodeQueue, encodeQueue, flagByteOffset, type QueueRecord } from './records.js';
+import { decodeQueue, decodeQueueLine, encodeQueue, type QueueRecord } from './records.js';
 
 /** The steps of a compaction, in order: a crash after any of them leaves the old queue or the new one. */
 export const COMPACTION_STEPS = ['read', 'written', 'synced', 'renamed', 'folder-synced'] as const;
@@ -48,10 +48,10 @@ export class MessageQueue {
   ) {}
 
   static async open(file: string, disk: Disk = nodeDisk): Promise<{ queue: MessageQueue; tornBytes: number; damage: Damage[] }> {
-    const loaded = await loadRecordFile(file, decodeQueue);
+    const loaded = await loadRecordFile(file, decodeQueueLine);
     // Positional writes (the in-place flag) are ignored on files opened for append on Linux: use r+.
     const queue = new MessageQueue(file, await openReadWrite(file, disk), disk);
-    for (const r of loaded.records) queue.index(r.value, r.offset + flagByteOffset(encodeQueue(r.value).line));
+    for (const r of loaded.records) queue.index(r.value.record, r.offset + r.value.flagOffset);
     queue.size = loaded.validEnd;
     return { queue, tornBytes: loaded.tornBytes, damage: loaded.damage };
   }
@@ -87,10 +87,11 @@ export class MessageQueue {
     const fresh: { record: QueueRecord; bytes: number; flag: number }[] = [];
     let data = '';
     for (const line of lines) {
-      const d = decodeQueue(line.slice(0, -1));
+      const d = decodeQueueLine(line.slice(0, -1));
       if (!d.ok) throw new Error(`refusing to append a bad queue record: ${d.reason}`);
-      if (this.entries.has(d.value.seq) || d.value.seq <= this.maxSeq) continue;
-      fresh.push({ record: d.value, bytes: Buffer.byteLength(line), flag: flagByteOffset(line) });
+      const { record, flagOffset } = d.value;
+      if (this.entries.has(record.seq) || record.seq <= this.maxSeq) continue;
+      fresh.push({ record, bytes: Buffer.byteLength(line), flag: flagOffset });
       data += line;
     }
     if (data === '') return;

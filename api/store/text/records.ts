@@ -47,14 +47,28 @@ export interface QueueRecord {
 export function encodeQueue(m: QueueRecord): { line: string; flagOffset: number } {
   const fields = [m.from, m.to, m.content, m.sentAt, '0', String(m.seq), m.clientId ?? ''];
   const line = encodeRecord(fields);
-  const flagOffset = flagByteOffset(line);
+  const i = flagCharIndex(line);
+  const flagOffset = Buffer.byteLength(line.slice(0, i));
   if (!m.delivered) return { line, flagOffset };
-  const flagged = line.slice(0, flagCharIndex(line)) + '1' + line.slice(flagCharIndex(line) + 1);
-  return { line: flagged, flagOffset };
+  return { line: line.slice(0, i) + '1' + line.slice(i + 1), flagOffset };
 }
 
 export function decodeQueue(line: string): Decoded<QueueRecord> {
-  const r: DecodeResult = decodeRecord(line, normalizeFlag);
+  const d = decodeQueueLine(line);
+  return d.ok ? { ok: true, value: d.value.record } : d;
+}
+
+/**
+ * A queue line (without its LF) decoded, with the byte offset of its delivered flag inside the line: what the
+ * queue needs to rewrite the flag in place, found while decoding rather than by encoding the record again.
+ */
+export function decodeQueueLine(line: string): Decoded<{ record: QueueRecord; flagOffset: number }> {
+  const i = flagCharIndex(line);
+  // The checksum covers the flag as `0`: only a line whose flag is set needs a copy with it cleared.
+  const r: DecodeResult = decodeRecord(
+    line,
+    line[i] === '0' ? undefined : (body) => (i >= 0 && i < body.length ? body.slice(0, i) + '0' + body.slice(i + 1) : body),
+  );
   if (!r.ok) return r;
   if (r.fields.length !== 7) return fail(`expected 7 fields, found ${r.fields.length}`);
   const [from, to, content, sentAt, flag, id, clientId] = r.fields as [string, string, string, string, string, string, string];
@@ -62,7 +76,8 @@ export function decodeQueue(line: string): Decoded<QueueRecord> {
   if (!from || !to || seq === undefined || !ISO.test(sentAt) || (flag !== '0' && flag !== '1')) {
     return fail('bad field value');
   }
-  return { ok: true, value: { seq, from, to, content, sentAt, delivered: flag === '1', clientId: clientId || undefined } };
+  const record: QueueRecord = { seq, from, to, content, sentAt, delivered: flag === '1', clientId: clientId || undefined };
+  return { ok: true, value: { record, flagOffset: Buffer.byteLength(line.slice(0, i)) } };
 }
 
 /** Index (in UTF-16 units) of the delivered flag: right after the fourth unescaped `;`. */
@@ -74,16 +89,6 @@ function flagCharIndex(body: string): number {
     else if (ch === ';' && ++seen === 4) return i + 1;
   }
   return -1;
-}
-
-/** Byte offset of the delivered flag inside its line, for the in-place rewrite. */
-export function flagByteOffset(line: string): number {
-  return Buffer.byteLength(line.slice(0, flagCharIndex(line)));
-}
-
-function normalizeFlag(body: string): string {
-  const i = flagCharIndex(body);
-  return i < 0 ? body : body.slice(0, i) + '0' + body.slice(i + 1);
 }
 
 // --- historico/history_{user}.txt: one record a line, tagged ---------------------------------------------
