@@ -75,10 +75,17 @@ export function openApiRequestValidator(specPath: string): RequestHandler[] {
 
 const VALIDATOR_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = Object.values(OpenApiValidator.error);
 
+/** One problem found in a request, as express-openapi-validator reports it (`path` like `/body/content`). */
+export interface ValidationItem {
+  path: string;
+  message: string;
+  errorCode?: string;
+}
+
 interface ValidatorError extends Error {
   status: number;
   path?: string;
-  errors?: ReadonlyArray<{ path: string; message: string; errorCode?: string }>;
+  errors?: readonly ValidationItem[];
   headers?: { Allow?: string };
 }
 
@@ -95,10 +102,29 @@ function fieldName(pointer: string): string {
  * Ajv messages name no field ("must be integer"), so prefix the field; the validator's own messages
  * ("Unknown query parameter 'foo'") carry no `errorCode` and already name it.
  */
-function describe(item: { path: string; message: string; errorCode?: string }): string {
+function describe(item: ValidationItem): string {
   if (item.errorCode === undefined) return item.message;
   if (item.errorCode.startsWith('required.')) return `${fieldName(item.path)} is required`;
   return `${fieldName(item.path)} ${item.message}`;
+}
+
+/**
+ * The 400 for what a request validator found: `unknown_field` when the body has a field the spec lacks,
+ * otherwise `invalid_request` naming each problem (`fallback` when the validator listed none). Shared by
+ * express-openapi-validator's errors and the hot routes' compiled validators (operation-validator.ts), so
+ * both word a problem the same way.
+ */
+export function validationError(items: readonly ValidationItem[], fallback: string, cause?: unknown): AppError {
+  const options = cause === undefined ? {} : { cause };
+  const unknown = items.find((item) => item.errorCode?.startsWith('additionalProperties.'));
+  if (unknown !== undefined) return new AppError('unknown_field', `Unknown field: ${fieldName(unknown.path)}`, options);
+  return new AppError('invalid_request', items.length > 0 ? items.map(describe).join('; ') : fallback, options);
+}
+
+/** The 415 for a body that is not JSON. */
+export function notJson(cause?: unknown): AppError {
+  const message = 'Send the body as JSON, with Content-Type: application/json';
+  return new AppError('unsupported_media_type', message, cause === undefined ? {} : { cause });
 }
 
 /**
@@ -113,14 +139,8 @@ export function openApiErrorToAppError(err: unknown): AppError | undefined {
   if (!isValidatorError(err)) return undefined;
   const items = err.errors ?? [];
   switch (err.status) {
-    case 400: {
-      const unknown = items.find((item) => item.errorCode?.startsWith('additionalProperties.'));
-      if (unknown !== undefined) {
-        return new AppError('unknown_field', `Unknown field: ${fieldName(unknown.path)}`, { cause: err });
-      }
-      const message = items.length > 0 ? items.map(describe).join('; ') : err.message;
-      return new AppError('invalid_request', message, { cause: err });
-    }
+    case 400:
+      return validationError(items, err.message, err);
     case 404:
       return new AppError('not_found', `There is no ${err.path ?? 'such path'} in this API; see /api/docs`, {
         cause: err,
@@ -137,9 +157,7 @@ export function openApiErrorToAppError(err: unknown): AppError | undefined {
     case 413:
       return new AppError('payload_too_large', 'The body is larger than this API accepts', { cause: err });
     case 415:
-      return new AppError('unsupported_media_type', 'Send the body as JSON, with Content-Type: application/json', {
-        cause: err,
-      });
+      return notJson(err);
     case 401:
       return new AppError('not_authenticated', 'Log in first: POST /api/session', { cause: err });
     default:

@@ -40,3 +40,9 @@ export function securityHeaders(): RequestHandler {
     (isDocs ? docs : app)(req, res, next);
   };
 }
+
+/** API answers are per user and change all the time: never stored by a browser or a proxy. */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};

@@ -1,6 +1,9 @@
+import * as cookie from 'cookie';
+import * as signature from 'cookie-signature';
 import type { RequestHandler, Request } from 'express';
-import session, { type Store as SessionStore } from 'express-session';
+import session, { type SessionData } from 'express-session';
 import { AppError } from '../errors.js';
+import type { TouchableSessionStore } from '../store/store.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -14,7 +17,7 @@ export const SESSION_COOKIE = 'papo.sid';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SessionOptions {
-  store: SessionStore;
+  store: TouchableSessionStore;
   secrets: string[];
   idleDays: number;
   maxDays: number;
@@ -38,17 +41,84 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler {
   });
 }
 
+const notLoggedIn = () => new AppError('not_authenticated', 'log in first: POST /api/session');
+const expired = () => new AppError('not_authenticated', 'your session has expired; log in again');
+
+/** Whether a login is older than the absolute lifetime (SESSION_MAX_DAYS), however active since. */
+function pastMaxAge(loggedInAt: number | undefined, maxDays: number): boolean {
+  return loggedInAt === undefined || Date.now() - loggedInAt > maxDays * DAY_MS;
+}
+
 /** The logged-in user's name, or a 401. Also ends sessions older than the absolute lifetime. */
 export function requireUser(maxDays: number): RequestHandler {
   return (req, res, next) => {
     const { username, loggedInAt } = req.session ?? {};
-    if (!username) throw new AppError('not_authenticated', 'log in first: POST /api/session');
-    if (loggedInAt === undefined || Date.now() - loggedInAt > maxDays * DAY_MS) {
-      req.session.destroy(() => next(new AppError('not_authenticated', 'your session has expired; log in again')));
+    if (!username) throw notLoggedIn();
+    if (pastMaxAge(loggedInAt, maxDays)) {
+      req.session.destroy(() => next(expired()));
       return;
     }
     res.locals.username = username;
     next();
+  };
+}
+
+/** Verified cookie values remembered by the session check; past this the memory starts over. */
+const MAX_VERIFIED_COOKIES = 100_000;
+
+/**
+ * The session check of the routes every message crosses (send, and the recipient's poll): what
+ * `sessionMiddleware` + `requireUser` do there, on the same cookie, store and rules, without what these
+ * routes never need. They never create, change or save a session, so there is no hash of the session to
+ * see whether it changed and no proxy around `res.end`; the verified cookie -> session id is remembered
+ * (an HMAC per request otherwise), and the rolling cookie is the same signed value with a later Expires,
+ * signed once per session id. Errors are the 401s `requireUser` gives; the user's name goes to
+ * `res.locals.username`, as there.
+ */
+export function sessionCheck(options: SessionOptions): RequestHandler {
+  const { store, secrets, idleDays, maxDays } = options;
+  const current = secrets[0];
+  if (current === undefined) throw new Error('sessionCheck needs a secret');
+  const signWith: string = current;
+  const verified = new Map<string, { sid: string; signed: string }>();
+
+  function sessionOf(header: string | undefined): { sid: string; signed: string } | undefined {
+    const raw = header === undefined ? undefined : cookie.parse(header)[SESSION_COOKIE];
+    if (raw === undefined || !raw.startsWith('s:')) return undefined;
+    const known = verified.get(raw);
+    if (known !== undefined) return known;
+    for (const secret of secrets) {
+      const sid = signature.unsign(raw.slice(2), secret);
+      if (sid === false) continue;
+      // Signed with the current secret, as express-session re-signs a cookie made with an older one.
+      const entry = { sid, signed: secret === signWith ? raw : `s:${signature.sign(sid, signWith)}` };
+      if (verified.size >= MAX_VERIFIED_COOKIES) verified.clear();
+      verified.set(raw, entry);
+      return entry;
+    }
+    return undefined;
+  }
+
+  return (req, res, next) => {
+    const found = sessionOf(req.headers.cookie);
+    if (found === undefined) return next(notLoggedIn());
+    store.get(found.sid, (err, data?: SessionData | null) => {
+      if (err) return next(err);
+      if (!data?.username) return next(notLoggedIn());
+      if (pastMaxAge(data.loggedInAt, maxDays)) return store.destroy(found.sid, () => next(expired()));
+      const expires = new Date(Date.now() + idleDays * DAY_MS);
+      data.cookie.expires = expires;
+      res.setHeader(
+        'Set-Cookie',
+        cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure: req.secure }),
+      );
+      const username = data.username;
+      store.touch(found.sid, data, (touchErr) => {
+        if (touchErr) return next(touchErr);
+        res.locals.username = username;
+        next();
+      });
+    });
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Store as ExpressSessionStore } from 'express-session';
+import type { Store as ExpressSessionStore, SessionData } from 'express-session';
 import type { Conversation, Message, StreamEvent } from '../contract.js';
 
 /**
@@ -82,9 +82,17 @@ export interface MessageRepository {
   conversations(user: string): Promise<Conversation[]>;
 }
 
+/**
+ * An express-session store that implements `touch` (optional to express-session): rolling sessions move
+ * their expiry on every request, and the stores keep that cheap (written at most hourly).
+ */
+export interface TouchableSessionStore extends ExpressSessionStore {
+  touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void;
+}
+
 export interface SessionRepository {
   /** The express-session store that keeps sessions where this store keeps its data. */
-  readonly expressStore: ExpressSessionStore;
+  readonly expressStore: TouchableSessionStore;
   /** A secret kept with the data, created on first use, for when the operator sets none. */
   generatedSecret(): Promise<{ secret: string; created: boolean }>;
 }

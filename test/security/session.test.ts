@@ -34,6 +34,13 @@ async function login(url: string, username: string, cookie?: string): Promise<{ 
 }
 
 const whoAmI = (url: string, cookie: string) => specAgent(url).get('/api/session').set('Cookie', cookie);
+/** The poll and send routes check sessions with their own lean code (sessionCheck): it must agree with express-session. */
+const poll = (url: string, cookie: string) => specAgent(url).get('/api/messages?wait=0').set('Cookie', cookie);
+const sessionChecks = { 'GET /api/session (express-session)': whoAmI, 'GET /api/messages (sessionCheck)': poll };
+
+function setCookieOf(res: { headers: Record<string, unknown> }): string {
+  return (res.headers['set-cookie'] as string[] | undefined)?.[0] ?? '';
+}
 
 /** Live sessions in sessions.txt: `s` lines whose key has no later `d` line. */
 async function storedSessions(dataDir: string): Promise<number> {
@@ -118,7 +125,7 @@ describe('anonymous requests', () => {
   });
 });
 
-describe('expiry (time is faked: Date only, timers stay real)', () => {
+describe.each(Object.entries(sessionChecks))('expiry through %s (time is faked: Date only, timers stay real)', (_name, check) => {
   it('when a session is unused for longer than SESSION_IDLE_DAYS, then it has expired; used within, it lives on', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2030-01-01T00:00:00Z').getTime();
@@ -126,11 +133,11 @@ describe('expiry (time is faked: Date only, timers stay real)', () => {
     const s = await start({ env: { SESSION_IDLE_DAYS: '30', SESSION_MAX_DAYS: '365' } });
     const { cookie } = await login(s.url, 'alice');
     vi.setSystemTime(t0 + 29 * DAY);
-    await whoAmI(s.url, cookie).expect(200); // used: the idle clock starts again
+    await check(s.url, cookie).expect(200); // used: the idle clock starts again
     vi.setSystemTime(t0 + 58 * DAY);
-    await whoAmI(s.url, cookie).expect(200);
+    await check(s.url, cookie).expect(200);
     vi.setSystemTime(t0 + 58 * DAY + 30 * DAY + 60_000);
-    await whoAmI(s.url, cookie).expect(401);
+    await check(s.url, cookie).expect(401);
   });
 
   it('when a session is older than SESSION_MAX_DAYS, then it has expired however much it was used', async () => {
@@ -141,10 +148,10 @@ describe('expiry (time is faked: Date only, timers stay real)', () => {
     const { cookie } = await login(s.url, 'alice');
     for (const day of [20, 40, 59]) {
       vi.setSystemTime(t0 + day * DAY);
-      await whoAmI(s.url, cookie).expect(200);
+      await check(s.url, cookie).expect(200);
     }
     vi.setSystemTime(t0 + 61 * DAY);
-    const res = await whoAmI(s.url, cookie).expect(401);
+    const res = await check(s.url, cookie).expect(401);
     expect(res.body.error.message).toMatch(/expired/);
   });
 });
@@ -163,5 +170,52 @@ describe('secret rotation', () => {
     const onlyNew = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
     await whoAmI(onlyNew.url, fresh.cookie).expect(200, { user: { username: 'bruno' } });
     await whoAmI(onlyNew.url, old.cookie).expect(401);
+  });
+
+  it('when a cookie signed with the old secret reaches the poll route, then it works and comes back re-signed as express-session would', async () => {
+    const first = await start({ env: { SESSION_SECRET: SECRET_A } });
+    const old = await login(first.url, 'alice');
+    await first.stop();
+
+    const rotated = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: `${SECRET_B},${SECRET_A}` } });
+    const viaSession = setCookieOf(await whoAmI(rotated.url, old.cookie).expect(200));
+    const viaPoll = setCookieOf(await poll(rotated.url, old.cookie).expect(200));
+    const value = (c: string) => c.split(';')[0];
+    expect(value(viaPoll)).not.toBe(old.cookie);
+    expect(value(viaPoll)).toBe(value(viaSession));
+    await rotated.stop();
+
+    const onlyNew = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
+    await poll(onlyNew.url, value(viaPoll) ?? '').expect(200);
+    await poll(onlyNew.url, old.cookie).expect(401);
+  });
+});
+
+describe('the rolling cookie', () => {
+  it('when the poll and send routes answer, then they set the same cookie express-session sets, with a later expiry', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = new Date('2030-01-01T00:00:00Z').getTime();
+    vi.setSystemTime(t0);
+    const s = await start({ env: { SESSION_IDLE_DAYS: '30' } });
+    await login(s.url, 'bruno');
+    const { cookie } = await login(s.url, 'alice');
+    vi.setSystemTime(t0 + DAY);
+    const viaSession = setCookieOf(await whoAmI(s.url, cookie).expect(200));
+    const viaPoll = setCookieOf(await poll(s.url, cookie).expect(200));
+    const viaSend = setCookieOf(
+      await specAgent(s.url).post('/api/messages').set('Cookie', cookie).send({ to: 'bruno', content: 'oi' }).expect(201),
+    );
+    expect(viaSession).toBe(`${cookie}; Path=/; Expires=${new Date(t0 + 31 * DAY).toUTCString()}; HttpOnly; SameSite=Lax`);
+    expect(viaPoll).toBe(viaSession);
+    expect(viaSend).toBe(viaSession);
+  });
+
+  it('when the poll route is refused (no cookie, a forged one, a logged-out one), then it sets no cookie', async () => {
+    const s = await start();
+    const { cookie } = await login(s.url, 'alice');
+    const forged = cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    for (const c of ['', 'papo.sid=nonsense', forged]) expect(setCookieOf(await poll(s.url, c).expect(401))).toBe('');
+    await specAgent(s.url).delete('/api/session').set('Cookie', cookie).expect(204);
+    expect(setCookieOf(await poll(s.url, cookie).expect(401))).toBe('');
   });
 });

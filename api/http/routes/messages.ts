@@ -1,42 +1,81 @@
 import { Router, type RequestHandler } from 'express';
-import type { ReadRequest, SendRequest, SendResponse } from '../../contract.js';
+import type { PollResponse, ReadRequest, SendRequest, SendResponse } from '../../contract.js';
 import type { Messaging } from '../../messaging/messaging.js';
+import { jsonBody } from '../json-body.js';
+import { compileOperation } from '../operation-validator.js';
+import { sameOriginOnly } from '../same-origin.js';
+import { noStore } from '../security-headers.js';
 import { currentUser } from '../session.js';
 
 export const DEFAULT_WAIT_SECONDS = 25;
 
-/** Send, the long-poll receive, and read receipts. */
-export function messageRoutes(messaging: Messaging, requireUser: RequestHandler): Router {
-  const router = Router();
+/** What the message routes report to /metrics (api/metrics.ts). */
+export interface MessageObserver {
+  /** Times a send, request to answer; mount first. */
+  timeSend: RequestHandler;
+  /** A poll answer handed these events to `user`. */
+  delivered(user: string, events: PollResponse['events']): void;
+}
 
-  router.post('/api/messages', requireUser, async (req, res) => {
+export interface MessageRouteDeps {
+  messaging: Messaging;
+  /** The lean session check (`sessionCheck` in ../session.ts). */
+  session: RequestHandler;
+  /** The parsed openapi.yaml: the routes validate against its own schemas. */
+  spec: unknown;
+  observer?: MessageObserver;
+}
+
+/**
+ * Send and the long-poll receive: every message crosses both (the sender's send, the recipient's poll), so
+ * they run only what they need, mounted before the app's generic API middleware (api/app.ts): no-store, the
+ * same-origin check, the lean session check, the JSON body parser, and validators compiled from openapi.yaml.
+ * Their errors go to the app's one error handler like any other route's.
+ */
+export function messageRoutes({ messaging, session, spec, observer }: MessageRouteDeps): Router {
+  const router = Router();
+  const validateSend = compileOperation(spec, '/api/messages', 'post');
+  const validatePoll = compileOperation(spec, '/api/messages', 'get');
+  const json = jsonBody();
+  const timeSend: RequestHandler[] = observer ? [observer.timeSend] : [];
+
+  router.post('/api/messages', ...timeSend, noStore, sameOriginOnly, session, json, async (req, res) => {
+    validateSend(req);
     const { message, created } = await messaging.send(currentUser(res), req.body as SendRequest);
     const body: SendResponse = { message };
     res.status(created ? 201 : 200).json(body);
   });
 
-  router.get('/api/messages', requireUser, async (req, res) => {
-    const after = typeof req.query.after === 'string' ? req.query.after : undefined;
-    const wait = req.query.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(req.query.wait);
+  router.get('/api/messages', noStore, session, async (req, res) => {
+    const query = validatePoll(req);
+    const user = currentUser(res);
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll.
     const gone = new AbortController();
     // Only when it closed before the answer: aborting builds an error object, wasted on every answered poll.
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    const body = await messaging.poll(currentUser(res), {
+    const after = typeof query.after === 'string' ? query.after : undefined;
+    const body = await messaging.poll(user, {
       ...(after === undefined ? {} : { after }),
-      waitSeconds: wait,
+      waitSeconds: typeof query.wait === 'number' ? query.wait : DEFAULT_WAIT_SECONDS,
       signal: gone.signal,
     });
-    if (!res.destroyed) res.json(body);
+    if (res.destroyed) return;
+    observer?.delivered(user, body.events);
+    res.json(body);
   });
 
+  return router;
+}
+
+/** Read receipts: not on every message's path, so behind the app's generic API middleware. */
+export function readReceiptRoutes(messaging: Messaging, requireUser: RequestHandler): Router {
+  const router = Router();
   router.post('/api/messages/read', requireUser, async (req, res) => {
     const { with: peer, upTo } = req.body as ReadRequest;
     await messaging.markRead(currentUser(res), peer, upTo);
     res.status(204).end();
   });
-
   return router;
 }
