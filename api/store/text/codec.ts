@@ -19,35 +19,48 @@ export function escapeField(value: string): string {
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', ';': '\\;', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 const UNESCAPES: Record<string, string> = { '\\': '\\', ';': ';', n: '\n', r: '\r', '0': '\0' };
+const RAW_CONTROL = /[\n\r\0]/;
 
-/** Splits a line (without its LF) into unescaped fields. Never throws: bad input is a typed failure. */
+/**
+ * Splits a line (without its LF) into unescaped fields. Never throws: bad input is a typed failure. It jumps
+ * from one `;` or `\\` to the next with indexOf rather than looking at every character: loading a million
+ * queued messages at start is mostly this (issue #4).
+ */
 export function splitFields(line: string): DecodeResult {
+  const raw = RAW_CONTROL.exec(line);
+  if (raw) return { ok: false, reason: `raw control character at column ${raw.index + 1}` };
   const fields: string[] = [];
-  let current = '';
+  let current = ''; // the unescaped part of the field so far, before `start`
   let start = 0;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line.charCodeAt(i);
-    if (ch === 0x5c /* \ */) {
-      const next = line[i + 1];
+  let sep = line.indexOf(';');
+  let esc = line.indexOf('\\');
+  for (;;) {
+    if (esc >= 0 && (sep < 0 || esc < sep)) {
+      const next = line[esc + 1];
       const plain = next === undefined ? undefined : UNESCAPES[next];
-      if (plain === undefined) return { ok: false, reason: `bad escape at column ${i + 1}` };
-      current += line.slice(start, i) + plain;
-      i++;
-      start = i + 1;
-    } else if (ch === 0x3b /* ; */) {
-      fields.push(current + line.slice(start, i));
+      if (plain === undefined) return { ok: false, reason: `bad escape at column ${esc + 1}` };
+      current += line.slice(start, esc) + plain;
+      start = esc + 2;
+      esc = line.indexOf('\\', start);
+      if (sep >= 0 && sep < start) sep = line.indexOf(';', start); // that `;` was escaped
+    } else if (sep >= 0) {
+      fields.push(current + line.slice(start, sep));
       current = '';
-      start = i + 1;
-    } else if (ch === 0x0a || ch === 0x0d || ch === 0) {
-      return { ok: false, reason: `raw control character at column ${i + 1}` };
+      start = sep + 1;
+      sep = line.indexOf(';', start);
+    } else {
+      fields.push(current + line.slice(start));
+      return { ok: true, fields };
     }
   }
-  fields.push(current + line.slice(start));
-  return { ok: true, fields };
 }
 
+/** Two hex digits per byte value: formatting a checksum this way costs a tenth of toString(16) + padStart. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function checksum(text: string): string {
-  return crc32(text).toString(16).padStart(8, '0');
+  const c = crc32(text);
+  return `${HEX[c >>> 24]}${HEX[(c >>> 16) & 0xff]}${HEX[(c >>> 8) & 0xff]}${HEX[c & 0xff]}`;
 }
 
 /** Joins escaped fields and appends the checksum field and the LF. */

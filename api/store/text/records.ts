@@ -81,12 +81,13 @@ export function decodeQueueLine(line: string): Decoded<{ record: QueueRecord; fl
 }
 
 /** Index (in UTF-16 units) of the delivered flag: right after the fourth unescaped `;`. */
-function flagCharIndex(body: string): number {
+function flagCharIndex(line: string): number {
   let seen = 0;
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i];
-    if (ch === '\\') i++;
-    else if (ch === ';' && ++seen === 4) return i + 1;
+  for (let i = line.indexOf(';'); i >= 0; i = line.indexOf(';', i + 1)) {
+    // Escaped when an odd run of backslashes comes right before it.
+    let slashes = 0;
+    while (line.charCodeAt(i - slashes - 1) === 0x5c /* \\ */) slashes++;
+    if (slashes % 2 === 0 && ++seen === 4) return i + 1;
   }
   return -1;
 }
