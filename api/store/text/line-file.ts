@@ -22,8 +22,8 @@ export interface Damage {
   reason: string;
 }
 
-export interface LoadedFile<T> {
-  records: LoadedRecord<T>[];
+/** What a scan found besides the records. */
+export interface ScanReport {
   /** Bytes after the last good record that were dropped (torn tail). */
   tornBytes: number;
   /** Bad lines with good lines after them. */
@@ -32,46 +32,98 @@ export interface LoadedFile<T> {
   validEnd: number;
 }
 
+export interface LoadedFile<T> extends ScanReport {
+  records: LoadedRecord<T>[];
+}
+
+type Visit<T> = (value: T, offset: number, length: number) => void;
+
+/**
+ * Decodes the lines of a file fed to it in consecutive pieces, handing each record to `visit` as it goes:
+ * a big file (a million queued messages) is indexed without holding it, or its decoded records, whole.
+ */
+class RecordScanner<T> {
+  private readonly pendingBad: Damage[] = [];
+  private readonly damage: Damage[] = [];
+  private line = 0;
+  private validEnd = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly decode: (line: string) => Decoded<T>,
+    private readonly visit: Visit<T>,
+  ) {}
+
+  /** Scans the complete lines of `buf`, which holds the file from byte `at`; returns the bytes it used. */
+  scan(buf: Buffer, at: number): number {
+    let pos = 0;
+    for (let nl = buf.indexOf(0x0a, pos); nl >= 0; nl = buf.indexOf(0x0a, pos)) {
+      this.line++;
+      const decoded = this.decode(buf.toString('utf8', pos, nl));
+      if (decoded.ok) {
+        if (this.pendingBad.length > 0) this.damage.push(...this.pendingBad.splice(0));
+        this.visit(decoded.value, at + pos, nl + 1 - pos);
+        this.validEnd = at + nl + 1;
+      } else {
+        this.pendingBad.push({ file: this.file, line: this.line, reason: decoded.reason });
+      }
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
+  /** The report once the whole file (`size` bytes) was scanned: what follows the last good record is torn. */
+  report(size: number): ScanReport {
+    return { tornBytes: size - this.validEnd, damage: this.damage, validEnd: this.validEnd };
+  }
+}
+
 export function scanRecords<T>(file: string, buf: Buffer, decode: (line: string) => Decoded<T>): LoadedFile<T> {
   const records: LoadedRecord<T>[] = [];
-  const pendingBad: Damage[] = [];
-  const damage: Damage[] = [];
-  let pos = 0;
-  let line = 0;
-  let validEnd = 0;
-  while (pos < buf.length) {
-    const nl = buf.indexOf(0x0a, pos);
-    if (nl < 0) break; // unterminated: torn tail
-    line++;
-    const decoded = decode(buf.toString('utf8', pos, nl));
-    if (decoded.ok) {
-      damage.push(...pendingBad.splice(0));
-      records.push({ value: decoded.value, offset: pos, length: nl + 1 - pos });
-      validEnd = nl + 1;
-    } else {
-      pendingBad.push({ file, line, reason: decoded.reason });
-    }
-    pos = nl + 1;
-  }
-  return { records, tornBytes: buf.length - validEnd, damage, validEnd };
+  const scanner = new RecordScanner(file, decode, (value: T, offset, length) => records.push({ value, offset, length }));
+  scanner.scan(buf, 0);
+  return { records, ...scanner.report(buf.length) };
 }
 
-/** Reads a whole file, or an empty buffer when it does not exist. */
-export async function readFileOrEmpty(path: string): Promise<Buffer> {
-  try {
-    return await fsp.readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+/** Bytes read at a time when loading a file. */
+const CHUNK = 1024 * 1024;
+
+/**
+ * Reads a record file piece by piece, hands every record to `visit`, and cuts a torn tail off it, so appends
+ * continue after the last good record. A missing file is an empty one.
+ */
+export async function visitRecordFile<T>(path: string, decode: (line: string) => Decoded<T>, visit: Visit<T>): Promise<ScanReport> {
+  const handle = await fsp.open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
     throw err;
+  });
+  if (!handle) return { tornBytes: 0, damage: [], validEnd: 0 };
+  const scanner = new RecordScanner(path, decode, visit);
+  let size = 0;
+  try {
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let kept = 0; // bytes of an unfinished line carried over from the previous read
+    for (;;) {
+      if (kept === buf.length) buf = Buffer.concat([buf], buf.length * 2); // a line longer than the buffer
+      const { bytesRead } = await handle.read(buf, kept, buf.length - kept, size);
+      if (bytesRead === 0) break;
+      const filled = kept + bytesRead;
+      const used = scanner.scan(buf.subarray(0, filled), size - kept);
+      size += bytesRead;
+      kept = filled - used;
+      buf.copy(buf, 0, used, filled);
+    }
+  } finally {
+    await handle.close();
   }
+  const report = scanner.report(size);
+  if (report.tornBytes > 0) await fsp.truncate(path, report.validEnd);
+  return report;
 }
 
-/** Loads a record file and cuts a torn tail off it, so appends continue after the last good record. */
+/** Loads a whole record file, cutting a torn tail off it (`visitRecordFile`, for files small enough to hold). */
 export async function loadRecordFile<T>(path: string, decode: (line: string) => Decoded<T>): Promise<LoadedFile<T>> {
-  const buf = await readFileOrEmpty(path);
-  const loaded = scanRecords(path, buf, decode);
-  if (loaded.tornBytes > 0) {
-    await fsp.truncate(path, loaded.validEnd);
-  }
-  return loaded;
+  const records: LoadedRecord<T>[] = [];
+  const report = await visitRecordFile(path, decode, (value: T, offset, length) => records.push({ value, offset, length }));
+  return { records, ...report };
 }

@@ -1,8 +1,8 @@
 import { promises as fsp, type promises } from 'node:fs';
 import path from 'node:path';
 import { nodeDisk, type Disk } from './disk.js';
-import { loadRecordFile, scanRecords, type Damage } from './line-file.js';
-import { decodeQueue, decodeQueueLine, encodeQueue, type QueueRecord } from './records.js';
+import { scanRecords, visitRecordFile, type Damage } from './line-file.js';
+import { decodeQueueLine, type QueueRecord } from './records.js';
 
 /** The steps of a compaction, in order: a crash after any of them leaves the old queue or the new one. */
 export const COMPACTION_STEPS = ['read', 'written', 'synced', 'renamed', 'folder-synced'] as const;
@@ -16,14 +16,6 @@ export interface CompactionHooks {
   afterStep?: (step: CompactionStep) => void | Promise<void>;
 }
 
-interface QueueEntry {
-  from: string;
-  to: string;
-  /** Absolute byte offset of the delivered flag in the file. */
-  flagAt: number;
-  delivered: boolean;
-}
-
 /**
  * `mensagens.txt`: the queue of messages not yet delivered, as the old system kept it. A message is appended
  * when sent; its `delivered` byte is set in place when the recipient acknowledges it; compaction rewrites the
@@ -33,12 +25,25 @@ interface QueueEntry {
  * Delivery is acknowledged by cursor, so a recipient's delivered messages are always a prefix of what was
  * sent to them: the undelivered ones per recipient are kept as an ascending list, and "delivered" is simply
  * "older than the first undelivered one".
+ *
+ * The messages themselves are kept in sequence order (the order of the file), one array per field, found by
+ * binary search: a million queued messages are a few flat arrays rather than a million objects in a Map,
+ * which is most of what a start with a big queue used to spend (issue #4).
  */
 export class MessageQueue {
-  private readonly entries = new Map<number, QueueEntry>();
+  private seqs: number[] = [];
+  private senders: string[] = [];
+  private recipients: string[] = [];
+  /** Absolute byte offset of each message's delivered flag in the file. */
+  private flagAt: number[] = [];
+  private delivered: boolean[] = [];
   private readonly undelivered = new Map<string, number[]>();
+  /** One string per username: a million entries share a few thousand names instead of holding a copy each. */
+  private readonly names = new Map<string, string>();
   private size = 0;
   private deliveredCount = 0;
+  /** Whether the columns are in sequence order (binary search needs it). */
+  private ordered = true;
   maxSeq = 0;
 
   private constructor(
@@ -48,12 +53,18 @@ export class MessageQueue {
   ) {}
 
   static async open(file: string, disk: Disk = nodeDisk): Promise<{ queue: MessageQueue; tornBytes: number; damage: Damage[] }> {
-    const loaded = await loadRecordFile(file, decodeQueueLine);
     // Positional writes (the in-place flag) are ignored on files opened for append on Linux: use r+.
     const queue = new MessageQueue(file, await openReadWrite(file, disk), disk);
-    for (const r of loaded.records) queue.index(r.value.record, r.offset + r.value.flagOffset);
-    queue.size = loaded.validEnd;
-    return { queue, tornBytes: loaded.tornBytes, damage: loaded.damage };
+    try {
+      // Indexed line by line as the file is read: a million queued messages are never held decoded at once.
+      const loaded = await visitRecordFile(file, decodeQueueLine, (d, offset) => queue.index(d.record, offset + d.flagOffset));
+      queue.sortIfNeeded();
+      queue.size = loaded.validEnd;
+      return { queue, tornBytes: loaded.tornBytes, damage: loaded.damage };
+    } catch (err) {
+      await queue.close();
+      throw err;
+    }
   }
 
   /** The oldest message not yet delivered to `user`, if any. */
@@ -62,7 +73,8 @@ export class MessageQueue {
   }
 
   senderOf(seq: number): string | undefined {
-    return this.entries.get(seq)?.from;
+    const i = this.position(seq);
+    return i < 0 ? undefined : this.senders[i];
   }
 
   isDelivered(to: string, seq: number): boolean {
@@ -79,7 +91,7 @@ export class MessageQueue {
   }
 
   get stats(): { total: number; delivered: number } {
-    return { total: this.entries.size, delivered: this.deliveredCount };
+    return { total: this.seqs.length, delivered: this.deliveredCount };
   }
 
   /** Appends committed queue lines; lines whose message is already here are skipped (journal replay). */
@@ -90,7 +102,7 @@ export class MessageQueue {
       const d = decodeQueueLine(line.slice(0, -1));
       if (!d.ok) throw new Error(`refusing to append a bad queue record: ${d.reason}`);
       const { record, flagOffset } = d.value;
-      if (this.entries.has(record.seq) || record.seq <= this.maxSeq) continue;
+      if (record.seq <= this.maxSeq) continue;
       fresh.push({ record, bytes: Buffer.byteLength(line), flag: flagOffset });
       data += line;
     }
@@ -107,16 +119,18 @@ export class MessageQueue {
 
   /** Sets the delivered flag of a message in place (one byte: it cannot tear). Idempotent. */
   async markDelivered(seq: number): Promise<void> {
-    const entry = this.entries.get(seq);
-    if (!entry || entry.delivered) return;
-    await this.handle.write(Buffer.from('1'), 0, 1, entry.flagAt);
-    entry.delivered = true;
+    const i = this.position(seq);
+    const flagAt = this.flagAt[i];
+    if (flagAt === undefined || this.delivered[i]) return;
+    await this.handle.write(Buffer.from('1'), 0, 1, flagAt);
+    this.delivered[i] = true;
     this.deliveredCount++;
-    const list = this.undelivered.get(entry.to);
+    const to = this.recipients[i] ?? '';
+    const list = this.undelivered.get(to);
     if (list) {
-      const i = list.indexOf(seq);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.undelivered.delete(entry.to);
+      const at = list.indexOf(seq);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.undelivered.delete(to);
     }
   }
 
@@ -133,10 +147,10 @@ export class MessageQueue {
     if (removed === 0) return 0;
     const tmp = `${this.file}.compact`;
     const buf = await fsp.readFile(this.file);
-    const loaded = scanRecords(this.file, buf, decodeQueue);
-    const keep = loaded.records.filter((r) => !this.entries.get(r.value.seq)?.delivered);
+    const keep = scanRecords(this.file, buf, decodeQueueLine).records.filter((r) => !this.delivered[this.position(r.value.record.seq)]);
     await hooks.afterStep?.('read');
-    await fsp.writeFile(tmp, keep.map((r) => encodeQueue(r.value).line).join(''));
+    // The kept lines as they are: undelivered, so their bytes are exactly what encoding them would give.
+    await fsp.writeFile(tmp, Buffer.concat(keep.map((r) => buf.subarray(r.offset, r.offset + r.length))));
     await hooks.afterStep?.('written');
     const tmpHandle = await fsp.open(tmp, 'r+');
     await tmpHandle.datasync();
@@ -148,17 +162,16 @@ export class MessageQueue {
     await hooks.afterStep?.('folder-synced');
     await this.handle.close();
     this.handle = await openReadWrite(this.file, this.disk);
-    this.entries.clear();
-    this.undelivered.clear();
-    this.deliveredCount = 0;
     const maxSeq = this.maxSeq;
+    this.clear();
     let offset = 0;
     for (const r of keep) {
-      const { line, flagOffset } = encodeQueue(r.value);
-      this.index(r.value, offset + flagOffset);
-      offset += Buffer.byteLength(line);
+      this.index(r.value.record, offset + r.value.flagOffset);
+      offset += r.length;
     }
+    this.sortIfNeeded();
     this.size = offset;
+    // Numbers of removed messages are never handed out again, even when they were the highest.
     this.maxSeq = maxSeq;
     return removed;
   }
@@ -167,16 +180,74 @@ export class MessageQueue {
     await this.handle.close();
   }
 
+  /** Where message `seq` is in the columns, or -1. */
+  private position(seq: number): number {
+    let lo = 0;
+    let hi = this.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.seqs[mid] ?? Infinity) < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.seqs[lo] === seq ? lo : -1;
+  }
+
+  /** Adds a message at the end of the columns (the file's order). */
   private index(record: QueueRecord, flagAt: number): void {
-    this.entries.set(record.seq, { from: record.from, to: record.to, flagAt, delivered: record.delivered });
-    this.maxSeq = Math.max(this.maxSeq, record.seq);
-    if (record.delivered) {
+    this.add(record.seq, this.name(record.from), this.name(record.to), flagAt, record.delivered);
+  }
+
+  private add(seq: number, from: string, to: string, flagAt: number, delivered: boolean): void {
+    if (seq <= this.maxSeq) this.ordered = false;
+    this.seqs.push(seq);
+    this.senders.push(from);
+    this.recipients.push(to);
+    this.flagAt.push(flagAt);
+    this.delivered.push(delivered);
+    this.maxSeq = Math.max(this.maxSeq, seq);
+    if (delivered) {
       this.deliveredCount++;
       return;
     }
-    const list = this.undelivered.get(record.to);
-    if (list) list.push(record.seq);
-    else this.undelivered.set(record.to, [record.seq]);
+    const list = this.undelivered.get(to);
+    if (list) list.push(seq);
+    else this.undelivered.set(to, [seq]);
+  }
+
+  /**
+   * Puts the columns in sequence order after loading a file that was not (only a hand-edited file is: appends
+   * only go above `maxSeq`), keeping the last line of a message found twice, as reading top to bottom would.
+   */
+  private sortIfNeeded(): void {
+    if (this.ordered) return;
+    const { seqs, senders, recipients, flagAt, delivered } = this;
+    const order = seqs.map((_, i) => i).sort((a, b) => (seqs[a] ?? 0) - (seqs[b] ?? 0) || b - a);
+    this.clear();
+    let previous: number | undefined;
+    for (const i of order) {
+      if (seqs[i] === previous) continue;
+      previous = seqs[i];
+      this.add(seqs[i] ?? 0, senders[i] ?? '', recipients[i] ?? '', flagAt[i] ?? 0, delivered[i] ?? false);
+    }
+  }
+
+  private clear(): void {
+    this.seqs = [];
+    this.senders = [];
+    this.recipients = [];
+    this.flagAt = [];
+    this.delivered = [];
+    this.undelivered.clear();
+    this.deliveredCount = 0;
+    this.maxSeq = 0;
+    this.ordered = true;
+  }
+
+  private name(username: string): string {
+    const known = this.names.get(username);
+    if (known !== undefined) return known;
+    this.names.set(username, username);
+    return username;
   }
 }
 

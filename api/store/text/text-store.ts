@@ -332,10 +332,12 @@ async function highestHistorySeq(dir: string, loadFully: (user: string) => Promi
       const length = Math.min(size, 64 * 1024);
       const buf = Buffer.alloc(length);
       await handle.read(buf, 0, length, size - length);
+      // Records are in sequence order: the last one that decodes holds the file's highest number.
+      const lines = buf.toString('utf8').split('\n');
       let found = 0;
-      for (const line of buf.toString('utf8').split('\n')) {
-        const d = decodeHistory(line);
-        if (d.ok) found = Math.max(found, d.value.seq);
+      for (let i = lines.length - 1; i >= 0 && found === 0; i--) {
+        const d = decodeHistory(lines[i] ?? '');
+        if (d.ok) found = d.value.seq;
       }
       // Nothing readable near the end (a long torn tail): load it whole, which also repairs it.
       if (found === 0 && size > 0) found = (await loadFully(m[1])).lastSeq;

@@ -1,0 +1,89 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scanRecords } from '../../api/store/text/line-file.js';
+import { MessageQueue } from '../../api/store/text/message-queue.js';
+import { decodeQueue, encodeQueue, type QueueRecord } from '../../api/store/text/records.js';
+import { tempDir } from '../support/server.js';
+
+const queues: MessageQueue[] = [];
+afterEach(async () => {
+  for (const q of queues.splice(0)) await q.close();
+});
+
+async function open(file: string): Promise<MessageQueue> {
+  const { queue } = await MessageQueue.open(file);
+  queues.push(queue);
+  return queue;
+}
+
+const record = (seq: number, to: string, content: string): QueueRecord => ({
+  seq,
+  from: 'ana',
+  to,
+  content,
+  sentAt: '2026-01-02T03:04:05.678Z',
+  delivered: false,
+  clientId: seq % 2 ? `c;${seq}` : undefined,
+});
+
+async function flags(file: string): Promise<Record<number, boolean>> {
+  const loaded = scanRecords(file, await readFile(file), decodeQueue);
+  expect(loaded.damage).toEqual([]);
+  return Object.fromEntries(loaded.records.map((r) => [r.value.seq, r.value.delivered]));
+}
+
+describe('MessageQueue', () => {
+  it('when a message with escapes and multi-byte content is delivered, then exactly its flag byte is set, after a reopen too', async () => {
+    const file = path.join(await tempDir(), 'mensagens.txt');
+    const records = [record(1, 'beto', 'olá; \\ 🎉 \n'), record(2, 'beto', 'שלום;;'), record(3, 'caio', 'x')];
+    await writeFile(file, records.map((r) => encodeQueue(r).line).join(''));
+    const first = await open(file);
+    await first.markDelivered(1);
+    expect(await flags(file)).toEqual({ 1: true, 2: false, 3: false });
+    await first.close();
+    queues.pop();
+    const again = await open(file);
+    expect(again.firstUndelivered('beto')).toBe(2);
+    await again.markDelivered(2);
+    await again.markDelivered(2);
+    expect(await flags(file)).toEqual({ 1: true, 2: true, 3: false });
+    expect(again.stats).toEqual({ total: 3, delivered: 2 });
+    expect(again.senderOf(3)).toBe('ana');
+    expect(again.senderOf(4)).toBeUndefined();
+  });
+
+  it('when the file is out of sequence order (edited by hand), then every message is still queued, in order, once', async () => {
+    const file = path.join(await tempDir(), 'mensagens.txt');
+    const lines = [record(5, 'beto', 'e'), record(2, 'beto', 'b'), record(9, 'beto', 'i'), record(2, 'beto', 'b')];
+    await writeFile(file, lines.map((r) => encodeQueue(r).line).join(''));
+    const queue = await open(file);
+    expect(queue.undeliveredUpTo('beto', 100)).toEqual([2, 5, 9]);
+    expect(queue.maxSeq).toBe(9);
+    await queue.markDelivered(2);
+    await queue.markDelivered(5);
+    expect(queue.undeliveredUpTo('beto', 100)).toEqual([9]);
+    // The copy of message 2 that is kept is the last one in the file, as reading it top to bottom would leave it.
+    const inFile = scanRecords(file, await readFile(file), decodeQueue).records.map((r) => [r.value.seq, r.value.delivered]);
+    expect(inFile).toEqual([
+      [5, true],
+      [2, false],
+      [9, false],
+      [2, true],
+    ]);
+  });
+
+  it('when delivered messages are compacted away, then the new file holds the others byte for byte and their flags still work', async () => {
+    const file = path.join(await tempDir(), 'mensagens.txt');
+    const records = [record(1, 'beto', 'um ü'), record(2, 'beto', 'dois; 🎉'), record(3, 'caio', 'três'), record(4, 'beto', 'quatro')];
+    await writeFile(file, records.map((r) => encodeQueue(r).line).join(''));
+    const queue = await open(file);
+    await queue.markDelivered(1);
+    await queue.markDelivered(3);
+    expect(await queue.compact()).toBe(2);
+    expect(await readFile(file, 'utf8')).toBe(encodeQueue(records[1] as QueueRecord).line + encodeQueue(records[3] as QueueRecord).line);
+    await queue.markDelivered(4);
+    expect(await flags(file)).toEqual({ 2: false, 4: true });
+    expect(queue.maxSeq).toBe(4);
+  });
+});
