@@ -1,7 +1,9 @@
-import express, { type Express, type RequestHandler } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import type { Accounts } from './accounts/accounts.js';
 import { apiNotFound, errorHandler } from './http/error-handler.js';
 import { jsonBody } from './http/json-body.js';
+import { withMessageLane } from './http/message-lane.js';
 import { docsRouter, loadSpec, openApiRequestValidator } from './http/openapi.js';
 import { historyRoutes } from './http/routes/history.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -33,8 +35,8 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
-/** Builds the HTTP app; it listens on nothing (api/server.ts does). */
-export function createApp(deps: AppDeps): Express {
+/** Builds the HTTP app, as a request listener; it listens on nothing (api/server.ts does). */
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   // API answers are no-store: an ETag would be a SHA-1 of every poll answer for nothing. (The PWA's files
@@ -42,7 +44,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
-  app.use(securityHeaders());
+  const headers = securityHeaders();
+  app.use(headers);
 
   app.use(healthRoutes(deps.isStopping));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler);
@@ -52,15 +55,6 @@ export function createApp(deps: AppDeps): Express {
     idleDays: deps.sessionIdleDays,
     maxDays: deps.sessionMaxDays,
   };
-  // Send and poll, which every message crosses, carry their own lean chain (routes/messages.ts).
-  app.use(
-    messageRoutes({
-      messaging: deps.messaging,
-      session: sessionCheck(sessions),
-      spec: loadSpec(deps.specPath),
-      ...(deps.metrics ? { observer: deps.metrics } : {}),
-    }),
-  );
   app.use(docsRouter(deps.specPath));
 
   app.use('/api', noStore);
@@ -76,6 +70,16 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', apiNotFound);
   if (deps.pwa) app.use(deps.pwa);
 
-  app.use(errorHandler(deps.log));
-  return app;
+  const onError = errorHandler(deps.log);
+  app.use(onError);
+
+  // Send and poll, which every message crosses, run their own lean chains outside the router.
+  const messages = messageRoutes({
+    messaging: deps.messaging,
+    headers,
+    session: sessionCheck(sessions),
+    spec: loadSpec(deps.specPath),
+    ...(deps.metrics ? { observer: deps.metrics } : {}),
+  });
+  return withMessageLane(app, messages, onError);
 }

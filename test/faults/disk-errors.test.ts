@@ -5,7 +5,7 @@
  * on the same handles), the store reopens every file and replays the journal, and serves again once the disk
  * recovers, with every 201'd message there.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -89,7 +89,7 @@ beforeEach(async () => {
     specPath: SPEC_PATH,
     isStopping: () => false,
   });
-  server = app.listen(0, '127.0.0.1');
+  server = createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

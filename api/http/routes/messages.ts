@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { PollResponse, ReadRequest, SendRequest, SendResponse } from '../../contract.js';
 import type { Messaging } from '../../messaging/messaging.js';
 import { jsonBody } from '../json-body.js';
+import type { Chain } from '../message-lane.js';
 import { compileOperation } from '../operation-validator.js';
 import { sameOriginOnly } from '../same-origin.js';
 import { noStore } from '../security-headers.js';
@@ -19,6 +20,8 @@ export interface MessageObserver {
 
 export interface MessageRouteDeps {
   messaging: Messaging;
+  /** The security headers every answer carries (../security-headers.ts). */
+  headers: RequestHandler;
   /** The lean session check (`sessionCheck` in ../session.ts). */
   session: RequestHandler;
   /** The parsed openapi.yaml: the routes validate against its own schemas. */
@@ -28,25 +31,24 @@ export interface MessageRouteDeps {
 
 /**
  * Send and the long-poll receive: every message crosses both (the sender's send, the recipient's poll), so
- * they run only what they need, mounted before the app's generic API middleware (api/app.ts): no-store, the
- * same-origin check, the lean session check, the JSON body parser, and validators compiled from openapi.yaml.
- * Their errors go to the app's one error handler like any other route's.
+ * they run only what they need, outside the app's router (../message-lane.ts): the security headers,
+ * no-store, the same-origin check, the lean session check, the JSON body parser, and validators compiled
+ * from openapi.yaml. Their errors go to the app's one error handler like any other route's.
  */
-export function messageRoutes({ messaging, session, spec, observer }: MessageRouteDeps): Router {
-  const router = Router();
+export function messageRoutes({ messaging, headers, session, spec, observer }: MessageRouteDeps): { send: Chain; poll: Chain } {
   const validateSend = compileOperation(spec, '/api/messages', 'post');
   const validatePoll = compileOperation(spec, '/api/messages', 'get');
   const json = jsonBody();
   const timeSend: RequestHandler[] = observer ? [observer.timeSend] : [];
 
-  router.post('/api/messages', ...timeSend, noStore, sameOriginOnly, session, json, async (req, res) => {
+  const send: RequestHandler = async (req, res) => {
     validateSend(req);
     const { message, created } = await messaging.send(currentUser(res), req.body as SendRequest);
     const body: SendResponse = { message };
     res.status(created ? 201 : 200).json(body);
-  });
+  };
 
-  router.get('/api/messages', noStore, session, async (req, res) => {
+  const poll: RequestHandler = async (req, res) => {
     const query = validatePoll(req);
     const user = currentUser(res);
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll.
@@ -64,9 +66,12 @@ export function messageRoutes({ messaging, session, spec, observer }: MessageRou
     if (res.destroyed) return;
     observer?.delivered(user, body.events);
     res.json(body);
-  });
+  };
 
-  return router;
+  return {
+    send: [...timeSend, headers, noStore, sameOriginOnly, session, json, send],
+    poll: [headers, noStore, session, poll],
+  };
 }
 
 /** Read receipts: not on every message's path, so behind the app's generic API middleware. */
