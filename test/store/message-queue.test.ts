@@ -39,14 +39,16 @@ describe('MessageQueue', () => {
     const records = [record(1, 'beto', 'olá; \\ 🎉 \n'), record(2, 'beto', 'שלום;;'), record(3, 'caio', 'x')];
     await writeFile(file, records.map((r) => encodeQueue(r).line).join(''));
     const first = await open(file);
-    await first.markDelivered(1);
+    first.markDelivered(1);
+    await first.flush();
     expect(await flags(file)).toEqual({ 1: true, 2: false, 3: false });
     await first.close();
     queues.pop();
     const again = await open(file);
     expect(again.firstUndelivered('beto')).toBe(2);
-    await again.markDelivered(2);
-    await again.markDelivered(2);
+    again.markDelivered(2);
+    again.markDelivered(2);
+    await again.flush();
     expect(await flags(file)).toEqual({ 1: true, 2: true, 3: false });
     expect(again.stats).toEqual({ total: 3, delivered: 2 });
     expect(again.senderOf(3)).toBe('ana');
@@ -60,8 +62,9 @@ describe('MessageQueue', () => {
     const queue = await open(file);
     expect(queue.undeliveredUpTo('beto', 100)).toEqual([2, 5, 9]);
     expect(queue.maxSeq).toBe(9);
-    await queue.markDelivered(2);
-    await queue.markDelivered(5);
+    queue.markDelivered(2);
+    queue.markDelivered(5);
+    await queue.flush();
     expect(queue.undeliveredUpTo('beto', 100)).toEqual([9]);
     // The copy of message 2 that is kept is the last one in the file, as reading it top to bottom would leave it.
     const inFile = scanRecords(file, await readFile(file), decodeQueue).records.map((r) => [r.value.seq, r.value.delivered]);
@@ -78,11 +81,13 @@ describe('MessageQueue', () => {
     const records = [record(1, 'beto', 'um ü'), record(2, 'beto', 'dois; 🎉'), record(3, 'caio', 'três'), record(4, 'beto', 'quatro')];
     await writeFile(file, records.map((r) => encodeQueue(r).line).join(''));
     const queue = await open(file);
-    await queue.markDelivered(1);
-    await queue.markDelivered(3);
+    queue.markDelivered(1);
+    queue.markDelivered(3);
+    await queue.sync();
     expect(await queue.compact()).toBe(2);
     expect(await readFile(file, 'utf8')).toBe(encodeQueue(records[1] as QueueRecord).line + encodeQueue(records[3] as QueueRecord).line);
-    await queue.markDelivered(4);
+    queue.markDelivered(4);
+    await queue.flush();
     expect(await flags(file)).toEqual({ 2: false, 4: true });
     expect(queue.maxSeq).toBe(4);
   });

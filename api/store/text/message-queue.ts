@@ -40,7 +40,17 @@ export class MessageQueue {
   private readonly undelivered = new Map<string, number[]>();
   /** One string per username: a million entries share a few thousand names instead of holding a copy each. */
   private readonly names = new Map<string, string>();
+  /** Bytes of the file, with what is appended but not written yet. */
   private size = 0;
+  /** Bytes of the file that were written. */
+  private written = 0;
+  /** The lines appended since the last checkpoint (`tail`), from file offset `tailStart` to `size`. */
+  private tail = Buffer.alloc(0);
+  private tailStart = 0;
+  /** Where the tail changed (a flag set) below `written`: written again from there by the next flush. */
+  private rewriteFrom = Infinity;
+  /** Flags set in lines before the tail (or far back in it), written a byte each by the next flush. */
+  private flagWrites: number[] = [];
   private deliveredCount = 0;
   /** Whether the columns are in sequence order (binary search needs it). */
   private ordered = true;
@@ -60,6 +70,7 @@ export class MessageQueue {
       const loaded = await visitRecordFile(file, decodeQueueLine, (d, offset) => queue.index(d.record, offset + d.flagOffset));
       queue.sortIfNeeded();
       queue.size = loaded.validEnd;
+      queue.dropTail();
       return { queue, tornBytes: loaded.tornBytes, damage: loaded.damage };
     } catch (err) {
       await queue.close();
@@ -94,35 +105,30 @@ export class MessageQueue {
     return { total: this.seqs.length, delivered: this.deliveredCount };
   }
 
-  /** Appends committed queue lines; lines whose message is already here are skipped (journal replay). */
-  async append(lines: readonly string[]): Promise<void> {
-    const fresh: { record: QueueRecord; bytes: number; flag: number }[] = [];
-    let data = '';
+  /**
+   * Indexes committed queue lines and keeps them for `flush` to write; lines whose message is already here
+   * are skipped (journal replay).
+   */
+  append(lines: readonly string[]): void {
     for (const line of lines) {
       const d = decodeQueueLine(line.slice(0, -1));
       if (!d.ok) throw new Error(`refusing to append a bad queue record: ${d.reason}`);
       const { record, flagOffset } = d.value;
       if (record.seq <= this.maxSeq) continue;
-      fresh.push({ record, bytes: Buffer.byteLength(line), flag: flagOffset });
-      data += line;
+      const bytes = Buffer.byteLength(line);
+      const at = this.size - this.tailStart;
+      if (at + bytes > this.tail.length) this.tail = Buffer.concat([this.tail.subarray(0, at)], Math.max(2 * this.tail.length, at + bytes));
+      this.tail.write(line, at);
+      this.index(record, this.size + flagOffset);
+      this.size += bytes;
     }
-    if (data === '') return;
-    const buf = Buffer.from(data);
-    await this.handle.write(buf, 0, buf.length, this.size);
-    let offset = this.size;
-    for (const f of fresh) {
-      this.index(f.record, offset + f.flag);
-      offset += f.bytes;
-    }
-    this.size += buf.length;
   }
 
-  /** Sets the delivered flag of a message in place (one byte: it cannot tear). Idempotent. */
-  async markDelivered(seq: number): Promise<void> {
+  /** Marks a message delivered (idempotent); `flush` sets its flag byte in the file. */
+  markDelivered(seq: number): void {
     const i = this.position(seq);
     const flagAt = this.flagAt[i];
     if (flagAt === undefined || this.delivered[i]) return;
-    await this.handle.write(Buffer.from('1'), 0, 1, flagAt);
     this.delivered[i] = true;
     this.deliveredCount++;
     const to = this.recipients[i] ?? '';
@@ -132,10 +138,35 @@ export class MessageQueue {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.undelivered.delete(to);
     }
+    // In the tail the byte is set in memory too, so that writing the tail again can never clear it.
+    if (flagAt >= this.tailStart) this.tail[flagAt - this.tailStart] = ONE;
+    if (flagAt >= this.written) return; // written with its line
+    if (flagAt >= this.tailStart && this.written - flagAt <= MAX_REWRITE) this.rewriteFrom = Math.min(this.rewriteFrom, flagAt);
+    else this.flagWrites.push(flagAt);
   }
 
+  /**
+   * Writes the appended lines and the flags set since the last flush: one write from the first changed byte
+   * of the tail to its end (a flag is one byte of an otherwise identical line, so writing the line again
+   * cannot tear anything), and one single-byte write per flag of an older line. Never runs beside `append`
+   * or `markDelivered`: the committer applies one batch, or runs one checkpoint, at a time.
+   */
+  async flush(): Promise<void> {
+    const from = Math.min(this.rewriteFrom, this.written);
+    const writes = this.flagWrites.map((at) => this.handle.write(FLAG_SET, 0, 1, at));
+    if (from < this.size) writes.push(this.handle.write(this.tail, from - this.tailStart, this.size - from, from));
+    this.flagWrites = [];
+    this.rewriteFrom = Infinity;
+    const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.written = this.size;
+  }
+
+  /** Writes what is not written yet and fdatasyncs the file; the tail is not needed after that. */
   async sync(): Promise<void> {
+    await this.flush();
     await this.handle.datasync();
+    this.dropTail();
   }
 
   /**
@@ -171,6 +202,7 @@ export class MessageQueue {
     }
     this.sortIfNeeded();
     this.size = offset;
+    this.dropTail();
     // Numbers of removed messages are never handed out again, even when they were the highest.
     this.maxSeq = maxSeq;
     return removed;
@@ -178,6 +210,13 @@ export class MessageQueue {
 
   async close(): Promise<void> {
     await this.handle.close();
+  }
+
+  /** Everything up to `size` is written and synced: start a new, empty tail there. */
+  private dropTail(): void {
+    this.written = this.size;
+    this.tailStart = this.size;
+    if (this.tail.length > TAIL_KEPT) this.tail = Buffer.alloc(TAIL_KEPT);
   }
 
   /** Where message `seq` is in the columns, or -1. */
@@ -250,6 +289,13 @@ export class MessageQueue {
     return username;
   }
 }
+
+const ONE = 0x31; // '1'
+const FLAG_SET = Buffer.from('1');
+/** A flag this far below the written end is written on its own rather than by writing the tail again from it. */
+const MAX_REWRITE = 64 * 1024;
+/** The tail's buffer is kept across checkpoints up to this size (bigger ones are let go). */
+const TAIL_KEPT = 1024 * 1024;
 
 async function openReadWrite(file: string, disk: Disk): Promise<promises.FileHandle> {
   await (await fsp.open(file, 'a')).close();

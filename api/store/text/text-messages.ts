@@ -8,9 +8,6 @@ import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './u
 
 type MessageRecord = Extract<HistoryRecord, { kind: 'msg' }>;
 
-/** Reading a page as one range is cheaper than one read per message, unless the messages are far apart. */
-const MAX_RANGE_READ = 256 * 1024;
-
 /**
  * Messages, streams, receipts and history on the text files. Each write is one journal batch (queue line +
  * both history lines for a send; flags + status records for an acknowledgement), so it lands whole or not
@@ -41,7 +38,7 @@ export class TextMessages implements MessageRepository {
     if (inFlight) return retryOf((await inFlight).message, m);
     const ref = sender.sentByClientId.get(m.clientId);
     if (ref) {
-      const original = await sender.readOne(ref);
+      const [original] = await sender.records([ref]);
       if (original?.kind === 'msg') return retryOf(this.toMessage(sender, original), m);
     }
     const write = this.write(m);
@@ -56,10 +53,13 @@ export class TextMessages implements MessageRepository {
   async readStream(user: string, after: Seq, limit: number): Promise<StreamPage> {
     const h = await this.store.history(user);
     const first = refUpperBound(h.events, after);
-    const refs = h.events.slice(first, first + limit);
+    // A batch is indexed before its data-file writes end, and its numbers count as committed only after them:
+    // an event above `committed` would give a cursor the next poll is refused (410) for; its wake-up comes.
+    const end = Math.min(first + limit, refUpperBound(h.events, this.store.state.seq.committed));
+    const refs = h.events.slice(first, end);
     const last = refs.at(-1);
     if (!last) return { events: [], last: after };
-    const records = await this.readRefs(h, refs);
+    const records = await h.records(refs);
     const events = records.flatMap((r): StreamEvent[] => {
       if (r.kind === 'msg') return [{ type: 'message', message: this.toMessage(h, r) }];
       if (r.kind === 'st') return [{ type: 'status', id: messageId(r.messageSeq), status: r.status, at: r.at }];
@@ -141,7 +141,7 @@ export class TextMessages implements MessageRepository {
     }
     const start = Math.max(0, end - query.limit);
     const page = refs.slice(start, end);
-    const records = await this.readRefs(h, page);
+    const records = await h.records(page);
     return {
       messages: records.flatMap((r) => (r.kind === 'msg' ? [this.toMessage(h, r)] : [])),
       before: start > 0 && page[0] ? String(page[0].seq) : null,
@@ -158,7 +158,7 @@ export class TextMessages implements MessageRepository {
     rows.sort((a, b) => b.last.seq - a.last.seq);
     const out: Conversation[] = [];
     for (const row of rows) {
-      const record = await h.readOne(row.last);
+      const [record] = await h.records([row.last]);
       if (record?.kind === 'msg') out.push({ with: row.peer, last: this.toMessage(h, record), unread: h.unreadFrom(row.peer) });
     }
     return out;
@@ -192,19 +192,6 @@ export class TextMessages implements MessageRepository {
 
   private nextSeq(): number {
     return ++this.store.state.seq.assigned;
-  }
-
-  /** The records at `refs`, in order, with one read when they sit close together. */
-  private async readRefs(h: UserHistory, refs: readonly RecordRef[]): Promise<HistoryRecord[]> {
-    const first = refs[0];
-    const last = refs.at(-1);
-    if (!first || !last) return [];
-    const wanted = new Set(refs.map((r) => r.seq));
-    const records =
-      last.offset + last.length - first.offset <= MAX_RANGE_READ
-        ? await h.read(first, last)
-        : (await Promise.all(refs.map((r) => h.readOne(r)))).filter((r): r is HistoryRecord => r !== undefined);
-    return records.filter((r) => wanted.has(r.seq));
   }
 
   private toMessage(viewer: UserHistory, r: MessageRecord): Message {

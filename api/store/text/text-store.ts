@@ -133,6 +133,10 @@ export class TextStore implements Store, BatchTarget {
     return h;
   }
 
+  /**
+   * Applies a committed batch: the in-memory indexes first, then one write per data file it touched (the
+   * queue's appends and the delivered flags set in them go out together).
+   */
   async apply(ops: readonly WriteOp[]): Promise<void> {
     const { queue } = this.state;
     const byFile = new Map<FileKey, string[]>();
@@ -142,17 +146,25 @@ export class TextStore implements Store, BatchTarget {
       list.push(op.line);
       byFile.set(op.file, list);
     }
+    const written: Promise<void>[] = [];
     for (const [file, lines] of byFile) {
-      if (file === 'q') await queue.append(lines);
-      else if (file === 'u') await this.appendUsers(lines);
-      else await (await this.history(file.slice(2))).append(lines);
+      if (file === 'u') written.push(this.appendUsers(lines));
+      else if (file !== 'q') {
+        const history = await this.history(file.slice(2));
+        history.append(lines);
+        written.push(history.flush());
+      }
     }
-    for (const op of ops) if (op.kind === 'flip') await queue.markDelivered(op.seq);
+    queue.append(byFile.get('q') ?? []);
+    for (const op of ops) if (op.kind === 'flip') queue.markDelivered(op.seq);
+    written.push(queue.flush());
+    await settleAll(written);
   }
 
+  /** Writes what is not written yet and fdatasyncs every data file the operations touched. */
   async sync(ops: readonly WriteOp[]): Promise<void> {
     const files = new Set<FileKey>(ops.map((op) => (op.kind === 'append' ? op.file : 'q')));
-    await Promise.all(
+    await settleAll(
       [...files].map(async (file) => {
         if (file === 'q') await this.state.queue.sync();
         else if (file === 'u') await this.state.usersFile.datasync();
@@ -283,6 +295,12 @@ export class TextStore implements Store, BatchTarget {
     await fsp.chmod(file, 0o600);
     return { secret, created: true };
   }
+}
+
+/** Waits for every write, then throws the first failure: no write is left running when the caller hears of one. */
+async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export function historyPath(dir: string, username: string): string {

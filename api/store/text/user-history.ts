@@ -17,11 +17,19 @@ interface PeerIndex {
   incoming: number[];
 }
 
+/** Reading a page as one range is cheaper than one read per record, unless the records are far apart. */
+const MAX_RANGE_READ = 256 * 1024;
+
 /**
  * One user's history file, `historico/history_{user}.txt`, and what answers queries about it without reading
  * it again: positions of the stream events and messages, per conversation, read marks, and the clientIds the
  * user sent. The file is the user's stream: messages sent and received, and the status changes of the
  * messages they sent, in sequence order.
+ *
+ * The records appended since the last checkpoint are also kept decoded (the tail): a poll answer is nearly
+ * always about what was just appended, and reading it back from the file cost a positioned read and a decode
+ * per answer (issue #4). The checkpoint, which syncs the file, drops the tail, so it never holds more than
+ * the last second or so of traffic.
  */
 export class UserHistory {
   /** Stream events (messages and status records), in order. */
@@ -37,7 +45,13 @@ export class UserHistory {
   readonly sentByClientId = new Map<string, RecordRef>();
   /** Sequence number of the last record: appends only go above it. */
   lastSeq = 0;
+  /** Bytes of the file, with what is appended but not written yet. */
   private size = 0;
+  /** Lines appended and indexed but not written to the file yet. */
+  private unwritten = '';
+  /** Records appended since the last checkpoint, in order, and the file offset where the first one starts. */
+  private tail: HistoryRecord[] = [];
+  private tailStart = 0;
 
   private constructor(
     readonly username: string,
@@ -54,58 +68,81 @@ export class UserHistory {
     const history = new UserHistory(username, path, await disk.open(path, 'a+'));
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
     history.size = loaded.validEnd;
+    history.tailStart = loaded.validEnd;
     return { history, tornBytes: loaded.tornBytes, damage: loaded.damage };
   }
 
   /**
-   * Appends encoded record lines (already committed in the journal) and indexes them. Lines at or below
-   * `lastSeq` are skipped: that is what makes a journal replay idempotent.
+   * Indexes encoded record lines (already committed in the journal) and keeps them for `flush` to write.
+   * Lines at or below `lastSeq` are skipped: that is what makes a journal replay idempotent.
    */
-  async append(lines: readonly string[]): Promise<void> {
-    const fresh: { record: HistoryRecord; bytes: number }[] = [];
-    let data = '';
+  append(lines: readonly string[]): void {
     for (const line of lines) {
       const d = decodeHistory(line.slice(0, -1));
       if (!d.ok) throw new Error(`refusing to append a bad history record: ${d.reason}`);
       if (d.value.seq <= this.lastSeq) continue;
-      fresh.push({ record: d.value, bytes: Buffer.byteLength(line) });
-      data += line;
+      const bytes = Buffer.byteLength(line);
+      this.index(d.value, this.size, bytes);
+      this.tail.push(d.value);
+      this.unwritten += line;
+      this.size += bytes;
     }
-    if (data === '') return;
-    const buf = Buffer.from(data);
-    await this.handle.write(buf, 0, buf.length);
-    let offset = this.size;
-    for (const f of fresh) {
-      this.index(f.record, offset, f.bytes);
-      offset += f.bytes;
-    }
-    this.size += buf.length;
   }
 
+  /**
+   * Writes what was appended since the last flush, in one write. Never runs beside `append`: the committer
+   * applies one batch, or runs one checkpoint, at a time.
+   */
+  async flush(): Promise<void> {
+    if (this.unwritten === '') return;
+    await this.handle.write(this.unwritten);
+    this.unwritten = '';
+  }
+
+  /** Writes and fdatasyncs what was appended; the tail is not needed after that. */
   async sync(): Promise<void> {
+    await this.flush();
     await this.handle.datasync();
+    this.tail = [];
+    this.tailStart = this.size;
   }
 
   async close(): Promise<void> {
     await this.handle.close();
   }
 
-  /** Reads the records between two refs (inclusive), decoded; a damaged line in between is skipped. */
-  async read(from: RecordRef, to: RecordRef): Promise<HistoryRecord[]> {
-    const length = to.offset + to.length - from.offset;
+  /** The records at `refs` (ascending), in order: the tail's from memory, older ones with positioned reads. */
+  async records(refs: readonly RecordRef[]): Promise<HistoryRecord[]> {
+    let split = refs.length;
+    while (split > 0 && (refs[split - 1]?.offset ?? 0) >= this.tailStart) split--;
+    // Taken before any await: a checkpoint may drop the tail meanwhile.
+    const fromTail = refs.slice(split).flatMap((ref) => {
+      const record = this.tail[firstAbove(this.tail, ref.seq - 1, (r) => r.seq)];
+      return record?.seq === ref.seq ? [record] : [];
+    });
+    if (split === 0) return fromTail;
+    return [...(await this.readFile(refs.slice(0, split))), ...fromTail];
+  }
+
+  /** Records that are in the file, with one read when they sit close together; a damaged line is skipped. */
+  private async readFile(refs: readonly RecordRef[]): Promise<HistoryRecord[]> {
+    const first = refs[0];
+    const last = refs.at(-1);
+    if (!first || !last) return [];
+    if (last.offset + last.length - first.offset > MAX_RANGE_READ && refs.length > 1) {
+      return (await Promise.all(refs.map((r) => this.readFile([r])))).flat();
+    }
+    const length = last.offset + last.length - first.offset;
     const buf = Buffer.alloc(length);
-    await this.handle.read(buf, 0, length, from.offset);
+    await this.handle.read(buf, 0, length, first.offset);
+    const wanted = new Set(refs.map((r) => r.seq));
     const out: HistoryRecord[] = [];
     for (const line of buf.toString('utf8').split('\n')) {
       if (line === '') continue;
       const d = decodeHistory(line);
-      if (d.ok) out.push(d.value);
+      if (d.ok && wanted.has(d.value.seq)) out.push(d.value);
     }
     return out;
-  }
-
-  async readOne(ref: RecordRef): Promise<HistoryRecord | undefined> {
-    return (await this.read(ref, ref))[0];
   }
 
   /** Adds a record that is in the file at `offset` to the in-memory indexes. */

@@ -1,0 +1,94 @@
+/**
+ * `tsx bench/store-cpu.ts [messages] [runs]`: main-thread CPU time per delivered message of the text store alone,
+ * in-process, and the file operations it makes per message, counted through the store's Disk seam. The load
+ * is the throughput scenario's without HTTP: 32 closed-loop workers, each sends a message (with a clientId)
+ * from one of 100 senders to one of 1,000 recipients, then does what the recipient's long-polls do with it:
+ * read the stream after the recipient's cursor (the poll answer), acknowledge up to the new cursor and read
+ * the stream again (the next poll). CPU is process.cpuUsage around the timed messages (a warm-up first), so
+ * it is far less sensitive than latency to what else the machine runs; each run uses a fresh data folder.
+ */
+import type { promises } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../api/logger.js';
+import { nodeDisk, type Disk } from '../api/store/text/disk.js';
+import { TextStore } from '../api/store/text/text-store.js';
+
+const MESSAGES = Number(process.argv[2] ?? 20_000);
+const RUNS = Number(process.argv[3] ?? 3);
+const WARM_UP = 2_000;
+const CONCURRENCY = 32;
+const COUNTED = ['write', 'read', 'datasync', 'truncate', 'stat'] as const;
+
+const calls = new Map<string, number>();
+/** Counts every call of the handle methods above on the files the store opens through its Disk seam. */
+const counting: Disk = {
+  async open(file, flags) {
+    const handle = await nodeDisk.open(file, flags);
+    for (const name of COUNTED) {
+      const original = (handle[name] as (...args: unknown[]) => Promise<unknown>).bind(handle);
+      (handle as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        return original(...args);
+      };
+    }
+    return handle as promises.FileHandle;
+  },
+};
+
+async function run(): Promise<{ cpuUs: number; ops: Map<string, number> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-store-cpu-'));
+  const store = await TextStore.open({
+    dataDir: dir,
+    log: createLogger({ level: 'warn' }),
+    hashPassword: async (p) => p,
+    sessionTtlMs: 86_400_000,
+    disk: counting,
+  });
+  const senders = Array.from({ length: 100 }, (_, i) => `sender${i}`);
+  const recipients = Array.from({ length: 1000 }, (_, i) => `recipient${i}`);
+  for (const u of [...senders, ...recipients]) await store.users.create({ username: u, passwordHash: 'x' });
+  const cursors = new Map<string, number>();
+  let next = 0;
+  const worker = async (until: number) => {
+    while (next < until) {
+      const n = next++;
+      const from = senders[n % senders.length] ?? 'sender0';
+      const to = recipients[(n * 7) % recipients.length] ?? 'recipient0';
+      await store.messages.append({ from, to, content: `message ${n}, of an ordinary length for a chat`, clientId: `c-${n}` });
+      const after = cursors.get(to) ?? (await store.messages.startPosition(to));
+      const page = await store.messages.readStream(to, after, 100);
+      cursors.set(to, Math.max(cursors.get(to) ?? 0, page.last));
+      await store.messages.acknowledge(to, page.last);
+      await store.messages.readStream(to, page.last, 100);
+    }
+  };
+  const phase = async (count: number) => {
+    const until = next + count;
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => worker(until)));
+  };
+  await phase(WARM_UP);
+  calls.clear();
+  const before = process.cpuUsage();
+  await phase(MESSAGES);
+  // The checkpoint that follows the load is part of its cost.
+  await store.close();
+  const used = process.cpuUsage(before);
+  const ops = new Map(calls);
+  await rm(dir, { recursive: true, force: true });
+  return { cpuUs: (used.user + used.system) / MESSAGES, ops };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const results: { cpuUs: number; ops: Map<string, number> }[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const r = await run();
+  results.push(r);
+  const ops = COUNTED.map((name) => `${name} ${((r.ops.get(name) ?? 0) / MESSAGES).toFixed(2)}`).join(', ');
+  console.log(`run ${i + 1}: ${r.cpuUs.toFixed(1)} µs CPU a message; file operations a message: ${ops}`);
+}
+const opsMedian = COUNTED.map((name) => `${name} ${(median(results.map((r) => r.ops.get(name) ?? 0)) / MESSAGES).toFixed(2)}`);
+console.log(
+  `${MESSAGES} messages x ${RUNS} runs, median: ${median(results.map((r) => r.cpuUs)).toFixed(1)} µs CPU a message; ${opsMedian.join(', ')}`,
+);
