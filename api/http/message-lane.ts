@@ -7,13 +7,25 @@ export type Chain = readonly RequestHandler[];
 /** `/api/messages`, matched as Express matches a route: any case, an optional trailing slash, any query. */
 const MESSAGES_PATH = /^\/api\/messages\/?(?:\?|$)/i;
 
-/** Runs one handler; settles when it calls `next` or when the promise it returned settles. */
-function step(handler: RequestHandler, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const next = (err?: unknown) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err))));
-    const out: unknown = handler(req, res, next);
-    if (out instanceof Promise) out.then(() => resolve(), reject);
-  });
+/**
+ * Runs a chain as Express runs a route's handlers: each calls `next()` to pass on, or `next(err)` (or throws,
+ * or returns a promise that rejects) to end in the error handler. One `next` per request, no promise per step.
+ */
+function run(chain: Chain, req: Request, res: Response, onError: ErrorRequestHandler): void {
+  let index = 0;
+  const fail = (err: unknown): void => onError(err ?? new Error('a handler failed without an error'), req, res, () => undefined);
+  const next = (err?: unknown): void => {
+    if (err !== undefined) return fail(err);
+    const handler = chain[index++];
+    if (handler === undefined) return;
+    try {
+      const out: unknown = handler(req, res, next);
+      if (out instanceof Promise) out.catch(fail);
+    } catch (thrown) {
+      fail(thrown);
+    }
+  };
+  next();
 }
 
 /**
@@ -37,12 +49,6 @@ export function withMessageLane(app: Express, chains: { send: Chain; poll: Chain
     req.res = res;
     res.req = req;
     res.locals = Object.create(null) as Response['locals'];
-    void (async () => {
-      try {
-        for (const handler of chain) await step(handler, req, res);
-      } catch (err) {
-        onError(err, req, res, () => undefined);
-      }
-    })();
+    run(chain, req, res, onError);
   };
 }
