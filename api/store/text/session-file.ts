@@ -26,9 +26,16 @@ interface Entry {
 export type SessionRecord = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
 
 const TOUCH_PERSIST_MS = 60 * 60 * 1000;
+/** Session ids whose hash is remembered: more than the held polls the server allows (MAX_HELD_POLLS). */
+const HASHES_KEPT = 20_000;
 
 export class FileSessionStore extends session.Store {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * sid -> SHA-256 of it, for the sessions seen lately: every request checks its session (get, touch), and
+   * hashing the id each time was a visible share of a message's CPU (issue #4). The oldest is let go first.
+   */
+  private readonly keys = new Map<string, string>();
   private queue: { line: string; callback?: ((err?: unknown) => void) | undefined }[] = [];
   private flushing: Promise<void> | undefined;
   private lines = 0;
@@ -63,7 +70,7 @@ export class FileSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
-    const key = hashSid(sid);
+    const key = this.keyOf(sid);
     const e = this.entries.get(key);
     if (!e) return callback(null, null);
     if (e.expires <= this.now()) {
@@ -75,7 +82,7 @@ export class FileSessionStore extends session.Store {
   }
 
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
-    const key = hashSid(sid);
+    const key = this.keyOf(sid);
     const expires = this.expiryOf(data);
     const json = JSON.stringify(data);
     this.entries.set(key, { json, expires, persistedExpires: expires });
@@ -83,13 +90,14 @@ export class FileSessionStore extends session.Store {
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    const key = hashSid(sid);
+    const key = this.keyOf(sid);
+    this.keys.delete(sid);
     this.entries.delete(key);
     this.persist(encodeSessionLine({ kind: 'd', key }), callback);
   }
 
   override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
-    const e = this.entries.get(hashSid(sid));
+    const e = this.entries.get(this.keyOf(sid));
     if (!e) return callback?.();
     e.expires = this.expiryOf(data);
     if (e.expires - e.persistedExpires < TOUCH_PERSIST_MS) return callback?.();
@@ -108,6 +116,18 @@ export class FileSessionStore extends session.Store {
   async close(): Promise<void> {
     await this.flushing;
     await this.handle.close();
+  }
+
+  private keyOf(sid: string): string {
+    const known = this.keys.get(sid);
+    if (known !== undefined) return known;
+    const key = hashSid(sid);
+    if (this.keys.size >= HASHES_KEPT) {
+      const oldest = this.keys.keys().next();
+      if (!oldest.done) this.keys.delete(oldest.value);
+    }
+    this.keys.set(sid, key);
+    return key;
   }
 
   private expiryOf(data: SessionData): number {

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SessionData } from 'express-session';
+import { describe, expect, it } from 'vitest';
+import { FileSessionStore } from '../../api/store/text/session-file.js';
+import { tempDir } from '../support/server.js';
+
+const DAY = 86_400_000;
+const data = (username: string): SessionData =>
+  ({ cookie: { originalMaxAge: DAY, expires: new Date(Date.now() + DAY) }, username }) as unknown as SessionData;
+
+const set = (store: FileSessionStore, sid: string, username: string) =>
+  new Promise<void>((resolve, reject) => store.set(sid, data(username), (err) => (err ? reject(err as Error) : resolve())));
+const get = (store: FileSessionStore, sid: string) =>
+  new Promise<unknown>((resolve, reject) => store.get(sid, (err, s) => (err ? reject(err as Error) : resolve(s))));
+const destroy = (store: FileSessionStore, sid: string) =>
+  new Promise<void>((resolve, reject) => store.destroy(sid, (err) => (err ? reject(err as Error) : resolve())));
+
+describe('FileSessionStore', () => {
+  it('when more sessions are used than ids whose hash is remembered, then every one is still found, and the file holds hashes only', async () => {
+    const file = path.join(await tempDir(), 'sessions.txt');
+    const store = await FileSessionStore.open(file, DAY);
+    try {
+      const sids = Array.from({ length: 20_050 }, (_, i) => `sid-${i}-${'x'.repeat(20)}`);
+      await Promise.all(sids.map((sid, i) => set(store, sid, `user${i}`)));
+      for (const i of [0, 1, 20_049]) expect(await get(store, sids[i] ?? '')).toMatchObject({ username: `user${i}` });
+      await destroy(store, sids[0] ?? '');
+      expect(await get(store, sids[0] ?? '')).toBeNull();
+      expect(await get(store, 'never-seen')).toBeNull();
+      const text = await readFile(file, 'utf8');
+      expect(text).not.toContain('sid-0-');
+      expect(text).toContain(
+        `d;${createHash('sha256')
+          .update(sids[0] ?? '')
+          .digest('hex')};`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
