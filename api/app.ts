@@ -11,7 +11,7 @@ import { messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
-import { requireUser, sessionCheck, sessionMiddleware } from './http/session.js';
+import { createSessionCheck, requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Messaging } from './messaging/messaging.js';
@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const messages = messageRoutes({
     messaging: deps.messaging,
     headers,
-    session: sessionCheck(sessions),
+    session: createSessionCheck(sessions),
     spec: loadSpec(deps.specPath),
     ...(deps.metrics ? { observer: deps.metrics } : {}),
   });

@@ -66,19 +66,27 @@ export function requireUser(maxDays: number): RequestHandler {
 /** Verified cookie values remembered by the session check; past this the memory starts over. */
 const MAX_VERIFIED_COOKIES = 100_000;
 
+/** What a session check found: whose session it is, and the rolling cookie to set with the answer. */
+export interface CheckedSession {
+  username: string;
+  setCookie: string;
+}
+
+/** Checks the session cookie of a request (came over HTTPS: `secure`); 401 AppError when there is no live session. */
+export type SessionCheck = (cookieHeader: string | undefined, secure: boolean) => Promise<CheckedSession>;
+
 /**
  * The session check of the routes every message crosses (send, and the recipient's poll): what
  * `sessionMiddleware` + `requireUser` do there, on the same cookie, store and rules, without what these
  * routes never need. They never create, change or save a session, so there is no hash of the session to
  * see whether it changed and no proxy around `res.end`; the verified cookie -> session id is remembered
  * (an HMAC per request otherwise), and the rolling cookie is the same signed value with a later Expires,
- * signed once per session id. Errors are the 401s `requireUser` gives; the user's name goes to
- * `res.locals.username`, as there.
+ * signed once per session id. Errors are the 401s `requireUser` gives.
  */
-export function sessionCheck(options: SessionOptions): RequestHandler {
+export function createSessionCheck(options: SessionOptions): SessionCheck {
   const { store, secrets, idleDays, maxDays } = options;
   const current = secrets[0];
-  if (current === undefined) throw new Error('sessionCheck needs a secret');
+  if (current === undefined) throw new Error('a session check needs a secret');
   const signWith: string = current;
   const verified = new Map<string, { sid: string; signed: string }>();
 
@@ -99,26 +107,33 @@ export function sessionCheck(options: SessionOptions): RequestHandler {
     return undefined;
   }
 
-  return (req, res, next) => {
-    const found = sessionOf(req.headers.cookie);
-    if (found === undefined) return next(notLoggedIn());
-    store.get(found.sid, (err, data?: SessionData | null) => {
-      if (err) return next(err);
-      if (!data?.username) return next(notLoggedIn());
-      if (pastMaxAge(data.loggedInAt, maxDays)) return store.destroy(found.sid, () => next(expired()));
-      const expires = new Date(Date.now() + idleDays * DAY_MS);
-      data.cookie.expires = expires;
-      res.setHeader(
-        'Set-Cookie',
-        cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure: req.secure }),
-      );
-      const username = data.username;
-      store.touch(found.sid, data, (touchErr) => {
-        if (touchErr) return next(touchErr);
-        res.locals.username = username;
-        next();
+  return (cookieHeader, secure) =>
+    new Promise((resolve, reject) => {
+      const found = sessionOf(cookieHeader);
+      if (found === undefined) return reject(notLoggedIn());
+      store.get(found.sid, (err, data?: SessionData | null) => {
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        if (!data?.username) return reject(notLoggedIn());
+        if (pastMaxAge(data.loggedInAt, maxDays)) return store.destroy(found.sid, () => reject(expired()));
+        const expires = new Date(Date.now() + idleDays * DAY_MS);
+        data.cookie.expires = expires;
+        const setCookie = cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
+        const username = data.username;
+        store.touch(found.sid, data, (touchErr) => {
+          if (touchErr) reject(touchErr instanceof Error ? touchErr : new Error(String(touchErr)));
+          else resolve({ username, setCookie });
+        });
       });
     });
+}
+
+/** A session check as Express middleware: sets the rolling cookie and `res.locals.username`, as requireUser does. */
+export function sessionCheckMiddleware(check: SessionCheck): RequestHandler {
+  return async (req, res, next) => {
+    const { username, setCookie } = await check(req.headers.cookie, req.secure);
+    res.setHeader('Set-Cookie', setCookie);
+    res.locals.username = username;
+    next();
   };
 }
 

@@ -176,6 +176,54 @@ describe('headers', () => {
     },
   );
 
+  /** Headers that differ between any two answers (or by route by design), left out of the comparison. */
+  const VARYING = new Set([
+    'date',
+    'content-length',
+    'content-type',
+    'set-cookie',
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'allow',
+  ]);
+  const fixedHeaders = (res: { headers: Record<string, unknown> }) =>
+    Object.fromEntries(Object.entries(res.headers).filter(([name]) => !VARYING.has(name)));
+
+  it('when the send and poll routes answer (success or error, any status), then they carry exactly the headers of every other API answer', async () => {
+    const s = await start();
+    const { alice } = await threeUsers(s);
+    const reference = fixedHeaders(await alice.get('/api/session').expect(200));
+    expect(reference['content-security-policy']).toBe(CSP);
+    const answers = [
+      await alice.get('/api/messages?wait=0').expect(200),
+      await alice.get('/api/messages?wait=abc').expect(400),
+      await alice.get('/api/messages?after=nonsense&wait=0').expect(400),
+      await specAgent(s.url).get('/api/messages?wait=0').expect(401),
+      await alice.post('/api/messages').send({ to: 'bruno', content: 'oi' }).expect(201),
+      await alice.post('/api/messages').send({ to: 'bruno' }).expect(400),
+      await alice.post('/api/messages').send({ to: 'nobody', content: 'oi' }).expect(404),
+      await specAgent(s.url).post('/api/messages').send({ to: 'bruno', content: 'oi' }).expect(401),
+    ];
+    for (const res of answers) expect(fixedHeaders(res)).toEqual(reference);
+    expect(answers[0]?.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(answers[1]?.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+
+  it('when the poll comes over HTTPS through a trusted proxy, then it has HSTS and a Secure cookie; an untrusted X-Forwarded-Proto changes nothing', async () => {
+    for (const [env, trusted] of [
+      [{ TRUST_PROXY: 'loopback' }, true],
+      [{}, false],
+    ] as const) {
+      const s = await start({ env });
+      const { alice } = await threeUsers(s);
+      const res = await alice.get('/api/messages?wait=0').set('X-Forwarded-Proto', 'https').expect(200);
+      const refused = await specAgent(s.url).get('/api/messages?wait=0').set('X-Forwarded-Proto', 'https').expect(401);
+      for (const r of [res, refused]) expect(r.headers['strict-transport-security'] !== undefined).toBe(trusted);
+      expect(/; Secure/i.test((res.headers['set-cookie'] as unknown as string[])[0] ?? '')).toBe(trusted);
+    }
+  });
+
   it('when the PWA is served, then its pages carry the same strict CSP', async () => {
     const pwaDir = await tempDir('papo-pwa-');
     await writeFile(path.join(pwaDir, 'index.html'), '<!doctype html><title>Papo</title>');
