@@ -91,4 +91,19 @@ describe('MessageQueue', () => {
     expect(await flags(file)).toEqual({ 2: false, 4: true });
     expect(queue.maxSeq).toBe(4);
   });
+  it('when flags are set in lines written long before and in lines just written, then each reaches its byte', async () => {
+    const file = path.join(await tempDir(), 'mensagens.txt');
+    const queue = await open(file);
+    // Over 64 KiB of lines: the first ones fall out of what is kept in memory after the checkpoint.
+    queue.append(Array.from({ length: 1000 }, (_, i) => encodeQueue(record(i + 1, 'beto', `mensagem número ${i + 1}`)).line));
+    await queue.sync();
+    queue.markDelivered(1);
+    queue.markDelivered(999);
+    queue.append([encodeQueue(record(1001, 'caio', 'depois')).line]);
+    queue.markDelivered(1001);
+    await queue.flush();
+    const set = Object.entries(await flags(file)).flatMap(([seq, delivered]) => (delivered ? [Number(seq)] : []));
+    expect(set).toEqual([1, 999, 1001]);
+    expect(queue.undeliveredUpTo('beto', 3)).toEqual([2, 3]);
+  });
 });

@@ -70,7 +70,7 @@ export class MessageQueue {
       const loaded = await visitRecordFile(file, decodeQueueLine, (d, offset) => queue.index(d.record, offset + d.flagOffset));
       queue.sortIfNeeded();
       queue.size = loaded.validEnd;
-      queue.dropTail();
+      queue.emptyTail();
       return { queue, tornBytes: loaded.tornBytes, damage: loaded.damage };
     } catch (err) {
       await queue.close();
@@ -162,11 +162,11 @@ export class MessageQueue {
     this.written = this.size;
   }
 
-  /** Writes what is not written yet and fdatasyncs the file; the tail is not needed after that. */
+  /** Writes what is not written yet and fdatasyncs the file; only the end of the tail is kept after that. */
   async sync(): Promise<void> {
     await this.flush();
     await this.handle.datasync();
-    this.dropTail();
+    this.keepTailEnd();
   }
 
   /**
@@ -202,7 +202,7 @@ export class MessageQueue {
     }
     this.sortIfNeeded();
     this.size = offset;
-    this.dropTail();
+    this.emptyTail();
     // Numbers of removed messages are never handed out again, even when they were the highest.
     this.maxSeq = maxSeq;
     return removed;
@@ -212,11 +212,23 @@ export class MessageQueue {
     await this.handle.close();
   }
 
-  /** Everything up to `size` is written and synced: start a new, empty tail there. */
-  private dropTail(): void {
+  /**
+   * Everything up to `size` is written: the tail keeps only its last MAX_REWRITE bytes, so that a message
+   * acknowledged soon after a checkpoint still has its flag go out with the next write of the file.
+   */
+  private keepTailEnd(): void {
+    const from = Math.max(this.tailStart, this.size - MAX_REWRITE);
+    const kept = this.tail.subarray(from - this.tailStart, this.size - this.tailStart);
+    if (this.tail.length > TAIL_KEPT) this.tail = Buffer.concat([kept], TAIL_KEPT / 4);
+    else kept.copy(this.tail, 0); // overlapping regions of one buffer: copy handles it
+    this.tailStart = from;
     this.written = this.size;
+  }
+
+  /** The file was just read or rewritten: no tail yet, everything written. */
+  private emptyTail(): void {
     this.tailStart = this.size;
-    if (this.tail.length > TAIL_KEPT) this.tail = Buffer.alloc(TAIL_KEPT);
+    this.written = this.size;
   }
 
   /** Where message `seq` is in the columns, or -1. */
@@ -294,7 +306,7 @@ const ONE = 0x31; // '1'
 const FLAG_SET = Buffer.from('1');
 /** A flag this far below the written end is written on its own rather than by writing the tail again from it. */
 const MAX_REWRITE = 64 * 1024;
-/** The tail's buffer is kept across checkpoints up to this size (bigger ones are let go). */
+/** The tail's buffer is kept across checkpoints up to this size (a bigger one is replaced by a smaller one). */
 const TAIL_KEPT = 1024 * 1024;
 
 async function openReadWrite(file: string, disk: Disk): Promise<promises.FileHandle> {
