@@ -44,8 +44,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
-  const headers = securityHeaders();
-  app.use(headers);
+  app.use(securityHeaders());
 
   app.use(healthRoutes(deps.isStopping));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler);
@@ -73,10 +72,9 @@ export function createApp(deps: AppDeps): RequestListener {
   const onError = errorHandler(deps.log);
   app.use(onError);
 
-  // Send and poll, which every message crosses, run their own lean chains outside the router.
+  // Send and poll, which every message crosses, run outside the Express app (http/message-lane.ts).
   const messages = messageRoutes({
     messaging: deps.messaging,
-    headers,
     session: createSessionCheck(sessions),
     spec: loadSpec(deps.specPath),
     ...(deps.metrics ? { observer: deps.metrics } : {}),

@@ -78,16 +78,11 @@ export class Metrics {
     this.storeErrors.inc();
   }
 
-  /** Times a send, request to answer, and counts it when it was a 201. Mount first on the send route. */
-  readonly timeSend: RequestHandler = (_req, res, next) => {
-    const start = performance.now();
-    res.once('finish', () => {
-      if (res.statusCode !== 201) return;
-      this.messages.inc();
-      this.sendSeconds.observe((performance.now() - start) / 1000);
-    });
-    next();
-  };
+  /** A send answered 201 (a new message); `startedAt` is when its request came in (performance.now()). */
+  sent(startedAt: number): void {
+    this.messages.inc();
+    this.sendSeconds.observe((performance.now() - startedAt) / 1000);
+  }
 
   /** Hand-over latency of the messages a poll answer gives to their recipient `user`. */
   delivered(user: string, events: PollResponse['events']): void {

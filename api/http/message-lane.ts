@@ -1,88 +1,71 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import { apiAnswerHeaders } from './security-headers.js';
-import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
 
-/** A route's handlers, in order: middleware that calls `next()`, then the handler that answers. */
-export type Chain = readonly RequestHandler[];
+/** Where a request reached this server, as Express's `req.secure` and `req.protocol`/`req.host` say. */
+export interface RequestPlace {
+  secure: boolean;
+  /** `protocol://host`, for the same-origin check. */
+  origin: string;
+}
 
 /**
- * A route on Node's own request and response (the poll). It answers with the headers of
- * `apiAnswerHeaders(secure)`; when it fails, the lane gives the error to the app's error handler.
+ * A route on Node's own request and response. It answers with the headers of `apiAnswerHeaders`; when it
+ * fails (rejects), the lane gives the error to the app's error handler.
  */
-export type RawRoute = (req: IncomingMessage, res: ServerResponse, secure: boolean) => Promise<void>;
+export type LaneRoute = (req: IncomingMessage, res: ServerResponse, where: RequestPlace) => Promise<void>;
+
+type Trust = (address: string | undefined, hop: number) => boolean;
 
 /** `/api/messages`, matched as Express matches a route: any case, an optional trailing slash, any query. */
 const MESSAGES_PATH = /^\/api\/messages\/?(?:\?|$)/i;
 
+const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
 /**
- * Runs a chain as Express runs a route's handlers: each calls `next()` to pass on, or `next(err)` (or throws,
- * or returns a promise that rejects) to end in the error handler. One `next` per request, no promise per step.
+ * Express's `req.protocol` and `req.host` (Express 5), for a request that is not an Express request: the
+ * socket, or the first X-Forwarded-Proto / X-Forwarded-Host when `trust` (the app's compiled TRUST_PROXY)
+ * trusts the peer.
  */
-function run(chain: Chain, req: Request, res: Response, onError: ErrorRequestHandler): void {
-  let index = 0;
-  const fail = (err: unknown): void => {
-    void onError(err ?? new Error('a handler failed without an error'), req, res, () => undefined);
-  };
-  const next = (err?: unknown): void => {
-    if (err !== undefined) return fail(err);
-    const handler = chain[index++];
-    if (handler === undefined) return;
-    try {
-      const out: unknown = handler(req, res, next);
-      if (out instanceof Promise) out.catch(fail);
-    } catch (thrown) {
-      fail(thrown);
-    }
-  };
-  next();
+function placeOf(req: IncomingMessage, trust: Trust): RequestPlace {
+  const direct = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  const trusted = trust(req.socket.remoteAddress, 0);
+  const forwardedProto = trusted ? first(req.headers['x-forwarded-proto']) : undefined;
+  const protocol = forwardedProto === undefined || forwardedProto === '' ? direct : (forwardedProto.split(',')[0] ?? '').trim();
+  const forwardedHost = trusted ? first(req.headers['x-forwarded-host']) : undefined;
+  const host = forwardedHost ? (forwardedHost.split(',')[0] ?? '').trimEnd() : req.headers.host;
+  return { secure: protocol === 'https', origin: `${protocol}://${host ?? 'undefined'}` };
 }
 
 /**
- * Whether the request came over HTTPS, as Express's `req.secure` says: the socket, or the first
- * X-Forwarded-Proto when `trust` (the app's compiled TRUST_PROXY) trusts the peer.
+ * The request listener: `POST` and `GET /api/messages` (the send and the poll, which every message crosses)
+ * go to their lane routes, everything else to the Express app. A failed lane route becomes an Express request
+ * only then (set up as `app.handle` does), and goes to the app's one error handler with the API's headers.
  */
-function isSecure(req: IncomingMessage, trust: (address: string | undefined, hop: number) => boolean): boolean {
-  if ((req.socket as { encrypted?: boolean }).encrypted === true) return true;
-  if (!trust(req.socket.remoteAddress, 0)) return false;
-  const header = req.headers['x-forwarded-proto'];
-  const proto = (Array.isArray(header) ? header[0] : header) ?? '';
-  return proto.split(',')[0]?.trim() === 'https';
-}
-
-/**
- * The request listener: `GET` and `POST /api/messages` (the poll and the send, which every message crosses)
- * run directly, everything else goes to the Express app. Express's router costs a closure and a context per
- * middleware it passes through, per request, and a held poll keeps whatever it was given alive for up to 50 s.
- * The send's chain gets Express's request and response (set up as `app.handle` does); the poll gets them only
- * when it fails. Errors go to the app's one error handler, poll errors with the poll's headers.
- */
-export function withMessageLane(app: Express, routes: { send: Chain; poll: RawRoute }, onError: ErrorRequestHandler): RequestListener {
-  const trust = app.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean;
-  const express = (rawReq: IncomingMessage, rawRes: ServerResponse): { req: Request; res: Response } => {
-    // What app.handle does before routing: Express's request and response API on the Node objects.
-    Object.setPrototypeOf(rawReq, app.request);
-    Object.setPrototypeOf(rawRes, app.response);
-    const req = rawReq as Request;
-    const res = rawRes as unknown as Response;
-    req.res = res;
-    res.req = req;
-    res.locals = Object.create(null) as Response['locals'];
-    return { req, res };
-  };
-  return (rawReq, rawRes) => {
-    const isMessages = MESSAGES_PATH.test(rawReq.url ?? '');
-    if (isMessages && rawReq.method === 'POST') {
-      const { req, res } = express(rawReq, rawRes);
-      return run(routes.send, req, res, onError);
-    }
-    if (!isMessages || rawReq.method !== 'GET') return void app(rawReq, rawRes);
-    const secure = isSecure(rawReq, trust);
-    routes.poll(rawReq, rawRes, secure).catch((err: unknown) => {
-      if (rawRes.headersSent) return void rawRes.destroy();
-      const headers = apiAnswerHeaders(secure);
-      for (let i = 0; i + 1 < headers.length; i += 2) rawRes.setHeader(headers[i] as string, headers[i + 1] as string);
-      const { req, res } = express(rawReq, rawRes);
-      void onError(err, req, res, () => undefined);
+export function withMessageLane(app: Express, routes: { send: LaneRoute; poll: LaneRoute }, onError: ErrorRequestHandler): RequestListener {
+  const trust = app.get('trust proxy fn') as Trust;
+  return (req, res) => {
+    const route = !MESSAGES_PATH.test(req.url ?? '')
+      ? undefined
+      : req.method === 'POST'
+        ? routes.send
+        : req.method === 'GET'
+          ? routes.poll
+          : undefined;
+    if (route === undefined) return void app(req, res);
+    const where = placeOf(req, trust);
+    route(req, res, where).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      const headers = apiAnswerHeaders(where.secure);
+      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
+      Object.setPrototypeOf(req, app.request);
+      Object.setPrototypeOf(res, app.response);
+      const expressReq = req as Request;
+      const expressRes = res as unknown as Response;
+      expressReq.res = expressRes;
+      expressRes.req = expressReq;
+      expressRes.locals = Object.create(null) as Response['locals'];
+      void onError(err, expressReq, expressRes, () => undefined);
     });
   };
 }

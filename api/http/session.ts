@@ -127,16 +127,6 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
     });
 }
 
-/** A session check as Express middleware: sets the rolling cookie and `res.locals.username`, as requireUser does. */
-export function sessionCheckMiddleware(check: SessionCheck): RequestHandler {
-  return async (req, res, next) => {
-    const { username, setCookie } = await check(req.headers.cookie, req.secure);
-    res.setHeader('Set-Cookie', setCookie);
-    res.locals.username = username;
-    next();
-  };
-}
-
 /** The user that requireUser put on the response. */
 export function currentUser(res: { locals: Record<string, unknown> }): string {
   const user = res.locals.username;

@@ -204,6 +204,7 @@ describe('headers', () => {
       await alice.post('/api/messages').send({ to: 'bruno' }).expect(400),
       await alice.post('/api/messages').send({ to: 'nobody', content: 'oi' }).expect(404),
       await specAgent(s.url).post('/api/messages').send({ to: 'bruno', content: 'oi' }).expect(401),
+      await alice.post('/api/messages').set('Origin', 'https://evil.example').send({ to: 'bruno', content: 'oi' }).expect(403),
     ];
     for (const res of answers) expect(fixedHeaders(res)).toEqual(reference);
     expect(answers[0]?.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -216,11 +217,21 @@ describe('headers', () => {
       [{}, false],
     ] as const) {
       const s = await start({ env });
-      const { alice } = await threeUsers(s);
-      const res = await alice.get('/api/messages?wait=0').set('X-Forwarded-Proto', 'https').expect(200);
+      await threeUsers(s);
+      const login = await specAgent(s.url).post('/api/session').send({ username: 'dora', password: PASSWORD }).expect(201);
+      const cookie = ((login.headers['set-cookie'] as unknown as string[])[0] ?? '').split(';')[0] ?? '';
+      const https = { Cookie: cookie, 'X-Forwarded-Proto': 'https' };
+      const res = await specAgent(s.url).get('/api/messages?wait=0').set(https).expect(200);
       const refused = await specAgent(s.url).get('/api/messages?wait=0').set('X-Forwarded-Proto', 'https').expect(401);
       for (const r of [res, refused]) expect(r.headers['strict-transport-security'] !== undefined).toBe(trusted);
       expect(/; Secure/i.test((res.headers['set-cookie'] as unknown as string[])[0] ?? '')).toBe(trusted);
+      // The send's same-origin check sees the origin the browser used, through the proxy only when it is trusted.
+      const fromBrowser = { ...https, 'X-Forwarded-Host': 'papo.example', Origin: 'https://papo.example' };
+      await specAgent(s.url)
+        .post('/api/messages')
+        .set(fromBrowser)
+        .send({ to: 'bruno', content: 'via the proxy' })
+        .expect(trusted ? 201 : 403);
     }
   });
 

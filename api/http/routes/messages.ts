@@ -1,28 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import { Router, type RequestHandler } from 'express';
 import type { PollResponse, ReadRequest, SendRequest, SendResponse } from '../../contract.js';
 import type { Messaging } from '../../messaging/messaging.js';
 import { jsonBody } from '../json-body.js';
-import type { Chain, RawRoute } from '../message-lane.js';
+import type { LaneRoute } from '../message-lane.js';
 import { compileOperation } from '../operation-validator.js';
-import { sameOriginOnly } from '../same-origin.js';
-import { apiAnswerHeaders, noStore } from '../security-headers.js';
-import { currentUser, sessionCheckMiddleware, type SessionCheck } from '../session.js';
+import { checkSameOrigin } from '../same-origin.js';
+import { apiAnswerHeaders } from '../security-headers.js';
+import { currentUser, type SessionCheck } from '../session.js';
 
 export const DEFAULT_WAIT_SECONDS = 25;
 
 /** What the message routes report to /metrics (api/metrics.ts). */
 export interface MessageObserver {
-  /** Times a send, request to answer; mount first. */
-  timeSend: RequestHandler;
+  /** A send answered 201; its request came in at `startedAt` (performance.now()). */
+  sent(startedAt: number): void;
   /** A poll answer handed these events to `user`. */
   delivered(user: string, events: PollResponse['events']): void;
 }
 
 export interface MessageRouteDeps {
   messaging: Messaging;
-  /** The security headers every answer carries (../security-headers.ts). */
-  headers: RequestHandler;
   /** The lean session check (`createSessionCheck` in ../session.ts). */
   session: SessionCheck;
   /** The parsed openapi.yaml: the routes validate against its own schemas. */
@@ -30,36 +29,58 @@ export interface MessageRouteDeps {
   observer?: MessageObserver;
 }
 
+/** The query of a request URL, parsed as Express's default ('simple') parser does: a repeated parameter is an array. */
+function queryOf(url: string | undefined): Record<string, unknown> {
+  const q = url?.indexOf('?') ?? -1;
+  return q < 0 || url === undefined ? {} : querystring.parse(url.slice(q + 1));
+}
+
+/** Writes a JSON answer with the API's headers (security, no-store, HSTS when `secure`) and the rolling cookie. */
+function answer(res: ServerResponse, status: number, body: unknown, secure: boolean, setCookie: string): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, [
+    ...apiAnswerHeaders(secure),
+    'Set-Cookie',
+    setCookie,
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(json)),
+  ]);
+  res.end(json);
+}
+
 /**
  * Send and the long-poll receive: every message crosses both (the sender's send, the recipient's poll), so
- * they run only what they need, outside the app's router (../message-lane.ts): the security headers,
- * no-store, the same-origin check (send), the lean session check, the JSON body parser (send), and
- * validators compiled from openapi.yaml. Their errors go to the app's one error handler like any other
- * route's.
- *
- * The poll works on Node's own request and response, not Express's, and writes its headers only when it
- * answers: thousands are held at once for up to 50 s, and Express's request and response plus headers set
- * up front kept about 5 KB more per held poll in memory (docs/performance.md).
+ * they run outside the Express app (../message-lane.ts), on Node's own request and response, with only what
+ * they need: the same-origin check (send), the lean session check, the JSON body parser (send), validators
+ * compiled from openapi.yaml, and one `writeHead` with the API's headers. What it saves was measured
+ * (docs/performance.md): Express's router, request and response cost CPU on every message, and a held poll
+ * kept about 5 KB more in memory (thousands are held at once, for up to 50 s). Their errors go to the app's
+ * one error handler, like any route's.
  */
-export function messageRoutes({ messaging, headers, session, spec, observer }: MessageRouteDeps): { send: Chain; poll: RawRoute } {
+export function messageRoutes({ messaging, session, spec, observer }: MessageRouteDeps): { send: LaneRoute; poll: LaneRoute } {
   const validateSend = compileOperation(spec, '/api/messages', 'post');
   const validatePoll = compileOperation(spec, '/api/messages', 'get');
-  const json = jsonBody();
-  const timeSend: RequestHandler[] = observer ? [observer.timeSend] : [];
+  const json = jsonBody() as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+  const readJson = (req: IncomingMessage, res: ServerResponse) =>
+    new Promise<unknown>((resolve, reject) => json(req, res, (err) => (err ? reject(err) : resolve((req as { body?: unknown }).body))));
 
-  const send: RequestHandler = async (req, res) => {
-    validateSend(req);
-    const { message, created } = await messaging.send(currentUser(res), req.body as SendRequest);
-    const body: SendResponse = { message };
-    res.status(created ? 201 : 200).json(body);
+  const send: LaneRoute = async (req, res, where) => {
+    const startedAt = performance.now();
+    checkSameOrigin('POST', req.headers, () => where.origin);
+    const { username, setCookie } = await session(req.headers.cookie, where.secure);
+    const body = await readJson(req, res);
+    validateSend({ query: queryOf(req.url), body, headers: req.headers });
+    const { message, created } = await messaging.send(username, body as SendRequest);
+    const reply: SendResponse = { message };
+    answer(res, created ? 201 : 200, reply, where.secure, setCookie);
+    if (created) observer?.sent(startedAt);
   };
 
-  const poll: RawRoute = async (req, res, secure) => {
-    const { username: user, setCookie } = await session(req.headers.cookie, secure);
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    // Express's default ('simple') query parser, so that a repeated parameter is an array here too.
-    const query = validatePoll({ query: q < 0 ? {} : querystring.parse(url.slice(q + 1)), body: undefined, headers: req.headers });
+  const poll: LaneRoute = async (req, res, where) => {
+    const { username: user, setCookie } = await session(req.headers.cookie, where.secure);
+    const query = validatePoll({ query: queryOf(req.url), body: undefined, headers: req.headers });
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll.
     const gone = new AbortController();
     // Only when it closed before the answer: aborting builds an error object, wasted on every answered poll.
@@ -74,23 +95,10 @@ export function messageRoutes({ messaging, headers, session, spec, observer }: M
     });
     if (res.destroyed) return;
     observer?.delivered(user, body.events);
-    const json = JSON.stringify(body);
-    res.writeHead(200, [
-      ...apiAnswerHeaders(secure),
-      'Set-Cookie',
-      setCookie,
-      'Content-Type',
-      'application/json; charset=utf-8',
-      'Content-Length',
-      String(Buffer.byteLength(json)),
-    ]);
-    res.end(json);
+    answer(res, 200, body, where.secure, setCookie);
   };
 
-  return {
-    send: [...timeSend, headers, noStore, sameOriginOnly, sessionCheckMiddleware(session), json, send],
-    poll,
-  };
+  return { send, poll };
 }
 
 /** Read receipts: not on every message's path, so behind the app's generic API middleware. */
