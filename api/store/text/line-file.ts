@@ -101,7 +101,8 @@ export async function visitRecordFile<T>(path: string, decode: (line: string) =>
   const scanner = new RecordScanner(path, decode, visit);
   let size = 0;
   try {
-    let buf = Buffer.allocUnsafe(CHUNK);
+    // Sized to the file when it is smaller than a piece: a user's first poll loads their history this way.
+    let buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, (await handle.stat()).size)));
     let kept = 0; // bytes of an unfinished line carried over from the previous read
     for (;;) {
       if (kept === buf.length) buf = Buffer.concat([buf], buf.length * 2); // a line longer than the buffer
