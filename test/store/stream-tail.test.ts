@@ -118,4 +118,16 @@ describe('TextStore stream tail', () => {
     expect((disk.writes.get('mensagens.txt') ?? 0) - afterCheckpoint).toBe(1);
     expect(await flags()).toEqual(['m0:1', 'm1:1', 'm2:1', 'm3:1']);
   });
+  it('when a user with no history polls, then nothing is opened or created for them until a message comes', async () => {
+    const dir = await tempDir();
+    const disk = new CountingDisk();
+    const store = await open(dir, disk);
+    for (const username of ['ana', 'beto']) await store.users.create({ username, passwordHash: 'x' });
+    const file = path.join(dir, 'historico', 'history_beto.txt');
+    expect(await store.messages.readStream('beto', await store.messages.startPosition('beto'), 10)).toEqual({ events: [], last: 0 });
+    await expect(readFile(file)).rejects.toThrow(/ENOENT/);
+    await store.messages.append({ from: 'ana', to: 'beto', content: 'oi' });
+    expect((await store.messages.readStream('beto', 0, 10)).events).toHaveLength(1);
+    expect(await readFile(file, 'utf8')).toMatch(/^msg;1;/);
+  });
 });

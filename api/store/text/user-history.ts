@@ -52,11 +52,16 @@ export class UserHistory {
   /** Records appended since the last checkpoint, in order, and the file offset where the first one starts. */
   private tail: HistoryRecord[] = [];
   private tailStart = 0;
+  /**
+   * The file, opened on the first write or read of it: most users' first poll finds nothing to read, and
+   * thousands of idle polls need not hold a file descriptor each (issue #4).
+   */
+  private opened: Promise<promises.FileHandle> | undefined;
 
   private constructor(
     readonly username: string,
     readonly path: string,
-    private readonly handle: promises.FileHandle,
+    private readonly disk: Disk,
   ) {}
 
   static async open(
@@ -65,7 +70,7 @@ export class UserHistory {
     disk: Disk = nodeDisk,
   ): Promise<{ history: UserHistory; tornBytes: number; damage: Damage[] }> {
     const loaded = await loadRecordFile(path, decodeHistory);
-    const history = new UserHistory(username, path, await disk.open(path, 'a+'));
+    const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
     history.size = loaded.validEnd;
     history.tailStart = loaded.validEnd;
@@ -95,20 +100,21 @@ export class UserHistory {
    */
   async flush(): Promise<void> {
     if (this.unwritten === '') return;
-    await this.handle.write(this.unwritten);
+    await (await this.handle()).write(this.unwritten);
     this.unwritten = '';
   }
 
   /** Writes and fdatasyncs what was appended; the tail is not needed after that. */
   async sync(): Promise<void> {
     await this.flush();
-    await this.handle.datasync();
+    await (await this.handle()).datasync();
     this.tail = [];
     this.tailStart = this.size;
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    const handle = await this.opened?.catch(() => undefined);
+    await handle?.close();
   }
 
   /** The records at `refs` (ascending), in order: the tail's from memory, older ones with positioned reads. */
@@ -124,6 +130,15 @@ export class UserHistory {
     return [...(await this.readFile(refs.slice(0, split))), ...fromTail];
   }
 
+  private handle(): Promise<promises.FileHandle> {
+    // A failed open is tried again next time rather than remembered.
+    this.opened ??= this.disk.open(this.path, 'a+').catch((err: unknown) => {
+      this.opened = undefined;
+      throw err;
+    });
+    return this.opened;
+  }
+
   /** Records that are in the file, with one read when they sit close together; a damaged line is skipped. */
   private async readFile(refs: readonly RecordRef[]): Promise<HistoryRecord[]> {
     const first = refs[0];
@@ -134,7 +149,7 @@ export class UserHistory {
     }
     const length = last.offset + last.length - first.offset;
     const buf = Buffer.alloc(length);
-    await this.handle.read(buf, 0, length, first.offset);
+    await (await this.handle()).read(buf, 0, length, first.offset);
     const wanted = new Set(refs.map((r) => r.seq));
     const out: HistoryRecord[] = [];
     for (const line of buf.toString('utf8').split('\n')) {
