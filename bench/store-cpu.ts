@@ -7,7 +7,6 @@
  * the stream again (the next poll). CPU is process.cpuUsage around the timed messages (a warm-up first), so
  * it is far less sensitive than latency to what else the machine runs; each run uses a fresh data folder.
  */
-import type { promises } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +32,7 @@ const counting: Disk = {
         return original(...args);
       };
     }
-    return handle as promises.FileHandle;
+    return handle;
   },
 };
 

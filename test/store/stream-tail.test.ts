@@ -1,9 +1,8 @@
-import { promises as fsp } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../api/logger.js';
-import { nodeDisk, type Disk } from '../../api/store/text/disk.js';
+import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { decodeQueue } from '../../api/store/text/records.js';
 import { TextStore } from '../../api/store/text/text-store.js';
@@ -13,7 +12,7 @@ import { tempDir } from '../support/server.js';
 class CountingDisk implements Disk {
   readonly reads = new Map<string, number>();
   readonly writes = new Map<string, number>();
-  async open(file: string, flags: string): Promise<fsp.FileHandle> {
+  async open(file: string, flags: string): Promise<DiskFile> {
     const handle = await nodeDisk.open(file, flags);
     const name = path.basename(file);
     const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;

@@ -1,6 +1,5 @@
-import type { promises } from 'node:fs';
 import { checksum } from './codec.js';
-import { nodeDisk, type Disk } from './disk.js';
+import { nodeDisk, type Disk, type DiskFile } from './disk.js';
 
 /**
  * The redo journal (`journal.txt`): one message's send touches three files (the queue and two histories), so
@@ -71,7 +70,7 @@ function decodeBatch(body: string, endLine: string): WriteOp[] | undefined {
 
 /** The journal file: batches appended, started afresh after each checkpoint. */
 export class Journal {
-  private constructor(private readonly handle: promises.FileHandle) {}
+  private constructor(private readonly handle: DiskFile) {}
 
   static async open(path: string, disk: Disk = nodeDisk): Promise<Journal> {
     return new Journal(await disk.open(path, 'a+'));

@@ -1,6 +1,6 @@
-import { promises as fsp, type promises } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { nodeDisk, type Disk } from './disk.js';
+import { nodeDisk, type Disk, type DiskFile } from './disk.js';
 import { scanRecords, visitRecordFile, type Damage } from './line-file.js';
 import { decodeQueueLine, type QueueRecord } from './records.js';
 
@@ -58,7 +58,7 @@ export class MessageQueue {
 
   private constructor(
     readonly file: string,
-    private handle: promises.FileHandle,
+    private handle: DiskFile,
     private readonly disk: Disk,
   ) {}
 
@@ -309,7 +309,7 @@ const MAX_REWRITE = 64 * 1024;
 /** The tail's buffer is kept across checkpoints up to this size (a bigger one is replaced by a smaller one). */
 const TAIL_KEPT = 1024 * 1024;
 
-async function openReadWrite(file: string, disk: Disk): Promise<promises.FileHandle> {
+async function openReadWrite(file: string, disk: Disk): Promise<DiskFile> {
   await (await fsp.open(file, 'a')).close();
   return disk.open(file, 'r+');
 }

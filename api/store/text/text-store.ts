@@ -5,7 +5,7 @@ import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
-import { nodeDisk, type Disk } from './disk.js';
+import { nodeDisk, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
@@ -38,7 +38,7 @@ export interface TextState {
   readonly dir: string;
   readonly queue: MessageQueue;
   readonly users: Map<string, string>;
-  readonly usersFile: fsp.FileHandle;
+  readonly usersFile: DiskFile;
   readonly histories: Map<string, Promise<UserHistory>>;
   readonly committer: GroupCommitter;
   /** Highest sequence number handed out, and highest applied to the data files. */

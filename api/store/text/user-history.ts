@@ -1,5 +1,4 @@
-import type { promises } from 'node:fs';
-import { nodeDisk, type Disk } from './disk.js';
+import { nodeDisk, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type Damage } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
 
@@ -56,7 +55,7 @@ export class UserHistory {
    * The file, opened on the first write or read of it: most users' first poll finds nothing to read, and
    * thousands of idle polls need not hold a file descriptor each (issue #4).
    */
-  private opened: Promise<promises.FileHandle> | undefined;
+  private opened: Promise<DiskFile> | undefined;
 
   private constructor(
     readonly username: string,
@@ -130,7 +129,7 @@ export class UserHistory {
     return [...(await this.readFile(refs.slice(0, split))), ...fromTail];
   }
 
-  private handle(): Promise<promises.FileHandle> {
+  private handle(): Promise<DiskFile> {
     // A failed open is tried again next time rather than remembered.
     this.opened ??= this.disk.open(this.path, 'a+').catch((err: unknown) => {
       this.opened = undefined;
