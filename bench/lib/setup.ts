@@ -34,8 +34,9 @@ export async function messagingRig(
     senders,
     recipients,
     async close() {
-      await server.stop();
+      // Polls first: a server stopped under them would have them record refused connections as errors.
       await traffic.stopPollers();
+      await server.stop();
       await client.close();
       await rm(dir, { recursive: true, force: true });
     },

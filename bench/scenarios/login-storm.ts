@@ -26,6 +26,11 @@ export const loginStorm: Scenario = {
       const stormStart = performance.now();
       const signupLatency: number[] = [];
       let signupErrors = 0;
+      const signupErrorSamples: string[] = [];
+      const signupFailed = (what: string) => {
+        signupErrors++;
+        if (signupErrorSamples.length < 10) signupErrorSamples.push(what);
+      };
       let stopStorm = false;
       const storm = (async () => {
         const signups: Promise<void>[] = [];
@@ -38,9 +43,9 @@ export const loginStorm: Scenario = {
             client.login(`new${String(i).padStart(6, '0')}`, BENCH_PASSWORD).then(
               ({ status }) => {
                 if (status === 201) signupLatency.push(performance.now() - t0);
-                else signupErrors++;
+                else signupFailed(`sign-up ${status}`);
               },
-              () => void signupErrors++,
+              (err: unknown) => signupFailed(`sign-up: ${err instanceof Error ? err.message : String(err)}`),
             ),
           );
         }
@@ -92,7 +97,7 @@ export const loginStorm: Scenario = {
           storm: stormSummary,
           signups,
           signupErrors,
-          errorSamples: traffic.errorSamples,
+          errorSamples: [...traffic.errorSamples, ...signupErrorSamples],
         },
         charts: {
           'delivery-latency': [
