@@ -155,10 +155,11 @@ describe.each(['ENOSPC', 'EIO'] as const)('%s', (code) => {
     expect(await historyContents(alice, 'bruno')).toEqual(['not durable']);
   });
 
-  it('when a data file cannot be written, then the send is a 503, the store refuses writes, reopens its files, replays the journal, and serves again after the disk recovers', async () => {
+  it('when the queue cannot be written, then the send is a 503, the store refuses writes, reopens its files, replays the journal, and serves again after the disk recovers', async () => {
     const alice = await login('alice');
     const bruno = await login('bruno');
-    disk.fail('write', code, (f) => f.endsWith('history_bruno.txt'));
+    // The queue is written with each batch (a poll reads it); the histories only at the checkpoint (next test).
+    disk.fail('write', code, (f) => f.endsWith('mensagens.txt'));
     const res = await alice.post('/api/messages').send({ to: 'bruno', content: 'journalled, not applied', clientId: 'd-1' }).expect(503);
     expect(res.body.error.code).toBe('unavailable');
     // Failed state: refused at once, without touching the disk again.
@@ -178,19 +179,25 @@ describe.each(['ENOSPC', 'EIO'] as const)('%s', (code) => {
     expect(await historyContents(bruno, 'alice')).toEqual(['journalled, not applied']);
   });
 
-  it('when a data file fsync fails after the 201, then the store never trusts that fsync: it reopens, replays, and the 201 message stays', async () => {
-    const alice = await login('alice');
-    const bruno = await login('bruno');
-    disk.fail('datasync', code, isDataFile);
-    // The journal is the commit point: this send is durable there, so its 201 is honest.
-    const first = await alice.post('/api/messages').send({ to: 'bruno', content: 'durable in the journal', clientId: 's-1' }).expect(201);
-    // Its data files failed to sync: writes are refused until the files are re-checked.
-    await expect.poll(() => logs.some((l) => l.msg.startsWith('a data file could not be written or synced'))).toBe(true);
-    await alice.post('/api/messages').send({ to: 'bruno', content: 'while failed' }).expect(503);
-    disk.heal();
-    expect((await sendWhenHealthy(alice, 'bruno', 'after recovery', 's-2')).status).toBe(201);
-    expect(logs.some((l) => l.msg === 'replayed the journal')).toBe(true);
-    expect(await historyContents(bruno, 'alice')).toEqual(['durable in the journal', 'after recovery']);
-    expect((await historyContents(alice, 'bruno')).at(0)).toBe((first.body.message as Message).content);
-  });
+  it.each([
+    ['fsync of a data file', 'datasync', isDataFile],
+    ['write of a history', 'write', (f: string) => f.endsWith('history_bruno.txt')],
+  ] as const)(
+    "when the checkpoint's %s fails after the 201, then the store never trusts that file: it reopens, replays, and the 201 message stays",
+    async (_, op, match) => {
+      const alice = await login('alice');
+      const bruno = await login('bruno');
+      disk.fail(op, code, match);
+      // The journal is the commit point: this send is durable there, so its 201 is honest.
+      const first = await alice.post('/api/messages').send({ to: 'bruno', content: 'durable in the journal', clientId: 's-1' }).expect(201);
+      // Its data files failed to sync: writes are refused until the files are re-checked.
+      await expect.poll(() => logs.some((l) => l.msg.startsWith('a data file could not be written or synced'))).toBe(true);
+      await alice.post('/api/messages').send({ to: 'bruno', content: 'while failed' }).expect(503);
+      disk.heal();
+      expect((await sendWhenHealthy(alice, 'bruno', 'after recovery', 's-2')).status).toBe(201);
+      expect(logs.some((l) => l.msg === 'replayed the journal')).toBe(true);
+      expect(await historyContents(bruno, 'alice')).toEqual(['durable in the journal', 'after recovery']);
+      expect((await historyContents(alice, 'bruno')).at(0)).toBe((first.body.message as Message).content);
+    },
+  );
 });

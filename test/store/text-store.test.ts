@@ -28,13 +28,15 @@ async function open(dataDir: string, logs: string[] = []): Promise<TextStore> {
 const HASH = '$2b$10$abcdefghijklmnopqrstuuKx9JZJ0cM5cQ8Q8Q8Q8Q8Q8Q8Q8Q8Q8';
 
 describe('TextStore files', () => {
-  it('when a message is appended, then the queue and both histories hold exactly these bytes', async () => {
+  it('when a message is appended and the store closes, then the queue and both histories hold exactly these bytes', async () => {
     const dir = await tempDir();
     const store = await open(dir);
     await store.users.create({ username: 'ana', passwordHash: HASH });
     await store.users.create({ username: 'beto', passwordHash: HASH });
     const r = await store.messages.append({ from: 'ana', to: 'beto', content: 'x;y\\z\n', clientId: 'k1' });
     expect(r.kind).toBe('created');
+    // Closing runs a checkpoint: the histories are written then (the journal holds them before).
+    await store.close();
     const body = 'ana;beto;x\\;y\\\\z\\n;2026-01-02T03:04:05.678Z;0;1;k1';
     const queue = await readFile(path.join(dir, 'mensagens.txt'), 'utf8');
     expect(queue).toMatch(new RegExp(`^${body.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')};[0-9a-f]{8}\n$`));

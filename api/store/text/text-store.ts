@@ -149,11 +149,8 @@ export class TextStore implements Store, BatchTarget {
     const written: Promise<void>[] = [];
     for (const [file, lines] of byFile) {
       if (file === 'u') written.push(this.appendUsers(lines));
-      else if (file !== 'q') {
-        const history = await this.history(file.slice(2));
-        history.append(lines);
-        written.push(history.flush());
-      }
+      // A history is written at the checkpoint (see UserHistory.append): the journal already holds these lines.
+      else if (file !== 'q') (await this.history(file.slice(2))).append(lines);
     }
     queue.append(byFile.get('q') ?? []);
     for (const op of ops) if (op.kind === 'flip') queue.markDelivered(op.seq);
