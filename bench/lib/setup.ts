@@ -19,11 +19,12 @@ export async function messagingRig(
   ctx: BenchContext,
   name: string,
   counts: { recipients: number; senders: number },
+  env: Record<string, string> = {},
 ): Promise<MessagingRig> {
   const dir = await emptyDataDir(name);
   const recipients = await seedUsers(dir, names('r', counts.recipients));
   const senders = await seedUsers(dir, names('s', counts.senders));
-  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir });
+  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, env });
   const client = createClient(server.url, { pollConnections: counts.recipients + 16, connections: 256 });
   const traffic = new Traffic(client, senders, recipients);
   await traffic.startPollers();
