@@ -145,6 +145,7 @@ const chartOptions: Record<string, Omit<Parameters<typeof lineChart>[0], 'series
     xLabel: 'latency (ms, log scale)',
     yLabel: 'fraction of messages at or below',
     xLog: true,
+    legend: 'bottom-right',
     marks: [
       { axis: 'x', value: 1, label: 'p50 target 1 ms' },
       { axis: 'x', value: 5, label: 'p99 target 5 ms' },

@@ -17,6 +17,8 @@ export interface ChartOptions {
   series: readonly Series[];
   /** Horizontal or vertical reference lines (targets), with a label. */
   marks?: readonly { axis: 'x' | 'y'; value: number; label: string }[];
+  /** Where the legend goes, out of the curves' way: a distribution rises on the left and is empty bottom-right. */
+  legend?: 'top-left' | 'bottom-right';
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
@@ -99,8 +101,18 @@ export function lineChart(o: ChartOptions): string {
       if (pts.length <= 12)
         for (const [x, y] of pts) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
     }
-    parts.push(`<rect x="${PAD.left + 10}" y="${PAD.top + 8 + i * 16}" width="12" height="3" fill="${color}"/>`);
-    parts.push(`<text x="${PAD.left + 28}" y="${PAD.top + 13 + i * 16}">${esc(s.name)}</text>`);
+    // Text width is not known without a layout engine: 6.5 px a character is enough for the 12 px sans-serif.
+    const widest = Math.max(...o.series.map((x) => x.name.length)) * 6.5 + 28;
+    const [lx, ly] =
+      o.legend === 'bottom-right'
+        ? [W - PAD.right - 10 - widest, H - PAD.bottom - 10 - o.series.length * 16]
+        : [PAD.left + 10, PAD.top + 8];
+    if (i === 0) {
+      const box = `x="${lx - 6}" y="${ly - 8}" width="${widest + 12}" height="${o.series.length * 16 + 6}"`;
+      parts.push(`<rect ${box} fill="white" fill-opacity="0.85"/>`);
+    }
+    parts.push(`<rect x="${lx}" y="${ly + i * 16}" width="12" height="3" fill="${color}"/>`);
+    parts.push(`<text x="${lx + 18}" y="${ly + 5 + i * 16}">${esc(s.name)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
