@@ -3,7 +3,7 @@
  * start from openapi.yaml's own schemas with ajv, the validator express-openapi-validator uses, with its
  * options. The generic validator finds a request's route by compiling a path regex for every route of the spec
  * on every request, and rebuilds its parameter handling each time; a route that knows its operation needs
- * none of that. test/contract/operation-validator.test.ts holds both to the same answers, request by request.
+ * none of that. test/contract/validator.test.ts holds both to the same answers, request by request.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { notJson, validationError, type ValidationItem } from './openapi.js';

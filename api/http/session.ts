@@ -130,7 +130,7 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
 /** The user that requireUser put on the response. */
 export function currentUser(res: { locals: Record<string, unknown> }): string {
   const user = res.locals.username;
-  if (typeof user !== 'string') throw new AppError('not_authenticated', 'log in first: POST /api/session');
+  if (typeof user !== 'string') throw notLoggedIn();
   return user;
 }
 
