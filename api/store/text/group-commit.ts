@@ -3,9 +3,9 @@ import type { FileKey, Journal, WriteOp } from './journal.js';
 
 /** What the committer writes to: the data files, as the text store keeps them open. */
 export interface BatchTarget {
-  /** Applies the operations to the data files (written, not yet synced). */
+  /** Applies the operations: readable once it resolves; written to the data files by now or by `sync`. */
   apply(ops: readonly WriteOp[]): Promise<void>;
-  /** fdatasyncs every data file the operations touched. */
+  /** Writes what `apply` left in memory and fdatasyncs every data file the operations touched. */
   sync(ops: readonly WriteOp[]): Promise<void>;
 }
 

@@ -134,8 +134,9 @@ export class TextStore implements Store, BatchTarget {
   }
 
   /**
-   * Applies a committed batch: the in-memory indexes first, then one write per data file it touched (the
-   * queue's appends and the delivered flags set in them go out together).
+   * Applies a committed batch: the in-memory indexes first, then one write each to the queue (its appends and
+   * the delivered flags set in them together) and to usuarios.txt. The histories keep their lines in memory
+   * for the checkpoint to write (UserHistory.append).
    */
   async apply(ops: readonly WriteOp[]): Promise<void> {
     const { queue } = this.state;
