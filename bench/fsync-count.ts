@@ -7,21 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../api/logger.js';
-import { nodeDisk, type Disk } from '../api/store/text/disk.js';
 import { TextStore } from '../api/store/text/text-store.js';
+import { countingDisk } from './lib/counting-disk.js';
 
-let syncs = 0;
-const counting: Disk = {
-  async open(file, flags) {
-    const handle = await nodeDisk.open(file, flags);
-    const datasync = handle.datasync.bind(handle);
-    handle.datasync = async () => {
-      syncs++;
-      return datasync();
-    };
-    return handle;
-  },
-};
+const { disk: counting, calls } = countingDisk(['datasync']);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-fsync-'));
 const store = await TextStore.open({
@@ -35,7 +24,7 @@ const users = Array.from({ length: 200 }, (_, i) => `user${i}`);
 for (const u of users) await store.users.create({ username: u, passwordHash: 'x' });
 const MESSAGES = 5000;
 const CONCURRENCY = 32;
-syncs = 0;
+calls.clear();
 const start = performance.now();
 let next = 0;
 await Promise.all(
@@ -52,6 +41,7 @@ await Promise.all(
 );
 const seconds = (performance.now() - start) / 1000;
 await store.close();
+const syncs = calls.get('datasync') ?? 0;
 console.log(
   `${MESSAGES} sends + acknowledgements, ${CONCURRENCY} at a time: ${syncs} fdatasync calls (${(syncs / MESSAGES).toFixed(2)} a message), ${(MESSAGES / seconds).toFixed(0)} messages/s in-process`,
 );

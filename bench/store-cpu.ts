@@ -11,8 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../api/logger.js';
-import { nodeDisk, type Disk } from '../api/store/text/disk.js';
 import { TextStore } from '../api/store/text/text-store.js';
+import { countingDisk } from './lib/counting-disk.js';
 
 const MESSAGES = Number(process.argv[2] ?? 20_000);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -20,21 +20,7 @@ const WARM_UP = 2_000;
 const CONCURRENCY = 32;
 const COUNTED = ['write', 'read', 'datasync', 'truncate', 'stat'] as const;
 
-const calls = new Map<string, number>();
-/** Counts every call of the handle methods above on the files the store opens through its Disk seam. */
-const counting: Disk = {
-  async open(file, flags) {
-    const handle = await nodeDisk.open(file, flags);
-    for (const name of COUNTED) {
-      const original = (handle[name] as (...args: unknown[]) => Promise<unknown>).bind(handle);
-      (handle as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-        calls.set(name, (calls.get(name) ?? 0) + 1);
-        return original(...args);
-      };
-    }
-    return handle;
-  },
-};
+const { disk: counting, calls } = countingDisk(COUNTED);
 
 async function run(): Promise<{ cpuUs: number; ops: Map<string, number> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-store-cpu-'));
