@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord, escapeField, splitFields } from '../../api/store/text/codec.js';
-import { decodeJournal, encodeJournal, type FileKey, type WriteOp } from '../../api/store/text/journal.js';
+import { decodeJournal, decodeJournalFile, encodeJournal, type FileKey, type WriteOp } from '../../api/store/text/journal.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import {
   decodeHistory,
@@ -234,6 +234,20 @@ describe('journal.ts: the redo journal', () => {
 
   it('when the journal holds arbitrary bytes, then decoding never throws', () => {
     neverThrows(decodeJournal);
+    neverThrows(decodeJournalFile);
+    neverThrows((t) => decodeJournalFile(`gen;${t}`));
+  });
+
+  it('when a file with a generation header is cut at any byte, then it reads as no batch, or as its generation with no batch', () => {
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 6 }), fc.nat(1_000_000), fc.nat(), (ops, generation, at) => {
+        const bytes = Buffer.from(`gen;${generation}\n${encodeJournal(ops)}`);
+        const whole = decodeJournalFile(bytes.toString('utf8'));
+        expect(whole).toEqual({ generation, ops });
+        expect(decodeJournalFile(bytes.subarray(0, at % bytes.length).toString('utf8')).ops).toBeUndefined();
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -59,7 +59,7 @@ class FaultyDisk implements Disk {
   }
 }
 
-const isJournal = (f: string) => f.endsWith('journal.txt');
+const isJournal = (f: string) => /journal(-2)?\.txt$/.test(f);
 const isDataFile = (f: string) => !isJournal(f);
 
 let dir: string;

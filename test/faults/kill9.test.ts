@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Message, PollResponse } from '../../api/contract.js';
-import { decodeJournal } from '../../api/store/text/journal.js';
+import { decodeJournalFile } from '../../api/store/text/journal.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { decodeHistory, decodeQueue, decodeUser, type HistoryRecord } from '../../api/store/text/records.js';
 import { decodeSession } from '../../api/store/text/session-file.js';
@@ -181,8 +181,10 @@ describe('kill -9 under load', () => {
       expect(await load('usuarios.txt', decodeUser)).toHaveLength(SENDERS.length + RECEIVERS.length);
       await load('sessions.txt', decodeSession);
       const queue = await load('mensagens.txt', decodeQueue);
-      const journal = await fsp.readFile(path.join(dir, 'journal.txt'), 'utf8');
-      if (journal !== '' && decodeJournal(journal) === undefined) problems.push('journal.txt does not decode');
+      for (const rel of ['journal.txt', 'journal-2.txt']) {
+        const journal = await fsp.readFile(path.join(dir, rel), 'utf8');
+        if (journal !== '' && decodeJournalFile(journal).ops === undefined) problems.push(`${rel} does not decode`);
+      }
       const histories = new Map<string, HistoryRecord[]>();
       for (const user of [...SENDERS, ...RECEIVERS]) histories.set(user, await load(`historico/history_${user}.txt`, decodeHistory));
 

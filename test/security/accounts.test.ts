@@ -197,6 +197,7 @@ describe('usernames', () => {
     const expected = new Set([
       'historico',
       'historico/history_alice.txt',
+      'journal-2.txt',
       'journal.txt',
       'limites.txt',
       'mensagens.txt',

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { MessageQueue } from '../../api/store/text/message-queue.js';
 import { decodeQueue, encodeQueue, type QueueRecord } from '../../api/store/text/records.js';
@@ -106,4 +107,52 @@ describe('MessageQueue', () => {
     expect(set).toEqual([1, 999, 1001]);
     expect(queue.undeliveredUpTo('beto', 3)).toEqual([2, 3]);
   });
+
+  it('when a checkpoint syncs the file while batches flush beside it, then every flag and line reaches the file, whatever order the writes end in', async () => {
+    const file = path.join(await tempDir(), 'mensagens.txt');
+    const { queue } = await MessageQueue.open(file, new LateDisk());
+    queues.push(queue);
+    let seq = 0;
+    const delivered: number[] = [];
+    for (let round = 0; round < 40; round++) {
+      const work: Promise<void>[] = [];
+      queue.append(Array.from({ length: 3 }, () => encodeQueue(record(++seq, 'beto', `m${seq}`)).line));
+      work.push(queue.sync()); // the checkpoint
+      // Batches applied beside it: flags of lines being written right now, and new lines.
+      for (const s of [seq - 2, seq]) {
+        queue.markDelivered(s);
+        delivered.push(s);
+        work.push(queue.flush());
+      }
+      queue.append([encodeQueue(record(++seq, 'beto', `m${seq}`)).line]);
+      work.push(queue.flush());
+      await Promise.all(work);
+    }
+    const onDisk = await flags(file);
+    expect(Object.keys(onDisk)).toHaveLength(seq);
+    expect(Object.entries(onDisk).flatMap(([s, d]) => (d ? [Number(s)] : []))).toEqual(delivered.sort((a, b) => a - b));
+  });
 });
+
+/**
+ * A disk whose writes take their bytes when called, as the system call would, and end after a random delay:
+ * two writes in flight at once may land in either order.
+ */
+class LateDisk implements Disk {
+  async open(file: string, flags: string): Promise<DiskFile> {
+    const handle = await nodeDisk.open(file, flags);
+    return new Proxy(handle, {
+      get: (target, prop, receiver) => {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        const bound = (value as (...args: unknown[]) => Promise<unknown>).bind(target);
+        if (prop !== 'write') return bound;
+        return async (data: Buffer, offset: number, length: number, position: number) => {
+          const bytes = Buffer.from(data.subarray(offset, offset + length));
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
+          return bound(bytes, 0, bytes.length, position);
+        };
+      },
+    });
+  }
+}

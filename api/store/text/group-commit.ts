@@ -5,7 +5,10 @@ import type { FileKey, Journal, WriteOp } from './journal.js';
 export interface BatchTarget {
   /** Applies the operations: readable once it resolves; written to the data files by now or by `sync`. */
   apply(ops: readonly WriteOp[]): Promise<void>;
-  /** Writes what `apply` left in memory and fdatasyncs every data file the operations touched. */
+  /**
+   * Writes what `apply` left in memory and fdatasyncs every data file the operations touched. Runs beside
+   * `apply` of later batches (never beside another `sync`).
+   */
   sync(ops: readonly WriteOp[]): Promise<void>;
 }
 
@@ -25,13 +28,23 @@ const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 const CHECKPOINT_MS = 1000;
 /** or once no batch came for this long. */
 const IDLE_CHECKPOINT_MS = 50;
+/**
+ * Batches wait for the checkpoint in progress once the journal holds this much (the data files sync slower
+ * than the journal grows): what a start has to replay stays bounded.
+ */
+const MAX_JOURNAL_BYTES = 4 * CHECKPOINT_BYTES;
 
 /**
  * Group commit: writes submitted while a batch is on its way to the disk wait and go together in the next
  * one, so one journal fsync serves many messages. A submit resolves once its batch is committed (journal
  * durable) and applied to the data files (readable). The data files are not synced per batch: one fsync of
  * the journal is the whole cost of a batch (issue #4), and the journal keeps every batch since the last
- * checkpoint, which syncs the files the batches touched and lets the next batch start the journal afresh.
+ * checkpoint, which syncs the files the batches touched.
+ *
+ * A checkpoint does not stop the commits: it rotates the journal (later batches go to its other file) and
+ * syncs in the background, beside them. Waiting for it cost a stall of tens of milliseconds once a second,
+ * most of the p99 of a send (issue #4). Queue compaction, which rewrites a file batches write to, still runs
+ * between batches, after a checkpoint.
  *
  * After a failed data write or sync, the data files may not hold what the journal says, and Linux may have
  * dropped the failed pages (a later fsync would "succeed" without them): so the committer refuses all writes
@@ -40,19 +53,23 @@ const IDLE_CHECKPOINT_MS = 50;
 export class GroupCommitter {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
+  /** The checkpoint in progress, if any; it never rejects (a failure fails the committer). */
+  private checkpointing: Promise<void> | undefined;
   private failure: unknown;
-  /** One operation per data file written since the last checkpoint (what `target.sync` needs to see). */
+  /** One operation per data file written since the last checkpoint began (what `target.sync` needs to see). */
   private readonly unsynced = new Map<FileKey, WriteOp>();
   private journalBytes = 0;
   private oldestUnsynced = 0;
   private checkpointWanted = false;
+  private maintenanceDue = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly journal: Journal,
     private readonly target: BatchTarget,
+    /** Called once nothing of the committer runs any more, so the store may close and reopen its files. */
     private readonly onFailure: (err: unknown) => void,
-    /** Runs between batches, with no write in progress (queue compaction). */
+    /** Runs between batches after a checkpoint, with no write or sync in progress (queue compaction). */
     private readonly maintain: () => Promise<void> = async () => undefined,
   ) {}
 
@@ -66,14 +83,18 @@ export class GroupCommitter {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ ops, onApplied, resolve, reject });
-      this.running ??= this.run();
+      this.run();
     });
   }
 
   /** Resolves when everything submitted so far is durable (or has failed) and the data files are synced. */
   async drain(): Promise<void> {
-    this.requestCheckpoint();
-    while (this.running) await this.running;
+    for (;;) {
+      if (this.running) await this.running;
+      else if (this.checkpointing) await this.checkpointing;
+      else if (this.unsynced.size > 0 && this.failure === undefined) this.requestCheckpoint();
+      else return;
+    }
   }
 
   /** Refuses every write (503) until `recovered()`: while the store loads its files and replays the journal. */
@@ -86,82 +107,106 @@ export class GroupCommitter {
     this.failure = undefined;
   }
 
-  private async run(): Promise<void> {
-    try {
-      await this.runBatches();
-    } finally {
-      // Cleared in the same tick as the last emptiness check, so no submit() can slip in between.
-      this.running = undefined;
-    }
+  private run(): void {
+    this.running ??= this.runBatches();
   }
 
   private requestCheckpoint(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.checkpointWanted = true;
-    this.running ??= this.run();
+    this.run();
   }
 
   private async runBatches(): Promise<void> {
-    for (;;) {
-      if (this.queue.length === 0) {
-        if (!this.checkpointWanted || this.unsynced.size === 0 || this.failure !== undefined) break;
-        if (!(await this.checkpoint())) return;
-        continue;
-      }
-      const batch = this.takeBatch();
-      const ops = batch.flatMap((p) => p.ops);
-      // Every file synced since the journal's batches were applied: they are no longer needed.
-      const restart = this.unsynced.size === 0;
-      try {
-        this.journalBytes = (restart ? 0 : this.journalBytes) + (await this.journal.commit(ops, restart));
-      } catch (err) {
-        const unavailable = new StoreUnavailableError('could not write to the data folder', err);
-        if (restart) {
-          // Nothing reached the data files, and the next batch starts the journal afresh: this one simply did not happen.
-          for (const p of batch) p.reject(unavailable);
+    // Never ends synchronously: `running` is assigned before the loop below clears it.
+    await Promise.resolve();
+    try {
+      while (this.failure === undefined) {
+        if (this.maintenanceDue && !this.checkpointing) {
+          this.maintenanceDue = false;
+          try {
+            await this.maintain();
+          } catch (err) {
+            this.fail(err, []);
+            return;
+          }
           continue;
         }
-        // Part of it may sit after the committed batches, and a batch appended after that would never be replayed.
-        this.fail(err, batch);
-        return;
+        if (!this.checkpointing && this.unsynced.size > 0 && (this.checkpointWanted || this.checkpointDue())) this.startCheckpoint();
+        if (this.queue.length === 0) break;
+        if (this.checkpointing && this.journalBytes >= MAX_JOURNAL_BYTES) {
+          await this.checkpointing;
+          continue;
+        }
+        const batch = this.takeBatch();
+        const ops = batch.flatMap((p) => p.ops);
+        const afresh = this.journal.startsAfresh;
+        try {
+          this.journalBytes += await this.journal.commit(ops);
+        } catch (err) {
+          const unavailable = new StoreUnavailableError('could not write to the data folder', err);
+          if (afresh) {
+            // Nothing reached the data files, and the next batch starts that file afresh: this one simply did not happen.
+            for (const p of batch) p.reject(unavailable);
+            continue;
+          }
+          // Part of it may sit after the committed batches, and a batch appended after that would never be replayed.
+          this.fail(err, batch);
+          return;
+        }
+        try {
+          await this.target.apply(ops);
+        } catch (err) {
+          this.fail(err, batch);
+          return;
+        }
+        if (this.unsynced.size === 0) this.oldestUnsynced = Date.now();
+        for (const op of ops) this.unsynced.set(op.kind === 'append' ? op.file : 'q', op);
+        for (const p of batch) {
+          p.onApplied();
+          p.resolve();
+        }
       }
-      try {
-        await this.target.apply(ops);
-      } catch (err) {
-        this.fail(err, batch);
-        return;
-      }
-      if (this.unsynced.size === 0) this.oldestUnsynced = Date.now();
-      for (const op of ops) this.unsynced.set(op.kind === 'append' ? op.file : 'q', op);
-      for (const p of batch) {
-        p.onApplied();
-        p.resolve();
-      }
-      if (this.journalBytes >= CHECKPOINT_BYTES || Date.now() - this.oldestUnsynced >= CHECKPOINT_MS) {
-        if (!(await this.checkpoint())) return;
-      }
+    } finally {
+      // Cleared in the same tick as the loop's last look at the queue, so no submit() can slip in between.
+      this.running = undefined;
     }
-    if (this.unsynced.size > 0 && this.failure === undefined) {
+    // A checkpoint in progress starts the loop again when it ends (maintenance, and the next checkpoint).
+    if (this.unsynced.size > 0 && !this.checkpointing && this.failure === undefined) {
       this.idleTimer ??= setTimeout(() => this.requestCheckpoint(), IDLE_CHECKPOINT_MS);
       this.idleTimer.unref();
     }
   }
 
-  /** Syncs every data file written since the last checkpoint, then runs maintenance (compaction). */
-  private async checkpoint(): Promise<boolean> {
+  private checkpointDue(): boolean {
+    return this.journalBytes >= CHECKPOINT_BYTES || Date.now() - this.oldestUnsynced >= CHECKPOINT_MS;
+  }
+
+  /**
+   * Rotates the journal and syncs, in the background, every data file written since the last checkpoint
+   * began. Runs between batches: the batches it covers are all applied. The previous checkpoint is done, so
+   * the journal file the rotation starts afresh holds only synced batches.
+   */
+  private startCheckpoint(): void {
     this.checkpointWanted = false;
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    try {
-      await this.target.sync([...this.unsynced.values()]);
-      this.unsynced.clear();
-      await this.maintain();
-      return true;
-    } catch (err) {
-      this.fail(err, []);
-      return false;
-    }
+    const ops = [...this.unsynced.values()];
+    this.unsynced.clear();
+    this.journal.rotate();
+    this.journalBytes = 0;
+    this.checkpointing = this.target.sync(ops).then(
+      () => {
+        this.checkpointing = undefined;
+        this.maintenanceDue = true;
+        this.run();
+      },
+      (err: unknown) => {
+        this.checkpointing = undefined;
+        this.fail(err, []);
+      },
+    );
   }
 
   private takeBatch(): Pending[] {
@@ -175,9 +220,17 @@ export class GroupCommitter {
   }
 
   private fail(err: unknown, batch: Pending[]): void {
-    this.failure = err;
     const unavailable = new StoreUnavailableError('could not write to the data folder', err);
     for (const p of [...batch, ...this.queue.splice(0)]) p.reject(unavailable);
-    this.onFailure(err);
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    clearTimeout(this.idleTimer);
+    // The store closes and reopens its files: only once no batch or checkpoint still writes to them (a write
+    // to a closed descriptor could land in whatever file was opened since under the same number).
+    void this.settled().then(() => this.onFailure(err));
+  }
+
+  private async settled(): Promise<void> {
+    while (this.running || this.checkpointing) await Promise.allSettled([this.running, this.checkpointing]);
   }
 }

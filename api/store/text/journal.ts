@@ -2,15 +2,16 @@ import { checksum } from './codec.js';
 import { nodeDisk, type Disk, type DiskFile } from './disk.js';
 
 /**
- * The redo journal (`journal.txt`): one message's send touches three files (the queue and two histories), so
- * a crash could leave one written and not the others. Each batch is first appended here whole and fsynced
- * (the commit point), then applied to the data files, which are synced only now and then (a checkpoint, see
- * group-commit.ts); the first batch after a checkpoint starts the journal afresh. At start every complete
- * batch is applied again, in order, and since every operation is idempotent, what was already applied
- * changes nothing. A torn batch (no valid `end` line) never committed: none of it reached the data files,
- * and nobody was told it did; reading stops there.
+ * The redo journal (`journal.txt` and `journal-2.txt`): one message's send touches three files (the queue
+ * and two histories), so a crash could leave one written and not the others. Each batch is first appended
+ * here whole and fsynced (the commit point), then applied to the data files, which are synced only now and
+ * then (a checkpoint, see group-commit.ts). At start every complete batch is applied again, in order, and
+ * since every operation is idempotent, what was already applied changes nothing. A torn batch (no valid
+ * `end` line) never committed: none of it reached the data files, and nobody was told it did; reading that
+ * file stops there.
  *
  * Format (docs/storage.md):
+ *   gen;<generation>                                        first line of a file: which of the two is newer
  *   a;<file>;<the exact line to append, without its LF>    file: q (queue), u (users), h:<username> (history)
  *   f;<seq>                                                 set the delivered flag of queue message <seq>
  *   end;<number of lines above>;<crc32 of those lines>
@@ -68,37 +69,126 @@ function decodeBatch(body: string, endLine: string): WriteOp[] | undefined {
   return ops;
 }
 
-/** The journal file: batches appended, started afresh after each checkpoint. */
-export class Journal {
-  private constructor(private readonly handle: DiskFile) {}
+/** The first line of a journal file: its generation, so that a start replays the two files in order. */
+const HEADER = 'gen;';
 
-  static async open(path: string, disk: Disk = nodeDisk): Promise<Journal> {
-    return new Journal(await disk.open(path, 'a+'));
+/**
+ * A journal file's text: its generation (undefined for a file with no header, as the first versions wrote
+ * them, which counts as the oldest) and its committed operations (undefined when there are none). A header
+ * is written with the file's first batch, in one write: a torn header means no batch ever committed in it.
+ */
+export function decodeJournalFile(text: string): { generation: number | undefined; ops: WriteOp[] | undefined } {
+  if (!text.startsWith(HEADER)) return { generation: undefined, ops: decodeJournal(text) };
+  const endOfLine = text.indexOf('\n');
+  const generation = Number(text.slice(HEADER.length, endOfLine));
+  if (endOfLine < 0 || !Number.isSafeInteger(generation) || generation < 0) return { generation: undefined, ops: undefined };
+  return { generation, ops: decodeJournal(text.slice(endOfLine + 1)) };
+}
+
+interface JournalFile {
+  readonly handle: DiskFile;
+  /** Its generation; -1 for an empty file or one written before generations (either is replayed first). */
+  generation: number;
+}
+
+/**
+ * The journal: two files used in turn, so that a checkpoint never stops the commits (issue #4). A checkpoint
+ * `rotate`s first: from then on batches go to the other file, started afresh with the next generation, while
+ * the checkpoint syncs the data files the batches of the previous one touched. That file is not needed once
+ * the checkpoint is done, and is started afresh by the rotation after the next checkpoint, which only begins
+ * once this one is done. So at any moment the two files hold consecutive generations, the older one possibly
+ * already synced (replaying it again changes nothing), and a start replays both, oldest first.
+ */
+export class Journal {
+  /** The file batches go to, and whether the next batch starts it afresh (truncated, with a new header). */
+  private current: JournalFile;
+  private fresh = true;
+
+  private constructor(private readonly files: readonly [JournalFile, JournalFile]) {
+    // Until `read` finds out which file is older: a fresh folder's first batch goes to journal.txt.
+    this.current = files[0];
+    this.current.generation = 0;
   }
 
-  async read(): Promise<WriteOp[] | undefined> {
-    const { size } = await this.handle.stat();
-    const buf = Buffer.alloc(size);
-    await this.handle.read(buf, 0, size, 0);
-    return decodeJournal(buf.toString('utf8'));
+  static async open(paths: readonly [string, string], disk: Disk = nodeDisk): Promise<Journal> {
+    const first = await disk.open(paths[0], 'a+');
+    try {
+      const second = await disk.open(paths[1], 'a+');
+      return new Journal([
+        { handle: first, generation: -1 },
+        { handle: second, generation: -1 },
+      ]);
+    } catch (err) {
+      await first.close();
+      throw err;
+    }
   }
 
   /**
-   * Writes the batch and makes it durable: when this resolves, the batch is committed. `restart` drops the
-   * batches before it, which only the caller knows to be safe (every data file synced since). Returns the
-   * bytes written.
+   * The committed operations of both files, oldest generation first; undefined when there are none. The
+   * caller applies and syncs them: after that, the next batch starts the older file afresh.
    */
-  async commit(ops: readonly WriteOp[], restart = true): Promise<number> {
-    const data = Buffer.from(encodeJournal(ops));
+  async read(): Promise<WriteOp[] | undefined> {
+    const decoded = await Promise.all(
+      this.files.map(async (file) => {
+        const { size } = await file.handle.stat();
+        const buf = Buffer.alloc(size);
+        await file.handle.read(buf, 0, size, 0);
+        const { generation, ops } = decodeJournalFile(buf.toString('utf8'));
+        file.generation = generation ?? -1;
+        return { file, ops };
+      }),
+    );
+    decoded.sort((a, b) => a.file.generation - b.file.generation);
+    this.current = decoded[0]?.file ?? this.current;
+    this.current.generation = Math.max(...this.files.map((f) => f.generation)) + 1;
+    this.fresh = true;
+    const ops = decoded.flatMap((d) => d.ops ?? []);
+    return decoded.some((d) => d.ops !== undefined) ? ops : undefined;
+  }
+
+  /** Whether the next commit starts a file afresh: nothing before it in that file needs keeping. */
+  get startsAfresh(): boolean {
+    return this.fresh;
+  }
+
+  /**
+   * Writes the batch and makes it durable: when this resolves, the batch is committed. Returns the bytes
+   * written.
+   */
+  async commit(ops: readonly WriteOp[]): Promise<number> {
+    const { handle, generation } = this.current;
+    const batch = encodeJournal(ops);
+    const data = Buffer.from(this.fresh ? `${HEADER}${generation}\n${batch}` : batch);
     // 'a+' appends on Linux regardless of position, so start afresh by truncating first: a crash right after
-    // the truncate leaves an empty journal, which is correct (the data files were synced before).
-    if (restart) await this.handle.truncate(0);
-    await this.handle.write(data, 0, data.length);
-    await this.handle.datasync();
+    // the truncate leaves an empty file, which is correct (its batches were synced before the rotation).
+    if (this.fresh) await handle.truncate(0);
+    await handle.write(data, 0, data.length);
+    await handle.datasync();
+    // A failed first batch leaves the file to be started afresh again by the next one.
+    this.fresh = false;
     return data.length;
   }
 
-  async close(): Promise<void> {
-    await this.handle.close();
+  /**
+   * Sends the next batches to the other file, started afresh. Only the caller knows this to be safe: every
+   * data file written by that file's batches must be synced. With nothing committed since the last rotation
+   * there is nothing to rotate from (and the other file may hold the newest batches).
+   */
+  rotate(): void {
+    if (this.fresh) return;
+    const next = this.files[0] === this.current ? this.files[1] : this.files[0];
+    next.generation = this.current.generation + 1;
+    this.current = next;
+    this.fresh = true;
   }
+
+  async close(): Promise<void> {
+    await settle(this.files.map((f) => f.handle.close()));
+  }
+}
+
+async function settle(work: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -52,6 +52,8 @@ export class MessageQueue {
   /** Flags set in lines before the tail (or far back in it), written a byte each by the next flush. */
   private flagWrites: number[] = [];
   private deliveredCount = 0;
+  /** The last flush or tail change queued: they run one after another (see `flush`). */
+  private writing: Promise<void> = Promise.resolve();
   /** Whether the columns are in sequence order (binary search needs it). */
   private ordered = true;
   maxSeq = 0;
@@ -148,27 +150,34 @@ export class MessageQueue {
   /**
    * Writes the appended lines and the flags set since the last flush: one write from the first changed byte
    * of the tail to its end (a flag is one byte of an otherwise identical line, so writing the line again
-   * cannot tear anything), and one single-byte write per flag of an older line. Never runs beside `append`
-   * or `markDelivered`: the committer applies one batch, or runs one checkpoint, at a time.
+   * cannot tear anything), and one single-byte write per flag of an older line.
+   *
+   * A checkpoint's `sync` runs beside the batches' flushes, so the writes go one flush after another: two
+   * writes of the same bytes in flight at once could land in either order, the older flag last. What a
+   * flush covers is counted as written when it starts: a flag set in those bytes while they are being
+   * written is written again by the next flush.
    */
-  async flush(): Promise<void> {
-    const from = Math.min(this.rewriteFrom, this.written);
-    const writes = this.flagWrites.map((at) => this.handle.write(FLAG_SET, 0, 1, at));
-    if (from < this.size) writes.push(this.handle.write(this.tail, from - this.tailStart, this.size - from, from));
-    this.flagWrites = [];
-    this.rewriteFrom = Infinity;
-    const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    this.written = this.size;
+  flush(): Promise<void> {
+    return this.serially(async () => {
+      const from = Math.min(this.rewriteFrom, this.written);
+      const end = this.size;
+      const writes = this.flagWrites.map((at) => this.handle.write(FLAG_SET, 0, 1, at));
+      if (from < end) writes.push(this.handle.write(this.tail, from - this.tailStart, end - from, from));
+      this.flagWrites = [];
+      this.rewriteFrom = Infinity;
+      this.written = end;
+      const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+      // The committer fails on this, and the store reloads the queue from the file: `written` need not be undone.
+      if (failed) throw failed.reason;
+    });
   }
 
   /** Writes what is not written yet and fdatasyncs the file; only the end of the tail is kept after that. */
   async sync(): Promise<void> {
     await this.flush();
     await this.handle.datasync();
-    this.keepTailEnd();
+    await this.serially(async () => this.keepTailEnd());
   }
-
   /**
    * Rewrites the queue without its delivered messages. Must not run while a batch is being applied (the
    * text store runs it through the committer's quiet point).
@@ -176,6 +185,9 @@ export class MessageQueue {
   async compact(hooks: CompactionHooks = {}): Promise<number> {
     const removed = this.deliveredCount;
     if (removed === 0) return 0;
+    // Nothing is written meanwhile (see above), but a write still in flight on the handle closed below could
+    // land in whatever file is opened next under its descriptor number.
+    await this.writing;
     const tmp = `${this.file}.compact`;
     const buf = await fsp.readFile(this.file);
     const keep = scanRecords(this.file, buf, decodeQueueLine).records.filter((r) => !this.delivered[this.position(r.value.record.seq)]);
@@ -213,16 +225,23 @@ export class MessageQueue {
   }
 
   /**
-   * Everything up to `size` is written: the tail keeps only its last MAX_REWRITE bytes, so that a message
-   * acknowledged soon after a checkpoint still has its flag go out with the next write of the file.
+   * Drops the start of the tail once it is written: it keeps what is not written yet, a flag rewrite still to
+   * come, and its last MAX_REWRITE bytes, so that a message acknowledged soon after a checkpoint still has
+   * its flag go out with the next write of the file. Runs between flushes: no write reads the tail meanwhile.
    */
   private keepTailEnd(): void {
-    const from = Math.max(this.tailStart, this.size - MAX_REWRITE);
+    const from = Math.max(this.tailStart, Math.min(this.written, this.rewriteFrom, this.size - MAX_REWRITE));
     const kept = this.tail.subarray(from - this.tailStart, this.size - this.tailStart);
-    if (this.tail.length > TAIL_KEPT) this.tail = Buffer.concat([kept], TAIL_KEPT / 4);
+    if (this.tail.length > TAIL_KEPT) this.tail = Buffer.concat([kept], Math.max(TAIL_KEPT / 4, kept.length));
     else kept.copy(this.tail, 0); // overlapping regions of one buffer: copy handles it
     this.tailStart = from;
-    this.written = this.size;
+  }
+
+  /** Runs `work` after every write started before it has ended. */
+  private serially(work: () => Promise<void>): Promise<void> {
+    const run = this.writing.then(work);
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   /** The file was just read or rewritten: no tail yet, everything written. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
@@ -31,6 +32,8 @@ export interface TextStoreOptions {
 }
 
 const FORMAT_FILE = 'papo-format.txt';
+/** Files a checkpoint writes and syncs at once: half of libuv's four threads, the rest left to the commits. */
+const CHECKPOINT_FILES_AT_ONCE = 2;
 const FORMAT_VERSION = '1';
 
 /** Everything the text store keeps open; rebuilt from the files after a disk failure. */
@@ -81,7 +84,7 @@ export class TextStore implements Store, BatchTarget {
     try {
       const epoch = await prepareFormat(dir, options);
       await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
-      const journal = await Journal.open(path.join(dir, 'journal.txt'), options.disk);
+      const journal = await Journal.open([path.join(dir, 'journal.txt'), path.join(dir, 'journal-2.txt')], options.disk);
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
       const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime());
       const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits);
@@ -159,15 +162,22 @@ export class TextStore implements Store, BatchTarget {
     await settleAll(written);
   }
 
-  /** Writes what is not written yet and fdatasyncs every data file the operations touched. */
+  /**
+   * Writes what is not written yet and fdatasyncs every data file the operations touched, a few files at a
+   * time: a checkpoint runs beside the commits, and a thousand histories synced at once would fill Node's
+   * four file-system threads and queue the journal's fsync behind them (issue #4).
+   */
   async sync(ops: readonly WriteOp[]): Promise<void> {
     const files = new Set<FileKey>(ops.map((op) => (op.kind === 'append' ? op.file : 'q')));
+    const limit = pLimit(CHECKPOINT_FILES_AT_ONCE);
     await settleAll(
-      [...files].map(async (file) => {
-        if (file === 'q') await this.state.queue.sync();
-        else if (file === 'u') await this.state.usersFile.datasync();
-        else await (await this.history(file.slice(2))).sync();
-      }),
+      [...files].map((file) =>
+        limit(async () => {
+          if (file === 'q') await this.state.queue.sync();
+          else if (file === 'u') await this.state.usersFile.datasync();
+          else await (await this.history(file.slice(2))).sync();
+        }),
+      ),
     );
   }
 
