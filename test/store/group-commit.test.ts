@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HASH, openStore } from '../faults/support/store.js';
 import { tempDir } from '../support/server.js';
@@ -28,4 +29,29 @@ describe('GroupCommitter', () => {
     }
     expect(await store.users.find(`user${created - 1}`)).toBeDefined();
   }, 20_000);
+
+  it('when writes keep coming a few milliseconds apart, then no idle checkpoint comes between them', async () => {
+    const dir = await tempDir('papo-commit-');
+    const { store } = await openStore(dir);
+    cleanups.push(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    // Well under the checkpoint a second: only quiet moments (50 ms without a write) could bring one.
+    const until = Date.now() + 600;
+    let created = 0;
+    while (Date.now() < until) {
+      await store.users.create({ username: `user${created++}`, passwordHash: HASH });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Each checkpoint starts the next journal file with the next generation. Fired 50 ms after the first
+    // quiet moment whatever came since, they made one every 55 ms or so here (about 10); a slow machine
+    // may pause for 50 ms now and then.
+    const generations = await Promise.all(
+      ['journal.txt', 'journal-2.txt'].map(async (file) =>
+        Number(/^gen;(\d+)/.exec(await readFile(path.join(dir, file), 'utf8'))?.[1] ?? 0),
+      ),
+    );
+    expect(Math.max(...generations)).toBeLessThan(4);
+  });
 });
