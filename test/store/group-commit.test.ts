@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TextStore } from '../../api/store/text/text-store.js';
 import { HASH, openStore } from '../faults/support/store.js';
 import { tempDir } from '../support/server.js';
 
@@ -10,14 +11,20 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
+/** A text store on a new folder, closed and removed after the test. */
+async function freshStore(): Promise<{ store: TextStore; dir: string }> {
+  const dir = await tempDir('papo-commit-');
+  const { store } = await openStore(dir);
+  cleanups.push(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { store, dir };
+}
+
 describe('GroupCommitter', () => {
   it('when each write is made as soon as the one before it is answered, across checkpoints, then every one is answered without waiting for a timer', async () => {
-    const dir = await tempDir('papo-commit-');
-    const { store } = await openStore(dir);
-    cleanups.push(async () => {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { store } = await freshStore();
     // The committer's idle timer never fires now: a write answered while the committer was letting go of its
     // loop, and not picked up, would wait for it forever (a sign-up is answered in few enough steps for that).
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -31,12 +38,7 @@ describe('GroupCommitter', () => {
   }, 20_000);
 
   it('when writes keep coming a few milliseconds apart, then no idle checkpoint comes between them', async () => {
-    const dir = await tempDir('papo-commit-');
-    const { store } = await openStore(dir);
-    cleanups.push(async () => {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { store, dir } = await freshStore();
     // Well under the checkpoint a second: only quiet moments (50 ms without a write) could bring one.
     const until = Date.now() + 600;
     let created = 0;
