@@ -20,8 +20,12 @@ export interface SendInput {
 export interface PollInput {
   after?: string;
   waitSeconds: number;
-  /** Aborted when the client goes away, so its poll stops counting against the limits. */
-  signal: AbortSignal;
+  /**
+   * Hands over what to call if the client goes away, so its poll stops counting against the limits. A
+   * callback rather than an AbortSignal: an AbortController per held poll cost memory and CPU on every
+   * poll, and nearly every poll is answered rather than abandoned (issue #4).
+   */
+  onGone: (stop: () => void) => void;
 }
 
 export interface Messaging {
@@ -71,7 +75,7 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
       return { message: result.message, created: result.kind === 'created' };
     },
 
-    async poll(user, { after, waitSeconds, signal }) {
+    async poll(user, { after, waitSeconds, onGone }) {
       let position: number;
       if (after === undefined) {
         position = await messages.startPosition(user);
@@ -82,8 +86,8 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
       }
       const cursor = (seq: number) => encodeCursor(messages.epoch, seq);
       const waiter = hub.hold(user, waitSeconds * 1000);
-      const abort = () => waiter.finish('aborted');
-      signal.addEventListener('abort', abort);
+      // Once the poll is answered the waiter is finished, and a late call changes nothing.
+      onGone(() => waiter.finish('aborted'));
       try {
         for (;;) {
           const page = await messages.readStream(user, position, MAX_EVENTS_PER_POLL);
@@ -91,7 +95,6 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
           if ((await waiter.next()) !== 'woken') return { events: [], cursor: cursor(position) };
         }
       } finally {
-        signal.removeEventListener('abort', abort);
         waiter.finish('answered');
       }
     },

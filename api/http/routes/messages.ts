@@ -81,17 +81,23 @@ export function messageRoutes({ messaging, session, spec, observer }: MessageRou
   const poll: LaneRoute = async (req, res, where) => {
     const { username: user, setCookie } = await session(req.headers.cookie, where.secure);
     const query = validatePoll({ query: queryOf(req.url), body: undefined, headers: req.headers });
-    // 'close' on the response fires when the client goes away before we answer: stop holding its poll.
-    const gone = new AbortController();
-    // Only when it closed before the answer: aborting builds an error object, wasted on every answered poll.
+    // 'close' on the response fires when the client goes away before we answer: stop holding its poll, also
+    // when it went while the poll was still acknowledging (before it handed over its stop).
+    let gone = false;
+    let stopHolding: (() => void) | undefined;
     res.on('close', () => {
-      if (!res.writableFinished) gone.abort();
+      if (res.writableFinished) return;
+      gone = true;
+      stopHolding?.();
     });
     const after = typeof query.after === 'string' ? query.after : undefined;
     const body = await messaging.poll(user, {
       ...(after === undefined ? {} : { after }),
       waitSeconds: typeof query.wait === 'number' ? query.wait : DEFAULT_WAIT_SECONDS,
-      signal: gone.signal,
+      onGone: (stop) => {
+        if (gone) stop();
+        else stopHolding = stop;
+      },
     });
     if (res.destroyed) return;
     observer?.delivered(user, body.events);
