@@ -3,23 +3,11 @@
  * acknowledgements, counted through the store's Disk seam. Unlike latency on a shared machine, this count
  * does not depend on what else the machine is doing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createLogger } from '../api/logger.js';
-import { TextStore } from '../api/store/text/text-store.js';
-import { countingDisk } from './lib/counting-disk.js';
+import { countingDisk, openBenchStore } from './lib/counting-disk.js';
 
 const { disk: counting, calls } = countingDisk(['datasync']);
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-fsync-'));
-const store = await TextStore.open({
-  dataDir: dir,
-  log: createLogger({ level: 'warn' }),
-  hashPassword: async (p) => p,
-  sessionTtlMs: 86_400_000,
-  disk: counting,
-});
+const { store, remove } = await openBenchStore('papo-fsync-', counting);
 const users = Array.from({ length: 200 }, (_, i) => `user${i}`);
 for (const u of users) await store.users.create({ username: u, passwordHash: 'x' });
 const MESSAGES = 5000;
@@ -45,4 +33,4 @@ const syncs = calls.get('datasync') ?? 0;
 console.log(
   `${MESSAGES} sends + acknowledgements, ${CONCURRENCY} at a time: ${syncs} fdatasync calls (${(syncs / MESSAGES).toFixed(2)} a message), ${(MESSAGES / seconds).toFixed(0)} messages/s in-process`,
 );
-await rm(dir, { recursive: true, force: true });
+await remove();

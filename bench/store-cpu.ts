@@ -7,12 +7,7 @@
  * the stream again (the next poll). CPU is process.cpuUsage around the timed messages (a warm-up first), so
  * it is far less sensitive than latency to what else the machine runs; each run uses a fresh data folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createLogger } from '../api/logger.js';
-import { TextStore } from '../api/store/text/text-store.js';
-import { countingDisk } from './lib/counting-disk.js';
+import { countingDisk, openBenchStore } from './lib/counting-disk.js';
 
 const MESSAGES = Number(process.argv[2] ?? 20_000);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -23,14 +18,7 @@ const COUNTED = ['write', 'read', 'datasync', 'truncate', 'stat'] as const;
 const { disk: counting, calls } = countingDisk(COUNTED);
 
 async function run(): Promise<{ cpuUs: number; ops: Map<string, number> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-store-cpu-'));
-  const store = await TextStore.open({
-    dataDir: dir,
-    log: createLogger({ level: 'warn' }),
-    hashPassword: async (p) => p,
-    sessionTtlMs: 86_400_000,
-    disk: counting,
-  });
+  const { store, remove } = await openBenchStore('papo-store-cpu-', counting);
   const senders = Array.from({ length: 100 }, (_, i) => `sender${i}`);
   const recipients = Array.from({ length: 1000 }, (_, i) => `recipient${i}`);
   for (const u of [...senders, ...recipients]) await store.users.create({ username: u, passwordHash: 'x' });
@@ -61,7 +49,7 @@ async function run(): Promise<{ cpuUs: number; ops: Map<string, number> }> {
   await store.close();
   const used = process.cpuUsage(before);
   const ops = new Map(calls);
-  await rm(dir, { recursive: true, force: true });
+  await remove();
   return { cpuUs: (used.user + used.system) / MESSAGES, ops };
 }
 

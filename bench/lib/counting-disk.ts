@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../api/logger.js';
 import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
+import { TextStore } from '../../api/store/text/text-store.js';
 
 type Operation = 'write' | 'read' | 'datasync' | 'truncate' | 'stat';
 
@@ -22,4 +27,20 @@ export function countingDisk(operations: readonly Operation[]): { disk: Disk; ca
     },
   };
   return { disk, calls };
+}
+
+/**
+ * A text store on a new temporary folder, its files opened through `disk`: what the in-process store benches
+ * measure. `remove` deletes the folder once the store is closed.
+ */
+export async function openBenchStore(prefix: string, disk: Disk): Promise<{ store: TextStore; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const store = await TextStore.open({
+    dataDir: dir,
+    log: createLogger({ level: 'warn' }),
+    hashPassword: async (p) => p,
+    sessionTtlMs: 86_400_000,
+    disk,
+  });
+  return { store, remove: () => rm(dir, { recursive: true, force: true }) };
 }
