@@ -75,3 +75,9 @@ export const nodeDisk: Disk = {
   open: (path, flags) =>
     new Promise((resolve, reject) => fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(new NodeFile(fd))))),
 };
+
+/** Waits for every file operation, then throws the first failure: none is left running when the caller hears of one. */
+export async function settleAll(operations: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(operations)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

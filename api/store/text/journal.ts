@@ -1,5 +1,5 @@
 import { checksum } from './codec.js';
-import { nodeDisk, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 
 /**
  * The redo journal (`journal.txt` and `journal-2.txt`): one message's send touches three files (the queue
@@ -184,11 +184,6 @@ export class Journal {
   }
 
   async close(): Promise<void> {
-    await settle(this.files.map((f) => f.handle.close()));
+    await settleAll(this.files.map((f) => f.handle.close()));
   }
-}
-
-async function settle(work: readonly Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { nodeDisk, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 import { scanRecords, visitRecordFile, type Damage } from './line-file.js';
 import { decodeQueueLine, type QueueRecord } from './records.js';
 
@@ -166,9 +166,8 @@ export class MessageQueue {
       this.flagWrites = [];
       this.rewriteFrom = Infinity;
       this.written = end;
-      const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
-      // The committer fails on this, and the store reloads the queue from the file: `written` need not be undone.
-      if (failed) throw failed.reason;
+      // On a failure the committer fails, and the store reloads the queue from the file: `written` need not be undone.
+      await settleAll(writes);
     });
   }
 
@@ -178,6 +177,7 @@ export class MessageQueue {
     await this.handle.datasync();
     await this.serially(async () => this.keepTailEnd());
   }
+
   /**
    * Rewrites the queue without its delivered messages. Must not run while a batch is being applied (the
    * text store runs it through the committer's quiet point).

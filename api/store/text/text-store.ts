@@ -6,7 +6,7 @@ import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
-import { nodeDisk, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
@@ -303,12 +303,6 @@ export class TextStore implements Store, BatchTarget {
     await fsp.chmod(file, 0o600);
     return { secret, created: true };
   }
-}
-
-/** Waits for every write, then throws the first failure: no write is left running when the caller hears of one. */
-async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 export function historyPath(dir: string, username: string): string {
