@@ -92,6 +92,35 @@ describe('MessageQueue', () => {
     expect(await flags(file)).toEqual({ 2: false, 4: true });
     expect(queue.maxSeq).toBe(4);
   });
+
+  it('when a hand-edited file with a damaged line and a message twice is compacted, then each undelivered message is kept once, in order, with lines appended since', async () => {
+    const file = path.join(await tempDir(), 'mensagens.txt');
+    const lines = [record(5, 'beto', 'e; ü'), record(2, 'beto', 'b'), record(7, 'caio', 'g'), record(2, 'beto', 'b')].map(
+      (r) => encodeQueue(r).line,
+    );
+    await writeFile(file, `${lines[0]}${lines[1]}not a record;\n${lines[2]}${lines[3]}`);
+    const queue = await open(file);
+    queue.append([encodeQueue(record(8, 'caio', 'h 🎉')).line, encodeQueue(record(9, 'beto', 'i')).line]);
+    await queue.flush();
+    queue.markDelivered(7);
+    await queue.sync();
+
+    expect(await queue.compact()).toBe(1);
+
+    const kept = [record(2, 'beto', 'b'), record(5, 'beto', 'e; ü'), record(8, 'caio', 'h 🎉'), record(9, 'beto', 'i')];
+    expect(await readFile(file, 'utf8')).toBe(kept.map((r) => encodeQueue(r).line).join(''));
+    queue.markDelivered(2);
+    queue.markDelivered(8);
+    await queue.flush();
+    expect(await flags(file)).toEqual({ 2: true, 5: false, 8: true, 9: false });
+    await queue.close();
+    queues.pop();
+    const again = await open(file);
+    expect(again.undeliveredUpTo('beto', 100)).toEqual([5, 9]);
+    expect(again.firstUndelivered('caio')).toBeUndefined();
+    expect(again.maxSeq).toBe(9);
+  });
+
   it('when flags are set in lines written long before and in lines just written, then each reaches its byte', async () => {
     const file = path.join(await tempDir(), 'mensagens.txt');
     const queue = await open(file);
