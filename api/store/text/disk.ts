@@ -32,20 +32,27 @@ export interface Disk {
 class NodeFile implements DiskFile {
   constructor(private readonly fd: number) {}
 
+  /**
+   * Writes synchronously, on the event loop: the write only reaches the page cache (datasync is what waits
+   * for the disk), a few microseconds, while a round trip through libuv's threads cost the event loop more
+   * than the write itself (waking a sleeping thread, then the completion back through the loop). The
+   * throughput benchmark went from about 4,300 to 4,500 messages a second with this (issue #4).
+   */
   write(data: string | Buffer, offset = 0, length?: number, position: number | null = null): Promise<unknown> {
-    const buffer = typeof data === 'string' ? data : data.subarray(offset, offset + (length ?? data.length - offset));
-    return new Promise((resolve, reject) => {
-      const done = (err: NodeJS.ErrnoException | null, written: number) => {
-        if (err) return reject(err);
-        const size = typeof buffer === 'string' ? Buffer.byteLength(buffer) : buffer.length;
-        if (written === size) return resolve(undefined);
+    let rest = typeof data === 'string' ? Buffer.from(data) : data.subarray(offset, offset + (length ?? data.length - offset));
+    let at = position;
+    try {
+      while (rest.length > 0) {
+        const written = fs.writeSync(this.fd, rest, 0, rest.length, at);
+        if (written === 0) throw new Error('the file system took no byte of a write');
         // A short write (rare: a full disk answers that way first): the rest goes after it, never dropped.
-        const rest = (typeof buffer === 'string' ? Buffer.from(buffer) : buffer).subarray(written);
-        this.write(rest, 0, rest.length, position === null ? null : position + written).then(resolve, reject);
-      };
-      if (typeof buffer === 'string') fs.write(this.fd, buffer, null, 'utf8', done);
-      else fs.write(this.fd, buffer, 0, buffer.length, position, done);
-    });
+        rest = rest.subarray(written);
+        if (at !== null) at += written;
+      }
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
