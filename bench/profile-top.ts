@@ -89,3 +89,33 @@ if (process.argv.includes('--inclusive')) {
   }
   console.log(`\ninclusive:\n${top(inclusive)}`);
 }
+
+// `--busy <ms>`: stretches of at least that long without an idle sample, when they came and what filled them.
+// A latency tail that comes in bursts is one of these: the event loop answered nothing meanwhile.
+const busyMs = Number(process.argv[process.argv.indexOf('--busy') + 1]);
+if (process.argv.includes('--busy') && busyMs > 0) {
+  const stretches: { start: number; us: number; by: Map<string, number> }[] = [];
+  let current: (typeof stretches)[number] | undefined;
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    const f = byId.get(id)?.callFrame;
+    if (!f || f.functionName === '(idle)') {
+      current = undefined;
+      return;
+    }
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    if (!current) stretches.push((current = { start: at, us: 0, by: new Map() }));
+    current.us += us;
+    const key = `${f.functionName || '(anonymous)'} ${where(f.url)}`;
+    current.by.set(key, (current.by.get(key) ?? 0) + us);
+  });
+  const long = stretches.filter((s) => s.us >= busyMs * 1000);
+  console.log(`\nbusy stretches of ${busyMs} ms or more: ${long.length} of ${stretches.length}`);
+  for (const s of long) {
+    const by = [...s.by].sort((a, b) => b[1] - a[1]).slice(0, 4);
+    console.log(
+      `  at ${(s.start / 1e6).toFixed(2)} s, ${(s.us / 1000).toFixed(1)} ms: ${by.map(([k, us]) => `${k} ${(us / 1000).toFixed(1)}`).join(', ')}`,
+    );
+  }
+}
