@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
+import { appendQueued } from '../../api/store/text/journal.js';
 import { MessageQueue } from '../../api/store/text/message-queue.js';
 import { decodeQueue, encodeQueue, type QueueRecord } from '../../api/store/text/records.js';
 import { tempDir } from '../support/server.js';
@@ -100,7 +101,8 @@ describe('MessageQueue', () => {
     );
     await writeFile(file, `${lines[0]}${lines[1]}not a record;\n${lines[2]}${lines[3]}`);
     const queue = await open(file);
-    queue.append([encodeQueue(record(8, 'caio', 'h 🎉')).line, encodeQueue(record(9, 'beto', 'i')).line]);
+    // One line as replayed from the journal (decoded here), one as a send makes it (with its record).
+    queue.append([{ line: encodeQueue(record(8, 'caio', 'h 🎉')).line }, appendQueued(record(9, 'beto', 'i'))]);
     await queue.flush();
     queue.markDelivered(7);
     await queue.sync();
@@ -125,11 +127,11 @@ describe('MessageQueue', () => {
     const file = path.join(await tempDir(), 'mensagens.txt');
     const queue = await open(file);
     // Over 64 KiB of lines: the first ones fall out of what is kept in memory after the checkpoint.
-    queue.append(Array.from({ length: 1000 }, (_, i) => encodeQueue(record(i + 1, 'beto', `mensagem número ${i + 1}`)).line));
+    queue.append(Array.from({ length: 1000 }, (_, i) => appendQueued(record(i + 1, 'beto', `mensagem número ${i + 1}`))));
     await queue.sync();
     queue.markDelivered(1);
     queue.markDelivered(999);
-    queue.append([encodeQueue(record(1001, 'caio', 'depois')).line]);
+    queue.append([appendQueued(record(1001, 'caio', 'depois'))]);
     queue.markDelivered(1001);
     await queue.flush();
     const set = Object.entries(await flags(file)).flatMap(([seq, delivered]) => (delivered ? [Number(seq)] : []));
@@ -145,7 +147,7 @@ describe('MessageQueue', () => {
     const delivered: number[] = [];
     for (let round = 0; round < 40; round++) {
       const work: Promise<void>[] = [];
-      queue.append(Array.from({ length: 3 }, () => encodeQueue(record(++seq, 'beto', `m${seq}`)).line));
+      queue.append(Array.from({ length: 3 }, () => appendQueued(record(++seq, 'beto', `m${seq}`))));
       work.push(queue.sync()); // the checkpoint
       // Batches applied beside it: flags of lines being written right now, and new lines.
       for (const s of [seq - 2, seq]) {
@@ -153,7 +155,7 @@ describe('MessageQueue', () => {
         delivered.push(s);
         work.push(queue.flush());
       }
-      queue.append([encodeQueue(record(++seq, 'beto', `m${seq}`)).line]);
+      queue.append([appendQueued(record(++seq, 'beto', `m${seq}`))]);
       work.push(queue.flush());
       await Promise.all(work);
     }

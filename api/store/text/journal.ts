@@ -1,5 +1,6 @@
 import { checksum } from './codec.js';
 import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
+import { encodeHistory, encodeQueue, type HistoryRecord, type QueueRecord } from './records.js';
 
 /**
  * The redo journal (`journal.txt` and `journal-2.txt`): one message's send touches three files (the queue
@@ -19,7 +20,29 @@ import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 
 export type FileKey = 'q' | 'u' | `h:${string}`;
 
-export type WriteOp = { kind: 'append'; file: FileKey; line: string } | { kind: 'flip'; seq: number };
+/**
+ * An append carries what its line encodes when it was built in this process (`appendHistory`,
+ * `appendQueued`): applying it then does not decode the line it was just made from, three decodes a message
+ * (issue #4). Replayed ops have only the line.
+ */
+export type AppendOp = {
+  kind: 'append';
+  file: FileKey;
+  line: string;
+  history?: HistoryRecord;
+  queued?: { record: QueueRecord; flagOffset: number };
+};
+
+export type WriteOp = AppendOp | { kind: 'flip'; seq: number };
+
+export function appendHistory(user: string, record: HistoryRecord, line = encodeHistory(record)): AppendOp {
+  return { kind: 'append', file: `h:${user}`, line, history: record };
+}
+
+export function appendQueued(record: QueueRecord): AppendOp {
+  const { line, flagOffset } = encodeQueue(record);
+  return { kind: 'append', file: 'q', line, queued: { record, flagOffset } };
+}
 
 export function encodeJournal(ops: readonly WriteOp[]): string {
   let body = '';

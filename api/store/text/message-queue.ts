@@ -111,11 +111,9 @@ export class MessageQueue {
    * Indexes committed queue lines and keeps them for `flush` to write; lines whose message is already here
    * are skipped (journal replay).
    */
-  append(lines: readonly string[]): void {
-    for (const line of lines) {
-      const d = decodeQueueLine(line.slice(0, -1));
-      if (!d.ok) throw new Error(`refusing to append a bad queue record: ${d.reason}`);
-      const { record, flagOffset } = d.value;
+  append(appends: readonly { line: string; queued?: { record: QueueRecord; flagOffset: number } }[]): void {
+    for (const { line, queued } of appends) {
+      const { record, flagOffset } = queued ?? decoded(line);
       if (record.seq <= this.maxSeq) continue;
       const bytes = Buffer.byteLength(line);
       const at = this.size - this.tailStart;
@@ -368,4 +366,10 @@ export async function syncFolder(folder: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+function decoded(line: string): { record: QueueRecord; flagOffset: number } {
+  const d = decodeQueueLine(line.slice(0, -1));
+  if (!d.ok) throw new Error(`refusing to append a bad queue record: ${d.reason}`);
+  return d.value;
 }

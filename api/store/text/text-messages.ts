@@ -1,8 +1,8 @@
 import type { Conversation, Message, MessageStatus, StreamEvent } from '../../contract.js';
 import { AppError } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, MessageRepository, NewMessage, Seq, StreamPage } from '../store.js';
-import type { WriteOp } from './journal.js';
-import { encodeHistory, encodeQueue, messageId, parseMessageId, type HistoryRecord } from './records.js';
+import { appendHistory, appendQueued, type WriteOp } from './journal.js';
+import { encodeHistory, messageId, parseMessageId, type HistoryRecord } from './records.js';
 import type { TextStore } from './text-store.js';
 import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './user-history.js';
 
@@ -91,7 +91,7 @@ export class TextMessages implements MessageRepository {
       // Already read (the reader saw it in the history first): a later "delivered" would go backwards.
       if (messageSeq <= (recipient.readUpTo.get(from) ?? 0)) continue;
       const record: HistoryRecord = { kind: 'st', seq: this.nextSeq(), at, messageSeq, status: 'delivered', peer: user };
-      ops.push({ kind: 'append', file: `h:${from}`, line: encodeHistory(record) });
+      ops.push(appendHistory(from, record));
     }
     for (const s of seqs) this.delivering.add(s);
     try {
@@ -115,12 +115,10 @@ export class TextMessages implements MessageRepository {
     const newlyRead = incoming.slice(upperBound(incoming, previous), upperBound(incoming, upTo));
     if (newlyRead.length === 0) return;
     const at = this.store.now().toISOString();
-    const ops: WriteOp[] = [
-      { kind: 'append', file: `h:${user}`, line: encodeHistory({ kind: 'rd', seq: this.nextSeq(), at, peer, upTo }) },
-    ];
+    const ops: WriteOp[] = [appendHistory(user, { kind: 'rd', seq: this.nextSeq(), at, peer, upTo })];
     for (const messageSeq of newlyRead) {
       const record: HistoryRecord = { kind: 'st', seq: this.nextSeq(), at, messageSeq, status: 'read', peer: user };
-      ops.push({ kind: 'append', file: `h:${peer}`, line: encodeHistory(record) });
+      ops.push(appendHistory(peer, record));
     }
     this.reading.set(key, upTo);
     try {
@@ -170,11 +168,7 @@ export class TextMessages implements MessageRepository {
     const record: MessageRecord = { kind: 'msg', seq, sentAt, from: m.from, to: m.to, content: m.content, clientId: m.clientId };
     const line = encodeHistory(record);
     await this.commit(
-      [
-        { kind: 'append', file: 'q', line: encodeQueue({ ...record, delivered: false }).line },
-        { kind: 'append', file: `h:${m.from}`, line },
-        { kind: 'append', file: `h:${m.to}`, line },
-      ],
+      [appendQueued({ ...record, delivered: false }), appendHistory(m.from, record, line), appendHistory(m.to, record, line)],
       [m.from, m.to],
     );
     return { kind: 'created', message: wireMessage(record, 'sent') };

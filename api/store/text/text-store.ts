@@ -8,7 +8,7 @@ import type { SessionRepository, Store, StreamListener, UserRepository } from '.
 import { lockDataFolder } from './data-lock.js';
 import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
-import { Journal, type FileKey, type WriteOp } from './journal.js';
+import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
@@ -143,18 +143,18 @@ export class TextStore implements Store, BatchTarget {
    */
   async apply(ops: readonly WriteOp[]): Promise<void> {
     const { queue } = this.state;
-    const byFile = new Map<FileKey, string[]>();
+    const byFile = new Map<FileKey, AppendOp[]>();
     for (const op of ops) {
       if (op.kind !== 'append') continue;
       const list = byFile.get(op.file) ?? [];
-      list.push(op.line);
+      list.push(op);
       byFile.set(op.file, list);
     }
     const written: Promise<void>[] = [];
-    for (const [file, lines] of byFile) {
-      if (file === 'u') written.push(this.appendUsers(lines));
+    for (const [file, appends] of byFile) {
+      if (file === 'u') written.push(this.appendUsers(appends.map((op) => op.line)));
       // A history is written at the checkpoint (see UserHistory.append): the journal already holds these lines.
-      else if (file !== 'q') (await this.history(file.slice(2))).append(lines);
+      else if (file !== 'q') (await this.history(file.slice(2))).append(appends);
     }
     queue.append(byFile.get('q') ?? []);
     for (const op of ops) if (op.kind === 'flip') queue.markDelivered(op.seq);

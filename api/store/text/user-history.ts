@@ -77,19 +77,19 @@ export class UserHistory {
   }
 
   /**
-   * Indexes encoded record lines (already committed in the journal) and keeps them for the checkpoint to
-   * write: the journal makes them durable, the tail answers reads of them, so writing each batch to every
-   * history it touches bought nothing but a write per message per side (issue #4).
+   * Indexes record lines (already committed in the journal) and keeps them for the checkpoint to write: the
+   * journal makes them durable, the tail answers reads of them, so writing each batch to every history it
+   * touches bought nothing but a write per message per side (issue #4). A line comes with its record when
+   * it was made in this process, and is decoded otherwise (journal replay).
    * Lines at or below `lastSeq` are skipped: that is what makes a journal replay idempotent.
    */
-  append(lines: readonly string[]): void {
-    for (const line of lines) {
-      const d = decodeHistory(line.slice(0, -1));
-      if (!d.ok) throw new Error(`refusing to append a bad history record: ${d.reason}`);
-      if (d.value.seq <= this.lastSeq) continue;
+  append(appends: readonly { line: string; history?: HistoryRecord }[]): void {
+    for (const { line, history } of appends) {
+      const record = history ?? decoded(line);
+      if (record.seq <= this.lastSeq) continue;
       const bytes = Buffer.byteLength(line);
-      this.index(d.value, this.size, bytes);
-      this.tail.push(d.value);
+      this.index(record, this.size, bytes);
+      this.tail.push(record);
       this.unwritten += line;
       this.size += bytes;
     }
@@ -220,3 +220,9 @@ export const upperBound = (sorted: readonly number[], value: number): number => 
 
 /** Index of the first ref whose seq is greater than `value`. */
 export const refUpperBound = (refs: readonly RecordRef[], value: number): number => firstAbove(refs, value, (r) => r.seq);
+
+function decoded(line: string): HistoryRecord {
+  const d = decodeHistory(line.slice(0, -1));
+  if (!d.ok) throw new Error(`refusing to append a bad history record: ${d.reason}`);
+  return d.value;
+}
