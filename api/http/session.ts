@@ -65,6 +65,14 @@ export function requireUser(maxDays: number): RequestHandler {
 
 /** Verified cookie values remembered by the session check; past this the memory starts over. */
 const MAX_VERIFIED_COOKIES = 100_000;
+const MINUTE_MS = 60_000;
+
+/** A verified cookie value: its session id, the value signed with the current secret, the last Set-Cookie. */
+interface Verified {
+  sid: string;
+  signed: string;
+  rolled?: { expires: number; secure: boolean; header: string };
+}
 
 /** What a session check found: whose session it is, and the rolling cookie to set with the answer. */
 export interface CheckedSession {
@@ -88,9 +96,9 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
   const current = secrets[0];
   if (current === undefined) throw new Error('a session check needs a secret');
   const signWith: string = current;
-  const verified = new Map<string, { sid: string; signed: string }>();
+  const verified = new Map<string, Verified>();
 
-  function sessionOf(header: string | undefined): { sid: string; signed: string } | undefined {
+  function sessionOf(header: string | undefined): Verified | undefined {
     const raw = header === undefined ? undefined : cookie.parse(header)[SESSION_COOKIE];
     if (raw === undefined || !raw.startsWith('s:')) return undefined;
     const known = verified.get(raw);
@@ -115,9 +123,16 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         if (!data?.username) return reject(notLoggedIn());
         if (pastMaxAge(data.loggedInAt, maxDays)) return store.destroy(found.sid, () => reject(expired()));
-        const expires = new Date(Date.now() + idleDays * DAY_MS);
+        // Rounded up to the minute: the same Set-Cookie serves every request of that minute (serializing it
+        // was 1.2% of a throughput profile), and a session never ends sooner than its idle time.
+        const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / MINUTE_MS) * MINUTE_MS);
         data.cookie.expires = expires;
-        const setCookie = cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
+        const last = found.rolled;
+        const setCookie =
+          last?.expires === expires.getTime() && last.secure === secure
+            ? last.header
+            : cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
+        found.rolled = { expires: expires.getTime(), secure, header: setCookie };
         const username = data.username;
         store.touch(found.sid, data, (touchErr) => {
           if (touchErr) reject(touchErr instanceof Error ? touchErr : new Error(String(touchErr)));

@@ -192,22 +192,29 @@ describe('secret rotation', () => {
 });
 
 describe('the rolling cookie', () => {
-  it('when the poll and send routes answer, then they set the same cookie express-session sets, with a later expiry', async () => {
+  it('when the poll and send routes answer, then they set the cookie express-session sets, its expiry rounded up to the minute', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2030-01-01T00:00:00Z').getTime();
     vi.setSystemTime(t0);
     const s = await start({ env: { SESSION_IDLE_DAYS: '30' } });
     await login(s.url, 'bruno');
     const { cookie } = await login(s.url, 'alice');
-    vi.setSystemTime(t0 + DAY);
+    const rolledTo = (expires: number) => `${cookie}; Path=/; Expires=${new Date(expires).toUTCString()}; HttpOnly; SameSite=Lax`;
+
+    vi.setSystemTime(t0 + DAY + 12_345);
     const viaSession = setCookieOf(await whoAmI(s.url, cookie).expect(200));
     const viaPoll = setCookieOf(await poll(s.url, cookie).expect(200));
+    vi.setSystemTime(t0 + DAY + 40_000); // later in the same minute
     const viaSend = setCookieOf(
       await specAgent(s.url).post('/api/messages').set('Cookie', cookie).send({ to: 'bruno', content: 'oi' }).expect(201),
     );
-    expect(viaSession).toBe(`${cookie}; Path=/; Expires=${new Date(t0 + 31 * DAY).toUTCString()}; HttpOnly; SameSite=Lax`);
-    expect(viaPoll).toBe(viaSession);
-    expect(viaSend).toBe(viaSession);
+    vi.setSystemTime(t0 + DAY + 61_000); // the next minute
+    const viaNextPoll = setCookieOf(await poll(s.url, cookie).expect(200));
+
+    expect(viaSession).toBe(rolledTo(t0 + 31 * DAY + 12_345));
+    expect(viaPoll).toBe(rolledTo(t0 + 31 * DAY + 60_000));
+    expect(viaSend).toBe(viaPoll);
+    expect(viaNextPoll).toBe(rolledTo(t0 + 31 * DAY + 120_000));
   });
 
   it('when the poll route is refused (no cookie, a forged one, a logged-out one), then it sets no cookie', async () => {

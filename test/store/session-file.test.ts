@@ -39,4 +39,20 @@ describe('FileSessionStore', () => {
       await store.close();
     }
   });
+
+  it('when a session read is changed by its reader, then the next read and a set after it see the stored session', async () => {
+    const store = await FileSessionStore.open(path.join(await tempDir(), 'sessions.txt'), DAY);
+    try {
+      await set(store, 'sid-a', 'ana');
+      const first = (await get(store, 'sid-a')) as SessionData & { username: string };
+      first.username = 'changed';
+      first.cookie.expires = new Date(0);
+      expect(await get(store, 'sid-a')).toMatchObject({ username: 'ana', cookie: { originalMaxAge: DAY } });
+      expect(((await get(store, 'sid-a')) as SessionData).cookie.expires).not.toEqual(new Date(0).toISOString());
+      await set(store, 'sid-a', 'bia');
+      expect(await get(store, 'sid-a')).toMatchObject({ username: 'bia' });
+    } finally {
+      await store.close();
+    }
+  });
 });
