@@ -127,12 +127,11 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
         // was 1.2% of a throughput profile), and a session never ends sooner than its idle time.
         const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / MINUTE_MS) * MINUTE_MS);
         data.cookie.expires = expires;
-        const last = found.rolled;
-        const setCookie =
-          last?.expires === expires.getTime() && last.secure === secure
-            ? last.header
-            : cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
-        found.rolled = { expires: expires.getTime(), secure, header: setCookie };
+        if (found.rolled?.expires !== expires.getTime() || found.rolled.secure !== secure) {
+          const header = cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
+          found.rolled = { expires: expires.getTime(), secure, header };
+        }
+        const setCookie = found.rolled.header;
         const username = data.username;
         store.touch(found.sid, data, (touchErr) => {
           if (touchErr) reject(touchErr instanceof Error ? touchErr : new Error(String(touchErr)));
