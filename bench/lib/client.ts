@@ -2,7 +2,7 @@
  * The load generator's side of the API, on undici pools: one for the held polls (each holds a connection),
  * one for everything else, so a send never waits behind a poll.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { LoginResponse, PollResponse, SendResponse } from '../../api/contract.js';
 import type { SeededUser } from './seed.js';
 
@@ -32,49 +32,80 @@ export function createClient(url: string, options: { pollConnections: number; co
     bodyTimeout: 70_000,
   });
 
-  async function json<T>(res: {
-    statusCode: number;
-    body: { json(): Promise<unknown>; dump(): Promise<void> };
-  }): Promise<{ status: number; body: T | undefined }> {
-    if (res.statusCode >= 300 || res.statusCode === 204) {
-      await res.body.dump();
-      return { status: res.statusCode, body: undefined };
-    }
-    return { status: res.statusCode, body: (await res.body.json()) as T };
+  /**
+   * One exchange on undici's dispatcher interface, the body collected as text. `request()` hands each answer
+   * over as a stream, with its headers parsed and an async resource around it; on a 2-core machine the load
+   * generator shares the cores with the server, and that cost 16 µs of its CPU a message (133 against 117 in
+   * paired throughput runs, which delivered 5.5% more; issue #4).
+   */
+  function exchange(pool: Pool, options: Dispatcher.DispatchOptions, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      let onAbort: (() => void) | undefined;
+      const done = () => {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      };
+      pool.dispatch(options, {
+        onRequestStart(controller) {
+          if (!signal) return;
+          if (signal.aborted) return controller.abort(signal.reason as Error);
+          onAbort ??= () => controller.abort(signal.reason as Error);
+          signal.addEventListener('abort', onAbort, { once: true });
+        },
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          done();
+          resolve({ status, text: chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString() });
+        },
+        onResponseError(_controller, err) {
+          done();
+          reject(err);
+        },
+      });
+    });
+  }
+
+  /** The answer's JSON body, when it is a success that has one. */
+  async function json<T>(pending: Promise<{ status: number; text: string }>): Promise<{ status: number; body: T | undefined }> {
+    const { status, text } = await pending;
+    return { status, body: status >= 300 || status === 204 ? undefined : (JSON.parse(text) as T) };
   }
 
   return {
     async send(from, to, content) {
-      const res = await requests.request({
-        method: 'POST',
-        path: '/api/messages',
-        headers: { cookie: from.cookie, 'content-type': 'application/json' },
-        body: JSON.stringify({ to, content }),
-      });
-      return json<SendResponse>(res);
+      return json<SendResponse>(
+        exchange(requests, {
+          method: 'POST',
+          path: '/api/messages',
+          headers: { cookie: from.cookie, 'content-type': 'application/json' },
+          body: JSON.stringify({ to, content }),
+        }),
+      );
     },
     async poll(user, after, waitSeconds, signal) {
       const query = after === undefined ? `wait=${waitSeconds}` : `after=${encodeURIComponent(after)}&wait=${waitSeconds}`;
-      const res = await polls.request({
-        method: 'GET',
-        path: `/api/messages?${query}`,
-        headers: { cookie: user.cookie },
-        ...(signal ? { signal } : {}),
-      });
-      return json<PollResponse>(res);
+      return json<PollResponse>(
+        exchange(polls, { method: 'GET', path: `/api/messages?${query}`, headers: { cookie: user.cookie } }, signal),
+      );
     },
     async login(username, password) {
-      const res = await requests.request({
-        method: 'POST',
-        path: '/api/session',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      return json<LoginResponse>(res);
+      return json<LoginResponse>(
+        exchange(requests, {
+          method: 'POST',
+          path: '/api/session',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        }),
+      );
     },
     async get(path, user) {
-      const res = await requests.request({ method: 'GET', path, headers: user ? { cookie: user.cookie } : {} });
-      return { status: res.statusCode, text: await res.body.text() };
+      return exchange(requests, { method: 'GET', path, headers: user ? { cookie: user.cookie } : {} });
     },
     async heldPolls() {
       const { text } = await this.get('/metrics');

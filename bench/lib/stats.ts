@@ -48,3 +48,11 @@ export function median(values: readonly number[]): number {
 }
 
 export const round = (n: number, digits = 2): number => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
+
+/**
+ * CPU microseconds of a `process.cpuUsage()` difference. The load generator reports its own: on a 2-core
+ * machine it shares the cores with the server, so what it spends is CPU the server did not get.
+ */
+export function cpuMicros(usage: NodeJS.CpuUsage): number {
+  return usage.user + usage.system;
+}

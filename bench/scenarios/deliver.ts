@@ -5,7 +5,7 @@
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { messagingRig, warmUp } from '../lib/setup.js';
-import { cdf, round, summarize } from '../lib/stats.js';
+import { cdf, cpuMicros, round, summarize } from '../lib/stats.js';
 
 export const deliver: Scenario = {
   name: 'deliver',
@@ -21,6 +21,7 @@ export const deliver: Scenario = {
       ctx.progress(`deliver: ${users} held polls, ${rate} msg/s for ${seconds} s`);
       await warmUp(traffic, rate, ctx.quick ? 1 : 2);
       const before = server.sample();
+      const clientBefore = process.cpuUsage();
       const start = performance.now();
       await traffic.openLoop(rate, seconds);
       const sendDone = performance.now();
@@ -29,6 +30,7 @@ export const deliver: Scenario = {
       const send = summarize(traffic.sendLatency);
       const delivery = summarize(traffic.deliveries.map((d) => d.ms));
       const cpuUsPerMessage = ((after.cpuSeconds - before.cpuSeconds) / Math.max(1, traffic.delivered)) * 1e6;
+      const clientCpuUsPerMessage = cpuMicros(process.cpuUsage(clientBefore)) / Math.max(1, traffic.delivered);
       const achieved = traffic.delivered / ((sendDone - start) / 1000);
       return {
         table: [
@@ -39,6 +41,7 @@ export const deliver: Scenario = {
           { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
           { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
           { figure: 'server CPU per 1,000 msgs', value: `${round(cpuUsPerMessage / 1000, 3)} s (${round(cpuUsPerMessage, 0)} µs/msg)` },
+          { figure: 'load generator CPU per message', value: `${round(clientCpuUsPerMessage, 0)} µs` },
           { figure: 'server RSS', value: `${round(after.rssBytes / 2 ** 20, 1)} MiB` },
           { figure: 'errors', value: traffic.errors },
         ],
@@ -61,6 +64,7 @@ export const deliver: Scenario = {
           send,
           delivery,
           cpuUsPerMessage,
+          clientCpuUsPerMessage,
           rssBytes: after.rssBytes,
           errorSamples: traffic.errorSamples,
         },

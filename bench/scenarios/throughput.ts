@@ -4,7 +4,7 @@
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { messagingRig, warmUp } from '../lib/setup.js';
-import { round, summarize } from '../lib/stats.js';
+import { cpuMicros, round, summarize } from '../lib/stats.js';
 
 export const throughput: Scenario = {
   name: 'throughput',
@@ -20,6 +20,7 @@ export const throughput: Scenario = {
       ctx.progress(`throughput: ${concurrency} closed-loop senders to ${users} online recipients for ${seconds} s`);
       await warmUp(traffic, 500, 1);
       const before = server.sample();
+      const clientBefore = process.cpuUsage();
       const start = performance.now();
       await traffic.closedLoop(concurrency, seconds);
       const elapsed = (performance.now() - start) / 1000;
@@ -29,6 +30,7 @@ export const throughput: Scenario = {
       const delivery = summarize(traffic.deliveries.map((d) => d.ms));
       const deliveredPerSecond = traffic.delivered / elapsed;
       const cpuUsPerMessage = ((after.cpuSeconds - before.cpuSeconds) / Math.max(1, traffic.delivered)) * 1e6;
+      const clientCpuUsPerMessage = cpuMicros(process.cpuUsage(clientBefore)) / Math.max(1, traffic.delivered);
       return {
         table: [
           { figure: 'senders (closed loop)', value: concurrency },
@@ -38,6 +40,7 @@ export const throughput: Scenario = {
           { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
           { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
           { figure: 'server CPU per message', value: `${round(cpuUsPerMessage, 0)} µs` },
+          { figure: 'load generator CPU per message', value: `${round(clientCpuUsPerMessage, 0)} µs` },
           { figure: 'errors', value: traffic.errors },
         ],
         figures: [
@@ -56,6 +59,7 @@ export const throughput: Scenario = {
           send,
           delivery,
           cpuUsPerMessage,
+          clientCpuUsPerMessage,
           errorSamples: traffic.errorSamples,
         },
         errors: traffic.errors,
