@@ -4,7 +4,6 @@
  * answers come. Each message's content carries its number, so its delivery is timed from the start of its
  * send to the poll answer that hands it over, whichever of the 201 or the delivery comes first.
  */
-import { setMaxListeners } from 'node:events';
 import type { ApiClient } from './client.js';
 import type { SeededUser } from './seed.js';
 import { sleep } from './scenario.js';
@@ -29,10 +28,7 @@ export class Traffic {
     private readonly client: ApiClient,
     private readonly senders: readonly SeededUser[],
     private readonly recipients: readonly SeededUser[],
-  ) {
-    // Every held poll listens on this one signal.
-    setMaxListeners(0, this.stopPolls.signal);
-  }
+  ) {}
 
   get delivered(): number {
     return this.deliveries.length;

@@ -3,7 +3,6 @@
  * they are held, and RSS per poll above that idle baseline. A user may hold 5 polls at once (MAX_POLLS_PER_USER),
  * so N polls come from N/5 users.
  */
-import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { createClient } from '../lib/client.js';
 import { sleep, type BenchContext, type Scenario, type ScenarioResult } from '../lib/scenario.js';
@@ -23,7 +22,6 @@ export const idle: Scenario = {
     const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir });
     const client = createClient(server.url, { pollConnections: polls + 16 });
     const stop = new AbortController();
-    setMaxListeners(0, stop.signal);
     let errors = 0;
     try {
       ctx.progress(`idle: ${polls} held polls from ${users.length} users`);
