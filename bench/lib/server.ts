@@ -1,7 +1,8 @@
 /**
  * The server under test: the real `api/main.ts` in a process of its own (production mode, 127.0.0.1, its
  * own data folder, LOG_LEVEL=warn), so the load generator never shares its event loop. CPU and RSS come from
- * /proc, which sees the whole process (the hash worker threads included).
+ * /proc, which sees the whole process (the hash worker threads included). It runs with the Node flags of
+ * `npm start` (package.json), read from there, so the benchmark measures the server as it is run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,17 @@ import { SESSION_SECRET } from './seed.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** The Node flags `npm start` runs `api/main.ts` with: what stands between `node` and it in the start script. */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const command = pkg.scripts?.start?.split('&&').find((c) => c.includes('api/main.ts'));
+  const words = command?.trim().split(/\s+/) ?? [];
+  if (words[0] !== 'node' || words.at(-1) !== 'api/main.ts') {
+    throw new Error(`package.json's start script should run "node <flags> api/main.ts", not ${JSON.stringify(command)}`);
+  }
+  return words.slice(1, -1);
+}
 
 export interface ServerOptions {
   dataDir: string;
@@ -66,7 +78,7 @@ export function sampleProcess(pid: number): ProcessSample {
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs = startFlags();
   if (options.cpuProfileDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'api', 'main.ts')], {
