@@ -5,9 +5,9 @@
  *
  * RSS is read twice with the polls held: 2 s after the last one was, and settled, once they have been held
  * until HELD_FOR_MS after the first went out. Right after the ramp it still holds the ramp's garbage in a
- * young generation that grew for it (up to 3 x --max-semi-space-size, package.json's start script); V8's
- * memory reducer gives that back once allocation stops, 20 to 30 s later in our runs. The target is judged
- * on the settled figure: the memory the held polls themselves keep.
+ * young generation that grew for it (up to 3 x the semi-space size); V8's memory reducer gives that back
+ * once allocation stops, 20 to 30 s later in our runs. The target is judged on the settled figure: the
+ * memory the held polls themselves keep.
  */
 import { rm } from 'node:fs/promises';
 import { createClient } from '../lib/client.js';
