@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--cpu-prof] [scenario ...]`: issue 4's benchmark. Each scenario
- * starts the real server in a process of its own and drives it from this one; each prints a table and
- * writes JSON to bench/results/, the charts go next to it as SVG, and a summary holds the figures against
- * the targets (medians when --runs > 1). Exits non-zero when a scenario failed or a request errored; the
- * figures themselves are never judged here (CI runs --quick only to see that the benchmark works).
+ * `npm run bench [-- --quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]` (`--help` lists them):
+ * issue 4's benchmark. Each scenario starts the real server in a process of its own and drives it from this
+ * one; each prints a table and writes JSON to bench/results/, the charts go next to it as SVG, and a summary
+ * holds the figures against the targets (medians when --runs > 1). Exits non-zero when a scenario failed or
+ * a request errored; the figures themselves are never judged here (CI runs --quick only to see that the
+ * benchmark works).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,8 +34,23 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: RESULTS },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    [
+      'usage: npm run bench -- [--quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]',
+      `scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (all when none is named)`,
+      '  --quick     smaller loads, under a minute (what CI runs)',
+      '  --runs N    run each scenario N times; the summary shows medians',
+      '  --cpu-prof  V8 CPU profiles of the server in DIR/profiles/',
+      `  --out DIR   where the JSON, SVG and profiles go (default ${path.relative(process.cwd(), RESULTS) || '.'})`,
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const quick = values.quick ?? false;
 const runs = Math.max(1, Number(values.runs));
 const outDir = path.resolve(values.out ?? RESULTS);
