@@ -70,10 +70,12 @@ export function createClient(url: string, options: { pollConnections: number; co
         if (signal && abort) aborters.get(signal)?.delete(abort);
       };
       pool.dispatch(options, {
+        // Called again when undici retries the request: the abort then goes to the new attempt.
         onRequestStart(controller) {
           if (!signal) return;
           if (signal.aborted) return controller.abort(signal.reason as Error);
-          abort ??= (reason) => controller.abort(reason);
+          done();
+          abort = (reason) => controller.abort(reason);
           abortersOf(signal).add(abort);
         },
         onResponseStart(_controller, statusCode) {
