@@ -1,6 +1,6 @@
 import { checksum } from './codec.js';
 import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
-import { encodeHistory, encodeQueue, type HistoryRecord, type QueueRecord } from './records.js';
+import { encodeHistory, encodeQueue, type HistoryRecord, type QueueLine, type QueueRecord } from './records.js';
 
 /**
  * The redo journal (`journal.txt` and `journal-2.txt`): one message's send touches three files (the queue
@@ -30,7 +30,7 @@ export type AppendOp = {
   file: FileKey;
   line: string;
   history?: HistoryRecord;
-  queued?: { record: QueueRecord; flagOffset: number };
+  queued?: QueueLine;
 };
 
 export type WriteOp = AppendOp | { kind: 'flip'; seq: number };

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 import { visitRecordFile, type Damage } from './line-file.js';
-import { decodeQueueLine, type QueueRecord } from './records.js';
+import { decodeQueueLine, type QueueLine, type QueueRecord } from './records.js';
 
 /** The steps of a compaction, in order: a crash after any of them leaves the old queue or the new one. */
 export const COMPACTION_STEPS = ['read', 'written', 'synced', 'renamed', 'folder-synced'] as const;
@@ -111,7 +111,7 @@ export class MessageQueue {
    * Indexes committed queue lines and keeps them for `flush` to write; lines whose message is already here
    * are skipped (journal replay).
    */
-  append(appends: readonly { line: string; queued?: { record: QueueRecord; flagOffset: number } }[]): void {
+  append(appends: readonly { line: string; queued?: QueueLine }[]): void {
     for (const { line, queued } of appends) {
       const { record, flagOffset } = queued ?? decoded(line);
       if (record.seq <= this.maxSeq) continue;
@@ -368,7 +368,7 @@ export async function syncFolder(folder: string): Promise<void> {
   }
 }
 
-function decoded(line: string): { record: QueueRecord; flagOffset: number } {
+function decoded(line: string): QueueLine {
   const d = decodeQueueLine(line.slice(0, -1));
   if (!d.ok) throw new Error(`refusing to append a bad queue record: ${d.reason}`);
   return d.value;

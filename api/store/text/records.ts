@@ -44,6 +44,12 @@ export interface QueueRecord {
   clientId: string | undefined;
 }
 
+/** A queue record with where its delivered flag sits in its line (bytes from the line's start). */
+export interface QueueLine {
+  record: QueueRecord;
+  flagOffset: number;
+}
+
 export function encodeQueue(m: QueueRecord): { line: string; flagOffset: number } {
   const fields = [m.from, m.to, m.content, m.sentAt, '0', String(m.seq), m.clientId ?? ''];
   const line = encodeRecord(fields);
@@ -62,7 +68,7 @@ export function decodeQueue(line: string): Decoded<QueueRecord> {
  * A queue line (without its LF) decoded, with the byte offset of its delivered flag inside the line: what the
  * queue needs to rewrite the flag in place, found while decoding rather than by encoding the record again.
  */
-export function decodeQueueLine(line: string): Decoded<{ record: QueueRecord; flagOffset: number }> {
+export function decodeQueueLine(line: string): Decoded<QueueLine> {
   const i = flagCharIndex(line);
   // The checksum covers the flag as `0`: only a line whose flag is set needs a copy with it cleared.
   const r: DecodeResult = decodeRecord(
