@@ -52,7 +52,11 @@ if (values.help) {
   process.exit(0);
 }
 const quick = values.quick ?? false;
-const runs = Math.max(1, Number(values.runs));
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  process.stderr.write(`--runs must be a whole number from 1 up, not ${JSON.stringify(values.runs)}\n`);
+  process.exit(2);
+}
 const outDir = path.resolve(values.out ?? RESULTS);
 const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
 if (unknown.length > 0) {
