@@ -71,7 +71,10 @@ export const idle: Scenario = {
             figure: 'RSS 2 s after the last poll was held',
             value: `${round(afterRamp.rssBytes / 2 ** 20, 1)} MiB (${round(perPoll(afterRamp), 2)} KB a poll)`,
           },
-          { figure: `RSS settled (${settledAfter} s after the first)`, value: `${round(loaded.rssBytes / 2 ** 20, 1)} MiB` },
+          {
+            figure: `RSS settled (${settledAfter} s after the first${ctx.quick ? '; --quick does not wait' : ''})`,
+            value: `${round(loaded.rssBytes / 2 ** 20, 1)} MiB`,
+          },
           { figure: 'RSS per held poll, settled', value: `${round(perPollKb, 2)} KB` },
           { figure: 'errors', value: errors },
         ],
