@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
-import { ApiUser, Person } from './support/person.js';
+import { type PapoProcess, e2eEnabled } from './support/harness.js';
+import { ApiUser, type Person } from './support/person.js';
+import { openTwoPeople } from './support/two-people.js';
 
 describe.skipIf(!e2eEnabled())('PWA: the old commands and unknown users (issue #3)', () => {
   let server: PapoProcess;
@@ -10,11 +11,7 @@ describe.skipIf(!e2eEnabled())('PWA: the old commands and unknown users (issue #
   let bia: Person;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
-    ana = await Person.open(browser, server.url, 'ana');
-    bia = await Person.open(browser, server.url, 'bia');
+    ({ server, browser, ana, bia } = await openTwoPeople());
     await ana.logIn();
     await bia.logIn();
   }, 120_000);

@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
-import { Person } from './support/person.js';
+import { type PapoProcess, e2eEnabled } from './support/harness.js';
+import type { Person } from './support/person.js';
+import { openTwoPeople } from './support/two-people.js';
 
 /**
  * Headless Chromium has no notification centre, no app icon and never hides a page, so this script, run before
@@ -35,11 +36,7 @@ describe.skipIf(!e2eEnabled())('PWA: notifications and the app badge (issue #3)'
   const recorded = (person: Person) => person.page.evaluate('window.__papo') as Promise<Recorded>;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
-    ana = await Person.open(browser, server.url, 'ana');
-    bia = await Person.open(browser, server.url, 'bia');
+    ({ server, browser, ana, bia } = await openTwoPeople());
     await bia.context.grantPermissions(['notifications'], { origin: server.url });
     for (const person of [ana, bia]) await person.context.addInitScript(RECORDER);
     await bia.logIn();

@@ -1,8 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, screenshotPath, startPapo } from './support/harness.js';
+import { type PapoProcess, e2eEnabled, screenshotPath } from './support/harness.js';
 import { serviceWorkerInControl } from './support/in-page.js';
-import { ApiUser, Person } from './support/person.js';
+import { ApiUser, type Person } from './support/person.js';
+import { openTwoPeople } from './support/two-people.js';
 
 describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
   let server: PapoProcess;
@@ -13,11 +14,7 @@ describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
   let anaApi: ApiUser;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
-    ana = await Person.open(browser, server.url, 'ana');
-    bia = await Person.open(browser, server.url, 'bia');
+    ({ server, browser, ana, bia } = await openTwoPeople());
     await bia.logIn();
     await ana.logIn();
     anaApi = await ApiUser.signUp(server.url, 'ana');

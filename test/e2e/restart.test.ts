@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
-import { Person } from './support/person.js';
+import { type PapoProcess, e2eEnabled } from './support/harness.js';
+import type { Person } from './support/person.js';
+import { openTwoPeople } from './support/two-people.js';
 
 /** While the server stops (503) and is down, the app's requests fail by design; Chromium logs each one. */
 const SERVER_DOWN = /net::ERR_CONNECTION_REFUSED|net::ERR_EMPTY_RESPONSE|net::ERR_CONNECTION_RESET|status of 503/;
@@ -13,11 +14,7 @@ describe.skipIf(!e2eEnabled())('PWA: server restarts (issue #3)', () => {
   let bia: Person;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
-    ana = await Person.open(browser, server.url, 'ana');
-    bia = await Person.open(browser, server.url, 'bia');
+    ({ server, browser, ana, bia } = await openTwoPeople());
     await ana.logIn();
     await bia.logIn();
     await ana.startChat('bia');
