@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { createClient, type ApiClient } from './client.js';
 import type { BenchContext } from './scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from './seed.js';
-import { startServer, type BenchServer } from './server.js';
+import { startServer, type BenchServer, type ProcessSample } from './server.js';
+import { cpuMicros, round, summarize, type Summary } from './stats.js';
 import { Traffic } from './traffic.js';
 
 export interface MessagingRig {
@@ -49,4 +50,59 @@ export async function warmUp(traffic: Traffic, rate: number, seconds: number): P
   await traffic.openLoop(rate, seconds);
   await traffic.settle(5000);
   traffic.reset();
+}
+
+/** What the messaging scenarios measure around their load. */
+export interface TrafficFigures {
+  /** Seconds the load ran (the sending, not the wait for the last deliveries after it). */
+  seconds: number;
+  deliveredPerSecond: number;
+  send: Summary;
+  delivery: Summary;
+  /** The servers' CPU (all of them, from /proc) per delivered message, in µs. */
+  cpuUsPerMessage: number;
+  /** The load generator's (this process's) CPU per delivered message, in µs. */
+  clientCpuUsPerMessage: number;
+  /** The servers once the deliveries are in. */
+  after: ProcessSample[];
+}
+
+/** Runs `load`, waits (up to 5 s) for every message that got its 201 to be delivered, and measures. */
+export async function measureTraffic(
+  traffic: Traffic,
+  servers: readonly BenchServer[],
+  load: () => Promise<void>,
+): Promise<TrafficFigures> {
+  const before = servers.map((s) => s.sample());
+  const clientBefore = process.cpuUsage();
+  const start = performance.now();
+  await load();
+  const seconds = (performance.now() - start) / 1000;
+  await traffic.settle(5000);
+  const after = servers.map((s) => s.sample());
+  const clientCpu = cpuMicros(process.cpuUsage(clientBefore));
+  const serverCpuSeconds = after.reduce((sum, a, i) => sum + a.cpuSeconds - (before[i]?.cpuSeconds ?? a.cpuSeconds), 0);
+  const delivered = Math.max(1, traffic.delivered);
+  return {
+    seconds,
+    deliveredPerSecond: traffic.delivered / seconds,
+    send: summarize(traffic.sendLatency),
+    delivery: summarize(traffic.deliveries.map((d) => d.ms)),
+    cpuUsPerMessage: (serverCpuSeconds / delivered) * 1e6,
+    clientCpuUsPerMessage: clientCpu / delivered,
+    after,
+  };
+}
+
+const latency = (s: Summary) => `${round(s.p50)} / ${round(s.p99)} / ${round(s.max)} ms`;
+
+/** The rows every messaging scenario's table has: sent, delivered, the rate, and the two latencies. */
+export function trafficRows(traffic: Traffic, m: TrafficFigures): Record<string, string | number>[] {
+  return [
+    { figure: 'sent (201)', value: traffic.created },
+    { figure: 'delivered', value: traffic.delivered },
+    { figure: 'delivered rate', value: `${round(m.deliveredPerSecond, 0)} msg/s` },
+    { figure: 'send p50 / p99 / max', value: latency(m.send) },
+    { figure: 'delivery p50 / p99 / max', value: latency(m.delivery) },
+  ];
 }

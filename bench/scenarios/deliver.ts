@@ -4,8 +4,8 @@
  * answer), errors, and the server's CPU seconds per 1,000 messages.
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
-import { messagingRig, warmUp } from '../lib/setup.js';
-import { cdf, cpuMicros, round, summarize } from '../lib/stats.js';
+import { measureTraffic, messagingRig, trafficRows, warmUp } from '../lib/setup.js';
+import { cdf, round } from '../lib/stats.js';
 
 export const deliver: Scenario = {
   name: 'deliver',
@@ -20,39 +20,25 @@ export const deliver: Scenario = {
       const { traffic, server } = rig;
       ctx.progress(`deliver: ${users} held polls, ${rate} msg/s for ${seconds} s`);
       await warmUp(traffic, rate, ctx.quick ? 1 : 2);
-      const before = server.sample();
-      const clientBefore = process.cpuUsage();
-      const start = performance.now();
-      await traffic.openLoop(rate, seconds);
-      const sendDone = performance.now();
-      await traffic.settle(5000);
-      const after = server.sample();
-      const send = summarize(traffic.sendLatency);
-      const delivery = summarize(traffic.deliveries.map((d) => d.ms));
-      const cpuUsPerMessage = ((after.cpuSeconds - before.cpuSeconds) / Math.max(1, traffic.delivered)) * 1e6;
-      const clientCpuUsPerMessage = cpuMicros(process.cpuUsage(clientBefore)) / Math.max(1, traffic.delivered);
-      const achieved = traffic.delivered / ((sendDone - start) / 1000);
+      const m = await measureTraffic(traffic, [server], () => traffic.openLoop(rate, seconds));
+      const after = m.after[0];
       return {
         table: [
           { figure: 'offered', value: `${rate} msg/s x ${seconds} s` },
-          { figure: 'sent (201)', value: traffic.created },
-          { figure: 'delivered', value: traffic.delivered },
-          { figure: 'delivered rate', value: `${round(achieved, 0)} msg/s` },
-          { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
-          { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
-          { figure: 'server CPU per 1,000 msgs', value: `${round(cpuUsPerMessage / 1000, 3)} s (${round(cpuUsPerMessage, 0)} µs/msg)` },
-          { figure: 'load generator CPU per message', value: `${round(clientCpuUsPerMessage, 0)} µs` },
-          { figure: 'server RSS', value: `${round(after.rssBytes / 2 ** 20, 1)} MiB` },
+          ...trafficRows(traffic, m),
+          { figure: 'server CPU per 1,000 msgs', value: `${round(m.cpuUsPerMessage / 1000, 3)} s (${round(m.cpuUsPerMessage, 0)} µs/msg)` },
+          { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
+          { figure: 'server RSS', value: `${round((after?.rssBytes ?? NaN) / 2 ** 20, 1)} MiB` },
           { figure: 'errors', value: traffic.errors },
         ],
         figures: [
           { key: 'deliver.offered_per_s', value: rate },
           { key: 'deliver.delivered_fraction', value: traffic.delivered / Math.round(rate * seconds) },
-          { key: 'deliver.delivered_per_s', value: achieved },
-          { key: 'deliver.delivery_p50_ms', value: delivery.p50 },
-          { key: 'deliver.delivery_p99_ms', value: delivery.p99 },
-          { key: 'deliver.send_p99_ms', value: send.p99 },
-          { key: 'deliver.cpu_us_per_msg', value: cpuUsPerMessage },
+          { key: 'deliver.delivered_per_s', value: m.deliveredPerSecond },
+          { key: 'deliver.delivery_p50_ms', value: m.delivery.p50 },
+          { key: 'deliver.delivery_p99_ms', value: m.delivery.p99 },
+          { key: 'deliver.send_p99_ms', value: m.send.p99 },
+          { key: 'deliver.cpu_us_per_msg', value: m.cpuUsPerMessage },
         ],
         details: {
           users,
@@ -60,12 +46,12 @@ export const deliver: Scenario = {
           seconds,
           sent: traffic.created,
           delivered: traffic.delivered,
-          achieved,
-          send,
-          delivery,
-          cpuUsPerMessage,
-          clientCpuUsPerMessage,
-          rssBytes: after.rssBytes,
+          achieved: m.deliveredPerSecond,
+          send: m.send,
+          delivery: m.delivery,
+          cpuUsPerMessage: m.cpuUsPerMessage,
+          clientCpuUsPerMessage: m.clientCpuUsPerMessage,
+          rssBytes: after?.rssBytes,
           errorSamples: traffic.errorSamples,
         },
         charts: {

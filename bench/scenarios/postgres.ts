@@ -13,8 +13,8 @@ import { createClient, type ApiClient } from '../lib/client.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
 import { startServer } from '../lib/server.js';
-import { warmUp } from '../lib/setup.js';
-import { round, summarize } from '../lib/stats.js';
+import { measureTraffic, trafficRows, warmUp } from '../lib/setup.js';
+import { round } from '../lib/stats.js';
 import { Traffic } from '../lib/traffic.js';
 
 /** One ApiClient over several servers: each user always talks to its own process. */
@@ -78,32 +78,20 @@ export const postgres: Scenario = {
         await traffic.startPollers();
         ctx.progress(`postgres: ${concurrency} closed-loop senders to ${users} online recipients on 2 processes for ${seconds} s`);
         await warmUp(traffic, 200, 1);
-        const before = servers.map((s) => s.sample().cpuSeconds);
-        const start = performance.now();
-        await traffic.closedLoop(concurrency, seconds);
-        const elapsed = (performance.now() - start) / 1000;
-        await traffic.settle(5000);
-        const cpu = servers.reduce((sum, s, i) => sum + s.sample().cpuSeconds - (before[i] ?? 0), 0);
-        const send = summarize(traffic.sendLatency);
-        const delivery = summarize(traffic.deliveries.map((d) => d.ms));
-        const deliveredPerSecond = traffic.delivered / elapsed;
-        const cpuUsPerMessage = (cpu / Math.max(1, traffic.delivered)) * 1e6;
+        const m = await measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds));
         return {
           table: [
             { figure: 'processes / senders (closed loop)', value: `2 / ${concurrency}` },
-            { figure: 'sent (201)', value: traffic.created },
-            { figure: 'delivered (all across processes)', value: traffic.delivered },
-            { figure: 'delivered rate', value: `${round(deliveredPerSecond, 0)} msg/s` },
-            { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
-            { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
-            { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(cpuUsPerMessage, 0)} µs` },
+            ...trafficRows(traffic, m),
+            { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(m.cpuUsPerMessage, 0)} µs` },
+            { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
             { figure: 'errors', value: traffic.errors },
           ],
           figures: [
-            { key: 'postgres.delivered_per_s', value: deliveredPerSecond },
-            { key: 'postgres.send_p99_ms', value: send.p99 },
-            { key: 'postgres.delivery_p99_ms', value: delivery.p99 },
-            { key: 'postgres.cpu_us_per_msg', value: cpuUsPerMessage },
+            { key: 'postgres.delivered_per_s', value: m.deliveredPerSecond },
+            { key: 'postgres.send_p99_ms', value: m.send.p99 },
+            { key: 'postgres.delivery_p99_ms', value: m.delivery.p99 },
+            { key: 'postgres.cpu_us_per_msg', value: m.cpuUsPerMessage },
           ],
           details: {
             processes: 2,
@@ -112,10 +100,11 @@ export const postgres: Scenario = {
             seconds,
             sent: traffic.created,
             delivered: traffic.delivered,
-            deliveredPerSecond,
-            send,
-            delivery,
-            cpuUsPerMessage,
+            deliveredPerSecond: m.deliveredPerSecond,
+            send: m.send,
+            delivery: m.delivery,
+            cpuUsPerMessage: m.cpuUsPerMessage,
+            clientCpuUsPerMessage: m.clientCpuUsPerMessage,
             errorSamples: traffic.errorSamples,
           },
           errors: traffic.errors,

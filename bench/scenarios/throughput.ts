@@ -3,8 +3,8 @@
  * session-checked messages a second that reach their recipients, with the latency percentiles at that load.
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
-import { messagingRig, warmUp } from '../lib/setup.js';
-import { cpuMicros, round, summarize } from '../lib/stats.js';
+import { measureTraffic, messagingRig, trafficRows, warmUp } from '../lib/setup.js';
+import { round } from '../lib/stats.js';
 
 export const throughput: Scenario = {
   name: 'throughput',
@@ -19,35 +19,20 @@ export const throughput: Scenario = {
       const { traffic, server } = rig;
       ctx.progress(`throughput: ${concurrency} closed-loop senders to ${users} online recipients for ${seconds} s`);
       await warmUp(traffic, 500, 1);
-      const before = server.sample();
-      const clientBefore = process.cpuUsage();
-      const start = performance.now();
-      await traffic.closedLoop(concurrency, seconds);
-      const elapsed = (performance.now() - start) / 1000;
-      await traffic.settle(5000);
-      const after = server.sample();
-      const send = summarize(traffic.sendLatency);
-      const delivery = summarize(traffic.deliveries.map((d) => d.ms));
-      const deliveredPerSecond = traffic.delivered / elapsed;
-      const cpuUsPerMessage = ((after.cpuSeconds - before.cpuSeconds) / Math.max(1, traffic.delivered)) * 1e6;
-      const clientCpuUsPerMessage = cpuMicros(process.cpuUsage(clientBefore)) / Math.max(1, traffic.delivered);
+      const m = await measureTraffic(traffic, [server], () => traffic.closedLoop(concurrency, seconds));
       return {
         table: [
           { figure: 'senders (closed loop)', value: concurrency },
-          { figure: 'sent (201)', value: traffic.created },
-          { figure: 'delivered', value: traffic.delivered },
-          { figure: 'delivered rate', value: `${round(deliveredPerSecond, 0)} msg/s` },
-          { figure: 'send p50 / p99 / max', value: `${round(send.p50)} / ${round(send.p99)} / ${round(send.max)} ms` },
-          { figure: 'delivery p50 / p99 / max', value: `${round(delivery.p50)} / ${round(delivery.p99)} / ${round(delivery.max)} ms` },
-          { figure: 'server CPU per message', value: `${round(cpuUsPerMessage, 0)} µs` },
-          { figure: 'load generator CPU per message', value: `${round(clientCpuUsPerMessage, 0)} µs` },
+          ...trafficRows(traffic, m),
+          { figure: 'server CPU per message', value: `${round(m.cpuUsPerMessage, 0)} µs` },
+          { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
           { figure: 'errors', value: traffic.errors },
         ],
         figures: [
-          { key: 'throughput.delivered_per_s', value: deliveredPerSecond },
-          { key: 'throughput.send_p99_ms', value: send.p99 },
-          { key: 'throughput.delivery_p99_ms', value: delivery.p99 },
-          { key: 'throughput.cpu_us_per_msg', value: cpuUsPerMessage },
+          { key: 'throughput.delivered_per_s', value: m.deliveredPerSecond },
+          { key: 'throughput.send_p99_ms', value: m.send.p99 },
+          { key: 'throughput.delivery_p99_ms', value: m.delivery.p99 },
+          { key: 'throughput.cpu_us_per_msg', value: m.cpuUsPerMessage },
         ],
         details: {
           concurrency,
@@ -55,11 +40,11 @@ export const throughput: Scenario = {
           seconds,
           sent: traffic.created,
           delivered: traffic.delivered,
-          deliveredPerSecond,
-          send,
-          delivery,
-          cpuUsPerMessage,
-          clientCpuUsPerMessage,
+          deliveredPerSecond: m.deliveredPerSecond,
+          send: m.send,
+          delivery: m.delivery,
+          cpuUsPerMessage: m.cpuUsPerMessage,
+          clientCpuUsPerMessage: m.clientCpuUsPerMessage,
           errorSamples: traffic.errorSamples,
         },
         errors: traffic.errors,
