@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { createClient, type ApiClient } from './client.js';
-import type { BenchContext } from './scenario.js';
+import type { BenchContext, Figure } from './scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from './seed.js';
 import { startServer, type BenchServer, type ProcessSample } from './server.js';
 import { cpuMicros, round, summarize, type Summary } from './stats.js';
@@ -105,4 +105,28 @@ export function trafficRows(traffic: Traffic, m: TrafficFigures): Record<string,
     { figure: 'send p50 / p99 / max', value: latency(m.send) },
     { figure: 'delivery p50 / p99 / max', value: latency(m.delivery) },
   ];
+}
+
+/** The figures the summary reads from a messaging scenario, as `<scenario>.delivered_per_s` and so on. */
+export function trafficFigures(scenario: string, m: TrafficFigures): Figure[] {
+  return [
+    { key: `${scenario}.delivered_per_s`, value: m.deliveredPerSecond },
+    { key: `${scenario}.send_p99_ms`, value: m.send.p99 },
+    { key: `${scenario}.delivery_p99_ms`, value: m.delivery.p99 },
+    { key: `${scenario}.cpu_us_per_msg`, value: m.cpuUsPerMessage },
+  ];
+}
+
+/** What the JSON file keeps of a messaging scenario's load, besides the scenario's own settings. */
+export function trafficDetails(traffic: Traffic, m: TrafficFigures): Record<string, unknown> {
+  return {
+    sent: traffic.created,
+    delivered: traffic.delivered,
+    deliveredPerSecond: m.deliveredPerSecond,
+    send: m.send,
+    delivery: m.delivery,
+    cpuUsPerMessage: m.cpuUsPerMessage,
+    clientCpuUsPerMessage: m.clientCpuUsPerMessage,
+    errorSamples: traffic.errorSamples,
+  };
 }

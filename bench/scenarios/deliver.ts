@@ -4,7 +4,7 @@
  * answer), errors, and the server's CPU seconds per 1,000 messages.
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
-import { measureTraffic, messagingRig, trafficRows, warmUp } from '../lib/setup.js';
+import { measureTraffic, messagingRig, trafficDetails, trafficFigures, trafficRows, warmUp } from '../lib/setup.js';
 import { cdf, round } from '../lib/stats.js';
 
 export const deliver: Scenario = {
@@ -34,25 +34,15 @@ export const deliver: Scenario = {
         figures: [
           { key: 'deliver.offered_per_s', value: rate },
           { key: 'deliver.delivered_fraction', value: traffic.delivered / Math.round(rate * seconds) },
-          { key: 'deliver.delivered_per_s', value: m.deliveredPerSecond },
+          ...trafficFigures('deliver', m),
           { key: 'deliver.delivery_p50_ms', value: m.delivery.p50 },
-          { key: 'deliver.delivery_p99_ms', value: m.delivery.p99 },
-          { key: 'deliver.send_p99_ms', value: m.send.p99 },
-          { key: 'deliver.cpu_us_per_msg', value: m.cpuUsPerMessage },
         ],
         details: {
           users,
           rate,
           seconds,
-          sent: traffic.created,
-          delivered: traffic.delivered,
-          achieved: m.deliveredPerSecond,
-          send: m.send,
-          delivery: m.delivery,
-          cpuUsPerMessage: m.cpuUsPerMessage,
-          clientCpuUsPerMessage: m.clientCpuUsPerMessage,
+          ...trafficDetails(traffic, m),
           rssBytes: after?.rssBytes,
-          errorSamples: traffic.errorSamples,
         },
         charts: {
           'delivery-latency': [

@@ -13,7 +13,7 @@ import { createClient, type ApiClient } from '../lib/client.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
 import { startServer } from '../lib/server.js';
-import { measureTraffic, trafficRows, warmUp } from '../lib/setup.js';
+import { measureTraffic, trafficDetails, trafficFigures, trafficRows, warmUp } from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 import { Traffic } from '../lib/traffic.js';
 
@@ -87,25 +87,13 @@ export const postgres: Scenario = {
             { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
             { figure: 'errors', value: traffic.errors },
           ],
-          figures: [
-            { key: 'postgres.delivered_per_s', value: m.deliveredPerSecond },
-            { key: 'postgres.send_p99_ms', value: m.send.p99 },
-            { key: 'postgres.delivery_p99_ms', value: m.delivery.p99 },
-            { key: 'postgres.cpu_us_per_msg', value: m.cpuUsPerMessage },
-          ],
+          figures: trafficFigures('postgres', m),
           details: {
             processes: 2,
             concurrency,
             users,
             seconds,
-            sent: traffic.created,
-            delivered: traffic.delivered,
-            deliveredPerSecond: m.deliveredPerSecond,
-            send: m.send,
-            delivery: m.delivery,
-            cpuUsPerMessage: m.cpuUsPerMessage,
-            clientCpuUsPerMessage: m.clientCpuUsPerMessage,
-            errorSamples: traffic.errorSamples,
+            ...trafficDetails(traffic, m),
           },
           errors: traffic.errors,
         };

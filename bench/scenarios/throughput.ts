@@ -3,7 +3,7 @@
  * session-checked messages a second that reach their recipients, with the latency percentiles at that load.
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
-import { measureTraffic, messagingRig, trafficRows, warmUp } from '../lib/setup.js';
+import { measureTraffic, messagingRig, trafficDetails, trafficFigures, trafficRows, warmUp } from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 
 export const throughput: Scenario = {
@@ -28,24 +28,12 @@ export const throughput: Scenario = {
           { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
           { figure: 'errors', value: traffic.errors },
         ],
-        figures: [
-          { key: 'throughput.delivered_per_s', value: m.deliveredPerSecond },
-          { key: 'throughput.send_p99_ms', value: m.send.p99 },
-          { key: 'throughput.delivery_p99_ms', value: m.delivery.p99 },
-          { key: 'throughput.cpu_us_per_msg', value: m.cpuUsPerMessage },
-        ],
+        figures: trafficFigures('throughput', m),
         details: {
           concurrency,
           users,
           seconds,
-          sent: traffic.created,
-          delivered: traffic.delivered,
-          deliveredPerSecond: m.deliveredPerSecond,
-          send: m.send,
-          delivery: m.delivery,
-          cpuUsPerMessage: m.cpuUsPerMessage,
-          clientCpuUsPerMessage: m.clientCpuUsPerMessage,
-          errorSamples: traffic.errorSamples,
+          ...trafficDetails(traffic, m),
         },
         errors: traffic.errors,
       };
