@@ -28,6 +28,8 @@ export function startFlags(): string[] {
 
 export interface ServerOptions {
   dataDir: string;
+  /** The script to run, from the repository's root: Papo's `api/main.ts` unless told (the floor's, bench/floor/). */
+  entry?: string;
   env?: Record<string, string>;
   /** Folder for a V8 CPU profile of the server (`--cpu-prof`), written when it stops. */
   cpuProfileDir?: string | undefined;
@@ -81,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   const nodeArgs = startFlags();
   if (options.cpuProfileDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'api', 'main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, options.entry ?? 'api/main.ts')], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

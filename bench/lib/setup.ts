@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createClient, type ApiClient } from './client.js';
 import type { BenchContext, Figure } from './scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from './seed.js';
@@ -15,17 +16,34 @@ export interface MessagingRig {
   close(): Promise<void>;
 }
 
-/** A server on a fresh folder with `recipients` online users (each holding a poll) and `senders` users. */
+/** Another server than Papo for the same load: the floor (bench/floor/), which reads floor-users.json. */
+export interface ServerUnderTest {
+  name: string;
+  /** Its script, from the repository's root. */
+  entry: string;
+  env: Record<string, string>;
+}
+
+/**
+ * A server on a fresh folder with `recipients` online users (each holding a poll) and `senders` users: Papo
+ * with `env` added to its environment, or `target` instead of Papo.
+ */
 export async function messagingRig(
   ctx: BenchContext,
   name: string,
   counts: { recipients: number; senders: number },
-  env: Record<string, string> = {},
+  options: { env?: Record<string, string>; target?: ServerUnderTest | undefined } = {},
 ): Promise<MessagingRig> {
+  const env = options.target?.env ?? options.env ?? {};
+  const entry = options.target?.entry;
   const dir = await emptyDataDir(name);
   const recipients = await seedUsers(dir, names('r', counts.recipients));
   const senders = await seedUsers(dir, names('s', counts.senders));
-  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, env });
+  if (entry !== undefined) {
+    const byCookie = Object.fromEntries([...recipients, ...senders].map((u) => [u.cookie, u.username]));
+    await writeFile(path.join(dir, 'floor-users.json'), JSON.stringify(byCookie));
+  }
+  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, env, ...(entry === undefined ? {} : { entry }) });
   const client = createClient(server.url, { pollConnections: counts.recipients + 16, connections: 256 });
   const traffic = new Traffic(client, senders, recipients);
   await traffic.startPollers();

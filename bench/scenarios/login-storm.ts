@@ -16,7 +16,7 @@ export const loginStorm: Scenario = {
     const signupsPerSecond = 10;
     // Every sign-up comes from 127.0.0.1 here, where real ones come from many addresses: the per-address limit
     // (100 an hour by default) would refuse the 101st of a 10 s storm with a 429.
-    const rig = await messagingRig(ctx, 'login-storm', { recipients: users, senders: 100 }, { SIGNUPS_PER_ADDRESS: '0' });
+    const rig = await messagingRig(ctx, 'login-storm', { recipients: users, senders: 100 }, { env: { SIGNUPS_PER_ADDRESS: '0' } });
     try {
       const { traffic, client } = rig;
       ctx.progress(
