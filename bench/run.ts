@@ -17,6 +17,7 @@ import { median } from './lib/stats.js';
 import { lineChart, type Series } from './lib/svg.js';
 import { TARGETS } from './lib/targets.js';
 import { deliver } from './scenarios/deliver.js';
+import { floor } from './scenarios/floor.js';
 import { idle, idlePolls } from './scenarios/idle.js';
 import { loginStorm } from './scenarios/login-storm.js';
 import { postgres } from './scenarios/postgres.js';
@@ -24,7 +25,7 @@ import { scale } from './scenarios/scale.js';
 import { throughput } from './scenarios/throughput.js';
 
 // `postgres` (issue #5: two processes on one PostgreSQL) runs only when DATABASE_URL names a cluster to use.
-const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, ...(process.env.DATABASE_URL ? [postgres] : [])];
+const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, ...(process.env.DATABASE_URL ? [postgres] : [])];
 const RESULTS = path.join(REPO_ROOT, 'bench', 'results');
 
 const { values, positionals } = parseArgs({

@@ -1,0 +1,175 @@
+/**
+ * The floor (issue #4): the exchanges the load generator has with Papo's send and poll, answered by Node's own
+ * `http` with the least work that still answers them the way Papo does. It is a yardstick, not a server: it
+ * says what the protocol (a send, a poll answer, the next poll) costs on this machine before Papo does anything
+ * of its own, so Papo's figures can be read against what is possible here, on the same day, with the same load
+ * generator. The machines these figures come from differ by up to 2x from one day to the next.
+ *
+ * What it does not do, on purpose: no session check (the cookie header is looked up as it comes, in a map the
+ * benchmark writes), no validation, no history, no receipts, no security headers (FLOOR_HEADERS=papo adds
+ * Papo's), and with FLOOR_DURABLE=0 no disk at all. With FLOOR_DURABLE=1 (the default) a send is answered
+ * only after a group commit has written and fdatasynced it, and the recipient's poll is woken after that, as
+ * Papo does.
+ *
+ * Environment: HOST, PORT, DATA_DIR (holds floor-users.json: {"<cookie header>": "<username>"}),
+ * FLOOR_DURABLE (1 or 0), FLOOR_HEADERS (none or papo).
+ */
+import { closeSync, fdatasync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Message, PollResponse, StreamEvent } from '../../api/contract.js';
+import { apiAnswerHeaders } from '../../api/http/security-headers.js';
+
+const dataDir = process.env.DATA_DIR ?? '.';
+const durable = process.env.FLOOR_DURABLE !== '0';
+const extraHeaders = process.env.FLOOR_HEADERS === 'papo' ? apiAnswerHeaders(false) : [];
+const usersByCookie = new Map(
+  Object.entries(JSON.parse(readFileSync(path.join(dataDir, 'floor-users.json'), 'utf8')) as Record<string, string>),
+);
+const MAX_EVENTS = 100;
+
+/** A user's stream: events not yet acknowledged, and the polls waiting for one. */
+interface Stream {
+  events: { seq: number; event: StreamEvent }[];
+  held: Set<HeldPoll>;
+}
+interface HeldPoll {
+  res: ServerResponse;
+  after: number;
+  timer: NodeJS.Timeout;
+}
+
+const streams = new Map<string, Stream>();
+let seq = 0;
+let heldCount = 0;
+
+function streamOf(user: string): Stream {
+  let s = streams.get(user);
+  if (!s) streams.set(user, (s = { events: [], held: new Set() }));
+  return s;
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, [
+    ...extraHeaders,
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(json)),
+  ]);
+  res.end(json);
+}
+
+function pageAfter(s: Stream, after: number): PollResponse | undefined {
+  const events = s.events.filter((e) => e.seq > after).slice(0, MAX_EVENTS);
+  const last = events.at(-1);
+  return last === undefined ? undefined : { events: events.map((e) => e.event), cursor: String(last.seq) };
+}
+
+function release(s: Stream, poll: HeldPoll): boolean {
+  if (!s.held.delete(poll)) return false;
+  clearTimeout(poll.timer);
+  heldCount--;
+  return true;
+}
+
+function wake(user: string): void {
+  const s = streamOf(user);
+  for (const poll of [...s.held]) {
+    const page = pageAfter(s, poll.after);
+    if (page && release(s, poll)) answer(poll.res, 200, page);
+  }
+}
+
+function poll(user: string, url: URL, res: ServerResponse): void {
+  const s = streamOf(user);
+  const afterText = url.searchParams.get('after');
+  const after = afterText === null ? 0 : Number(afterText);
+  // Passing a cursor acknowledges what it covers, as in Papo: those events leave the stream.
+  if (afterText !== null) s.events = s.events.filter((e) => e.seq > after);
+  const page = pageAfter(s, after);
+  if (page) return answer(res, 200, page);
+  const waitMs = Number(url.searchParams.get('wait') ?? 25) * 1000;
+  const held: HeldPoll = {
+    res,
+    after,
+    timer: setTimeout(() => {
+      if (release(s, held)) answer(res, 200, { events: [], cursor: String(after) });
+    }, waitMs),
+  };
+  s.held.add(held);
+  heldCount++;
+  res.on('close', () => release(s, held));
+}
+
+/** Group commit: the sends that arrive while a batch is being synced go together in the next batch. */
+const journal = durable ? openSync(path.join(dataDir, 'floor-journal.txt'), 'a') : undefined;
+let pending: { line: string; done: () => void }[] = [];
+let syncing = false;
+
+function commit(line: string, done: () => void): void {
+  if (journal === undefined) return done();
+  pending.push({ line, done });
+  if (!syncing) flush(journal);
+}
+
+function flush(fd: number): void {
+  const batch = pending;
+  pending = [];
+  syncing = true;
+  writeSync(fd, batch.map((b) => b.line).join(''));
+  fdatasync(fd, (err) => {
+    if (err) throw err;
+    for (const b of batch) b.done();
+    if (pending.length > 0) flush(fd);
+    else syncing = false;
+  });
+}
+
+function send(from: string, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; content: string };
+    const message: Message = {
+      id: String(++seq),
+      from,
+      to: body.to,
+      content: body.content,
+      sentAt: new Date().toISOString(),
+      status: 'sent',
+    };
+    commit(`${JSON.stringify(message)}\n`, () => {
+      streamOf(body.to).events.push({ seq: Number(message.id), event: { type: 'message', message } });
+      answer(res, 201, { message });
+      wake(body.to);
+    });
+  });
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://floor');
+  if (url.pathname === '/healthz') return void res.end('ok');
+  if (url.pathname === '/metrics') return void res.end(`papo_held_polls ${heldCount}\n`);
+  const user = usersByCookie.get(req.headers.cookie ?? '');
+  if (url.pathname !== '/api/messages' || user === undefined) {
+    res.statusCode = 404;
+    return void res.end();
+  }
+  if (req.method === 'POST') return send(user, req, res);
+  if (req.method === 'GET') return poll(user, url, res);
+  res.statusCode = 405;
+  res.end();
+});
+
+server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1');
+process.on('SIGTERM', () => {
+  for (const s of streams.values())
+    for (const p of [...s.held]) if (release(s, p)) answer(p.res, 200, { events: [], cursor: String(p.after) });
+  server.close(() => {
+    if (journal !== undefined) closeSync(journal);
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+});
