@@ -10,7 +10,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { sameOriginOnly } from './http/same-origin.js';
-import { noStore, securityHeaders } from './http/security-headers.js';
+import { securityHeaders } from './http/security-headers.js';
 import { createSessionCheck, requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -56,7 +56,6 @@ export function createApp(deps: AppDeps): RequestListener {
   };
   app.use(docsRouter(deps.specPath));
 
-  app.use('/api', noStore);
   app.use('/api', sameOriginOnly);
   app.use('/api', jsonBody());
   app.use(openApiRequestValidator(deps.specPath));

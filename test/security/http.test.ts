@@ -163,18 +163,44 @@ describe('headers', () => {
   const CSP =
     "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data: blob:;connect-src 'self';manifest-src 'self';worker-src 'self';font-src 'self';object-src 'none';base-uri 'self';form-action 'self';frame-ancestors 'none'";
 
-  it.each(['/api/session', '/healthz', '/api/nothing-here'])(
-    'when %s is fetched over HTTP, then it has the strict CSP, nosniff, no X-Powered-By, and no HSTS',
-    async (url) => {
-      const s = await start();
-      const res = await specAgent(s.url).get(url);
-      expect(res.headers['content-security-policy']).toBe(CSP);
-      expect(res.headers['x-content-type-options']).toBe('nosniff');
-      expect(res.headers['x-powered-by']).toBeUndefined();
-      expect(res.headers['strict-transport-security']).toBeUndefined();
-      if (url.startsWith('/api')) expect(res.headers['cache-control']).toBe('no-store');
-    },
-  );
+  /** OWASP's REST set for API answers (api/http/security-headers.ts): no page ever, so nothing to load or frame. */
+  const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+  it.each([
+    ['/api/session', API_CSP],
+    ['/api/nothing-here', API_CSP],
+    ['/healthz', CSP],
+  ])('when %s is fetched over HTTP, then it has its strict CSP, nosniff, no X-Powered-By, and no HSTS', async (url, csp) => {
+    const s = await start();
+    const res = await specAgent(s.url).get(url);
+    expect(res.headers['content-security-policy']).toBe(csp);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    if (url.startsWith('/api')) expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('when an API answer comes back, then it carries the REST set and none of the headers only pages use', async () => {
+    const s = await start();
+    const { alice } = await threeUsers(s);
+    for (const res of [await alice.get('/api/session').expect(200), await alice.get('/api/messages?wait=0').expect(200)]) {
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      for (const pageOnly of [
+        'x-dns-prefetch-control',
+        'x-download-options',
+        'x-xss-protection',
+        'origin-agent-cluster',
+        'referrer-policy',
+      ]) {
+        expect(res.headers[pageOnly]).toBeUndefined();
+      }
+    }
+    // The documentation is a page: helmet's set, with its own CSP.
+    const docs = await specAgent(s.url).get('/api/docs/').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(docs.headers['referrer-policy']).toBe('no-referrer');
+  });
 
   /** Headers that differ between any two answers (or by route by design), left out of the comparison. */
   const VARYING = new Set([
@@ -194,7 +220,7 @@ describe('headers', () => {
     const s = await start();
     const { alice } = await threeUsers(s);
     const reference = fixedHeaders(await alice.get('/api/session').expect(200));
-    expect(reference['content-security-policy']).toBe(CSP);
+    expect(reference['content-security-policy']).toBe(API_CSP);
     const answers = [
       await alice.get('/api/messages?wait=0').expect(200),
       await alice.get('/api/messages?wait=abc').expect(400),
