@@ -65,19 +65,21 @@ export function requireUser(maxDays: number): RequestHandler {
 
 /** Verified cookie values remembered by the session check; past this the memory starts over. */
 const MAX_VERIFIED_COOKIES = 100_000;
-const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * 60 * 1000;
 
-/** A verified cookie value: its session id, the value signed with the current secret, the last Set-Cookie. */
+/** A verified cookie value: its session id, the value signed with the current secret, what its last Set-Cookie said. */
 interface Verified {
   sid: string;
   signed: string;
-  rolled?: { expires: number; secure: boolean; header: string };
+  /** The expiry and Secure flag last handed out in a Set-Cookie for this cookie. */
+  rolled?: { expires: number; secure: boolean };
 }
 
-/** What a session check found: whose session it is, and the rolling cookie to set with the answer. */
+/** What a session check found: whose session it is, and the rolling cookie to set with the answer, if any. */
 export interface CheckedSession {
   username: string;
-  setCookie: string;
+  /** The Set-Cookie value that moves the cookie's expiry on; absent when this hour's was already handed out. */
+  setCookie: string | undefined;
 }
 
 /** Checks the session cookie of a request (came over HTTPS: `secure`); 401 AppError when there is no live session. */
@@ -89,7 +91,7 @@ export type SessionCheck = (cookieHeader: string | undefined, secure: boolean) =
  * routes never need. They never create, change or save a session, so there is no hash of the session to
  * see whether it changed and no proxy around `res.end`; the verified cookie -> session id is remembered
  * (an HMAC per request otherwise), and the rolling cookie is the same signed value with a later Expires,
- * signed once per session id. Errors are the 401s `requireUser` gives.
+ * signed once per session id and handed out once an hour. Errors are the 401s `requireUser` gives.
  */
 export function createSessionCheck(options: SessionOptions): SessionCheck {
   const { store, secrets, idleDays, maxDays } = options;
@@ -123,15 +125,18 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         if (!data?.username) return reject(notLoggedIn());
         if (pastMaxAge(data.loggedInAt, maxDays)) return store.destroy(found.sid, () => reject(expired()));
-        // Rounded up to the minute: the same Set-Cookie serves every request of that minute (serializing it
-        // was 1.2% of a throughput profile), and a session never ends sooner than its idle time.
-        const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / MINUTE_MS) * MINUTE_MS);
+        // Rounded up to the hour, and set once an hour per cookie: the stores write a session's expiry at most
+        // hourly anyway (touch), and a Set-Cookie on every send and poll answer was 150 of its bytes, which
+        // both ends pay for on every message (issue #4; the floor benchmark measured what answer bytes cost).
+        // An answer that fails after this check carries no cookie; that hour's move then comes with the next
+        // hour's first answer, and the cookie meanwhile still has its idle time less an hour or two to run.
+        const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / HOUR_MS) * HOUR_MS);
         data.cookie.expires = expires;
+        let setCookie: string | undefined;
         if (found.rolled?.expires !== expires.getTime() || found.rolled.secure !== secure) {
-          const header = cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
-          found.rolled = { expires: expires.getTime(), secure, header };
+          setCookie = cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
+          found.rolled = { expires: expires.getTime(), secure };
         }
-        const setCookie = found.rolled.header;
         const username = data.username;
         store.touch(found.sid, data, (touchErr) => {
           if (touchErr) reject(touchErr instanceof Error ? touchErr : new Error(String(touchErr)));

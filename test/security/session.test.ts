@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
 const DAY = 24 * 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
 const SECRET_A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const SECRET_B = 'secret-b-that-is-long-enough-0123456789abcdef';
 
@@ -192,7 +193,7 @@ describe('secret rotation', () => {
 });
 
 describe('the rolling cookie', () => {
-  it('when the poll and send routes answer, then they set the cookie express-session sets, its expiry rounded up to the minute', async () => {
+  it('when the poll and send routes answer, then the first answer of the hour sets the cookie express-session sets, its expiry rounded up to the hour, and the rest of that hour set none', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2030-01-01T00:00:00Z').getTime();
     vi.setSystemTime(t0);
@@ -204,17 +205,20 @@ describe('the rolling cookie', () => {
     vi.setSystemTime(t0 + DAY + 12_345);
     const viaSession = setCookieOf(await whoAmI(s.url, cookie).expect(200));
     const viaPoll = setCookieOf(await poll(s.url, cookie).expect(200));
-    vi.setSystemTime(t0 + DAY + 40_000); // later in the same minute
+    vi.setSystemTime(t0 + DAY + 40 * MINUTE); // later in the same hour
     const viaSend = setCookieOf(
       await specAgent(s.url).post('/api/messages').set('Cookie', cookie).send({ to: 'bruno', content: 'oi' }).expect(201),
     );
-    vi.setSystemTime(t0 + DAY + 61_000); // the next minute
-    const viaNextPoll = setCookieOf(await poll(s.url, cookie).expect(200));
+    const viaSecondPoll = setCookieOf(await poll(s.url, cookie).expect(200));
+    vi.setSystemTime(t0 + DAY + 61 * MINUTE); // the next hour
+    const viaNextHour = setCookieOf(await poll(s.url, cookie).expect(200));
 
+    // The Express routes roll the cookie with every answer, as express-session does.
     expect(viaSession).toBe(rolledTo(t0 + 31 * DAY + 12_345));
-    expect(viaPoll).toBe(rolledTo(t0 + 31 * DAY + 60_000));
-    expect(viaSend).toBe(viaPoll);
-    expect(viaNextPoll).toBe(rolledTo(t0 + 31 * DAY + 120_000));
+    expect(viaPoll).toBe(rolledTo(t0 + 31 * DAY + 60 * MINUTE));
+    expect(viaSend).toBe('');
+    expect(viaSecondPoll).toBe('');
+    expect(viaNextHour).toBe(rolledTo(t0 + 31 * DAY + 120 * MINUTE));
   });
 
   it('when the poll route is refused (no cookie, a forged one, a logged-out one), then it sets no cookie', async () => {

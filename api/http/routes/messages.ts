@@ -35,13 +35,12 @@ function queryOf(url: string | undefined): Record<string, unknown> {
   return q < 0 || url === undefined ? {} : querystring.parse(url.slice(q + 1));
 }
 
-/** Writes a JSON answer with the API's headers (security, no-store, HSTS when `secure`) and the rolling cookie. */
-function answer(res: ServerResponse, status: number, body: unknown, secure: boolean, setCookie: string): void {
+/** Writes a JSON answer with the API's headers (security, no-store, HSTS when `secure`) and the rolling cookie, when due. */
+function answer(res: ServerResponse, status: number, body: unknown, secure: boolean, setCookie: string | undefined): void {
   const json = JSON.stringify(body);
   res.writeHead(status, [
     ...apiAnswerHeaders(secure),
-    'Set-Cookie',
-    setCookie,
+    ...(setCookie === undefined ? [] : ['Set-Cookie', setCookie]),
     'Content-Type',
     'application/json; charset=utf-8',
     'Content-Length',
