@@ -3,7 +3,7 @@
  * `http` with the least work that still answers them the way Papo does. It is a yardstick, not a server: it
  * says what the protocol (a send, a poll answer, the next poll) costs on this machine before Papo does anything
  * of its own, so Papo's figures can be read against what is possible here, on the same day, with the same load
- * generator. The machines these figures come from differ by up to 2x from one day to the next.
+ * generator. The machines these figures come from differ by up to 2.5x from one day to the next.
  *
  * What it does not do, on purpose: no session check (the cookie header is looked up as it comes, in a map the
  * benchmark writes), no validation, no history, no receipts, no security headers (FLOOR_HEADERS=papo adds

@@ -2,7 +2,7 @@
  * floor: the deliver and throughput loads, from the same load generator, against the floor (bench/floor/):
  * Node's own `http` answering the same sends and polls with the least work, in memory or with a group commit
  * and fdatasync per batch. What the protocol alone costs on this machine today, for reading Papo's figures:
- * the machines they come from differ by up to 2x from day to day, and the targets are absolute (issue #4).
+ * the machines they come from differ by up to 2.5x from day to day, and the targets are absolute (issue #4).
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import type { ServerUnderTest, TrafficFigures } from '../lib/setup.js';
