@@ -61,6 +61,11 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
+/** Bad input gets Papo's error shape; the floor is driven by the benchmark only, but it never crashes on it. */
+function refuse(res: ServerResponse, status: number, code: string, message: string): void {
+  answer(res, status, { error: { code, message } });
+}
+
 function pageAfter(s: Stream, after: number): PollResponse | undefined {
   const events = s.events.filter((e) => e.seq > after).slice(0, MAX_EVENTS);
   const last = events.at(-1);
@@ -86,11 +91,14 @@ function poll(user: string, url: URL, res: ServerResponse): void {
   const s = streamOf(user);
   const afterText = url.searchParams.get('after');
   const after = afterText === null ? 0 : Number(afterText);
+  const waitMs = Number(url.searchParams.get('wait') ?? 25) * 1000;
+  if (!Number.isSafeInteger(after) || after < 0 || !(waitMs >= 0 && waitMs <= 50_000)) {
+    return refuse(res, 400, 'invalid_query', '"after" must be a cursor and "wait" 0 to 50 seconds');
+  }
   // Passing a cursor acknowledges what it covers, as in Papo: those events leave the stream.
   if (afterText !== null) s.events = s.events.filter((e) => e.seq > after);
   const page = pageAfter(s, after);
   if (page) return answer(res, 200, page);
-  const waitMs = Number(url.searchParams.get('wait') ?? 25) * 1000;
   const held: HeldPoll = {
     res,
     after,
@@ -131,19 +139,28 @@ function send(from: string, req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; content: string };
+    let body: { to?: unknown; content?: unknown };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+    } catch {
+      return refuse(res, 400, 'invalid_json', 'the body is not JSON');
+    }
+    const { to, content } = body;
+    if (typeof to !== 'string' || typeof content !== 'string') {
+      return refuse(res, 400, 'invalid_request', '"to" and "content" must be strings');
+    }
     const message: Message = {
       id: String(++seq),
       from,
-      to: body.to,
-      content: body.content,
+      to,
+      content,
       sentAt: new Date().toISOString(),
       status: 'sent',
     };
     commit(`${JSON.stringify(message)}\n`, () => {
-      streamOf(body.to).events.push({ seq: Number(message.id), event: { type: 'message', message } });
+      streamOf(to).events.push({ seq: Number(message.id), event: { type: 'message', message } });
       answer(res, 201, { message });
-      wake(body.to);
+      wake(to);
     });
   });
 }
@@ -153,14 +170,11 @@ const server = createServer((req, res) => {
   if (url.pathname === '/healthz') return void res.end('ok');
   if (url.pathname === '/metrics') return void res.end(`papo_held_polls ${heldCount}\n`);
   const user = usersByCookie.get(req.headers.cookie ?? '');
-  if (url.pathname !== '/api/messages' || user === undefined) {
-    res.statusCode = 404;
-    return void res.end();
-  }
+  if (url.pathname !== '/api/messages') return refuse(res, 404, 'not_found', 'the floor answers /api/messages only');
+  if (user === undefined) return refuse(res, 401, 'not_authenticated', "not one of the benchmark's cookies");
   if (req.method === 'POST') return send(user, req, res);
   if (req.method === 'GET') return poll(user, url, res);
-  res.statusCode = 405;
-  res.end();
+  refuse(res, 405, 'method_not_allowed', 'GET or POST');
 });
 
 server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1');
