@@ -68,22 +68,20 @@ export function apiAnswerHeaders(secure: boolean): readonly string[] {
   return secure ? SECURE_API_HEADERS : API_HEADERS;
 }
 
-/** `/api/...` except the documentation pages (`/api/docs`), which are pages. */
-const API_DATA_PATH = /^\/api(?:\/(?!docs(?:\/|$))|$)/i;
+const DOCS_PATH = /^\/api\/docs(?:\/|$)/i;
+const API_PATH = /^\/api(?:\/|$)/i;
 
 /**
- * Every answer's security headers: API answers get `apiAnswerHeaders`; pages (the PWA, /api/docs) and
- * everything else helmet's, with the PWA's CSP, or the docs' exception.
+ * Every answer's security headers: the documentation pages (/api/docs) get helmet's with the docs' exception,
+ * the rest of /api `apiAnswerHeaders`, and everything else (the PWA) helmet's with the PWA's CSP.
  */
 export function securityHeaders(): RequestHandler {
   return (req, res, next) => {
-    if (API_DATA_PATH.test(req.path)) {
-      const headers = apiAnswerHeaders(req.secure);
-      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
-      return next();
-    }
     if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
-    const isDocs = /^\/api\/docs(?:\/|$)/i.test(req.path);
-    (isDocs ? docsHelmet : appHelmet)(req, res, next);
+    if (DOCS_PATH.test(req.path)) return docsHelmet(req, res, next);
+    if (!API_PATH.test(req.path)) return appHelmet(req, res, next);
+    const headers = apiAnswerHeaders(false);
+    for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
+    next();
   };
 }
