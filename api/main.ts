@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { REPO_ROOT, startServer, type RunningServer } from './server.js';
 import { usesPostgres } from './store/open-store.js';
 import { DataFolderBusyError } from './store/text/data-lock.js';
+import { TokenKeyFileError } from './store/text/token-key-file.js';
 
 /** host:port/database of a connection URL, never its password. */
 function describeDatabase(url: string): string {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (
       err instanceof DataFolderBusyError ||
+      err instanceof TokenKeyFileError ||
       (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
       (err as NodeJS.ErrnoException).code === 'EACCES'
     ) {

@@ -59,6 +59,13 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     }
     secrets = [generated.secret];
   }
+  const tokenKey = await store.messages.tokenKey();
+  if (tokenKey.created) {
+    const where = usesPostgres(config) ? 'in the database' : `in ${path.join(config.DATA_DIR, 'token-key.txt')}`;
+    // On data that already holds messages this is the upgrade to opaque ids, or a lost key: cursors and ids
+    // made with a previous key now fail cleanly (410, 404) and clients reload (docs/storage.md).
+    log.info({ legacyIdsUpTo: tokenKey.legacyIdsUpTo }, `generated the key of message ids and cursors and kept it ${where}`);
+  }
   const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });
   store.onStreamAppended((users) => hub.wake(users));
   metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
@@ -76,7 +83,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
         signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
       }),
     ),
-    messaging: createMessaging(store, hub),
+    messaging: createMessaging(store, hub, tokenKey),
     log,
     sessionSecrets: secrets,
     sessionIdleDays: config.SESSION_IDLE_DAYS,

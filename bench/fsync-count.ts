@@ -23,7 +23,7 @@ await Promise.all(
       const from = users[n % users.length] ?? 'user0';
       if (to === from) continue;
       const { message } = await store.messages.append({ from, to, content: `message ${n}` });
-      await store.messages.acknowledge(to, Number(message.id));
+      await store.messages.acknowledge(to, message.seq);
     }
   }),
 );

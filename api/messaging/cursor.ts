@@ -1,27 +1,47 @@
 import { AppError } from '../errors.js';
 import type { Seq } from '../store/store.js';
+import type { TokenCipher } from './token-cipher.js';
+
+/** `<epoch>.<key id>-<token>`; and, to be told apart, the plain-number cursors handed out before tokens. */
+const CURSOR = /^([0-9a-z]{1,32}(?:\.[0-9a-f]{8})?)-([A-Za-z0-9_-]{22}|[0-9]{1,16})$/;
+
+const expired = () =>
+  new AppError('cursor_expired', "this cursor is not from this server's current data; reload the history and poll without a cursor");
 
 /**
- * Stream cursors: `<epoch>-<seq>`, opaque to clients. The epoch names the data set, so a cursor kept by a
- * phone from before a reset or a restore from backup is recognised (410: reload history) instead of
- * silently skipping or repeating messages.
+ * Stream cursors, opaque to clients: `<epoch>.<key id>-<token>`, the token holding the position
+ * (token-cipher.ts). The prefix names the data set and the key: a cursor kept by a phone from before a reset,
+ * a restore from backup or a new key is recognised (410: reload history) instead of silently skipping or
+ * repeating messages.
+ *
+ * A cursor made before cursors were tokens, `<epoch>-<number>`, is always a 410 (issue #15, item 7): its
+ * number is a position in the sequence of the whole server, and comparing it with the highest one (the old
+ * rule) would answer "how many messages has this server seen?" to anyone who asks. The client reloads and
+ * polls without a cursor: it loses nothing, and the cursor acknowledged nothing.
  */
-export function encodeCursor(epoch: string, seq: Seq): string {
-  return `${epoch}-${seq}`;
-}
+export class StreamCursors {
+  private readonly prefix: string;
 
-const CURSOR = /^([0-9a-z]{1,32})-(0|[1-9][0-9]{0,15})$/;
-
-/** The position in a cursor from a client; `committed` is the highest position ever handed out. */
-export function decodeCursor(text: string, epoch: string, committed: Seq): Seq {
-  const m = CURSOR.exec(text);
-  if (!m) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
-  const seq = Number(m[2]);
-  if (m[1] !== epoch || seq > committed) {
-    throw new AppError(
-      'cursor_expired',
-      "this cursor is not from this server's current data; reload the history and poll without a cursor",
-    );
+  constructor(
+    private readonly cipher: TokenCipher,
+    epoch: string,
+  ) {
+    this.prefix = `${epoch}.${cipher.keyId}`;
   }
-  return seq;
+
+  encode(seq: Seq): string {
+    return `${this.prefix}-${this.cipher.encode('stream', seq)}`;
+  }
+
+  /** The position in a cursor from a client; `committed` is the highest position ever handed out. */
+  decode(text: string, committed: Seq): Seq {
+    const m = CURSOR.exec(text);
+    if (!m) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
+    if (m[1] !== this.prefix) throw expired();
+    const seq = this.cipher.decode('stream', m[2] ?? '');
+    if (seq === undefined) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
+    // Only a cursor this key made gets here: one above `committed` comes from data restored from an older backup.
+    if (seq > committed) throw expired();
+    return seq;
+  }
 }

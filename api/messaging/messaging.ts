@@ -1,9 +1,11 @@
 import { foldUsername } from '../accounts/username.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
-import type { Store } from '../store/store.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Store, TokenKey } from '../store/store.js';
+import { StreamCursors } from './cursor.js';
 import type { LongPollHub } from './long-poll.js';
+import { MessageIds } from './message-ids.js';
+import { TokenCipher } from './token-cipher.js';
 
 /** At most this many events in one poll answer; the rest come with the next poll. */
 export const MAX_EVENTS_PER_POLL = 100;
@@ -38,10 +40,14 @@ export interface Messaging {
 
 /**
  * The messaging use-cases, in the words of the product: who may send to whom, what a cursor means, how a
- * long-poll waits. Storage is the store's; waiting is the hub's.
+ * long-poll waits. Storage is the store's; waiting is the hub's. The store speaks sequence numbers; what
+ * clients see are the opaque ids and cursors made here with `key` (the store's `tokenKey()`).
  */
-export function createMessaging(store: Store, hub: LongPollHub): Messaging {
+export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): Messaging {
   const { messages, users } = store;
+  const cipher = new TokenCipher(key.key);
+  const ids = new MessageIds(cipher, key.legacyIdsUpTo);
+  const cursors = new StreamCursors(cipher, messages.epoch);
 
   /** A username from a request that must name an existing account. */
   async function existingUser(raw: string, field: string): Promise<string> {
@@ -66,13 +72,14 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
         content: input.content,
         ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
       });
+      const message = ids.message(result.message);
       if (result.kind === 'conflict') {
         throw new AppError(
           'client_id_conflict',
-          `clientId ${JSON.stringify(input.clientId)} was already used for a different message (id ${result.message.id})`,
+          `clientId ${JSON.stringify(input.clientId)} was already used for a different message (id ${message.id})`,
         );
       }
-      return { message: result.message, created: result.kind === 'created' };
+      return { message, created: result.kind === 'created' };
     },
 
     async poll(user, { after, waitSeconds, onGone }) {
@@ -80,19 +87,18 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
       if (after === undefined) {
         position = await messages.startPosition(user);
       } else {
-        position = decodeCursor(after, messages.epoch, messages.committedSeq());
+        position = cursors.decode(after, messages.committedSeq());
         // Passing a cursor acknowledges everything up to it (that is what "delivered" means).
         await messages.acknowledge(user, position);
       }
-      const cursor = (seq: number) => encodeCursor(messages.epoch, seq);
       const waiter = hub.hold(user, waitSeconds * 1000);
       // Once the poll is answered the waiter is finished, and a late call changes nothing.
       onGone(() => waiter.finish('aborted'));
       try {
         for (;;) {
           const page = await messages.readStream(user, position, MAX_EVENTS_PER_POLL);
-          if (page.events.length > 0) return { events: page.events, cursor: cursor(page.last) };
-          if ((await waiter.next()) !== 'woken') return { events: [], cursor: cursor(position) };
+          if (page.events.length > 0) return { events: ids.events(page.events), cursor: cursors.encode(page.last) };
+          if ((await waiter.next()) !== 'woken') return { events: [], cursor: cursors.encode(position) };
         }
       } finally {
         waiter.finish('answered');
@@ -100,18 +106,31 @@ export function createMessaging(store: Store, hub: LongPollHub): Messaging {
     },
 
     async markRead(user, peer, upTo) {
-      await messages.markRead(user, await existingUser(peer, 'with'), upTo);
+      const name = await existingUser(peer, 'with');
+      const seq = ids.seqOf(upTo);
+      if (seq === undefined) {
+        throw new AppError('message_not_found', `there is no message ${JSON.stringify(upTo)} in your conversation with ${name}`);
+      }
+      await messages.markRead(user, name, seq);
     },
 
     async history(user, query) {
       const peer = query.with === undefined ? undefined : await existingUser(query.with, 'with');
-      return messages.history(user, {
+      const before = query.before === undefined ? undefined : ids.pageSeqOf(query.before);
+      if (query.before !== undefined && before === undefined) {
+        throw new AppError('invalid_cursor', '"before" must be a cursor from a previous history page');
+      }
+      const page = await messages.history(user, {
         limit: query.limit,
         ...(peer === undefined ? {} : { with: peer }),
-        ...(query.before === undefined ? {} : { before: query.before }),
+        ...(before === undefined ? {} : { before }),
       });
+      return { messages: ids.messages(page.messages), before: page.before === null ? null : ids.pageCursor(page.before) };
     },
 
-    conversations: (user) => messages.conversations(user),
+    async conversations(user) {
+      const rows = await messages.conversations(user);
+      return rows.map((r) => ({ with: r.with, last: ids.message(r.last), unread: r.unread }));
+    },
   };
 }

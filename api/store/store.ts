@@ -1,5 +1,5 @@
 import type { Store as ExpressSessionStore, SessionData } from 'express-session';
-import type { Conversation, Message, StreamEvent } from '../contract.js';
+import type { MessageStatus } from '../contract.js';
 
 /**
  * The storage boundary. The HTTP layer and the domain only ever see these interfaces; the text-file store
@@ -7,8 +7,51 @@ import type { Conversation, Message, StreamEvent } from '../contract.js';
  *
  * Positions: every event (a message, a status change) gets a sequence number from the store, increasing, so
  * a user's stream is ordered by it and a cursor is just "the last sequence number this device has seen".
+ * Stores speak sequence numbers only, and keep them plain in their files and tables: the domain turns them
+ * into the opaque ids and cursors clients see (api/messaging/token-cipher.ts), with the key a store keeps
+ * (`MessageRepository.tokenKey`). One sequence for the whole server, shown as it is, would let any user
+ * watch everyone's traffic (issue #15, item 7).
  */
 export type Seq = number;
+
+/** A message as a store knows it: its sequence number is its identity. */
+export interface StoredMessage {
+  seq: Seq;
+  from: string;
+  to: string;
+  content: string;
+  /** ISO 8601, UTC. */
+  sentAt: string;
+  clientId?: string;
+  /** As the user who asked sees it. */
+  status: MessageStatus;
+}
+
+export type StoredEvent =
+  | { type: 'message'; message: StoredMessage }
+  /** A message the user sent (`messageSeq`) became delivered or read. */
+  | { type: 'status'; messageSeq: Seq; status: 'delivered' | 'read'; at: string };
+
+export interface StoredConversation {
+  with: string;
+  last: StoredMessage;
+  unread: number;
+}
+
+/**
+ * The secret behind the opaque ids and cursors, created with the data and kept with it (text store: a file in
+ * the data folder; PostgreSQL: papo_meta, shared by every process).
+ */
+export interface TokenKey {
+  /** 16 random bytes: an AES-128 key. */
+  key: Buffer;
+  /**
+   * The highest sequence number when the key was made. Ids up to it were handed out as plain numbers before
+   * ids were tokens (old clients, old files, the README's walkthrough): those numbers are still accepted as
+   * ids. Numbers above it were never anyone's id, so accepting them would only let a user probe the sequence.
+   */
+  legacyIdsUpTo: Seq;
+}
 
 export interface StoredUser {
   username: string;
@@ -30,28 +73,29 @@ export interface NewMessage {
 }
 
 export type AppendResult =
-  | { kind: 'created'; message: Message }
+  | { kind: 'created'; message: StoredMessage }
   /** The same sender already sent this clientId with the same recipient and content. */
-  | { kind: 'duplicate'; message: Message }
+  | { kind: 'duplicate'; message: StoredMessage }
   /** The same sender already used this clientId for a different message. */
-  | { kind: 'conflict'; message: Message };
+  | { kind: 'conflict'; message: StoredMessage };
 
 export interface StreamPage {
-  events: StreamEvent[];
+  events: StoredEvent[];
   /** Sequence number of the last event returned, or the `after` given when there was none. */
   last: Seq;
 }
 
 export interface HistoryQuery {
   with?: string;
-  /** Opaque page cursor from a previous page; absent for the newest page. */
-  before?: string;
+  /** Only messages below this sequence number (the oldest of the previous page); absent for the newest page. */
+  before?: Seq;
   limit: number;
 }
 
 export interface HistoryPage {
-  messages: Message[];
-  before: string | null;
+  messages: StoredMessage[];
+  /** The oldest message's sequence number when there are older ones, else null. */
+  before: Seq | null;
 }
 
 export interface MessageRepository {
@@ -66,7 +110,8 @@ export interface MessageRepository {
   readStream(user: string, after: Seq, limit: number): Promise<StreamPage>;
   /**
    * Where a device with no cursor starts: just before the oldest message not yet delivered to `user`, or at
-   * the end of their stream when everything was delivered.
+   * the end of their stream when everything was delivered: their own last event, never the store's highest
+   * number, which moves whenever anyone talks (issue #15, item 7).
    */
   startPosition(user: string): Promise<Seq>;
   /** The highest sequence number that is durable: a cursor above it was never handed out. */
@@ -76,10 +121,15 @@ export interface MessageRepository {
    * puts `status` events in their senders' streams. Idempotent.
    */
   acknowledge(user: string, upTo: Seq): Promise<void>;
-  /** `user` has read the conversation with `peer` up to the message `upToId` (a message from `peer`). */
-  markRead(user: string, peer: string, upToId: string): Promise<void>;
+  /**
+   * `user` has read the conversation with `peer` up to the message `upTo`; `message_not_found` when no message
+   * of that conversation has that number.
+   */
+  markRead(user: string, peer: string, upTo: Seq): Promise<void>;
   history(user: string, query: HistoryQuery): Promise<HistoryPage>;
-  conversations(user: string): Promise<Conversation[]>;
+  conversations(user: string): Promise<StoredConversation[]>;
+  /** The key of this data set's ids and cursors, created on first use and kept with the data. */
+  tokenKey(): Promise<TokenKey & { created: boolean }>;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StreamEvent } from '../../api/contract.js';
+import type { StoredEvent } from '../../api/store/store.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { COMPACTION_STEPS, MessageQueue, type CompactionStep } from '../../api/store/text/message-queue.js';
 import { decodeQueue } from '../../api/store/text/records.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   for (let i = 0; i < 6; i++)
     sent.push((await store.messages.append({ from: i % 2 ? 'alice' : 'carla', to: 'bruno', content: `m${i}; \n` })).message);
   await store.messages.append({ from: 'bruno', to: 'alice', content: 'for alice, undelivered' });
-  await store.messages.acknowledge('bruno', Number(sent[2]?.id));
+  await store.messages.acknowledge('bruno', sent[2]?.seq ?? 0);
   await store.close(); // closing does not compact: the file keeps its delivered entries
   baseline = await snapshot(dir);
   allSeqs = (await queueSeqs()).map((r) => r.seq);
@@ -71,7 +71,7 @@ describe('MessageQueue.compact stopped after each step', () => {
       const { store, logs } = await openStore(dir);
       const bruno = store.messages;
       const page = await bruno.readStream('bruno', await bruno.startPosition('bruno'), 100);
-      const contents = page.events.flatMap((e: StreamEvent) =>
+      const contents = page.events.flatMap((e: StoredEvent) =>
         e.type === 'message' && e.message.to === 'bruno' ? [e.message.content] : [],
       );
       expect(contents).toEqual(undelivered);

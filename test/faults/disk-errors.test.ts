@@ -80,7 +80,7 @@ beforeEach(async () => {
   const app = createApp({
     store,
     accounts: createAccounts(store.users, hasher),
-    messaging: createMessaging(store, hub),
+    messaging: createMessaging(store, hub, await store.messages.tokenKey()),
     log: store.log,
     sessionSecrets: [TEST_SECRET],
     sessionIdleDays: 30,

@@ -12,10 +12,12 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Message, PollResponse } from '../../api/contract.js';
+import { TokenCipher } from '../../api/messaging/token-cipher.js';
 import { decodeJournalFile } from '../../api/store/text/journal.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { decodeHistory, decodeQueue, decodeUser, type HistoryRecord } from '../../api/store/text/records.js';
 import { decodeSession } from '../../api/store/text/session-file.js';
+import { readTokenKey } from '../../api/store/text/token-key-file.js';
 import { tempDir } from '../support/server.js';
 import { ChildServer, freePort, sleep } from './support/child-server.js';
 
@@ -188,10 +190,19 @@ describe('kill -9 under load', () => {
       const histories = new Map<string, HistoryRecord[]>();
       for (const user of [...SENDERS, ...RECEIVERS]) histories.set(user, await load(`historico/history_${user}.txt`, decodeHistory));
 
+      // The files hold sequence numbers, the answers tokens of them: the folder's key turns one into the other.
+      const key = await readTokenKey(path.join(dir, 'token-key.txt'));
+      if (!key) throw new Error('the data folder has no token-key.txt');
+      const cipher = new TokenCipher(key.key);
+      const seqOf = (id: string) => cipher.decode('message', id);
+      const idOf = (seq: number) => cipher.encode('message', seq);
+
       let lost = 0;
       for (const m of acknowledged.values()) {
+        const seq = seqOf(m.id);
+        if (seq === undefined) problems.push(`id ${m.id} is not a message id of this folder's key`);
         for (const owner of [m.from, m.to]) {
-          const copies = (histories.get(owner) ?? []).filter((r) => r.kind === 'msg' && String(r.seq) === m.id);
+          const copies = (histories.get(owner) ?? []).filter((r) => r.kind === 'msg' && r.seq === seq);
           const same = copies.filter(
             (r) => r.kind === 'msg' && r.content === m.content && r.clientId === m.clientId && r.from === m.from && r.to === m.to,
           );
@@ -201,14 +212,12 @@ describe('kill -9 under load', () => {
           }
         }
         if (!received.get(m.to)?.has(m.id)) problems.push(`message ${m.id} never reached ${m.to}`);
-        const receipts = (histories.get(m.from) ?? []).filter(
-          (r) => r.kind === 'st' && r.status === 'delivered' && String(r.messageSeq) === m.id,
-        );
+        const receipts = (histories.get(m.from) ?? []).filter((r) => r.kind === 'st' && r.status === 'delivered' && r.messageSeq === seq);
         if (receipts.length !== 1) problems.push(`message ${m.id} has ${receipts.length} delivered receipts`);
       }
       // Nothing in the histories that no sender was told about: every send was retried until it was answered.
       const written = new Set(
-        [...histories.values()].flatMap((records) => records.flatMap((r) => (r.kind === 'msg' ? [String(r.seq)] : []))),
+        [...histories.values()].flatMap((records) => records.flatMap((r) => (r.kind === 'msg' ? [idOf(r.seq)] : []))),
       );
       for (const id of written) if (!acknowledged.has(id)) problems.push(`message ${id} is in a history but no sender got it acknowledged`);
       for (const [r, mine] of received)

@@ -31,8 +31,8 @@ async function build(): Promise<void> {
   const m = store.messages;
   const first = await m.append({ from: 'alice', to: 'bruno', content: 'olá; tudo bem?\nlinha 2 \\ 😀', clientId: 'c-1' });
   await m.append({ from: 'bruno', to: 'alice', content: 'שלום\u2028مرحبا' });
-  await m.acknowledge('bruno', Number(first.message.id));
-  await m.markRead('bruno', 'alice', first.message.id);
+  await m.acknowledge('bruno', first.message.seq);
+  await m.markRead('bruno', 'alice', first.message.seq);
   for (let i = 0; i < 4; i++) await m.append({ from: 'carla', to: 'dora', content: `queued ${i};x` });
   // The last batch, still in the journal: the torn copy of it in a data file must come back whole.
   await m.append({ from: 'alice', to: 'bruno', content: 'the last one; committed', clientId: 'c-last' });

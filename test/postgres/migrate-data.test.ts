@@ -42,7 +42,7 @@ const migrateData = (from: string, to: string) =>
 
 async function files(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of ['papo-format.txt', 'mensagens.txt']) out[f] = await readFile(path.join(dir, f), 'utf8');
+  for (const f of ['papo-format.txt', 'mensagens.txt', 'token-key.txt']) out[f] = await readFile(path.join(dir, f), 'utf8');
   out['usuarios.txt'] = (await readFile(path.join(dir, 'usuarios.txt'), 'utf8')).split('\n').sort().join('\n');
   for (const f of await readdir(path.join(dir, 'historico')))
     out[`historico/${f}`] = await readFile(path.join(dir, 'historico', f), 'utf8');
@@ -81,6 +81,10 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     const pg = await PostgresStore.open({ url, poolSize: 2, log, sessionTtlMs: 60_000 });
     try {
       expect(pg.messages.epoch).toBe(text.messages.epoch);
+      // The key too: the ids and cursors the folder handed out stay valid (issue #15, item 7).
+      const { created: _made, ...pgKey } = await pg.messages.tokenKey();
+      const { created: _kept, ...textKey } = await text.messages.tokenKey();
+      expect(pgKey).toEqual(textKey);
       for (const user of ['joao', 'maria', 'pedro']) {
         expect(await pg.messages.history(user, { limit: 50 })).toEqual(await text.messages.history(user, { limit: 50 }));
         expect(await pg.messages.conversations(user)).toEqual(await text.messages.conversations(user));

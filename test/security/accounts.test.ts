@@ -204,6 +204,7 @@ describe('usernames', () => {
       'papo-format.txt',
       'papo.pid',
       'sessions.txt',
+      'token-key.txt',
       'usuarios.txt',
     ]);
     expect(files.filter((f) => !expected.has(f))).toEqual([]);

@@ -102,8 +102,8 @@ describe('TextStore stream tail', () => {
     for (let i = 0; i < 4; i++)
       sent.push((await store.messages.append({ from: 'ana', to: i % 2 ? 'beto' : 'caio', content: `m${i}` })).message);
     const writesBefore = disk.writes.get('mensagens.txt') ?? 0;
-    await store.messages.acknowledge('beto', Number(sent[3]?.id));
-    await store.messages.acknowledge('caio', Number(sent[0]?.id));
+    await store.messages.acknowledge('beto', sent[3]?.seq ?? 0);
+    await store.messages.acknowledge('caio', sent[0]?.seq ?? 0);
     expect((disk.writes.get('mensagens.txt') ?? 0) - writesBefore).toBe(2);
     const flags = () =>
       readFile(path.join(dir, 'mensagens.txt')).then((buf) =>
@@ -113,7 +113,7 @@ describe('TextStore stream tail', () => {
     await store.state.committer.drain();
     // After a checkpoint the end of the queue is still in memory: the flag goes out with the line, rewritten.
     const afterCheckpoint = disk.writes.get('mensagens.txt') ?? 0;
-    await store.messages.acknowledge('caio', Number(sent[2]?.id));
+    await store.messages.acknowledge('caio', sent[2]?.seq ?? 0);
     expect((disk.writes.get('mensagens.txt') ?? 0) - afterCheckpoint).toBe(1);
     expect(await flags()).toEqual(['m0:1', 'm1:1', 'm2:1', 'm3:1']);
   });

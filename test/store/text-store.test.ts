@@ -76,7 +76,7 @@ describe('TextStore files', () => {
     const store = await open(dir, logs);
     const page = await store.messages.readStream('beto', 0, 10);
     expect(page.events).toEqual([
-      { type: 'message', message: { id: '1', from: 'ana', to: 'beto', content: 'replayed', sentAt, status: 'sent' } },
+      { type: 'message', message: { seq: 1, from: 'ana', to: 'beto', content: 'replayed', sentAt, status: 'sent' } },
     ]);
     expect(await readFile(path.join(dir, 'historico', 'history_beto.txt'), 'utf8')).toBe(h);
     expect(await readFile(path.join(dir, 'historico', 'history_ana.txt'), 'utf8')).toBe(h);

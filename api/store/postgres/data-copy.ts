@@ -6,6 +6,8 @@ import { writeDurably } from '../text/legacy-import.js';
 import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
 import { historyPath, TextStore } from '../text/text-store.js';
+import { encodeTokenKey, TOKEN_KEY_FILE } from '../text/token-key-file.js';
+import type { TokenKey } from '../store.js';
 import type { Logger } from '../../logger.js';
 import { decodeContent, encodeContent } from './content.js';
 import { migrate } from './migrate.js';
@@ -13,8 +15,8 @@ import { MIGRATIONS_DIR } from './postgres-store.js';
 
 /**
  * Moving an installation between the stores (issue #5): a text data folder into PostgreSQL and back.
- * Sequence numbers and the epoch are kept, so the phones' cursors and message ids stay valid, and the
- * session ids are already stored hashed on both sides, so nobody is logged out.
+ * Sequence numbers, the epoch and the key of the ids and cursors are kept, so the phones' cursors and message
+ * ids stay valid, and the session ids are already stored hashed on both sides, so nobody is logged out.
  *
  * Importing is idempotent (every insert is ON CONFLICT DO NOTHING) and resumable (each history file's
  * progress is recorded in papo_meta in the same transaction as its rows).
@@ -51,6 +53,7 @@ export async function importTextFolder(
     await migrate(client, MIGRATIONS_DIR, log);
     const epoch = text.messages.epoch;
     await claimEpoch(client, epoch);
+    await copyTokenKey(client, await text.messages.tokenKey());
     const { users, queue } = text.state;
     await client.query(
       'INSERT INTO users (username, password_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (username) DO NOTHING',
@@ -128,6 +131,14 @@ async function claimEpoch(client: pg.Client, epoch: string): Promise<void> {
   await client.query(
     "INSERT INTO papo_meta (key, value) VALUES ('epoch', $1), ('imported_from', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [epoch],
+  );
+}
+
+/** The folder's key, so the ids and cursors it handed out stay valid (claimEpoch made sure the database is this data set's). */
+async function copyTokenKey(client: pg.Client, k: TokenKey): Promise<void> {
+  await client.query(
+    "INSERT INTO papo_meta (key, value) VALUES ('token_key', $1), ('legacy_ids_up_to', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [k.key.toString('hex'), String(k.legacyIdsUpTo)],
   );
 }
 
@@ -297,6 +308,12 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     );
     const secret = meta.get('session_secret');
     if (secret) await writeDurably(path.join(dir, 'session-secret.txt'), `${secret}\n`);
+    // A database never started since ids became tokens has no key: the text store makes one on its first start.
+    const tokenKey = meta.get('token_key');
+    if (tokenKey) {
+      const k = { key: Buffer.from(tokenKey, 'hex'), legacyIdsUpTo: Number(meta.get('legacy_ids_up_to') ?? 0) };
+      await writeDurably(path.join(dir, TOKEN_KEY_FILE), encodeTokenKey(k), 0o600);
+    }
     await writeDurably(path.join(dir, 'papo-format.txt'), `papo-data;1;${epoch}\n`);
     await client.query('COMMIT');
     return { users: users.length, records: done, epoch };

@@ -1,13 +1,21 @@
-import type { Conversation, Message, MessageStatus, StreamEvent } from '../../contract.js';
+import type { MessageStatus } from '../../contract.js';
 import { AppError } from '../../errors.js';
-import type { AppendResult, HistoryPage, HistoryQuery, MessageRepository, NewMessage, Seq, StreamPage } from '../store.js';
+import type {
+  AppendResult,
+  HistoryPage,
+  HistoryQuery,
+  MessageRepository,
+  NewMessage,
+  Seq,
+  StoredConversation,
+  StoredEvent,
+  StoredMessage,
+  StreamPage,
+  TokenKey,
+} from '../store.js';
 import { Batcher } from './batcher.js';
 import { decodeContent, encodeContent } from './content.js';
 import type { Db } from './db.js';
-
-/** Message ids are sequence numbers, as in the text store (records.ts). */
-const SEQ = /^[1-9][0-9]{0,15}$/;
-const parseSeq = (text: string): number | undefined => (SEQ.test(text) ? Number(text) : undefined);
 
 /** A message row with its status for the reader: delivery is a prefix per recipient, reads a mark per conversation. */
 const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id,
@@ -39,7 +47,12 @@ export class PgMessages implements MessageRepository {
     private readonly db: Db,
     readonly epoch: string,
     private readonly now: () => Date,
+    private readonly key: TokenKey & { created: boolean },
   ) {}
+
+  async tokenKey(): Promise<TokenKey & { created: boolean }> {
+    return this.key;
+  }
 
   /**
    * Another process may hand out a cursor this process has not heard of yet, so no number known here can
@@ -53,8 +66,8 @@ export class PgMessages implements MessageRepository {
 
   async append(m: NewMessage): Promise<AppendResult> {
     const row = await this.sends.submit({ ...m, at: this.now() });
-    const message: Message = {
-      id: row.o_seq,
+    const message: StoredMessage = {
+      seq: Number(row.o_seq),
       from: m.from,
       to: row.o_to,
       content: decodeContent(row.o_content),
@@ -78,21 +91,21 @@ export class PgMessages implements MessageRepository {
        ORDER BY e.seq LIMIT $3`,
       [user, after, limit],
     );
-    const events = rows.map((r): StreamEvent =>
+    const events = rows.map((r): StoredEvent =>
       r.kind === 'msg'
         ? { type: 'message', message: toMessage(r) }
-        : { type: 'status', id: r.message_seq, status: r.event_status ?? 'delivered', at: r.at.toISOString() },
+        : { type: 'status', messageSeq: Number(r.message_seq), status: r.event_status ?? 'delivered', at: r.at.toISOString() },
     );
     const last = rows.at(-1);
     return { events, last: last ? Number(last.eseq) : after };
   }
 
-  /** Before the first undelivered message, else the highest committed seq (as the text store answers). */
+  /** Before the first undelivered message, else the user's own last event (as the text store answers). */
   async startPosition(user: string): Promise<Seq> {
     const [row] = await this.db.query<{ position: string }>(
       `SELECT COALESCE(
          (SELECT min(m.seq) - 1 FROM messages m WHERE m.recipient = $1 AND m.seq > COALESCE((SELECT upto FROM deliveries WHERE username = $1), 0)),
-         (SELECT max(seq) FROM events),
+         (SELECT max(seq) FROM events WHERE username = $1),
          0) AS position`,
       [user],
     );
@@ -109,37 +122,33 @@ export class PgMessages implements MessageRepository {
     }
   }
 
-  async markRead(user: string, peer: string, upToId: string): Promise<void> {
-    const upTo = parseSeq(upToId);
-    const [row] =
-      upTo === undefined
-        ? []
-        : await this.db.query<{ outcome: string }>('SELECT papo_mark_read($1, $2, $3, $4) AS outcome', [user, peer, upTo, this.now()]);
+  async markRead(user: string, peer: string, upTo: Seq): Promise<void> {
+    const [row] = await this.db.query<{ outcome: string }>('SELECT papo_mark_read($1, $2, $3, $4) AS outcome', [
+      user,
+      peer,
+      upTo,
+      this.now(),
+    ]);
     if (!row || row.outcome === 'not_found') {
-      throw new AppError('message_not_found', `there is no message ${JSON.stringify(upToId)} in your conversation with ${peer}`);
+      throw new AppError('message_not_found', `that message is not in your conversation with ${peer}`);
     }
   }
 
   async history(user: string, query: HistoryQuery): Promise<HistoryPage> {
-    let before: number | undefined;
-    if (query.before !== undefined) {
-      before = parseSeq(query.before);
-      if (before === undefined) throw new AppError('invalid_cursor', '"before" must be a cursor from a previous history page');
-    }
     // One more than asked: whether it comes tells if there is an older page.
     const rows = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS}
        FROM events e JOIN messages m ON m.seq = e.seq ${STATUS_JOINS}
        WHERE e.username = $1 AND e.kind = 'msg' AND ($2::text IS NULL OR e.peer = $2) AND ($3::bigint IS NULL OR e.seq < $3)
        ORDER BY e.seq DESC LIMIT $4`,
-      [user, query.with ?? null, before ?? null, query.limit + 1],
+      [user, query.with ?? null, query.before ?? null, query.limit + 1],
     );
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit).reverse();
-    return { messages: page.map(toMessage), before: more && page[0] ? page[0].seq : null };
+    return { messages: page.map(toMessage), before: more && page[0] ? Number(page[0].seq) : null };
   }
 
-  async conversations(user: string): Promise<Conversation[]> {
+  async conversations(user: string): Promise<StoredConversation[]> {
     const rows = await this.db.query<MessageRow & { peer: string; unread: string }>(
       `SELECT c.peer, ${MESSAGE_COLUMNS},
          (SELECT count(*) FROM messages u WHERE u.recipient = $1 AND u.sender = c.peer
@@ -191,9 +200,9 @@ interface SendRow {
   [column: string]: unknown;
 }
 
-function toMessage(r: MessageRow): Message {
-  const message: Message = {
-    id: r.seq,
+function toMessage(r: MessageRow): StoredMessage {
+  const message: StoredMessage = {
+    seq: Number(r.seq),
     from: r.sender,
     to: r.recipient,
     content: decodeContent(r.content),

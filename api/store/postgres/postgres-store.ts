@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
-import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
+import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { Db, isUnavailable } from './db.js';
 import { migrate } from './migrate.js';
 import { PgMessages } from './pg-messages.js';
@@ -44,12 +44,12 @@ export class PostgresStore implements Store {
 
   private constructor(
     private readonly db: Db,
-    epoch: string,
+    { epoch, tokenKey }: PreparedSchema,
     private readonly sessionStore: HashedSidStore,
     now: () => Date,
   ) {
     this.users = new PgUsers(db);
-    this.messages = new PgMessages(db, epoch, now);
+    this.messages = new PgMessages(db, epoch, now, tokenKey);
     this.sessions = pgSessions(db, sessionStore);
     this.rateLimits = new PgRateLimits(db);
   }
@@ -66,10 +66,11 @@ export class PostgresStore implements Store {
     // process would exit. The pool replaces it on the next query.
     pool.on('error', (err) => options.log.warn({ err }, 'an idle PostgreSQL connection failed'));
     try {
-      const { schema, epoch } = await waitForDatabase(() => prepareSchema(pool, options.log), options.log);
+      const prepared = await waitForDatabase(() => prepareSchema(pool, options.log), options.log);
+      const { schema } = prepared;
       const db = new Db(pool, (err) => options.onUnavailable?.(err));
       const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log);
-      const store = new PostgresStore(db, epoch, sessionStore, options.now ?? (() => new Date()));
+      const store = new PostgresStore(db, prepared, sessionStore, options.now ?? (() => new Date()));
       store.notifications = new StreamNotifications({
         connection: { ...connection, application_name: `papo-listen ${schema}`.slice(0, 63) },
         channel: `papo:${schema}`,
@@ -137,18 +138,27 @@ async function waitForDatabase<T>(attempt: () => Promise<T>, log: Logger): Promi
   }
 }
 
-/** Runs the migrations; returns the schema the tables are in and the data set's epoch. */
-async function prepareSchema(pool: pg.Pool, log: Logger): Promise<{ schema: string; epoch: string }> {
+interface PreparedSchema {
+  /** The schema the tables are in. */
+  schema: string;
+  epoch: string;
+  tokenKey: TokenKey & { created: boolean };
+}
+
+/** Runs the migrations; returns the schema, the data set's epoch and the key of its ids and cursors. */
+async function prepareSchema(pool: pg.Pool, log: Logger): Promise<PreparedSchema> {
   const client = await pool.connect();
   try {
     await migrate(client, MIGRATIONS_DIR, log);
     const [row] = (
-      await client.query<{ schema: string; epoch: string }>(
-        "SELECT current_schema() AS schema, (SELECT value FROM papo_meta WHERE key = 'epoch') AS epoch",
+      await client.query<{ schema: string; epoch: string; o_key: string; o_legacy_ids_up_to: string; o_created: boolean }>(
+        "SELECT current_schema() AS schema, (SELECT value FROM papo_meta WHERE key = 'epoch') AS epoch, k.* FROM papo_token_key() k",
       )
     ).rows;
     if (!row) throw new Error('could not read papo_meta');
-    return row;
+    if (!/^[0-9a-f]{32}$/.test(row.o_key)) throw new Error("papo_meta's token_key is damaged: delete that row to make a new key");
+    const tokenKey = { key: Buffer.from(row.o_key, 'hex'), legacyIdsUpTo: Number(row.o_legacy_ids_up_to), created: row.o_created };
+    return { schema: row.schema, epoch: row.epoch, tokenKey };
   } finally {
     client.release();
   }

@@ -197,11 +197,16 @@ function ignoreMissing(err: NodeJS.ErrnoException): void {
   if (err.code !== 'ENOENT') throw err;
 }
 
-/** Writes a whole file so that a crash leaves the old content or the new, never a mix. */
-export async function writeDurably(file: string, content: string): Promise<void> {
+/**
+ * Writes a whole file so that a crash leaves the old content or the new, never a mix. `mode` is set before
+ * anything is written, so a secret is never readable by others even for a moment (a leftover `.tmp` keeps its
+ * old mode through open, hence the chmod).
+ */
+export async function writeDurably(file: string, content: string, mode?: number): Promise<void> {
   const tmp = `${file}.tmp`;
-  const handle = await fsp.open(tmp, 'w');
+  const handle = await fsp.open(tmp, 'w', mode);
   try {
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(content);
     await handle.datasync();
   } finally {

@@ -146,7 +146,3 @@ export function decodeHistory(line: string): Decoded<HistoryRecord> {
   }
   return fail(`unknown record type ${JSON.stringify(f[0])}`);
 }
-
-/** Message ids are the message's sequence number; clients treat them as opaque strings. */
-export const messageId = (seq: number): string => String(seq);
-export const parseMessageId = (id: string): number | undefined => parseSeq(id);

@@ -1,8 +1,20 @@
-import type { Conversation, Message, MessageStatus, StreamEvent } from '../../contract.js';
+import type { MessageStatus } from '../../contract.js';
 import { AppError } from '../../errors.js';
-import type { AppendResult, HistoryPage, HistoryQuery, MessageRepository, NewMessage, Seq, StreamPage } from '../store.js';
+import type {
+  AppendResult,
+  HistoryPage,
+  HistoryQuery,
+  MessageRepository,
+  NewMessage,
+  Seq,
+  StoredConversation,
+  StoredEvent,
+  StoredMessage,
+  StreamPage,
+  TokenKey,
+} from '../store.js';
 import { appendHistory, appendQueued, type WriteOp } from './journal.js';
-import { encodeHistory, messageId, parseMessageId, type HistoryRecord } from './records.js';
+import { encodeHistory, type HistoryRecord } from './records.js';
 import type { TextStore } from './text-store.js';
 import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './user-history.js';
 
@@ -60,9 +72,9 @@ export class TextMessages implements MessageRepository {
     const last = refs.at(-1);
     if (!last) return { events: [], last: after };
     const records = await h.records(refs);
-    const events = records.flatMap((r): StreamEvent[] => {
+    const events = records.flatMap((r): StoredEvent[] => {
       if (r.kind === 'msg') return [{ type: 'message', message: this.toMessage(h, r) }];
-      if (r.kind === 'st') return [{ type: 'status', id: messageId(r.messageSeq), status: r.status, at: r.at }];
+      if (r.kind === 'st') return [{ type: 'status', messageSeq: r.messageSeq, status: r.status, at: r.at }];
       return [];
     });
     return { events, last: last.seq };
@@ -71,7 +83,9 @@ export class TextMessages implements MessageRepository {
   async startPosition(user: string): Promise<Seq> {
     const { queue, seq } = this.store.state;
     const first = queue.firstUndelivered(user);
-    return first === undefined ? seq.committed : first - 1;
+    if (first !== undefined) return first - 1;
+    const { events } = await this.store.history(user);
+    return events[refUpperBound(events, seq.committed) - 1]?.seq ?? 0;
   }
 
   async acknowledge(user: string, upTo: Seq): Promise<void> {
@@ -101,13 +115,11 @@ export class TextMessages implements MessageRepository {
     }
   }
 
-  async markRead(user: string, peer: string, upToId: string): Promise<void> {
+  async markRead(user: string, peer: string, upTo: Seq): Promise<void> {
     const h = await this.store.history(user);
-    const upTo = parseMessageId(upToId);
     const messages = h.peers.get(peer)?.messages ?? [];
-    const i = upTo === undefined ? -1 : refUpperBound(messages, upTo) - 1;
-    if (upTo === undefined || messages[i]?.seq !== upTo) {
-      throw new AppError('message_not_found', `there is no message ${JSON.stringify(upToId)} in your conversation with ${peer}`);
+    if (messages[refUpperBound(messages, upTo) - 1]?.seq !== upTo) {
+      throw new AppError('message_not_found', `that message is not in your conversation with ${peer}`);
     }
     const key = `${user}\u0000${peer}`;
     const previous = Math.max(h.readUpTo.get(peer) ?? 0, this.reading.get(key) ?? 0);
@@ -131,22 +143,17 @@ export class TextMessages implements MessageRepository {
   async history(user: string, query: HistoryQuery): Promise<HistoryPage> {
     const h = await this.store.history(user);
     const refs = query.with === undefined ? h.messages : (h.peers.get(query.with)?.messages ?? []);
-    let end = refs.length;
-    if (query.before !== undefined) {
-      const before = parseMessageId(query.before);
-      if (before === undefined) throw new AppError('invalid_cursor', '"before" must be a cursor from a previous history page');
-      end = refUpperBound(refs, before - 1);
-    }
+    const end = query.before === undefined ? refs.length : refUpperBound(refs, query.before - 1);
     const start = Math.max(0, end - query.limit);
     const page = refs.slice(start, end);
     const records = await h.records(page);
     return {
       messages: records.flatMap((r) => (r.kind === 'msg' ? [this.toMessage(h, r)] : [])),
-      before: start > 0 && page[0] ? String(page[0].seq) : null,
+      before: start > 0 && page[0] ? page[0].seq : null,
     };
   }
 
-  async conversations(user: string): Promise<Conversation[]> {
+  async conversations(user: string): Promise<StoredConversation[]> {
     const h = await this.store.history(user);
     const rows: { peer: string; last: RecordRef }[] = [];
     for (const [peer, p] of h.peers) {
@@ -154,7 +161,7 @@ export class TextMessages implements MessageRepository {
       if (last) rows.push({ peer, last });
     }
     rows.sort((a, b) => b.last.seq - a.last.seq);
-    const out: Conversation[] = [];
+    const out: StoredConversation[] = [];
     for (const row of rows) {
       const [record] = await h.records([row.last]);
       if (record?.kind === 'msg') out.push({ with: row.peer, last: this.toMessage(h, record), unread: h.unreadFrom(row.peer) });
@@ -171,7 +178,11 @@ export class TextMessages implements MessageRepository {
       [appendQueued({ ...record, delivered: false }), appendHistory(m.from, record, line), appendHistory(m.to, record, line)],
       [m.from, m.to],
     );
-    return { kind: 'created', message: wireMessage(record, 'sent') };
+    return { kind: 'created', message: storedMessage(record, 'sent') };
+  }
+
+  async tokenKey(): Promise<TokenKey & { created: boolean }> {
+    return this.store.tokenKey;
   }
 
   /** Submits one batch; once applied, the sequence numbers in it are committed and the streams woken. */
@@ -188,8 +199,8 @@ export class TextMessages implements MessageRepository {
     return ++this.store.state.seq.assigned;
   }
 
-  private toMessage(viewer: UserHistory, r: MessageRecord): Message {
-    return wireMessage(r, this.statusFor(viewer, r));
+  private toMessage(viewer: UserHistory, r: MessageRecord): StoredMessage {
+    return storedMessage(r, this.statusFor(viewer, r));
   }
 
   /** Status from the marks (docs/storage.md): read marks per conversation, delivery a prefix per recipient. */
@@ -201,14 +212,14 @@ export class TextMessages implements MessageRepository {
   }
 }
 
-function wireMessage(r: MessageRecord, status: MessageStatus): Message {
-  const message: Message = { id: messageId(r.seq), from: r.from, to: r.to, content: r.content, sentAt: r.sentAt, status };
+function storedMessage(r: MessageRecord, status: MessageStatus): StoredMessage {
+  const message: StoredMessage = { seq: r.seq, from: r.from, to: r.to, content: r.content, sentAt: r.sentAt, status };
   if (r.clientId !== undefined) message.clientId = r.clientId;
   return message;
 }
 
 /** A send whose clientId was used before: the same message again (200), or a conflict (409). */
-function retryOf(original: Message, attempt: NewMessage): AppendResult {
+function retryOf(original: StoredMessage, attempt: NewMessage): AppendResult {
   const same = original.to === attempt.to && original.content === attempt.content;
   return { kind: same ? 'duplicate' : 'conflict', message: original };
 }

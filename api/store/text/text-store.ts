@@ -4,7 +4,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
-import type { SessionRepository, Store, StreamListener, UserRepository } from '../store.js';
+import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
 import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
@@ -17,6 +17,7 @@ import { decodeHistory, decodeUser } from './records.js';
 import { FileSessionStore } from './session-file.js';
 import { TextMessages } from './text-messages.js';
 import { TextUsers } from './text-users.js';
+import { createTokenKey, readTokenKey, TOKEN_KEY_FILE } from './token-key-file.js';
 import { UserHistory } from './user-history.js';
 
 export interface TextStoreOptions {
@@ -60,6 +61,7 @@ export class TextStore implements Store, BatchTarget {
   private readonly listeners = new Set<StreamListener>();
   private stateValue: TextState | undefined;
   private reloading: Promise<void> | undefined;
+  private tokenKeyValue: (TokenKey & { created: boolean }) | undefined;
 
   private constructor(
     private readonly options: TextStoreOptions,
@@ -83,6 +85,8 @@ export class TextStore implements Store, BatchTarget {
     const unlock = await lockDataFolder(dir);
     try {
       const epoch = await prepareFormat(dir, options);
+      // Read before anything is opened: a damaged key file stops the start (token-key-file.ts).
+      const keptKey = await readTokenKey(path.join(dir, TOKEN_KEY_FILE));
       await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
       const journal = await Journal.open([path.join(dir, 'journal.txt'), path.join(dir, 'journal-2.txt')], options.disk);
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
@@ -91,6 +95,10 @@ export class TextStore implements Store, BatchTarget {
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
       store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
       store.stateValue = await store.load();
+      // A new key is made once the highest sequence number is known: ids up to it may be out there as numbers.
+      store.tokenKeyValue = keptKey
+        ? { ...keptKey, created: false }
+        : { ...(await createTokenKey(path.join(dir, TOKEN_KEY_FILE), store.stateValue.seq.committed)), created: true };
       return store;
     } catch (err) {
       await unlock();
@@ -101,6 +109,11 @@ export class TextStore implements Store, BatchTarget {
   get state(): TextState {
     if (!this.stateValue) throw new Error('text store is closed');
     return this.stateValue;
+  }
+
+  get tokenKey(): TokenKey & { created: boolean } {
+    if (!this.tokenKeyValue) throw new Error('text store is not open');
+    return this.tokenKeyValue;
   }
 
   get log(): Logger {

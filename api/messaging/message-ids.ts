@@ -1,0 +1,69 @@
+import type { Message, StreamEvent } from '../contract.js';
+import type { Seq, StoredEvent, StoredMessage } from '../store/store.js';
+import type { TokenCipher } from './token-cipher.js';
+
+/** An id handed out before ids were tokens: the message's sequence number. */
+const LEGACY_ID = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * Message ids and history page cursors as clients see them (issue #15, item 7): opaque tokens of the
+ * store's sequence numbers (token-cipher.ts), so that an id says nothing about anyone else's messages.
+ *
+ * An id sent back may also be a plain number handed out before (an old client, an old file, the README's
+ * walkthrough), accepted when it is at most `legacyIdsUpTo`: the highest number when the key was made. A
+ * higher number was never anyone's id; accepting it would let a user find the numbers of their own new
+ * messages by trying them, and with them the count of everyone's.
+ */
+export class MessageIds {
+  constructor(
+    private readonly cipher: TokenCipher,
+    private readonly legacyIdsUpTo: Seq,
+  ) {}
+
+  /** The sequence number of a message id from a client, or undefined when it names no message. */
+  seqOf(id: string): Seq | undefined {
+    return this.cipher.decode('message', id) ?? this.legacySeq(id);
+  }
+
+  pageCursor(seq: Seq): string {
+    return this.cipher.encode('page', seq);
+  }
+
+  /** The sequence number of a history page cursor (`before`), or undefined when it is not one. */
+  pageSeqOf(cursor: string): Seq | undefined {
+    return this.cipher.decode('page', cursor) ?? this.legacySeq(cursor);
+  }
+
+  message(m: StoredMessage): Message {
+    return wire(m, this.cipher.encode('message', m.seq));
+  }
+
+  messages(ms: readonly StoredMessage[]): Message[] {
+    const tokens = this.cipher.encodeAll('message', ms.map(seqOf));
+    return ms.map((m, i) => wire(m, tokens[i] ?? ''));
+  }
+
+  /** A poll answer's events, with every id made in one call to the cipher. */
+  events(events: readonly StoredEvent[]): StreamEvent[] {
+    const tokens = this.cipher.encodeAll('message', events.map(messageSeqOf));
+    return events.map((e, i): StreamEvent => {
+      const id = tokens[i] ?? '';
+      return e.type === 'message' ? { type: 'message', message: wire(e.message, id) } : { type: 'status', id, status: e.status, at: e.at };
+    });
+  }
+
+  private legacySeq(text: string): Seq | undefined {
+    if (!LEGACY_ID.test(text)) return undefined;
+    const seq = Number(text);
+    return seq <= this.legacyIdsUpTo ? seq : undefined;
+  }
+}
+
+const seqOf = (m: StoredMessage): Seq => m.seq;
+const messageSeqOf = (e: StoredEvent): Seq => (e.type === 'message' ? e.message.seq : e.messageSeq);
+
+function wire(m: StoredMessage, id: string): Message {
+  const message: Message = { id, from: m.from, to: m.to, content: m.content, sentAt: m.sentAt, status: m.status };
+  if (m.clientId !== undefined) message.clientId = m.clientId;
+  return message;
+}
