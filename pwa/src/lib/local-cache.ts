@@ -17,6 +17,9 @@ export interface CachedConversation {
   unread: number;
 }
 
+/** 2: message ids are opaque tokens, no longer the numbers version 1 cached. */
+const CACHE_VERSION = 2;
+
 interface StoredMessage extends LocalMessage {
   key: string;
   peer: string;
@@ -43,12 +46,23 @@ export class LocalCache {
 
   static async open(): Promise<LocalCache> {
     try {
-      const db = await openDB<PapoDb>('papo', 1, {
-        upgrade(database) {
-          database.createObjectStore('meta');
-          database.createObjectStore('messages', { keyPath: 'key' }).createIndex('byPeerTime', ['peer', 'sentAt']);
-          database.createObjectStore('conversations', { keyPath: 'with' });
-          database.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+      const db = await openDB<PapoDb>('papo', CACHE_VERSION, {
+        upgrade(database, oldVersion, _newVersion, tx) {
+          if (oldVersion < 1) {
+            database.createObjectStore('meta');
+            database.createObjectStore('messages', { keyPath: 'key' }).createIndex('byPeerTime', ['peer', 'sentAt']);
+            database.createObjectStore('conversations', { keyPath: 'with' });
+            database.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true });
+            return;
+          }
+          if (oldVersion < 2) {
+            // Message ids became opaque tokens (issue #15, item 7): a message cached under its old numeric id
+            // comes back from the server under a new one, and would show twice. The cached chats and the cursor
+            // go, and refill from the server; the outbox, what the person wrote and has not sent, stays.
+            void tx.objectStore('messages').clear();
+            void tx.objectStore('conversations').clear();
+            void tx.objectStore('meta').delete('cursor');
+          }
         },
       });
       return new LocalCache(db);
