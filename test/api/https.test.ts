@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../../api/config.js';
 import { expectMatchesSpec } from '../support/contract.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
+import { setCookieLine } from '../support/cookies.js';
 
 // A self-signed certificate for localhost and 127.0.0.1, valid for a century: a fixture, not a secret.
 const CERT = fileURLToPath(new URL('../fixtures/tls/localhost-cert.pem', import.meta.url));
@@ -25,7 +26,7 @@ describe('HTTPS (TLS_CERT, TLS_KEY)', () => {
     const res = await supertest(server.url).post('/api/session').ca(readFileSync(CERT)).send({ username: 'tls-user', password: PASSWORD });
     expectMatchesSpec(res, 'post', '/api/session');
     expect(res.status).toBe(201);
-    expect(res.headers['set-cookie']?.[0]).toMatch(/;\s*Secure/i);
+    expect(setCookieLine(res)).toMatch(/;\s*Secure/i);
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
   });
 

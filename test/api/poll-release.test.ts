@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
+import { cookieFromHeaders } from '../support/cookies.js';
 
 describe.each(STORES)('a held poll whose client goes away, on the %s store', (store) => {
   let server: TestServer;
@@ -20,7 +21,7 @@ describe.each(STORES)('a held poll whose client goes away, on the %s store', (st
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'leaver', password: PASSWORD }),
     });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const cookie = cookieFromHeaders(login.headers);
     const gone = new AbortController();
     const poll = fetch(`${server.url}/api/messages?wait=30`, { headers: { cookie }, signal: gone.signal }).catch(() => undefined);
     await settle();

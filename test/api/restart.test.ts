@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { specAgent } from '../support/contract.js';
 import { STORES, startTestServer, tempDir, type StoreKind, type TestServer } from '../support/server.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
+import { cookieFrom } from '../support/cookies.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ describe.each(STORES)('restart on the %s store', (store) => {
     const lia = await signUp(first.url, 'lia');
     const mauro = specAgent(first.url);
     const login = await mauro.post('/api/session').send({ username: 'mauro', password: PASSWORD }).expect(201);
-    const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+    const cookie = cookieFrom(login);
     const m = await send(lia, 'mauro', 'sent before the restart; still here?\n😀');
     await first.stop();
 
@@ -45,9 +46,7 @@ describe.each(STORES)('restart on the %s store', (store) => {
     const { cursor } = await poll(b);
     const before = await send(a, 'otto', 'before');
     const loginCookie = async (url: string) =>
-      String((await specAgent(url).post('/api/session').send({ username: 'otto', password: PASSWORD })).headers['set-cookie']?.[0]).split(
-        ';',
-      )[0] ?? '';
+      cookieFrom(await specAgent(url).post('/api/session').send({ username: 'otto', password: PASSWORD }));
     const cookie = await loginCookie(first.url);
     await first.stop();
     const second = await start(dataDir, store, first);

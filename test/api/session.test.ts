@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specAgent } from '../support/contract.js';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD, signUp } from '../support/users.js';
+import { cookieFrom, setCookieLine } from '../support/cookies.js';
 
 describe.each(STORES)('on the %s store', (store) => {
   let server: TestServer;
@@ -19,7 +20,7 @@ describe.each(STORES)('on the %s store', (store) => {
       const device = specAgent(server.url);
       const res = await device.post('/api/session').send({ username: 'alice', password: PASSWORD }).expect(201);
       expect(res.body).toEqual({ user: { username: 'alice' }, created: true });
-      expect(res.headers['set-cookie']?.[0]).toMatch(/^papo\.sid=.*HttpOnly.*SameSite=Lax/i);
+      expect(setCookieLine(res)).toMatch(/^papo\.sid=.*HttpOnly.*SameSite=Lax/i);
       await device.get('/api/session').expect(200, { user: { username: 'alice' } });
       if (store === 'text') {
         const users = await readFile(path.join(server.dataDir, 'usuarios.txt'), 'utf8');
@@ -110,9 +111,9 @@ describe.each(STORES)('on the %s store', (store) => {
       await signUp(server.url, 'fixation');
       const device = specAgent(server.url);
       const first = await device.post('/api/session').send({ username: 'fixation', password: PASSWORD }).expect(200);
-      const firstCookie = String(first.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+      const firstCookie = cookieFrom(first);
       const second = await device.post('/api/session').send({ username: 'fixation', password: PASSWORD }).expect(200);
-      const secondCookie = String(second.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+      const secondCookie = cookieFrom(second);
       expect(secondCookie).not.toBe(firstCookie);
       await specAgent(server.url).get('/api/session').set('cookie', firstCookie).expect(401);
       await specAgent(server.url).get('/api/session').set('cookie', secondCookie).expect(200);
@@ -122,7 +123,7 @@ describe.each(STORES)('on the %s store', (store) => {
       await signUp(server.url, 'leaving');
       const device = specAgent(server.url);
       const res = await device.post('/api/session').send({ username: 'leaving', password: PASSWORD }).expect(200);
-      const cookie = String(res.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+      const cookie = cookieFrom(res);
       await device.delete('/api/session').expect(204);
       for (const url of ['/api/session', '/api/messages?wait=0', '/api/conversations', '/api/history']) {
         const other = await specAgent(server.url).get(url).set('cookie', cookie).expect(401);

@@ -10,6 +10,7 @@ import { scanRecords } from '../../api/store/text/line-file.js';
 import { decodeHistory, decodeQueue, decodeUser } from '../../api/store/text/records.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
+import { cookieFromHeaders } from '../support/cookies.js';
 
 const LONG = Boolean(process.env.PAPO_LONG);
 const CLIENTS = 64;
@@ -32,7 +33,7 @@ async function login(username: string): Promise<string> {
     body: JSON.stringify({ username, password: PASSWORD }),
   });
   expect(res.status).toBe(201);
-  return res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+  return cookieFromHeaders(res.headers);
 }
 
 describe('concurrent appends', () => {

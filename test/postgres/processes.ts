@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import type { Message, StreamEvent } from '../../api/contract.js';
 import { REPO_ROOT } from '../../api/server.js';
 import { tempDir } from '../support/server.js';
+import { cookieFromHeaders } from '../support/cookies.js';
 
 /** A real `npx tsx api/main.ts` process on a database, in its own process group so kill -9 reaches it all. */
 export interface ServerProcess {
@@ -90,8 +91,8 @@ export class Client {
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.cookie ? { cookie: this.cookie } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const set = res.headers.getSetCookie()[0];
-    if (set) this.cookie = set.split(';')[0] ?? '';
+    const set = cookieFromHeaders(res.headers);
+    if (set) this.cookie = set;
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as ReplyBody) : {} };
   }

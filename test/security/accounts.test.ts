@@ -12,6 +12,7 @@ import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { specAgent } from '../support/contract.js';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD, signUp } from '../support/users.js';
+import { cookieFrom } from '../support/cookies.js';
 
 const servers: TestServer[] = [];
 async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
@@ -115,7 +116,7 @@ describe('passwords', () => {
       .send({ username: 'alice', password: `${secret}-wrong` })
       .expect(401);
     const sid =
-      decodeURIComponent((res.headers['set-cookie']?.[0] ?? '').split(';')[0]?.split('=')[1] ?? '')
+      decodeURIComponent(cookieFrom(res).split('=')[1] ?? '')
         .slice(2)
         .split('.')[0] ?? '';
     expect(sid.length).toBeGreaterThan(10);

@@ -14,6 +14,7 @@ import type { Message, PollResponse } from '../../api/contract.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
 import { TEST_SECRET, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { PASSWORD, poll, send, signUp } from '../support/users.js';
+import { cookieFrom } from '../support/cookies.js';
 
 const servers: TestServer[] = [];
 async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
@@ -245,7 +246,7 @@ describe('headers', () => {
       const s = await start({ env });
       await threeUsers(s);
       const login = await specAgent(s.url).post('/api/session').send({ username: 'dora', password: PASSWORD }).expect(201);
-      const cookie = ((login.headers['set-cookie'] as unknown as string[])[0] ?? '').split(';')[0] ?? '';
+      const cookie = cookieFrom(login);
       const https = { Cookie: cookie, 'X-Forwarded-Proto': 'https' };
       const res = await specAgent(s.url).get('/api/messages?wait=0').set(https).expect(200);
       const refused = await specAgent(s.url).get('/api/messages?wait=0').set('X-Forwarded-Proto', 'https').expect(401);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { specAgent } from '../support/contract.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
+import { setCookieLine } from '../support/cookies.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
@@ -30,7 +31,7 @@ async function login(url: string, username: string, cookie?: string): Promise<{ 
   const req = specAgent(url).post('/api/session');
   if (cookie) req.set('Cookie', cookie);
   const res = await req.send({ username, password: PASSWORD });
-  const setCookie = (res.headers['set-cookie'] as unknown as string[] | undefined)?.[0] ?? '';
+  const setCookie = setCookieLine(res);
   return { status: res.status, cookie: setCookie.split(';')[0] ?? '', setCookie };
 }
 
@@ -82,14 +83,14 @@ describe('login', () => {
       .set('X-Forwarded-Proto', 'https')
       .send({ username: 'alice', password: PASSWORD })
       .expect(201);
-    expect(viaProxy.headers['set-cookie']?.[0]).toMatch(/; Secure/i);
+    expect(setCookieLine(viaProxy)).toMatch(/; Secure/i);
     const direct = await start();
     const spoofed = await specAgent(direct.url)
       .post('/api/session')
       .set('X-Forwarded-Proto', 'https')
       .send({ username: 'alice', password: PASSWORD })
       .expect(201);
-    expect(spoofed.headers['set-cookie']?.[0]).not.toMatch(/; Secure/i);
+    expect(setCookieLine(spoofed)).not.toMatch(/; Secure/i);
   });
 });
 
