@@ -1,10 +1,10 @@
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../store/store.js';
-import { isCommonPassword } from './common-passwords.js';
 import type { LoginLimits } from './login-limits.js';
-import { MAX_PASSWORD_BYTES, MIN_NEW_PASSWORD_BYTES, NEW_PASSWORD_RULE, PASSWORD_LENGTH_RULE, passwordBytes } from './password.js';
+import { newPasswordProblem } from './new-password.js';
+import { PASSWORD_LENGTH_RULE, loginCandidates, normalizePassword } from './password.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { foldUsername } from './username.js';
+import { foldUsername, newUsernameProblem } from './username.js';
 
 export interface LoginResult {
   username: string;
@@ -20,10 +20,12 @@ export interface Accounts {
 }
 
 export function createAccounts(users: UserRepository, hasher: PasswordHasher, limits?: LoginLimits): Accounts {
-  async function logIn(username: string, password: string, hash: string, address: string): Promise<LoginResult> {
-    if (await hasher.verify(password, hash)) {
-      await limits?.loginSucceeded(username);
-      return { username, created: false };
+  async function logIn(username: string, candidates: string[], hash: string, address: string): Promise<LoginResult> {
+    for (const candidate of candidates) {
+      if (await hasher.verify(candidate, hash)) {
+        await limits?.loginSucceeded(username);
+        return { username, created: false };
+      }
     }
     await limits?.loginFailed(username, address);
     throw new AppError('wrong_password', 'wrong password for this username');
@@ -34,16 +36,19 @@ export function createAccounts(users: UserRepository, hasher: PasswordHasher, li
       const name = foldUsername(rawName);
       if (!name.ok) throw new AppError('invalid_username', name.reason);
       const { username } = name;
-      const bytes = passwordBytes(password);
-      if (bytes > MAX_PASSWORD_BYTES) throw new AppError('invalid_password', PASSWORD_LENGTH_RULE);
+      const candidates = loginCandidates(password);
+      if (candidates.length === 0) throw new AppError('invalid_password', PASSWORD_LENGTH_RULE);
       await limits?.checkLogin(username, address);
       const existing = await users.find(username);
-      if (existing) return logIn(username, password, existing.passwordHash, address);
-      if (bytes < MIN_NEW_PASSWORD_BYTES) throw new AppError('invalid_password', NEW_PASSWORD_RULE);
-      if (isCommonPassword(password))
-        throw new AppError('invalid_password', 'this password is one of the most common ones, which are tried first; choose another');
+      if (existing) return logIn(username, candidates, existing.passwordHash, address);
+      // Only new accounts meet the rules of issue #15; accounts made before keep their names and passwords.
+      const nameProblem = newUsernameProblem(username);
+      if (nameProblem !== undefined) throw new AppError('invalid_username', nameProblem);
+      const newPassword = normalizePassword(password);
+      const passwordProblem = newPasswordProblem(newPassword, username);
+      if (passwordProblem !== undefined) throw new AppError('invalid_password', passwordProblem);
       await limits?.checkSignup(address);
-      const passwordHash = await hasher.hash(password);
+      const passwordHash = await hasher.hash(newPassword);
       if (await users.create({ username, passwordHash })) {
         await limits?.signedUp(address);
         return { username, created: true };
@@ -51,7 +56,7 @@ export function createAccounts(users: UserRepository, hasher: PasswordHasher, li
       // Someone signed up with this name while we hashed: it is their account now, so this is a login.
       const winner = await users.find(username);
       if (!winner) throw new AppError('unavailable', 'could not create the account; try again');
-      return logIn(username, password, winner.passwordHash, address);
+      return logIn(username, candidates, winner.passwordHash, address);
     },
   };
 }

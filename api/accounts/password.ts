@@ -13,3 +13,23 @@ export const PASSWORD_LENGTH_RULE = `passwords are at most ${MAX_PASSWORD_BYTES}
 export function passwordBytes(password: string): number {
   return Buffer.byteLength(password, 'utf8');
 }
+
+/**
+ * The form a new password is hashed in: Unicode NFKC, as NIST SP 800-63B 5.1.1.2 asks (issue #15), so the
+ * same password typed on a keyboard that composes `é` (NFC) and one that sends `e` + U+0301 (NFD) is one
+ * password. Lengths are counted on this form, since it is what bcrypt reads.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * The forms of a typed password to check against a stored hash, NFKC first: accounts made before issue #15
+ * were hashed from the password as typed, so its raw form is tried too, only when it differs. A form over
+ * 72 bytes cannot be what was hashed (it was refused, never truncated), so it is not tried.
+ */
+export function loginCandidates(password: string): string[] {
+  const normalized = normalizePassword(password);
+  const forms = normalized === password ? [password] : [normalized, password];
+  return forms.filter((form) => passwordBytes(form) <= MAX_PASSWORD_BYTES);
+}

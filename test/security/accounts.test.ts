@@ -11,7 +11,7 @@ import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { specAgent } from '../support/contract.js';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
-import { PASSWORD, signUp } from '../support/users.js';
+import { PASSWORD, PASSWORD_72_BYTES, signUp } from '../support/users.js';
 import { cookieFrom } from '../support/cookies.js';
 
 const servers: TestServer[] = [];
@@ -94,7 +94,7 @@ describe('passwords', () => {
 
   it('when a password is over 72 bytes, then it is refused, never truncated (a 72-byte prefix is not the same password)', async () => {
     const s = await start();
-    const base = 'é'.repeat(36); // 72 bytes
+    const base = PASSWORD_72_BYTES;
     await specAgent(s.url)
       .post('/api/session')
       .send({ username: 'alice', password: `${base}x` })

@@ -3,6 +3,8 @@ import type { PollResponse, StreamEvent } from '../../api/contract.js';
 import { specAgent, type SpecAgent } from './contract.js';
 
 export const PASSWORD = 'correct horse battery';
+/** A good password of exactly 72 bytes of UTF-8 (56 characters), bcrypt's limit. */
+export const PASSWORD_72_BYTES = 'ação é coração, lição, razão, ênfase, índio, órfão: já éé';
 
 /** One device of a user: a cookie jar whose every answer is checked against openapi.yaml. */
 export async function signUp(url: string, username: string, password = PASSWORD): Promise<SpecAgent> {

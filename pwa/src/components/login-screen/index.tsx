@@ -11,15 +11,22 @@ interface Props {
   notice?: string | undefined;
 }
 
+/** The server's words as a sentence: a capital first letter and a full stop. */
+function asSentence(message: string): string {
+  const text = message.trim();
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+}
+
 function describe(error: unknown): string {
   if (!(error instanceof ApiError)) return t('somethingWrong');
   switch (error.code) {
     case 'wrong_password':
       return t('wrongPassword');
+    // The server's message names the rule the name or password broke (issue #15); the rules live there only.
     case 'invalid_username':
-      return t('usernameRule');
+      return error.message ? asSentence(error.message) : t('usernameRule');
     case 'invalid_password':
-      return t('passwordRule');
+      return error.message ? asSentence(error.message) : t('passwordRule');
     case 'too_many_requests':
       return t('tooManyTries');
     case 'network':
