@@ -72,11 +72,16 @@ const schema = z.object({
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
   /** Connections each process opens to PostgreSQL at most (plus one for LISTEN). */
   PG_POOL_SIZE: integer(1, 1000, 10),
-  /** Failed logins one username may have per LOGIN_WINDOW_MINUTES, from any address (0: no limit). */
+  /**
+   * Failed logins one username may have per LOGIN_WINDOW_MINUTES from all the clients without a device cookie
+   * for it, from any address, together (0: no limit). Devices that logged in to it before count on their own.
+   */
   LOGIN_FAILURES_PER_USERNAME: integer(0, 1_000_000, 10),
+  /** Failed logins per LOGIN_WINDOW_MINUTES of one device that logged in to the username before (0: no limit). */
+  LOGIN_FAILURES_PER_DEVICE: integer(0, 1_000_000, 10),
   /** Failed logins one client address may have per LOGIN_WINDOW_MINUTES (0: no limit). */
   LOGIN_FAILURES_PER_ADDRESS: integer(0, 1_000_000, 100),
-  /** The window of the two login limits, in minutes. */
+  /** The window of the login limits, in minutes. */
   LOGIN_WINDOW_MINUTES: integer(1, 100_000, 15),
   /** New accounts one client address may create per SIGNUP_WINDOW_MINUTES (0: no limit). */
   SIGNUPS_PER_ADDRESS: integer(0, 1_000_000, 100),

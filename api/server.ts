@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'express';
 import { createAccounts } from './accounts/accounts.js';
+import { createDeviceTokens } from './accounts/device-token.js';
 import { createLoginLimits, MemoryRateLimits } from './accounts/login-limits.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createApp } from './app.js';
@@ -75,8 +76,10 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     accounts: createAccounts(
       store.users,
       hasher,
+      createDeviceTokens(secrets),
       createLoginLimits(store.rateLimits ?? new MemoryRateLimits(), {
         failuresPerUsername: config.LOGIN_FAILURES_PER_USERNAME,
+        failuresPerDevice: config.LOGIN_FAILURES_PER_DEVICE,
         failuresPerAddress: config.LOGIN_FAILURES_PER_ADDRESS,
         loginWindowMs: config.LOGIN_WINDOW_MINUTES * 60_000,
         signupsPerAddress: config.SIGNUPS_PER_ADDRESS,

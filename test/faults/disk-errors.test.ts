@@ -11,6 +11,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
+import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import { createPasswordHasher, type PasswordHasher } from '../../api/accounts/password-hasher.js';
 import { createApp } from '../../api/app.js';
 import type { Message } from '../../api/contract.js';
@@ -79,7 +80,7 @@ beforeEach(async () => {
   store.onStreamAppended((users) => hub.wake(users));
   const app = createApp({
     store,
-    accounts: createAccounts(store.users, hasher),
+    accounts: createAccounts(store.users, hasher, createDeviceTokens([TEST_SECRET])),
     messaging: createMessaging(store, hub, await store.messages.tokenKey()),
     log: store.log,
     sessionSecrets: [TEST_SECRET],

@@ -10,12 +10,13 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
+import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
 import { createLogger } from '../../api/logger.js';
 import { openStore } from '../../api/store/open-store.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { specAgent } from '../support/contract.js';
-import { STORES, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, TEST_SECRET, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
 
 const servers: TestServer[] = [];
@@ -179,7 +180,7 @@ describe('new passwords', () => {
       exists: (u) => users.has(u),
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
     };
-    const accounts = createAccounts(repo, hasher);
+    const accounts = createAccounts(repo, hasher, createDeviceTokens([TEST_SECRET]));
     await accounts.loginOrRegister('old', NFD_PASSWORD);
     expect(calls).toEqual([NFC_PASSWORD, NFD_PASSWORD]);
     calls.length = 0;

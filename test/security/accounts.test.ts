@@ -7,10 +7,11 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
+import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { specAgent } from '../support/contract.js';
-import { STORES, startTestServer, type TestServer } from '../support/server.js';
+import { STORES, TEST_SECRET, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD, PASSWORD_72_BYTES, signUp } from '../support/users.js';
 import { cookieFrom } from '../support/cookies.js';
 
@@ -31,7 +32,7 @@ const attempt = (url: string, username: string, password: string, address: strin
 const LIMITS = { TRUST_PROXY: 'loopback', LOGIN_FAILURES_PER_USERNAME: '3', LOGIN_FAILURES_PER_ADDRESS: '5', SIGNUPS_PER_ADDRESS: '2' };
 
 describe('brute force', () => {
-  it('when a username has had too many failed logins, then every address gets a 429 with Retry-After, even with the right password', async () => {
+  it('when a username has had too many failed logins from clients without a device cookie, then each of them, from any address, gets a 429 with Retry-After, even with the right password', async () => {
     const s = await start({ env: LIMITS });
     await attempt(s.url, 'alice', PASSWORD, '198.51.100.1').expect(201);
     for (let i = 0; i < 3; i++) await attempt(s.url, 'alice', `wrong guess ${i}`, `203.0.113.${i + 1}`).expect(401);
@@ -138,7 +139,7 @@ describe('passwords', () => {
       exists: (u) => users.has(u),
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
     };
-    const accounts = createAccounts(repo, hasher);
+    const accounts = createAccounts(repo, hasher, createDeviceTokens([TEST_SECRET]));
     await accounts.loginOrRegister('newcomer', PASSWORD);
     expect(calls).toEqual(['hash']);
     calls.length = 0;

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Accounts } from '../../accounts/accounts.js';
 import type { LoginRequest, LoginResponse, SessionResponse } from '../../contract.js';
+import { deviceTokenOf, setDeviceCookie } from '../device-cookie.js';
 import { SESSION_COOKIE, currentUser, destroy, regenerate, save } from '../session.js';
 
 /** Login-or-register, who am I, and logout (the old client's `/sair`). */
@@ -10,12 +11,13 @@ export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler): 
   router.post('/api/session', async (req, res) => {
     const { username, password } = req.body as LoginRequest;
     // req.ip follows X-Forwarded-For only when TRUST_PROXY says the proxy is trusted.
-    const result = await accounts.loginOrRegister(username, password, req.ip ?? 'unknown');
+    const result = await accounts.loginOrRegister(username, password, { address: req.ip ?? 'unknown', deviceToken: deviceTokenOf(req) });
     // A new session id at login: a cookie planted before login (session fixation) is worth nothing after.
     await regenerate(req);
     req.session.username = result.username;
     req.session.loggedInAt = Date.now();
     await save(req);
+    setDeviceCookie(req, res, result.deviceToken);
     const body: LoginResponse = { user: { username: result.username }, created: result.created };
     res.status(result.created ? 201 : 200).json(body);
   });
