@@ -25,7 +25,7 @@ export interface AppDeps {
   sessionSecrets: string[];
   sessionIdleDays: number;
   sessionMaxDays: number;
-  trustProxy: boolean | number | string;
+  trustProxy: false | number | string;
   specPath: string;
   /** Serves the PWA at `/`, when there is one to serve. */
   pwa?: RequestHandler;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 /**
@@ -55,10 +56,21 @@ const schema = z.object({
   /** Long-polls the server holds at once; one more gets a 503. */
   MAX_HELD_POLLS: integer(1, 1_000_000, 15_000),
   /**
-   * Express "trust proxy": `false` (default: clients connect directly), `true`, a hop count, or
-   * comma-separated addresses/subnets of the proxies (e.g. `loopback` or `10.0.0.0/8`).
+   * Express "trust proxy": `false` (default: clients connect directly), the proxies' addresses or subnets,
+   * comma-separated (`loopback`, `10.0.0.5`, `10.0.0.0/8`), or how many proxies stand in front (a hop count).
+   * `true` is refused (issue #15): it would believe the left-most X-Forwarded-For, which the client writes.
    */
-  TRUST_PROXY: z.string().default('false'),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v.trim());
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.value;
+    }),
   /** Which store: `text` (the data folder) or `postgres`. Unset: `postgres` when DATABASE_URL is set, else `text`. */
   STORE: z.enum(['text', 'postgres']).optional(),
   /**
@@ -97,15 +109,16 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type RawConfig = z.output<typeof schema>;
+export type Config = z.output<typeof schema>;
 
-export interface Config extends Omit<RawConfig, 'TRUST_PROXY'> {
-  TRUST_PROXY: boolean | number | string;
-}
-
+/** The configuration's problems: one line when there is one (a command-line tool fails with one plain line). */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `invalid configuration: ${problems[0] ?? ''}`
+        : `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -119,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (raw.STORE === 'postgres' && raw.DATABASE_URL === undefined) throw new ConfigError(['STORE is postgres, so DATABASE_URL must be set']);
   const tlsProblems = checkTls(raw.TLS_CERT, raw.TLS_KEY);
   if (tlsProblems.length > 0) throw new ConfigError(tlsProblems);
-  return Object.freeze({ ...raw, DATA_DIR: path.resolve(raw.DATA_DIR), TRUST_PROXY: parseTrustProxy(raw.TRUST_PROXY) });
+  return Object.freeze({ ...raw, DATA_DIR: path.resolve(raw.DATA_DIR) });
 }
 
 function checkTls(cert: string | undefined, key: string | undefined): string[] {
@@ -129,9 +142,25 @@ function checkTls(cert: string | undefined, key: string | undefined): string[] {
   );
 }
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === 'false' || value === '') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
+const TRUST_PROXY_TRUE =
+  'is true, which would believe whatever a client writes in X-Forwarded-For (any limit per address could be bypassed); ' +
+  "give the proxy's address(es) instead (e.g. TRUST_PROXY=loopback or TRUST_PROXY=10.0.0.5), or its hop count (TRUST_PROXY=1: one proxy in front)";
+
+/**
+ * TRUST_PROXY as Express's "trust proxy" takes it: false, a hop count, or addresses/subnets (a string Express
+ * compiles with proxy-addr, as it does here: a value it would throw on at start is refused with its name).
+ */
+function parseTrustProxy(value: string): { ok: true; value: false | number | string } | { ok: false; problem: string } {
+  if (value === '' || value.toLowerCase() === 'false') return { ok: true, value: false };
+  if (value.toLowerCase() === 'true') return { ok: false, problem: TRUST_PROXY_TRUE };
+  if (/^\d+$/.test(value)) return { ok: true, value: Number(value) };
+  try {
+    proxyAddr.compile(value.split(',').map((s) => s.trim()));
+  } catch (err) {
+    return {
+      ok: false,
+      problem: `must be false, a hop count, or the proxies' addresses or subnets, comma-separated (got ${JSON.stringify(value)}: ${(err as Error).message})`,
+    };
+  }
+  return { ok: true, value };
 }
