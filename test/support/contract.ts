@@ -187,6 +187,12 @@ function checkBody(what: string, res: ResponseLike, response: Json, pointer: str
   if (!validate(res.body)) fail(what, res, spec.errorsText(validate));
 }
 
+/**
+ * What any `/api` request may be refused with before routing, so also on a path the spec lacks: a request from
+ * another site (issue #15, item 4).
+ */
+const BEFORE_ROUTING: Readonly<Record<number, string>> = { 403: 'forbidden_origin' };
+
 const API_PATHS = /^\/(?:api|healthz)(?:\/|$)/i;
 // Swagger UI's assets are files of swagger-ui-dist, not API answers.
 const DOCS_ASSETS = /^\/api\/docs\/./i;
@@ -204,11 +210,12 @@ export function expectMatchesSpec(res: ResponseLike, method: string, url: string
   const specPath = spec.specPathOf(path);
   const operation = specPath === undefined ? undefined : spec.operation(method, specPath);
   if (operation === undefined) {
-    if (res.status !== 404) fail(what, res, 'the spec has no such operation, so the answer must be 404');
+    const code = res.status === 404 ? 'not_found' : BEFORE_ROUTING[res.status];
+    if (code === undefined) fail(what, res, 'the spec has no such operation, so the answer must be 404');
     if (method.toUpperCase() === 'HEAD') return;
     const validate = spec.validator('/components/schemas/ErrorBody');
     if (!validate(res.body)) fail(what, res, spec.errorsText(validate));
-    checkErrorCode(what, res, { 'x-error-codes': ['not_found'] });
+    checkErrorCode(what, res, { 'x-error-codes': [code] });
     return;
   }
   const responses = operation.node.responses;

@@ -52,7 +52,7 @@ function answer(res: ServerResponse, status: number, body: unknown, secure: bool
 /**
  * Send and the long-poll receive: every message crosses both (the sender's send, the recipient's poll), so
  * they run outside the Express app (../message-lane.ts), on Node's own request and response, with only what
- * they need: the same-origin check (send), the lean session check, the JSON body parser (send), validators
+ * they need: the same-origin check, the lean session check, the JSON body parser (send), validators
  * compiled from openapi.yaml, and one `writeHead` with the API's headers. What it saves was measured
  * (docs/performance.md): Express's router, request and response cost CPU on every message, and a held poll
  * kept about 5 KB more in memory (thousands are held at once, for up to 50 s). Their errors go to the app's
@@ -67,7 +67,7 @@ export function messageRoutes({ messaging, session, spec, observer }: MessageRou
 
   const send: LaneRoute = async (req, res, where) => {
     const startedAt = performance.now();
-    checkSameOrigin('POST', req.headers, () => where.origin);
+    checkSameOrigin(req.headers, () => where.origin);
     const { username, setCookie } = await session(req.headers.cookie, where.secure);
     const body = await readJson(req, res);
     validateSend({ query: queryOf(req.url), body, headers: req.headers });
@@ -78,6 +78,8 @@ export function messageRoutes({ messaging, session, spec, observer }: MessageRou
   };
 
   const poll: LaneRoute = async (req, res, where) => {
+    // Before anything else: a poll with a cursor acknowledges (issue #15, item 4).
+    checkSameOrigin(req.headers, () => where.origin);
     const { username: user, setCookie } = await session(req.headers.cookie, where.secure);
     const query = validatePoll({ query: queryOf(req.url), body: undefined, headers: req.headers });
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll, also
