@@ -11,6 +11,7 @@ import { messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
+import { checkUtf8Target } from './http/utf8.js';
 import { createSessionCheck, requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -78,5 +79,7 @@ export function createApp(deps: AppDeps): RequestListener {
     spec: loadSpec(deps.specPath),
     ...(deps.metrics ? { observer: deps.metrics } : {}),
   });
-  return withMessageLane(app, messages, onError);
+  return withMessageLane(app, messages, onError, (req) => {
+    checkUtf8Target(req.url);
+  });
 }

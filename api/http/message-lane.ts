@@ -38,13 +38,44 @@ function placeOf(req: IncomingMessage, trust: Trust): RequestPlace {
 }
 
 /**
- * The request listener: `POST` and `GET /api/messages` (the send and the poll, which every message crosses)
- * go to their lane routes, everything else to the Express app. A failed lane route becomes an Express request
- * only then (set up as `app.handle` does), and goes to the app's one error handler with the API's headers.
+ * What every request passes before any route runs, the app's and the lane's alike (issue #15): it throws an
+ * AppError to refuse the request.
  */
-export function withMessageLane(app: Express, routes: { send: LaneRoute; poll: LaneRoute }, onError: ErrorRequestHandler): RequestListener {
+export type RequestGuard = (req: IncomingMessage, where: RequestPlace) => void;
+
+/**
+ * The request listener: every request first passes `guard`; then `POST` and `GET /api/messages` (the send and
+ * the poll, which every message crosses) go to their lane routes, everything else to the Express app. A
+ * refused request or a failed lane route becomes an Express request only then (set up as `app.handle` does),
+ * and goes to the app's one error handler with the API's headers.
+ */
+export function withMessageLane(
+  app: Express,
+  routes: { send: LaneRoute; poll: LaneRoute },
+  onError: ErrorRequestHandler,
+  guard: RequestGuard,
+): RequestListener {
   const trust = app.get('trust proxy fn') as Trust;
+  const fail = (err: unknown, req: IncomingMessage, res: ServerResponse, where: RequestPlace) => {
+    if (res.headersSent) return void res.destroy();
+    const headers = apiAnswerHeaders(where.secure);
+    for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
+    const expressReq = req as Request;
+    const expressRes = res as unknown as Response;
+    expressReq.res = expressRes;
+    expressRes.req = expressReq;
+    expressRes.locals = Object.create(null) as Response['locals'];
+    void onError(err, expressReq, expressRes, () => undefined);
+  };
   return (req, res) => {
+    const where = placeOf(req, trust);
+    try {
+      guard(req, where);
+    } catch (err) {
+      return fail(err, req, res, where);
+    }
     const route = !MESSAGES_PATH.test(req.url ?? '')
       ? undefined
       : req.method === 'POST'
@@ -53,19 +84,6 @@ export function withMessageLane(app: Express, routes: { send: LaneRoute; poll: L
           ? routes.poll
           : undefined;
     if (route === undefined) return void app(req, res);
-    const where = placeOf(req, trust);
-    route(req, res, where).catch((err: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      const headers = apiAnswerHeaders(where.secure);
-      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
-      Object.setPrototypeOf(req, app.request);
-      Object.setPrototypeOf(res, app.response);
-      const expressReq = req as Request;
-      const expressRes = res as unknown as Response;
-      expressReq.res = expressRes;
-      expressRes.req = expressReq;
-      expressRes.locals = Object.create(null) as Response['locals'];
-      void onError(err, expressReq, expressRes, () => undefined);
-    });
+    route(req, res, where).catch((err: unknown) => fail(err, req, res, where));
   };
 }

@@ -188,10 +188,10 @@ function checkBody(what: string, res: ResponseLike, response: Json, pointer: str
 }
 
 /**
- * What any `/api` request may be refused with before routing, so also on a path the spec lacks: a request from
- * another site (issue #15, item 4).
+ * What any `/api` request may be refused with before routing, so also on a path the spec lacks (issue #15): a
+ * URL that is not UTF-8 (item 9), a request from another site (item 4).
  */
-const BEFORE_ROUTING: Readonly<Record<number, string>> = { 403: 'forbidden_origin' };
+const BEFORE_ROUTING: Readonly<Record<number, string>> = { 400: 'invalid_request', 403: 'forbidden_origin' };
 
 const API_PATHS = /^\/(?:api|healthz)(?:\/|$)/i;
 // Swagger UI's assets are files of swagger-ui-dist, not API answers.
