@@ -9,6 +9,7 @@ import { historyRoutes } from './http/routes/history.js';
 import { healthRoutes } from './http/routes/health.js';
 import { messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { sessionRoutes } from './http/routes/session.js';
+import { publicOriginCheck } from './http/public-origin.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { checkUtf8Target } from './http/utf8.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   sessionIdleDays: number;
   sessionMaxDays: number;
   trustProxy: false | number | string;
+  /** PUBLIC_ORIGIN: the only origins requests may be for, and come from (issue #15); undefined: any. */
+  publicOrigins?: readonly string[] | undefined;
   specPath: string;
   /** Serves the PWA at `/`, when there is one to serve. */
   pwa?: RequestHandler;
@@ -79,7 +82,11 @@ export function createApp(deps: AppDeps): RequestListener {
     spec: loadSpec(deps.specPath),
     ...(deps.metrics ? { observer: deps.metrics } : {}),
   });
-  return withMessageLane(app, messages, onError, (req) => {
+  // Before any route (issue #15): the host allow-list first, so that a misdirected request gets its 421 and
+  // nothing else, then the URL's encoding.
+  const publicOrigin = deps.publicOrigins === undefined ? undefined : publicOriginCheck(deps.publicOrigins);
+  return withMessageLane(app, messages, onError, (req, where) => {
+    publicOrigin?.(req, where);
     checkUtf8Target(req.url);
   });
 }

@@ -71,6 +71,30 @@ const schema = z.object({
       }
       return parsed.value;
     }),
+  /**
+   * The origin(s) Papo is served at, comma-separated (`https://papo.example.com`): when set, a request for any
+   * other Host, or from a page of any other Origin, is refused, on every path but /healthz (issue #15: DNS
+   * rebinding). Unset: no host is refused.
+   */
+  PUBLIC_ORIGIN: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const origins: string[] = [];
+      for (const entry of v.split(',').map((s) => s.trim())) {
+        const origin = originOf(entry);
+        if (origin === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be one or more origins, comma-separated, each scheme://host[:port] with no path (e.g. https://papo.example.com); got ${JSON.stringify(entry)}`,
+          });
+          return z.NEVER;
+        }
+        origins.push(origin);
+      }
+      return origins;
+    }),
   /** Which store: `text` (the data folder) or `postgres`. Unset: `postgres` when DATABASE_URL is set, else `text`. */
   STORE: z.enum(['text', 'postgres']).optional(),
   /**
@@ -140,6 +164,16 @@ function checkTls(cert: string | undefined, key: string | undefined): string[] {
   return [cert, key].flatMap((file, i) =>
     file === undefined || existsSync(file) ? [] : [`${i === 0 ? 'TLS_CERT' : 'TLS_KEY'} names a file that does not exist: ${file}`],
   );
+}
+
+/** An origin as the operator writes it, in the form browsers send (lower case, no default port); else undefined. */
+function originOf(text: string): string | undefined {
+  if (!/^https?:\/\/[^/?#@]+\/?$/i.test(text)) return undefined;
+  try {
+    return new URL(text).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 const TRUST_PROXY_TRUE =

@@ -99,6 +99,7 @@ export type ErrorCode =
   | 'not_authenticated'
   | 'wrong_password'
   | 'forbidden_origin'
+  | 'misdirected_request'
   | 'not_found'
   | 'user_not_found'
   | 'message_not_found'

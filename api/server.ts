@@ -92,6 +92,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     sessionIdleDays: config.SESSION_IDLE_DAYS,
     sessionMaxDays: config.SESSION_MAX_DAYS,
     trustProxy: config.TRUST_PROXY,
+    publicOrigins: config.PUBLIC_ORIGIN,
     specPath: SPEC_PATH,
     isStopping: () => stopping,
     metrics,

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors.js';
+import { normalOrigin } from './public-origin.js';
 
 const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const value = headers[name];
@@ -24,7 +25,9 @@ export function checkSameOrigin(headers: IncomingHttpHeaders, ownOrigin: () => s
     throw new AppError('forbidden_origin', 'requests from other sites are refused');
   }
   const origin = header(headers, 'origin');
-  if (origin !== undefined && origin !== ownOrigin()) throw new AppError('forbidden_origin', `requests from ${origin} are refused`);
+  if (origin !== undefined && origin !== ownOrigin() && normalOrigin(origin) !== normalOrigin(ownOrigin())) {
+    throw new AppError('forbidden_origin', `requests from ${origin} are refused`);
+  }
 }
 
 /**

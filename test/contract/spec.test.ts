@@ -201,6 +201,12 @@ describe('openapi.yaml', () => {
     for (const op of api) expect(codesOf(op.responses.get(403)), op.name).toEqual(['forbidden_origin']);
   });
 
+  it('when an operation is not /healthz, then it documents 421 misdirected_request (PUBLIC_ORIGIN checks every other path)', () => {
+    for (const op of operations()) {
+      expect(codesOf(op.responses.get(421)), op.name).toEqual(op.path === '/healthz' ? [] : ['misdirected_request']);
+    }
+  });
+
   it('when the spec describes an object, then it forbids unknown properties', () => {
     const open = [...schemas(spec.document, '', false)]
       .filter(([schema]) => schema.type === 'object' || schema.properties !== undefined)

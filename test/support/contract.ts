@@ -189,9 +189,10 @@ function checkBody(what: string, res: ResponseLike, response: Json, pointer: str
 
 /**
  * What any `/api` request may be refused with before routing, so also on a path the spec lacks (issue #15): a
- * URL that is not UTF-8 (item 9), a request from another site (item 4).
+ * URL that is not UTF-8 (item 9), a request from another site (items 4, 14), a host that is not one of
+ * PUBLIC_ORIGIN (item 14).
  */
-const BEFORE_ROUTING: Readonly<Record<number, string>> = { 400: 'invalid_request', 403: 'forbidden_origin' };
+const BEFORE_ROUTING: Readonly<Record<number, string>> = { 400: 'invalid_request', 403: 'forbidden_origin', 421: 'misdirected_request' };
 
 const API_PATHS = /^\/(?:api|healthz)(?:\/|$)/i;
 // Swagger UI's assets are files of swagger-ui-dist, not API answers.

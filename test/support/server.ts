@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RequestHandler } from 'express';
 import { loadConfig, type Config } from '../../api/config.js';
 import { createLogger, type Logger } from '../../api/logger.js';
 import { startServer, type RunningServer } from '../../api/server.js';
@@ -51,7 +52,7 @@ export async function tempDir(prefix = 'papo-test-'): Promise<string> {
 
 /** Starts a server; `env` overrides the configuration (any variable api/config.ts reads). */
 export async function startTestServer(
-  options: { dataDir?: string; env?: Record<string, string>; store?: StoreKind; databaseUrl?: string } = {},
+  options: { dataDir?: string; env?: Record<string, string>; store?: StoreKind; databaseUrl?: string; pwa?: RequestHandler } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await tempDir());
   const store = options.store ?? 'text';
@@ -71,7 +72,7 @@ export async function startTestServer(
     level: config.LOG_LEVEL,
     destination: { write: (line: string) => logs.push(line) } as unknown as NodeJS.WritableStream,
   });
-  const running = await startServer(config, log);
+  const running = await startServer(config, log, options.pwa ? { pwa: options.pwa } : {});
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
