@@ -69,6 +69,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   }
   const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });
   store.onStreamAppended((users) => hub.wake(users));
+  store.sessions.onSessionsEnded({ ended: (keys) => hub.endSessions(keys), held: () => hub.heldSessions() });
   metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
   let stopping = false;
   const app = createApp({

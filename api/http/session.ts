@@ -3,6 +3,8 @@ import * as signature from 'cookie-signature';
 import type { RequestHandler, Request } from 'express';
 import session, { type SessionData } from 'express-session';
 import { AppError } from '../errors.js';
+import type { PollSession } from '../messaging/messaging.js';
+import { sessionKey } from '../store/session-key.js';
 import type { TouchableSessionStore } from '../store/store.js';
 
 declare module 'express-session' {
@@ -67,9 +69,11 @@ export function requireUser(maxDays: number): RequestHandler {
 const MAX_VERIFIED_COOKIES = 100_000;
 const HOUR_MS = 60 * 60 * 1000;
 
-/** A verified cookie value: its session id, the value signed with the current secret, what its last Set-Cookie said. */
+/** A verified cookie value: its session id and key, the value signed with the current secret, what its last Set-Cookie said. */
 interface Verified {
   sid: string;
+  /** `sessionKey(sid)`: how the stores name the session when it ends. */
+  key: string;
   signed: string;
   /** The expiry and Secure flag last handed out in a Set-Cookie for this cookie. */
   rolled?: { expires: number; secure: boolean };
@@ -78,6 +82,8 @@ interface Verified {
 /** What a session check found: whose session it is, and the rolling cookie to set with the answer, if any. */
 export interface CheckedSession {
   username: string;
+  /** The session's key and when it ends unless used again: a held poll never outlives it (issue #15, item 5). */
+  session: PollSession;
   /** The Set-Cookie value that moves the cookie's expiry on; absent when this hour's was already handed out. */
   setCookie: string | undefined;
 }
@@ -109,7 +115,7 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
       const sid = signature.unsign(raw.slice(2), secret);
       if (sid === false) continue;
       // Signed with the current secret, as express-session re-signs a cookie made with an older one.
-      const entry = { sid, signed: secret === signWith ? raw : `s:${signature.sign(sid, signWith)}` };
+      const entry = { sid, key: sessionKey(sid), signed: secret === signWith ? raw : `s:${signature.sign(sid, signWith)}` };
       if (verified.size >= MAX_VERIFIED_COOKIES) verified.clear();
       verified.set(raw, entry);
       return entry;
@@ -138,9 +144,10 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
           found.rolled = { expires: expires.getTime(), secure };
         }
         const username = data.username;
+        const session = { key: found.key, expiresAt: Math.min(expires.getTime(), (data.loggedInAt ?? 0) + maxDays * DAY_MS) };
         store.touch(found.sid, data, (touchErr) => {
           if (touchErr) reject(touchErr instanceof Error ? touchErr : new Error(String(touchErr)));
-          else resolve({ username, setCookie });
+          else resolve({ username, session, setCookie });
         });
       });
     });

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 
 /** Why a held poll stopped waiting. */
-export type WakeReason = 'woken' | 'timeout' | 'evicted' | 'shutdown' | 'aborted' | 'answered';
+export type WakeReason = 'woken' | 'timeout' | 'evicted' | 'shutdown' | 'aborted' | 'answered' | 'session-ended';
 
 export interface PollLimits {
   /** Polls one user may hold at once; one more ends the oldest. */
@@ -22,10 +22,17 @@ export class Waiter {
 
   constructor(
     readonly user: string,
+    /** The key of the session holding this poll (the SHA-256 of its id, as the stores keep it). */
+    readonly session: string,
     timeoutMs: number,
     private readonly release: (w: Waiter) => void,
   ) {
     this.timer = setTimeout(() => this.finish('timeout'), timeoutMs);
+  }
+
+  /** The session holding this poll has ended: whatever the poll read since must not be handed over. */
+  get sessionEnded(): boolean {
+    return this.finished === 'session-ended';
   }
 
   next(): Promise<WakeReason> {
@@ -59,11 +66,20 @@ export class Waiter {
 }
 
 /**
+ * How long an ended session is remembered: longer than a poll can take from its session check to being held
+ * (the check, then the acknowledgement's write), so a logout in between still ends it.
+ */
+const ENDED_SESSION_MEMORY_MS = 60_000;
+
+/**
  * The held long-polls, per user. The store tells it whose streams grew (after the write is durable) and it
- * wakes their polls; the limits keep one user, or everyone together, from pinning unbounded resources.
+ * wakes their polls; the limits keep one user, or everyone together, from pinning unbounded resources. The
+ * store also tells it which sessions ended (issue #15, item 5): their polls are answered at once, empty.
  */
 export class LongPollHub {
   private readonly byUser = new Map<string, Set<Waiter>>();
+  /** Sessions that ended lately, and when (oldest first): a poll they still hold is ended as it registers. */
+  private readonly ended = new Map<string, number>();
   private count = 0;
   private closed = false;
 
@@ -73,8 +89,15 @@ export class LongPollHub {
     return this.count;
   }
 
-  hold(user: string, timeoutMs: number): Waiter {
+  /** Holds a poll of `user` by the session whose key is `session`, for at most `timeoutMs`. */
+  hold(user: string, session: string, timeoutMs: number): Waiter {
     if (this.closed) throw new AppError('unavailable', 'the server is shutting down');
+    if (this.ended.has(session)) {
+      // Its session ended while the poll was on its way here: answered at once, and it evicts nobody.
+      const gone = new Waiter(user, session, 0, () => undefined);
+      gone.finish('session-ended');
+      return gone;
+    }
     let mine = this.byUser.get(user);
     if (mine && mine.size >= this.limits.perUser) {
       // Sets iterate in insertion order: the first is the oldest poll.
@@ -87,10 +110,39 @@ export class LongPollHub {
     }
     mine = this.byUser.get(user) ?? new Set();
     this.byUser.set(user, mine);
-    const waiter = new Waiter(user, timeoutMs, (w) => this.release(w));
+    const waiter = new Waiter(user, session, timeoutMs, (w) => this.release(w));
     mine.add(waiter);
     this.count++;
     return waiter;
+  }
+
+  /**
+   * These sessions ended (logout, expiry, a new id at login; on any process): their held polls answer now,
+   * with no events, and the client's next poll gets its 401. Held polls are not indexed by session, which
+   * would cost memory on every one of thousands of held polls (issue #4); sessions end seldom, and a scan of
+   * the held polls takes well under a millisecond.
+   */
+  endSessions(keys: readonly string[]): void {
+    const now = Date.now();
+    for (const [key, at] of this.ended) {
+      if (now - at < ENDED_SESSION_MEMORY_MS) break;
+      this.ended.delete(key);
+    }
+    const ending = new Set(keys);
+    for (const key of keys) {
+      this.ended.delete(key);
+      this.ended.set(key, now);
+    }
+    for (const mine of [...this.byUser.values()]) {
+      for (const w of [...mine]) if (ending.has(w.session)) w.finish('session-ended');
+    }
+  }
+
+  /** The sessions that hold polls now: after the store may have missed some ends, it checks these. */
+  heldSessions(): Set<string> {
+    const keys = new Set<string>();
+    for (const mine of this.byUser.values()) for (const w of mine) keys.add(w.session);
+    return keys;
   }
 
   wake(users: readonly string[]): void {

@@ -19,9 +19,18 @@ export interface SendInput {
   clientId?: string;
 }
 
+/** The session a poll comes with: a poll never outlives it (issue #15, item 5). */
+export interface PollSession {
+  /** The session's key (the SHA-256 of its id, as the stores keep it): how the store names it when it ends. */
+  key: string;
+  /** When the session ends unless used again (ms since the epoch): its idle expiry or its absolute lifetime. */
+  expiresAt: number;
+}
+
 export interface PollInput {
   after?: string;
   waitSeconds: number;
+  session: PollSession;
   /**
    * Hands over what to call if the client goes away, so its poll stops counting against the limits. A
    * callback rather than an AbortSignal: an AbortController per held poll cost memory and CPU on every
@@ -82,7 +91,7 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): 
       return { message, created: result.kind === 'created' };
     },
 
-    async poll(user, { after, waitSeconds, onGone }) {
+    async poll(user, { after, waitSeconds, session, onGone }) {
       let position: number;
       if (after === undefined) {
         position = await messages.startPosition(user);
@@ -91,12 +100,16 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): 
         // Passing a cursor acknowledges everything up to it (that is what "delivered" means).
         await messages.acknowledge(user, position);
       }
-      const waiter = hub.hold(user, waitSeconds * 1000);
+      // Held until the wait runs out or the session does, whichever comes first: the client's next poll then
+      // gets its 401 (issue #15, item 5).
+      const waiter = hub.hold(user, session.key, Math.max(0, Math.min(waitSeconds * 1000, session.expiresAt - Date.now())));
       // Once the poll is answered the waiter is finished, and a late call changes nothing.
       onGone(() => waiter.finish('aborted'));
       try {
         for (;;) {
           const page = await messages.readStream(user, position, MAX_EVENTS_PER_POLL);
+          // Its session ended while the stream was read: nothing more goes to that session.
+          if (waiter.sessionEnded) return { events: [], cursor: cursors.encode(position) };
           if (page.events.length > 0) return { events: ids.events(page.events), cursor: cursors.encode(page.last) };
           if ((await waiter.next()) !== 'woken') return { events: [], cursor: cursors.encode(position) };
         }

@@ -140,11 +140,27 @@ export interface TouchableSessionStore extends ExpressSessionStore {
   touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void;
 }
 
+/**
+ * Who is told when sessions end (issue #15, item 5): the long-poll hub, which answers their held polls. Keys
+ * are `sessionKey(sid)` (./session-key.ts).
+ */
+export interface SessionEndWatcher {
+  /** These sessions ended: destroyed through the express store (logout, the absolute lifetime, a new id at login). */
+  ended(keys: readonly string[]): void;
+  /** The sessions the watcher cares about now; a store that may have missed some ends checks these. */
+  held(): Iterable<string>;
+}
+
 export interface SessionRepository {
   /** The express-session store that keeps sessions where this store keeps its data. */
   readonly expressStore: TouchableSessionStore;
   /** A secret kept with the data, created on first use, for when the operator sets none. */
   generatedSecret(): Promise<{ secret: string; created: boolean }>;
+  /**
+   * Subscribes to the end of sessions, everywhere the data is served: on PostgreSQL a session destroyed
+   * through one process is announced on every process. Returns the unsubscribe function.
+   */
+  onSessionsEnded(watcher: SessionEndWatcher): () => void;
 }
 
 /** A rate-limit counter: hits in the current fixed window, and when that window ends (ms since the epoch). */

@@ -80,7 +80,7 @@ export function messageRoutes({ messaging, session, spec, observer }: MessageRou
   const poll: LaneRoute = async (req, res, where) => {
     // Before anything else: a poll with a cursor acknowledges (issue #15, item 4).
     checkSameOrigin(req.headers, () => where.origin);
-    const { username: user, setCookie } = await session(req.headers.cookie, where.secure);
+    const { username: user, session: heldBy, setCookie } = await session(req.headers.cookie, where.secure);
     const query = validatePoll({ query: queryOf(req.url), body: undefined, headers: req.headers });
     // 'close' on the response fires when the client goes away before we answer: stop holding its poll, also
     // when it went while the poll was still acknowledging (before it handed over its stop).
@@ -95,6 +95,7 @@ export function messageRoutes({ messaging, session, spec, observer }: MessageRou
     const body = await messaging.poll(user, {
       ...(after === undefined ? {} : { after }),
       waitSeconds: typeof query.wait === 'number' ? query.wait : DEFAULT_WAIT_SECONDS,
+      session: heldBy,
       onGone: (stop) => {
         if (gone) stop();
         else stopHolding = stop;

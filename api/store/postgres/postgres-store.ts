@@ -69,16 +69,19 @@ export class PostgresStore implements Store {
       const prepared = await waitForDatabase(() => prepareSchema(pool, options.log), options.log);
       const { schema } = prepared;
       const db = new Db(pool, (err) => options.onUnavailable?.(err));
-      const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log);
+      const channel = `papo:${schema}`;
+      const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log, channel);
       const store = new PostgresStore(db, prepared, sessionStore, options.now ?? (() => new Date()));
       store.notifications = new StreamNotifications({
         connection: { ...connection, application_name: `papo-listen ${schema}`.slice(0, 63) },
-        channel: `papo:${schema}`,
+        channel,
         log: options.log,
         wake: (users) => store.notify(users),
         usersWithEventsAfter: async (after) =>
           (await db.query<{ username: string }>('SELECT DISTINCT username FROM events WHERE seq > $1', [after])).map((r) => r.username),
         highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
+        sessionsEnded: (keys) => sessionStore.ended(keys),
+        recheckSessions: () => sessionStore.recheck(),
       });
       await store.notifications.start().catch(async (err: unknown) => {
         await sessionStore.close();

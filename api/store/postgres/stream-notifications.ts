@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { quoteIdent } from './db.js';
+import { SESSION_END_PAYLOAD } from './pg-sessions.js';
 
 export interface NotificationOptions {
   /** Connection settings of the pool, for the dedicated listening connection. */
@@ -13,6 +14,10 @@ export interface NotificationOptions {
   usersWithEventsAfter: (after: number) => Promise<string[]>;
   /** Highest sequence number committed so far. */
   highestSeq: () => Promise<number>;
+  /** Sessions that ended on some process: end the polls they hold here (issue #15, item 5). */
+  sessionsEnded: (keys: readonly string[]) => void;
+  /** The catch-up for ended sessions after a lost connection: which of the sessions holding polls are gone. */
+  recheckSessions: () => Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -27,6 +32,10 @@ const MAX_BACKOFF_MS = 5000;
  * "all users" would cost one stream read per held poll on every process at once, right when the database is
  * recovering). Notifications arrive in commit order, which is sequence order (see papo_lock_seq), so "the
  * last sequence number heard" is a sound place to resume from.
+ *
+ * The same channel says which sessions ended (`end <key>`, from HashedSidStore.destroy), so that a logout
+ * through one process ends the polls held on every process (issue #15, item 5). After a reconnect, the
+ * sessions holding polls here are looked up, and those no longer stored are ended: the ends missed meanwhile.
  */
 export class StreamNotifications {
   private client: pg.Client | undefined;
@@ -83,6 +92,7 @@ export class StreamNotifications {
 
   private onNotification(payload: string): void {
     const [seqText, ...users] = payload.split(' ');
+    if (seqText === SESSION_END_PAYLOAD) return this.options.sessionsEnded(users);
     const seq = Number(seqText);
     if (users[0] === '*') {
       void this.catchUp(this.lastSeq).catch((err: unknown) => this.options.log.warn({ err }, 'could not look up whom to wake'));
@@ -107,6 +117,7 @@ export class StreamNotifications {
         await this.connect();
         if (this.closed) return;
         await this.catchUp(this.lastSeq);
+        await this.options.recheckSessions();
         this.reconnects++;
         this.options.log.info(
           { after: this.lastSeq },

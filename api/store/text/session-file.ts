@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { promises as fsp, type promises } from 'node:fs';
 import session, { type SessionData } from 'express-session';
+import { sessionKey } from '../session-key.js';
+import type { SessionEndWatcher } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import { writeDurably } from './legacy-import.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
@@ -38,6 +39,7 @@ export class FileSessionStore extends session.Store {
    * hashing the id each time was a visible share of a message's CPU (issue #4). The oldest is let go first.
    */
   private readonly keys = new Map<string, string>();
+  private readonly watchers = new Set<SessionEndWatcher>();
   private queue: { line: string; callback?: ((err?: unknown) => void) | undefined }[] = [];
   private flushing: Promise<void> | undefined;
   private lines = 0;
@@ -99,6 +101,14 @@ export class FileSessionStore extends session.Store {
     this.keys.delete(sid);
     this.entries.delete(key);
     this.persist(encodeSessionLine({ kind: 'd', key }), callback);
+    // It stopped working just now, in memory: its held polls end with it (issue #15, item 5).
+    for (const watcher of this.watchers) watcher.ended([key]);
+  }
+
+  /** The text store's `SessionRepository.onSessionsEnded`: one process holds every session of the folder. */
+  onEnded(watcher: SessionEndWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
@@ -126,7 +136,7 @@ export class FileSessionStore extends session.Store {
   private keyOf(sid: string): string {
     const known = this.keys.get(sid);
     if (known !== undefined) return known;
-    const key = hashSid(sid);
+    const key = sessionKey(sid);
     if (this.keys.size >= HASHES_KEPT) {
       const oldest = this.keys.keys().next();
       if (!oldest.done) this.keys.delete(oldest.value);
@@ -174,10 +184,6 @@ export class FileSessionStore extends session.Store {
     this.handle = await fsp.open(this.file, 'a');
     this.lines = lines.length;
   }
-}
-
-function hashSid(sid: string): string {
-  return createHash('sha256').update(sid).digest('hex');
 }
 
 export function encodeSessionLine(r: SessionRecord): string {

@@ -76,6 +76,7 @@ export class TextStore implements Store, BatchTarget {
     this.sessions = {
       expressStore: sessionStore,
       generatedSecret: () => this.generatedSecret(),
+      onSessionsEnded: (watcher) => sessionStore.onEnded(watcher),
     };
   }
 
