@@ -12,6 +12,7 @@ import type { Response } from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../api/config.js';
 import { specAgent } from '../support/contract.js';
+import { cookieFrom, setCookieLine } from '../support/cookies.js';
 import { STORES, startTestServer, tempDir, type StoreKind, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
@@ -132,14 +133,13 @@ describe('PUBLIC_ORIGIN behind a TLS proxy', () => {
     const viaCaddy = { 'X-Forwarded-Host': 'papo.example.com', 'X-Forwarded-Proto': 'https', Origin: 'https://papo.example.com' };
     const viaNginx = { Host: 'papo.example.com', 'X-Forwarded-Proto': 'https', Origin: 'https://papo.example.com' };
     // The cookie is Secure, so a cookie jar would not send it over the test's plain HTTP: it is passed by hand.
-    const cookieOf = (res: Response) => (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
     const login = await specAgent(trusted.url)
       .post('/api/session')
       .set(viaCaddy)
       .send({ username: 'alice', password: PASSWORD })
       .expect(201);
-    expect(login.headers['set-cookie']?.[0]).toMatch(/; Secure/i);
-    const alice = { Cookie: cookieOf(login) };
+    expect(setCookieLine(login)).toMatch(/; Secure/i);
+    const alice = { Cookie: cookieFrom(login) };
     await specAgent(trusted.url).post('/api/session').set(viaNginx).send({ username: 'bruno', password: PASSWORD }).expect(201);
     await specAgent(trusted.url)
       .post('/api/messages')
