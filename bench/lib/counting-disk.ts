@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../api/logger.js';
-import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
+import { NodeDisk, nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 
 type Operation = 'write' | 'read' | 'datasync' | 'truncate' | 'stat';
@@ -13,8 +13,8 @@ type Operation = 'write' | 'read' | 'datasync' | 'truncate' | 'stat';
  */
 export function countingDisk(operations: readonly Operation[]): { disk: Disk; calls: Map<Operation, number> } {
   const calls = new Map<Operation, number>();
-  const disk: Disk = {
-    async open(file, flags) {
+  const disk = new (class extends NodeDisk {
+    override async open(file: string, flags: string): Promise<DiskFile> {
       const handle: DiskFile = await nodeDisk.open(file, flags);
       for (const name of operations) {
         const original = (handle[name] as (...args: unknown[]) => Promise<unknown>).bind(handle);
@@ -24,8 +24,8 @@ export function countingDisk(operations: readonly Operation[]): { disk: Disk; ca
         };
       }
       return handle;
-    },
-  };
+    }
+  })();
   return { disk, calls };
 }
 

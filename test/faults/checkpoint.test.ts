@@ -6,18 +6,20 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Disk, DiskFile } from '../../api/store/text/disk.js';
+import { NodeDisk, type DiskFile } from '../../api/store/text/disk.js';
 import type { TextStore } from '../../api/store/text/text-store.js';
 import { tempDir } from '../support/server.js';
 import { HASH, openStore, restore, snapshot } from './support/store.js';
 
 /** A disk whose fsyncs of the matching files wait while it is held. */
-class GatedDisk implements Disk {
+class GatedDisk extends NodeDisk {
   private gate: Promise<void> | undefined;
   private open_: () => void = () => undefined;
   waiting = 0;
 
-  constructor(private readonly match: (file: string) => boolean) {}
+  constructor(private readonly match: (file: string) => boolean) {
+    super();
+  }
 
   hold(): void {
     this.gate = new Promise((resolve) => (this.open_ = resolve));
@@ -28,7 +30,7 @@ class GatedDisk implements Disk {
     this.gate = undefined;
   }
 
-  async open(file: string, flags: string): Promise<DiskFile> {
+  override async open(file: string, flags: string): Promise<DiskFile> {
     const handle = await fsp.open(file, flags);
     const gated = this.match(file);
     return new Proxy(handle, {

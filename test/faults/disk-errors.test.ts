@@ -17,7 +17,7 @@ import { createApp } from '../../api/app.js';
 import type { Message } from '../../api/contract.js';
 import { LongPollHub } from '../../api/messaging/long-poll.js';
 import { createMessaging } from '../../api/messaging/messaging.js';
-import type { Disk } from '../../api/store/text/disk.js';
+import { NodeDisk } from '../../api/store/text/disk.js';
 import type { TextStore } from '../../api/store/text/text-store.js';
 import { SPEC_PATH, specAgent, type SpecAgent } from '../support/contract.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
@@ -27,7 +27,7 @@ import { openStore, type LogLine } from './support/store.js';
 type Op = 'write' | 'datasync';
 
 /** A disk whose handles fail on demand: `fail(op, code, match)` until `heal()`. */
-class FaultyDisk implements Disk {
+class FaultyDisk extends NodeDisk {
   private fault: { op: Op; code: 'ENOSPC' | 'EIO'; match: (file: string) => boolean } | undefined;
   readonly opened: string[] = [];
   failures = 0;
@@ -40,7 +40,7 @@ class FaultyDisk implements Disk {
     this.fault = undefined;
   }
 
-  async open(file: string, flags: string) {
+  override async open(file: string, flags: string) {
     const handle = await fsp.open(file, flags);
     this.opened.push(path.basename(file));
     return new Proxy(handle, {

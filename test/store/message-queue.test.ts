@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
+import { NodeDisk, nodeDisk, type DiskFile } from '../../api/store/text/disk.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { appendQueued } from '../../api/store/text/journal.js';
 import { MessageQueue } from '../../api/store/text/message-queue.js';
@@ -169,8 +169,8 @@ describe('MessageQueue', () => {
  * A disk whose writes take their bytes when called, as the system call would, and end after a random delay:
  * two writes in flight at once may land in either order.
  */
-class LateDisk implements Disk {
-  async open(file: string, flags: string): Promise<DiskFile> {
+class LateDisk extends NodeDisk {
+  override async open(file: string, flags: string): Promise<DiskFile> {
     const handle = await nodeDisk.open(file, flags);
     return new Proxy(handle, {
       get: (target, prop, receiver) => {

@@ -2,17 +2,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../api/logger.js';
-import { nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
+import { NodeDisk, nodeDisk, type Disk, type DiskFile } from '../../api/store/text/disk.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import { decodeQueue } from '../../api/store/text/records.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { tempDir } from '../support/server.js';
 
 /** A disk that counts positioned reads and writes per file name. */
-class CountingDisk implements Disk {
+class CountingDisk extends NodeDisk {
   readonly reads = new Map<string, number>();
   readonly writes = new Map<string, number>();
-  async open(file: string, flags: string): Promise<DiskFile> {
+  override async open(file: string, flags: string): Promise<DiskFile> {
     const handle = await nodeDisk.open(file, flags);
     const name = path.basename(file);
     const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { decodeRecord, encodeRecord } from '../text/codec.js';
-import { writeDurably } from '../text/legacy-import.js';
+import { makeFolder, nodeDisk, writeDurably } from '../text/disk.js';
 import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
 import { historyPath, TextStore } from '../text/text-store.js';
@@ -228,7 +228,7 @@ export interface ExportResult {
  * the way back from PostgreSQL to the embedded store, with the same epoch and sequence numbers.
  */
 export async function exportToTextFolder(url: string, dir: string, log: Logger, progress: CopyProgress = {}): Promise<ExportResult> {
-  await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
+  await makeFolder(nodeDisk, path.join(dir, 'historico'));
   const existing = (await fsp.readdir(dir)).filter((n) => n !== 'historico');
   if (existing.length > 0 || (await fsp.readdir(path.join(dir, 'historico'))).length > 0)
     throw new Error(`${dir} is not empty: export into a new folder`);
@@ -268,9 +268,10 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
         done += rows.length;
         progress.onProgress?.(done, total);
       }
-      if (lines !== '') await writeDurably(historyPath(dir, u.username), lines);
+      if (lines !== '') await writeDurably(nodeDisk, historyPath(dir, u.username), lines);
     }
     await writeDurably(
+      nodeDisk,
       path.join(dir, 'usuarios.txt'),
       users.map((u) => encodeUser({ username: u.username, passwordHash: u.password_hash })).join(''),
     );
@@ -281,6 +282,7 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       )
     ).rows;
     await writeDurably(
+      nodeDisk,
       path.join(dir, 'mensagens.txt'),
       queued
         .map(
@@ -303,18 +305,19 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       )
     ).rows;
     await writeDurably(
+      nodeDisk,
       path.join(dir, 'sessions.txt'),
       sessions.map((s) => encodeRecord(['s', s.sid, s.ms, JSON.stringify(s.sess)])).join(''),
     );
     const secret = meta.get('session_secret');
-    if (secret) await writeDurably(path.join(dir, 'session-secret.txt'), `${secret}\n`);
+    if (secret) await writeDurably(nodeDisk, path.join(dir, 'session-secret.txt'), `${secret}\n`);
     // A database never started since ids became tokens has no key: the text store makes one on its first start.
     const tokenKey = meta.get('token_key');
     if (tokenKey) {
       const k = { key: Buffer.from(tokenKey, 'hex'), legacyIdsUpTo: Number(meta.get('legacy_ids_up_to') ?? 0) };
-      await writeDurably(path.join(dir, TOKEN_KEY_FILE), encodeTokenKey(k), 0o600);
+      await writeDurably(nodeDisk, path.join(dir, TOKEN_KEY_FILE), encodeTokenKey(k), 0o600);
     }
-    await writeDurably(path.join(dir, 'papo-format.txt'), `papo-data;1;${epoch}\n`);
+    await writeDurably(nodeDisk, path.join(dir, 'papo-format.txt'), `papo-data;1;${epoch}\n`);
     await client.query('COMMIT');
     return { users: users.length, records: done, epoch };
   } finally {

@@ -1,10 +1,15 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /**
- * How the text store opens the files it writes: the journal, the queue, the histories and usuarios.txt.
- * Production uses `nodeDisk`; the disk-error tests (test/faults/disk-errors.test.ts) pass one whose handles
- * fail `write` or `datasync` with ENOSPC or EIO on demand (issue #6). A seam at `open` keeps every write path
- * of the store unchanged and needs no patching of `fs`: the store calls what it was given.
+ * Every change the text store makes to its data folder goes through a `Disk`: the files it opens and writes,
+ * and the names it creates, renames and removes, with the folder syncs that make those names durable (issue
+ * #15). Production uses `nodeDisk`; the fault tests pass one that fails with ENOSPC or EIO on demand
+ * (test/faults/disk-errors.test.ts, issue #6) or that records what a power loss would keep
+ * (test/faults/support/power-loss-disk.ts). Reads go to `fs` directly: they change nothing a test must see.
+ *
+ * A Disk only does what it is asked; the rules of durability (a whole file written and fsynced before its
+ * rename, the folder fsynced after) are in the functions below, once, for every Disk.
  *
  * `DiskFile` is the part of a `fs.promises.FileHandle` the store uses, so a FileHandle (or a proxy of one, as
  * the tests make) is a DiskFile.
@@ -21,7 +26,20 @@ export interface DiskFile {
 }
 
 export interface Disk {
+  /** Opens a file with Node's `flags` ('r+', 'a', 'a+', 'w'...), creating it when the flags say so. */
   open(path: string, flags: string): Promise<DiskFile>;
+  /** Makes one folder (its parent must exist). */
+  mkdir(path: string): Promise<void>;
+  /** Renames a file, replacing any file of that name, atomically. */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file. */
+  unlink(path: string): Promise<void>;
+  /** Cuts a file to `length` bytes. */
+  truncate(path: string, length: number): Promise<void>;
+  /** Sets a file's or a folder's permission bits. */
+  chmod(path: string, mode: number): Promise<void>;
+  /** fsyncs a folder: the names created, renamed or removed in it survive a power loss once this resolves. */
+  syncFolder(path: string): Promise<void>;
 }
 
 /**
@@ -78,10 +96,80 @@ class NodeFile implements DiskFile {
   }
 }
 
-export const nodeDisk: Disk = {
-  open: (path, flags) =>
-    new Promise((resolve, reject) => fs.open(path, flags, (err, fd) => (err ? reject(err) : resolve(new NodeFile(fd))))),
-};
+/** The real file system. */
+export class NodeDisk implements Disk {
+  open(file: string, flags: string): Promise<DiskFile> {
+    return new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(new NodeFile(fd)))));
+  }
+
+  mkdir(folder: string): Promise<void> {
+    return fs.promises.mkdir(folder);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return fs.promises.rename(from, to);
+  }
+
+  unlink(file: string): Promise<void> {
+    return fs.promises.unlink(file);
+  }
+
+  truncate(file: string, length: number): Promise<void> {
+    return fs.promises.truncate(file, length);
+  }
+
+  chmod(file: string, mode: number): Promise<void> {
+    return fs.promises.chmod(file, mode);
+  }
+
+  async syncFolder(folder: string): Promise<void> {
+    const handle = await fs.promises.open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+export const nodeDisk: Disk = new NodeDisk();
+
+/**
+ * Writes a whole file so that a crash leaves the old content or the new, never a mix. `mode` is set before
+ * anything is written, so a secret is never readable by others even for a moment (a leftover `.tmp` keeps its
+ * old mode through open, hence the chmod).
+ */
+export async function writeDurably(disk: Disk, file: string, content: string, mode?: number): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await disk.open(tmp, 'w');
+  try {
+    if (mode !== undefined) await disk.chmod(tmp, mode);
+    const data = Buffer.from(content);
+    await handle.write(data, 0, data.length, 0);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await disk.rename(tmp, file);
+  await disk.syncFolder(path.dirname(file));
+}
+
+/** Makes a folder and the folders above it that are missing. */
+export async function makeFolder(disk: Disk, folder: string): Promise<void> {
+  if (await isFolder(folder)) return;
+  const parent = path.dirname(folder);
+  if (parent !== folder) await makeFolder(disk, parent);
+  await disk.mkdir(folder).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
+
+async function isFolder(folder: string): Promise<boolean> {
+  return fs.promises.stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
 
 /** Waits for every file operation, then throws the first failure: none is left running when the caller hears of one. */
 export async function settleAll(operations: readonly Promise<unknown>[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { foldUsername } from '../../accounts/username.js';
+import { makeFolder, writeDurably, type Disk } from './disk.js';
 import { encodeHistory, encodeQueue, encodeUser, type HistoryRecord } from './records.js';
 
 /**
@@ -40,9 +41,13 @@ export async function looksLikeLegacyFolder(dir: string): Promise<boolean> {
   return names.includes('usuarios.txt') || names.includes('mensagens.txt') || histories.length > 0;
 }
 
-export async function importLegacyFolder(dir: string, hashPassword: (plain: string) => Promise<string>): Promise<LegacyImportResult> {
+export async function importLegacyFolder(
+  dir: string,
+  hashPassword: (plain: string) => Promise<string>,
+  disk: Disk,
+): Promise<LegacyImportResult> {
   const backup = path.join(dir, BACKUP);
-  await backUp(dir, backup);
+  await backUp(disk, dir, backup);
   const warnings: string[] = [];
   const read = (rel: string) => fsp.readFile(path.join(backup, rel), 'utf8').catch(() => '');
 
@@ -124,11 +129,12 @@ export async function importLegacyFolder(dir: string, hashPassword: (plain: stri
     }
   });
 
-  await fsp.rm(path.join(dir, 'historico'), { recursive: true, force: true });
-  await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
-  for (const [owner, list] of histories) await writeDurably(path.join(dir, 'historico', `history_${owner}.txt`), list.join(''));
-  await writeDurably(path.join(dir, 'mensagens.txt'), queueLines.join(''));
+  await removeFiles(disk, path.join(dir, 'historico'));
+  await makeFolder(disk, path.join(dir, 'historico'));
+  for (const [owner, list] of histories) await writeDurably(disk, path.join(dir, 'historico', `history_${owner}.txt`), list.join(''));
+  await writeDurably(disk, path.join(dir, 'mensagens.txt'), queueLines.join(''));
   await writeDurably(
+    disk,
     path.join(dir, 'usuarios.txt'),
     [...users].map(([username, passwordHash]) => encodeUser({ username, passwordHash })).join(''),
   );
@@ -173,7 +179,7 @@ function* lines(text: string): Generator<[number, string]> {
   }
 }
 
-async function backUp(dir: string, backup: string): Promise<void> {
+async function backUp(disk: Disk, dir: string, backup: string): Promise<void> {
   const done = path.join(backup, 'COMPLETE');
   if (
     await fsp.stat(done).then(
@@ -182,41 +188,33 @@ async function backUp(dir: string, backup: string): Promise<void> {
     )
   )
     return;
-  await fsp.rm(backup, { recursive: true, force: true });
-  await fsp.mkdir(path.join(backup, 'historico'), { recursive: true });
-  for (const name of ['usuarios.txt', 'mensagens.txt']) {
-    await fsp.copyFile(path.join(dir, name), path.join(backup, name)).catch(ignoreMissing);
-  }
+  await removeFiles(disk, path.join(backup, 'historico'));
+  await removeFiles(disk, backup);
+  await makeFolder(disk, path.join(backup, 'historico'));
+  for (const name of ['usuarios.txt', 'mensagens.txt']) await copyFile(disk, path.join(dir, name), path.join(backup, name));
   for (const name of await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[])) {
-    await fsp.copyFile(path.join(dir, 'historico', name), path.join(backup, 'historico', name));
+    await copyFile(disk, path.join(dir, 'historico', name), path.join(backup, 'historico', name));
   }
-  await writeDurably(done, `backup of the old system's files, taken ${new Date().toISOString()}\n`);
+  await writeDurably(disk, done, `backup of the old system's files, taken ${new Date().toISOString()}\n`);
 }
 
-function ignoreMissing(err: NodeJS.ErrnoException): void {
-  if (err.code !== 'ENOENT') throw err;
-}
-
-/**
- * Writes a whole file so that a crash leaves the old content or the new, never a mix. `mode` is set before
- * anything is written, so a secret is never readable by others even for a moment (a leftover `.tmp` keeps its
- * old mode through open, hence the chmod).
- */
-export async function writeDurably(file: string, content: string, mode?: number): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const handle = await fsp.open(tmp, 'w', mode);
+/** Copies a file (nothing when there is none to copy). */
+async function copyFile(disk: Disk, from: string, to: string): Promise<void> {
+  const content = await fsp.readFile(from).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (content === undefined) return;
+  const handle = await disk.open(to, 'w');
   try {
-    if (mode !== undefined) await handle.chmod(mode);
-    await handle.writeFile(content);
-    await handle.datasync();
+    await handle.write(content, 0, content.length, 0);
   } finally {
     await handle.close();
   }
-  await fsp.rename(tmp, file);
-  const folder = await fsp.open(path.dirname(file), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+}
+
+/** Removes the files of a folder (the old system's folders hold files only). */
+async function removeFiles(disk: Disk, folder: string): Promise<void> {
+  const entries = await fsp.readdir(folder, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (!entry.isDirectory()) await disk.unlink(path.join(folder, entry.name));
 }

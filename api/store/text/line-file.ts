@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { nodeDisk, type Disk } from './disk.js';
 import type { Decoded } from './records.js';
 
 /**
@@ -92,7 +93,12 @@ const CHUNK = 1024 * 1024;
  * Reads a record file piece by piece, hands every record to `visit`, and cuts a torn tail off it, so appends
  * continue after the last good record. A missing file is an empty one.
  */
-export async function visitRecordFile<T>(path: string, decode: (line: string) => Decoded<T>, visit: Visit<T>): Promise<ScanReport> {
+export async function visitRecordFile<T>(
+  path: string,
+  decode: (line: string) => Decoded<T>,
+  visit: Visit<T>,
+  disk: Disk = nodeDisk,
+): Promise<ScanReport> {
   const handle = await fsp.open(path, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -118,13 +124,13 @@ export async function visitRecordFile<T>(path: string, decode: (line: string) =>
     await handle.close();
   }
   const report = scanner.report(size);
-  if (report.tornBytes > 0) await fsp.truncate(path, report.validEnd);
+  if (report.tornBytes > 0) await disk.truncate(path, report.validEnd);
   return report;
 }
 
 /** Loads a whole record file, cutting a torn tail off it (`visitRecordFile`, for files small enough to hold). */
-export async function loadRecordFile<T>(path: string, decode: (line: string) => Decoded<T>): Promise<LoadedFile<T>> {
+export async function loadRecordFile<T>(path: string, decode: (line: string) => Decoded<T>, disk: Disk = nodeDisk): Promise<LoadedFile<T>> {
   const records: LoadedRecord<T>[] = [];
-  const report = await visitRecordFile(path, decode, (value: T, offset, length) => records.push({ value, offset, length }));
+  const report = await visitRecordFile(path, decode, (value: T, offset, length) => records.push({ value, offset, length }), disk);
   return { records, ...report };
 }

@@ -69,7 +69,7 @@ export class MessageQueue {
     const queue = new MessageQueue(file, await openReadWrite(file, disk), disk);
     try {
       // Indexed line by line as the file is read: a million queued messages are never held decoded at once.
-      const loaded = await visitRecordFile(file, decodeQueueLine, (d, offset) => queue.index(d.record, offset + d.flagOffset));
+      const loaded = await visitRecordFile(file, decodeQueueLine, (d, offset) => queue.index(d.record, offset + d.flagOffset), disk);
       queue.sortIfNeeded();
       queue.size = loaded.validEnd;
       queue.emptyTail();
@@ -195,15 +195,19 @@ export class MessageQueue {
     const kept = this.keptLines(buf);
     await hooks.afterStep?.('read');
     // The kept lines as they are: undelivered, so their bytes are exactly what encoding them would give.
-    await fsp.writeFile(tmp, Buffer.concat(kept.map((k) => k.line)));
-    await hooks.afterStep?.('written');
-    const tmpHandle = await fsp.open(tmp, 'r+');
-    await tmpHandle.datasync();
-    await tmpHandle.close();
+    const data = Buffer.concat(kept.map((k) => k.line));
+    const tmpHandle = await this.disk.open(tmp, 'w');
+    try {
+      await tmpHandle.write(data, 0, data.length, 0);
+      await hooks.afterStep?.('written');
+      await tmpHandle.datasync();
+    } finally {
+      await tmpHandle.close();
+    }
     await hooks.afterStep?.('synced');
-    await fsp.rename(tmp, this.file);
+    await this.disk.rename(tmp, this.file);
     await hooks.afterStep?.('renamed');
-    await syncFolder(path.dirname(this.file));
+    await this.disk.syncFolder(path.dirname(this.file));
     await hooks.afterStep?.('folder-synced');
     await this.handle.close();
     this.handle = await openReadWrite(this.file, this.disk);
@@ -354,18 +358,8 @@ const MAX_REWRITE = 64 * 1024;
 const TAIL_KEPT = 1024 * 1024;
 
 async function openReadWrite(file: string, disk: Disk): Promise<DiskFile> {
-  await (await fsp.open(file, 'a')).close();
+  await (await disk.open(file, 'a')).close();
   return disk.open(file, 'r+');
-}
-
-/** fsyncs a folder, so a rename or a new file in it survives a crash. */
-export async function syncFolder(folder: string): Promise<void> {
-  const handle = await fsp.open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function decoded(line: string): QueueLine {

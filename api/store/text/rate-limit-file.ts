@@ -1,6 +1,5 @@
-import { promises as fsp, type promises } from 'node:fs';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { writeDurably } from './legacy-import.js';
+import { nodeDisk, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 import type { RateCounter, RateLimitRepository } from '../store.js';
@@ -20,15 +19,15 @@ export class RateLimitFile implements RateLimitRepository {
   private writing: Promise<void> = Promise.resolve();
   loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
 
-  private constructor(private readonly handle: promises.FileHandle) {}
+  private constructor(private readonly handle: DiskFile) {}
 
-  static async open(file: string, now: number = Date.now()): Promise<RateLimitFile> {
-    const loaded = await loadRecordFile(file, decodeCounter);
+  static async open(file: string, now: number = Date.now(), disk: Disk = nodeDisk): Promise<RateLimitFile> {
+    const loaded = await loadRecordFile(file, decodeCounter, disk);
     const live = new Map<string, RateCounter>();
     for (const { value } of loaded.records) live.set(value.key, { count: value.count, resetAt: value.resetAt });
     for (const [key, c] of live) if (c.resetAt <= now) live.delete(key);
-    await writeDurably(file, [...live].map(([key, c]) => encodeCounter(key, c)).join(''));
-    const limits = new RateLimitFile(await fsp.open(file, 'a'));
+    await writeDurably(disk, file, [...live].map(([key, c]) => encodeCounter(key, c)).join(''));
+    const limits = new RateLimitFile(await disk.open(file, 'a'));
     for (const [key, c] of live) limits.counters.set(key, c);
     limits.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
     return limits;

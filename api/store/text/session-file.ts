@@ -1,9 +1,8 @@
-import { promises as fsp, type promises } from 'node:fs';
 import session, { type SessionData } from 'express-session';
 import { sessionKey } from '../session-key.js';
 import type { SessionEndWatcher } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { writeDurably } from './legacy-import.js';
+import { nodeDisk, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
@@ -48,15 +47,16 @@ export class FileSessionStore extends session.Store {
 
   private constructor(
     private readonly file: string,
-    private handle: promises.FileHandle,
+    private handle: DiskFile,
     private readonly defaultTtlMs: number,
     private readonly now: () => number,
+    private readonly disk: Disk,
   ) {
     super();
   }
 
-  static async open(file: string, defaultTtlMs: number, now: () => number = Date.now): Promise<FileSessionStore> {
-    const loaded = await loadRecordFile(file, decodeSession);
+  static async open(file: string, defaultTtlMs: number, now: () => number = Date.now, disk: Disk = nodeDisk): Promise<FileSessionStore> {
+    const loaded = await loadRecordFile(file, decodeSession, disk);
     const live = new Map<string, Entry>();
     for (const { value: r } of loaded.records) {
       if (r.kind === 'd') live.delete(r.key);
@@ -65,8 +65,8 @@ export class FileSessionStore extends session.Store {
     for (const [key, e] of live) if (e.expires <= now()) live.delete(key);
     // Start from a compact file: only the live sessions.
     const lines = [...live].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
-    await writeDurably(file, lines.join(''));
-    const store = new FileSessionStore(file, await fsp.open(file, 'a'), defaultTtlMs, now);
+    await writeDurably(disk, file, lines.join(''));
+    const store = new FileSessionStore(file, await disk.open(file, 'a'), defaultTtlMs, now, disk);
     for (const [key, e] of live) store.entries.set(key, e);
     store.lines = lines.length;
     store.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
@@ -179,9 +179,9 @@ export class FileSessionStore extends session.Store {
 
   private async compact(): Promise<void> {
     const lines = [...this.entries].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
-    await writeDurably(this.file, lines.join(''));
+    await writeDurably(this.disk, this.file, lines.join(''));
     await this.handle.close();
-    this.handle = await fsp.open(this.file, 'a');
+    this.handle = await this.disk.open(this.file, 'a');
     this.lines = lines.length;
   }
 }

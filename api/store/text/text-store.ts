@@ -6,10 +6,10 @@ import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
-import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
+import { makeFolder, nodeDisk, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
-import { importLegacyFolder, looksLikeLegacyFolder, writeDurably } from './legacy-import.js';
+import { importLegacyFolder, looksLikeLegacyFolder } from './legacy-import.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { RateLimitFile } from './rate-limit-file.js';
@@ -82,16 +82,17 @@ export class TextStore implements Store, BatchTarget {
 
   static async open(options: TextStoreOptions): Promise<TextStore> {
     const dir = path.resolve(options.dataDir);
-    await fsp.mkdir(dir, { recursive: true });
+    const disk = options.disk ?? nodeDisk;
+    await makeFolder(disk, dir);
     const unlock = await lockDataFolder(dir);
     try {
-      const epoch = await prepareFormat(dir, options);
+      const epoch = await prepareFormat(dir, options, disk);
       // Read before anything is opened: a damaged key file stops the start (token-key-file.ts).
       const keptKey = await readTokenKey(path.join(dir, TOKEN_KEY_FILE));
-      await fsp.mkdir(path.join(dir, 'historico'), { recursive: true });
-      const journal = await Journal.open([path.join(dir, 'journal.txt'), path.join(dir, 'journal-2.txt')], options.disk);
-      const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs);
-      const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime());
+      await makeFolder(disk, path.join(dir, 'historico'));
+      const journal = await Journal.open([path.join(dir, 'journal.txt'), path.join(dir, 'journal-2.txt')], disk);
+      const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs, undefined, disk);
+      const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime(), disk);
       const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits);
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
       store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
@@ -99,7 +100,7 @@ export class TextStore implements Store, BatchTarget {
       // A new key is made once the highest sequence number is known: ids up to it may be out there as numbers.
       store.tokenKeyValue = keptKey
         ? { ...keptKey, created: false }
-        : { ...(await createTokenKey(path.join(dir, TOKEN_KEY_FILE), store.stateValue.seq.committed)), created: true };
+        : { ...(await createTokenKey(disk, path.join(dir, TOKEN_KEY_FILE), store.stateValue.seq.committed)), created: true };
       return store;
     } catch (err) {
       await unlock();
@@ -121,6 +122,10 @@ export class TextStore implements Store, BatchTarget {
     return this.options.log;
   }
 
+  private get disk(): Disk {
+    return this.options.disk ?? nodeDisk;
+  }
+
   now(): Date {
     return this.options.now?.() ?? new Date();
   }
@@ -140,7 +145,7 @@ export class TextStore implements Store, BatchTarget {
     const { histories, dir } = this.state;
     let h = histories.get(username);
     if (!h) {
-      h = UserHistory.open(username, historyPath(dir, username), this.options.disk).then(({ history, tornBytes, damage }) => {
+      h = UserHistory.open(username, historyPath(dir, username), this.disk).then(({ history, tornBytes, damage }) => {
         this.report(history.path, { tornBytes, damage });
         return history;
       });
@@ -224,9 +229,9 @@ export class TextStore implements Store, BatchTarget {
   private async load(): Promise<TextState> {
     const dir = path.resolve(this.options.dataDir);
     const usersPath = path.join(dir, 'usuarios.txt');
-    const loadedUsers = await loadRecordFile(usersPath, decodeUser);
+    const loadedUsers = await loadRecordFile(usersPath, decodeUser, this.disk);
     this.report(usersPath, loadedUsers);
-    const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'), this.options.disk);
+    const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'), this.disk);
     this.report(opened.queue.file, opened);
     let state: TextState | undefined;
     try {
@@ -234,7 +239,7 @@ export class TextStore implements Store, BatchTarget {
         dir,
         queue: opened.queue,
         users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
-        usersFile: await (this.options.disk ?? nodeDisk).open(usersPath, 'a'),
+        usersFile: await this.disk.open(usersPath, 'a'),
         histories: new Map(),
         committer: new GroupCommitter(
           this.journal,
@@ -313,8 +318,8 @@ export class TextStore implements Store, BatchTarget {
     const existing = (await fsp.readFile(file, 'utf8').catch(() => '')).trim();
     if (existing.length >= 32) return { secret: existing, created: false };
     const secret = randomBytes(32).toString('base64url');
-    await writeDurably(file, `${secret}\n`);
-    await fsp.chmod(file, 0o600);
+    await writeDurably(this.disk, file, `${secret}\n`);
+    await this.disk.chmod(file, 0o600);
     return { secret, created: true };
   }
 }
@@ -330,7 +335,7 @@ async function closeState(state: TextState): Promise<void> {
 }
 
 /** Creates or checks the format marker; imports an old-system folder the first time. Returns the epoch. */
-async function prepareFormat(dir: string, options: TextStoreOptions): Promise<string> {
+async function prepareFormat(dir: string, options: TextStoreOptions, disk: Disk): Promise<string> {
   const file = path.join(dir, FORMAT_FILE);
   const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
   if (text !== undefined) {
@@ -341,7 +346,7 @@ async function prepareFormat(dir: string, options: TextStoreOptions): Promise<st
     return epoch;
   }
   if (await looksLikeLegacyFolder(dir)) {
-    const result = await importLegacyFolder(dir, options.hashPassword);
+    const result = await importLegacyFolder(dir, options.hashPassword, disk);
     for (const warning of result.warnings) options.log.warn({ warning }, 'legacy import');
     options.log.info(
       { users: result.users, messages: result.messages, undelivered: result.undelivered },
@@ -349,7 +354,7 @@ async function prepareFormat(dir: string, options: TextStoreOptions): Promise<st
     );
   }
   const epoch = randomBytes(6).toString('hex');
-  await writeDurably(file, `papo-data;${FORMAT_VERSION};${epoch}\n`);
+  await writeDurably(disk, file, `papo-data;${FORMAT_VERSION};${epoch}\n`);
   return epoch;
 }
 

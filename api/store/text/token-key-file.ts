@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Seq, TokenKey } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { writeDurably } from './legacy-import.js';
+import { writeDurably, type Disk } from './disk.js';
 
 export const TOKEN_KEY_FILE = 'token-key.txt';
 const MAGIC = 'papo-token-key';
@@ -41,9 +41,9 @@ export async function readTokenKey(file: string): Promise<TokenKey | undefined> 
  * cleanly: cursors 410, ids 404). `highestSeq`, the highest sequence number now, bounds the numbers still
  * accepted as ids.
  */
-export async function createTokenKey(file: string, highestSeq: Seq): Promise<TokenKey> {
+export async function createTokenKey(disk: Disk, file: string, highestSeq: Seq): Promise<TokenKey> {
   const made: TokenKey = { key: randomBytes(16), legacyIdsUpTo: highestSeq };
-  await writeDurably(file, encodeTokenKey(made), 0o600);
+  await writeDurably(disk, file, encodeTokenKey(made), 0o600);
   return made;
 }
 

@@ -68,7 +68,7 @@ export class UserHistory {
     path: string,
     disk: Disk = nodeDisk,
   ): Promise<{ history: UserHistory; tornBytes: number; damage: Damage[] }> {
-    const loaded = await loadRecordFile(path, decodeHistory);
+    const loaded = await loadRecordFile(path, decodeHistory, disk);
     const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
     history.size = loaded.validEnd;
