@@ -30,12 +30,16 @@ export interface TextStoreOptions {
   now?: () => Date;
   /** Opens the files the store writes; tests pass one that injects disk errors. */
   disk?: Disk;
+  /** Delivered entries in mensagens.txt that make it worth compacting (default 1000; tests lower it). */
+  compactQueueAt?: number;
 }
 
 const FORMAT_FILE = 'papo-format.txt';
 /** Files a checkpoint writes and syncs at once: half of libuv's four threads, the rest left to the commits. */
 const CHECKPOINT_FILES_AT_ONCE = 2;
 const FORMAT_VERSION = '1';
+/** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
+const COMPACT_QUEUE_AT = 1000;
 
 /** Everything the text store keeps open; rebuilt from the files after a disk failure. */
 export interface TextState {
@@ -277,7 +281,7 @@ export class TextStore implements Store, BatchTarget {
   private async maintain(): Promise<void> {
     const { queue } = this.state;
     const { total, delivered } = queue.stats;
-    if (delivered >= 1000 && delivered * 2 >= total) {
+    if (delivered >= (this.options.compactQueueAt ?? COMPACT_QUEUE_AT) && delivered * 2 >= total) {
       const removed = await queue.compact();
       this.log.info({ removed, kept: total - removed }, 'compacted mensagens.txt');
     }
