@@ -154,7 +154,11 @@ export async function writeDurably(disk: Disk, file: string, content: string, mo
   await disk.syncFolder(path.dirname(file));
 }
 
-/** Makes a folder and the folders above it that are missing. */
+/**
+ * Makes a folder and the folders above it that are missing, each fsynced into its parent: a new folder is
+ * only a name in its parent until the parent is fsynced, and a power loss before that takes it and every
+ * file in it, however well they were fsynced (issue #15).
+ */
 export async function makeFolder(disk: Disk, folder: string): Promise<void> {
   if (await isFolder(folder)) return;
   const parent = path.dirname(folder);
@@ -162,6 +166,7 @@ export async function makeFolder(disk: Disk, folder: string): Promise<void> {
   await disk.mkdir(folder).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
   });
+  await disk.syncFolder(parent);
 }
 
 async function isFolder(folder: string): Promise<boolean> {

@@ -1,0 +1,48 @@
+/**
+ * Power loss (issue #15): each case the random cuts of power-loss.test.ts found, as a test of its own that
+ * cuts at the one point that showed it. The store runs on a PowerLossDisk; the cut is taken while it still
+ * runs (closing would sync everything), and the store is reopened on what a power loss there leaves.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TextStore } from '../../api/store/text/text-store.js';
+import { tempDir } from '../support/server.js';
+import { CrashStates, seededRandom } from './support/crash-states.js';
+import { PowerLossDisk } from './support/power-loss-disk.js';
+import { dataDirOf } from './support/power-loss-workload.js';
+import { HASH, openStore, type LogLine } from './support/store.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Runs `work` on a store over a PowerLossDisk, and returns the store reopened on what a power loss right after it leaves. */
+async function powerLossAfter(work: (store: TextStore) => Promise<void>): Promise<{ store: TextStore; logs: LogLine[] }> {
+  const root = await tempDir('papo-power-case-');
+  const disk = new PowerLossDisk(root);
+  const { store } = await openStore(dataDirOf(root), { disk });
+  await work(store);
+  const states = new CrashStates(disk);
+  states.advance(disk.journal.length);
+  await store.close();
+  const crashed = path.join(await tempDir('papo-power-case-cut-'), 'root');
+  states.materialize(crashed, 'synced', seededRandom(1));
+  const reopened = await openStore(dataDirOf(crashed));
+  cleanups.push(async () => {
+    await reopened.store.close();
+    await fsp.rm(root, { recursive: true, force: true });
+    await fsp.rm(path.dirname(crashed), { recursive: true, force: true });
+  });
+  return reopened;
+}
+
+describe('power loss, the cases the cuts found', () => {
+  it('when the store made its own data folder, then an account acknowledged in it survives a power loss', async () => {
+    const { store } = await powerLossAfter(async (s) => {
+      expect(await s.users.create({ username: 'ana', passwordHash: HASH })).toBe(true);
+    });
+    expect(await store.users.find('ana')).toBeDefined();
+  });
+});
