@@ -169,6 +169,27 @@ export async function makeFolder(disk: Disk, folder: string): Promise<void> {
   await disk.syncFolder(parent);
 }
 
+/**
+ * Opens a file to write, creating it when missing, and fsyncs its folder when it did: an fsync of a new file
+ * makes its content durable, not its name, and a power loss before the folder is written back takes the file
+ * whole, with everything the journal has since moved past (issue #15).
+ */
+export async function openCreating(disk: Disk, file: string, flags: string): Promise<DiskFile> {
+  const existed = await fs.promises.access(file).then(
+    () => true,
+    () => false,
+  );
+  const handle = await disk.open(file, flags);
+  if (existed) return handle;
+  try {
+    await disk.syncFolder(path.dirname(file));
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle;
+}
+
 async function isFolder(folder: string): Promise<boolean> {
   return fs.promises.stat(folder).then(
     (s) => s.isDirectory(),

@@ -1,5 +1,5 @@
 import { checksum } from './codec.js';
-import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, openCreating, settleAll, type Disk, type DiskFile } from './disk.js';
 import { encodeHistory, encodeQueue, type HistoryRecord, type QueueLine, type QueueRecord } from './records.js';
 
 /**
@@ -134,9 +134,9 @@ export class Journal {
   }
 
   static async open(paths: readonly [string, string], disk: Disk = nodeDisk): Promise<Journal> {
-    const first = await disk.open(paths[0], 'a+');
+    const first = await openCreating(disk, paths[0], 'a+');
     try {
-      const second = await disk.open(paths[1], 'a+');
+      const second = await openCreating(disk, paths[1], 'a+');
       return new Journal([
         { handle: first, generation: -1 },
         { handle: second, generation: -1 },

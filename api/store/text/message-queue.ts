@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { nodeDisk, settleAll, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, openCreating, settleAll, type Disk, type DiskFile } from './disk.js';
 import { visitRecordFile, type Damage } from './line-file.js';
 import { decodeQueueLine, type QueueLine, type QueueRecord } from './records.js';
 
@@ -358,7 +358,7 @@ const MAX_REWRITE = 64 * 1024;
 const TAIL_KEPT = 1024 * 1024;
 
 async function openReadWrite(file: string, disk: Disk): Promise<DiskFile> {
-  await (await disk.open(file, 'a')).close();
+  await (await openCreating(disk, file, 'a')).close();
   return disk.open(file, 'r+');
 }
 

@@ -6,7 +6,7 @@ import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
-import { makeFolder, nodeDisk, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder } from './legacy-import.js';
@@ -243,7 +243,7 @@ export class TextStore implements Store, BatchTarget {
         dir,
         queue: opened.queue,
         users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
-        usersFile: await this.disk.open(usersPath, 'a'),
+        usersFile: await openCreating(this.disk, usersPath, 'a'),
         histories: new Map(),
         committer: new GroupCommitter(
           this.journal,

@@ -1,4 +1,4 @@
-import { nodeDisk, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, openCreating, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type Damage } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
 
@@ -131,7 +131,7 @@ export class UserHistory {
 
   private handle(): Promise<DiskFile> {
     // A failed open is tried again next time rather than remembered.
-    this.opened ??= this.disk.open(this.path, 'a+').catch((err: unknown) => {
+    this.opened ??= openCreating(this.disk, this.path, 'a+').catch((err: unknown) => {
       this.opened = undefined;
       throw err;
     });
