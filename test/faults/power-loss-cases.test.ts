@@ -5,6 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TextStore } from '../../api/store/text/text-store.js';
 import { tempDir } from '../support/server.js';
@@ -12,6 +13,8 @@ import { CrashStates, seededRandom } from './support/crash-states.js';
 import { PowerLossDisk } from './support/power-loss-disk.js';
 import { dataDirOf } from './support/power-loss-workload.js';
 import { HASH, openStore, type LogLine } from './support/store.js';
+
+const SEED = fileURLToPath(new URL('../fixtures/seed-data', import.meta.url));
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -67,4 +70,45 @@ describe('power loss, the cases the cuts found', () => {
     );
     expect(queued).toEqual(['first']);
   });
+
+  it('when the power goes at any point of the import of an old-system folder, then the next start has every account and message of it', async () => {
+    const root = await tempDir('papo-power-legacy-');
+    cleanups.push(() => fsp.rm(root, { recursive: true, force: true }));
+    await fsp.cp(SEED, dataDirOf(root), { recursive: true });
+    const disk = new PowerLossDisk(root);
+    const { store } = await openStore(dataDirOf(root), { disk });
+    const imported = await contentOf(store);
+    await store.close();
+    expect(imported.users).toHaveLength(3);
+
+    const states = new CrashStates(disk);
+    const random = seededRandom(15);
+    for (let cut = 0; cut <= disk.journal.length; cut++) {
+      states.advance(cut);
+      for (const variant of ['synced', 'prefix'] as const) {
+        const crashed = path.join(await tempDir('papo-power-legacy-cut-'), 'root');
+        states.materialize(crashed, variant, random);
+        const reopened = await openStore(dataDirOf(crashed));
+        const after = await contentOf(reopened.store);
+        await reopened.store.close();
+        expect(after, `cut ${cut} of ${disk.journal.length} (${variant}), folder ${crashed}`).toEqual(imported);
+        await fsp.rm(path.dirname(crashed), { recursive: true, force: true });
+      }
+    }
+  });
 });
+
+/** Accounts and every history of a store, to compare two stores. */
+async function contentOf(store: TextStore): Promise<{ users: string[]; histories: Record<string, string[]> }> {
+  const users: string[] = [];
+  const histories: Record<string, string[]> = {};
+  for (const user of ['joao', 'maria', 'pedro', 'carla']) {
+    const found = await store.users.find(user);
+    if (!found) continue;
+    users.push(`${user} ${found.passwordHash}`);
+    histories[user] = (await store.messages.history(user, { limit: 1000 })).messages.map(
+      (m) => `${m.seq} ${m.from}->${m.to} ${m.sentAt} ${m.status} ${m.content}`,
+    );
+  }
+  return { users, histories };
+}

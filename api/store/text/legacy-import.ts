@@ -195,10 +195,12 @@ async function backUp(disk: Disk, dir: string, backup: string): Promise<void> {
   for (const name of await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[])) {
     await copyFile(disk, path.join(dir, 'historico', name), path.join(backup, 'historico', name));
   }
+  // COMPLETE says the copies can be trusted: they and their names are on the disk before it is (issue #15).
+  await disk.syncFolder(path.join(backup, 'historico'));
   await writeDurably(disk, done, `backup of the old system's files, taken ${new Date().toISOString()}\n`);
 }
 
-/** Copies a file (nothing when there is none to copy). */
+/** Copies a file and fdatasyncs the copy (nothing when there is none to copy). */
 async function copyFile(disk: Disk, from: string, to: string): Promise<void> {
   const content = await fsp.readFile(from).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
@@ -208,6 +210,7 @@ async function copyFile(disk: Disk, from: string, to: string): Promise<void> {
   const handle = await disk.open(to, 'w');
   try {
     await handle.write(content, 0, content.length, 0);
+    await handle.datasync();
   } finally {
     await handle.close();
   }
