@@ -267,6 +267,10 @@ export class TextStore implements Store, BatchTarget {
       if (state.queue.stats.delivered > 0) await state.queue.compact();
       const highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
       state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
+      // A server killed between creating a file and fsyncing its folder (openCreating) left a name that only
+      // the page cache holds, and it exists now: fsynced here before the journal can move past it (issue #15).
+      await this.disk.syncFolder(dir);
+      await this.disk.syncFolder(path.join(dir, 'historico'));
       state.committer.recovered();
       return state;
     } catch (err) {

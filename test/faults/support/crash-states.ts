@@ -66,7 +66,8 @@ export class CrashStates {
     this.folders.set('', emptyFolder());
     for (const [rel, entry] of disk.initial.entries) {
       this.names.set(rel, entry);
-      this.folderOf(parentOf(rel)).durable.set(baseOf(rel), entry);
+      if (disk.initial.namesNotDurable.has(rel)) this.changeName(parentOf(rel), { op: 'set', name: baseOf(rel), entry });
+      else this.folderOf(parentOf(rel)).durable.set(baseOf(rel), entry);
       if (entry.kind === 'folder') this.folderOf(rel);
       else this.files.set(entry.id, newFile(disk.initial.contents.get(entry.id) ?? Buffer.alloc(0), true));
     }

@@ -39,14 +39,19 @@ export const OUTSIDE_THE_DISK = new Set(['papo.pid']);
 export class PowerLossDisk implements Disk {
   readonly journal: DiskOp[] = [];
   /** The folder as it was when recording began: every file in it durable, with its content. */
-  readonly initial: { entries: Map<string, Entry>; contents: Map<number, Buffer> };
+  readonly initial: { entries: Map<string, Entry>; contents: Map<number, Buffer>; namesNotDurable: ReadonlySet<string> };
   /** Names as the running store sees them now. */
   private readonly names = new Map<string, Entry>();
   private nextId = 1;
   private nextToken = 1;
 
+  /**
+   * `namesNotDurable`: files already there whose names are not on the disk yet (a process killed before it
+   * fsynced their folder left them in the page cache only); their content counts as durable.
+   */
   constructor(
     readonly root: string,
+    options: { namesNotDurable?: readonly string[] } = {},
     private readonly inner: Disk = nodeDisk,
   ) {
     const contents = new Map<number, Buffer>();
@@ -59,7 +64,7 @@ export class PowerLossDisk implements Disk {
         contents.set(id, fs.readFileSync(path.join(root, rel)));
       }
     }
-    this.initial = { entries: new Map(this.names), contents };
+    this.initial = { entries: new Map(this.names), contents, namesNotDurable: new Set(options.namesNotDurable) };
   }
 
   /** Writes down something the test saw, between the disk operations that came before and after it. */
