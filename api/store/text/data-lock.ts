@@ -24,7 +24,7 @@ export async function lockDataFolder(folder: string): Promise<() => Promise<void
   const file = path.join(folder, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      await fsp.writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      await fsp.writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldHere.add(file);
       return async () => {
         heldHere.delete(file);

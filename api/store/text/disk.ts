@@ -96,14 +96,37 @@ class NodeFile implements DiskFile {
   }
 }
 
+/**
+ * The data folder holds password hashes and everyone's messages: its files are the server user's alone
+ * (issue #15). Set here, the one place files and folders are made, and set again after creation, since the
+ * process umask can only take bits away from these (a umask of 0277 would leave a folder we cannot write).
+ */
+export const FILE_MODE = 0o600;
+export const FOLDER_MODE = 0o700;
+
 /** The real file system. */
 export class NodeDisk implements Disk {
-  open(file: string, flags: string): Promise<DiskFile> {
-    return new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(new NodeFile(fd)))));
+  async open(file: string, flags: string): Promise<DiskFile> {
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(file, flags, FILE_MODE, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+    // Only a flag that may create the file can have made it under the umask ('r' and 'r+' never create).
+    if (!flags.startsWith('r')) {
+      try {
+        const { mode } = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st))));
+        if ((mode & 0o777) !== FILE_MODE)
+          await new Promise<void>((resolve, reject) => fs.fchmod(fd, FILE_MODE, (err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        fs.close(fd, () => undefined);
+        throw err;
+      }
+    }
+    return new NodeFile(fd);
   }
 
-  mkdir(folder: string): Promise<void> {
-    return fs.promises.mkdir(folder);
+  async mkdir(folder: string): Promise<void> {
+    await fs.promises.mkdir(folder, { mode: FOLDER_MODE });
+    await fs.promises.chmod(folder, FOLDER_MODE);
   }
 
   rename(from: string, to: string): Promise<void> {

@@ -6,6 +6,7 @@ import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
+import { tightenDataFolder } from './file-modes.js';
 import { makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
@@ -90,6 +91,7 @@ export class TextStore implements Store, BatchTarget {
     await makeFolder(disk, dir);
     const unlock = await lockDataFolder(dir);
     try {
+      await tightenDataFolder(disk, dir, options.log);
       const epoch = await prepareFormat(dir, options, disk);
       // Read before anything is opened: a damaged key file stops the start (token-key-file.ts).
       const keptKey = await readTokenKey(path.join(dir, TOKEN_KEY_FILE));
@@ -327,7 +329,6 @@ export class TextStore implements Store, BatchTarget {
     if (existing.length >= 32) return { secret: existing, created: false };
     const secret = randomBytes(32).toString('base64url');
     await writeDurably(this.disk, file, `${secret}\n`);
-    await this.disk.chmod(file, 0o600);
     return { secret, created: true };
   }
 }

@@ -47,12 +47,13 @@ export async function snapshot(dir: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
-/** Makes the folder hold exactly `files` again. */
+/** Makes the folder hold exactly `files` again, with the modes the store gives them (0600, folders 0700). */
 export async function restore(dir: string, files: Map<string, Buffer>): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true });
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   for (const [rel, bytes] of files) {
-    await fsp.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await fsp.writeFile(path.join(dir, rel), bytes);
+    await fsp.mkdir(path.dirname(path.join(dir, rel)), { recursive: true, mode: 0o700 });
+    await fsp.writeFile(path.join(dir, rel), bytes, { mode: 0o600 });
   }
 }
 
