@@ -18,6 +18,7 @@ export class Promised {
   readonly accounts = new Set<string>();
   readonly sessions = new Map<string, string>();
   readonly loggedOut = new Set<string>();
+  readonly loggingOut = new Set<string>();
   readonly sent = new Map<string, Message>();
   readonly delivered = new Set<string>();
   readonly reads: { user: string; peer: string; upTo: string }[] = [];
@@ -31,6 +32,9 @@ export class Promised {
         break;
       case 'session':
         this.sessions.set(event.sid, event.user);
+        break;
+      case 'logging-out':
+        this.loggingOut.add(event.sid);
         break;
       case 'logout':
         this.loggedOut.add(event.sid);
@@ -132,7 +136,7 @@ async function checkContent(store: TextStore, promised: Promised, problems: stri
       store.sessions.expressStore.get(sid, (err, data) => (err ? reject(err as Error) : resolve(data))),
     );
     if (promised.loggedOut.has(sid) && session) problems.push(`session of ${user} is back after its logout`);
-    if (!promised.loggedOut.has(sid) && session?.username !== user) problems.push(`session of ${user} is gone`);
+    if (!promised.loggingOut.has(sid) && session?.username !== user) problems.push(`session of ${user} is gone`);
   }
 }
 

@@ -29,6 +29,8 @@ import type { PowerLossDisk } from './power-loss-disk.js';
 export type Promise201 =
   | { type: 'account'; user: string }
   | { type: 'session'; sid: string; user: string }
+  /** A logout was asked for: from here on, its session may be gone (the answer is not there yet). */
+  | { type: 'logging-out'; sid: string }
   | { type: 'logout'; sid: string }
   | { type: 'sent'; message: Message }
   /** A poll carrying a cursor was answered: everything the device had received up to it is delivered. */
@@ -178,6 +180,7 @@ export class Workload {
     const candidates = this.devices.filter((d) => this.devices.some((o) => o !== d && o.user === d.user));
     if (candidates.length === 0) return;
     const device = this.pick(candidates);
+    this.mark({ type: 'logging-out', sid: device.sid });
     const res = await supertest(this.url).delete('/api/session').set('Cookie', device.cookie);
     if (res.status !== 204) throw new Error(`logout: ${res.status} ${res.text}`);
     this.mark({ type: 'logout', sid: device.sid });
