@@ -42,10 +42,16 @@ export class AppError extends Error {
   }
 }
 
-/** A store that cannot reach its disk or database: the client should retry later (503). */
+/** Seconds a client is told to wait before retrying a write the store could not take. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A store that cannot reach or write its disk or database (a full disk, a database gone away): the client
+ * should retry later (503 with Retry-After, issue #15).
+ */
 export class StoreUnavailableError extends AppError {
   constructor(message: string, cause: unknown) {
-    super('unavailable', message, { cause });
+    super('unavailable', message, { cause, headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) } });
     this.name = 'StoreUnavailableError';
   }
 }

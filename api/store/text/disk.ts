@@ -160,21 +160,33 @@ export const nodeDisk: Disk = new NodeDisk();
 /**
  * Writes a whole file so that a crash leaves the old content or the new, never a mix. `mode` is set before
  * anything is written, so a secret is never readable by others even for a moment (a leftover `.tmp` keeps its
- * old mode through open, hence the chmod).
+ * old mode through open, hence the chmod). A write that fails (a full disk) removes its temporary copy: it
+ * holds nothing anyone was promised (issue #15).
  */
 export async function writeDurably(disk: Disk, file: string, content: string, mode?: number): Promise<void> {
   const tmp = `${file}.tmp`;
-  const handle = await disk.open(tmp, 'w');
   try {
-    if (mode !== undefined) await disk.chmod(tmp, mode);
-    const data = Buffer.from(content);
-    await handle.write(data, 0, data.length, 0);
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    const handle = await disk.open(tmp, 'w');
+    try {
+      if (mode !== undefined) await disk.chmod(tmp, mode);
+      const data = Buffer.from(content);
+      await handle.write(data, 0, data.length, 0);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await disk.rename(tmp, file);
+  } catch (err) {
+    await disk.unlink(tmp).catch(() => undefined);
+    throw err;
   }
-  await disk.rename(tmp, file);
   await disk.syncFolder(path.dirname(file));
+}
+
+/** Whether a failed write failed for want of space (a full disk, a quota), which frees up by itself. */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /**

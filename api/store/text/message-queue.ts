@@ -196,13 +196,19 @@ export class MessageQueue {
     await hooks.afterStep?.('read');
     // The kept lines as they are: undelivered, so their bytes are exactly what encoding them would give.
     const data = Buffer.concat(kept.map((k) => k.line));
-    const tmpHandle = await this.disk.open(tmp, 'w');
     try {
-      await tmpHandle.write(data, 0, data.length, 0);
-      await hooks.afterStep?.('written');
-      await tmpHandle.datasync();
-    } finally {
-      await tmpHandle.close();
+      const tmpHandle = await this.disk.open(tmp, 'w');
+      try {
+        await tmpHandle.write(data, 0, data.length, 0);
+        await hooks.afterStep?.('written');
+        await tmpHandle.datasync();
+      } finally {
+        await tmpHandle.close();
+      }
+    } catch (err) {
+      // A full disk: the old queue stays, whole, and the half-written copy must not keep the space (issue #15).
+      await this.disk.unlink(tmp).catch(() => undefined);
+      throw err;
     }
     await hooks.afterStep?.('synced');
     await this.disk.rename(tmp, this.file);

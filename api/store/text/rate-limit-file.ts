@@ -1,5 +1,5 @@
 import { decodeRecord, encodeRecord } from './codec.js';
-import { nodeDisk, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 import type { RateCounter, RateLimitRepository } from '../store.js';
@@ -13,11 +13,20 @@ import type { RateCounter, RateLimitRepository } from '../store.js';
  * Appends are written at once but not fsynced: a counter survives a crash or restart of the process (the
  * page cache keeps it), and a power loss may cost the last few hits, which only matters for minutes. At
  * open the file is rewritten with the live counters only.
+ *
+ * A counter that cannot be written (a full disk) still counts, in memory, and goes out with the next write
+ * that succeeds: refusing logins for want of disk space would lock everyone out (issue #15).
  */
 export class RateLimitFile implements RateLimitRepository {
   private readonly counters = new Map<string, RateCounter>();
   private writing: Promise<void> = Promise.resolve();
+  /** Keys whose latest count is not in the file yet. */
+  private readonly unwritten = new Set<string>();
+  /** Bytes of whole lines in the file: a failed write is cut back to it. */
+  private fileSize = 0;
   loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
+  /** Why the file was not rewritten with the live counters only at open (a full disk), if it was not. */
+  notCompacted: unknown;
 
   private constructor(private readonly handle: DiskFile) {}
 
@@ -26,10 +35,17 @@ export class RateLimitFile implements RateLimitRepository {
     const live = new Map<string, RateCounter>();
     for (const { value } of loaded.records) live.set(value.key, { count: value.count, resetAt: value.resetAt });
     for (const [key, c] of live) if (c.resetAt <= now) live.delete(key);
-    await writeDurably(disk, file, [...live].map(([key, c]) => encodeCounter(key, c)).join(''));
-    const limits = new RateLimitFile(await disk.open(file, 'a'));
+    let notCompacted: unknown;
+    await writeDurably(disk, file, [...live].map(([key, c]) => encodeCounter(key, c)).join('')).catch((err: unknown) => {
+      if (!isOutOfSpace(err)) throw err;
+      notCompacted = err;
+    });
+    const handle = await openCreating(disk, file, 'a');
+    const limits = new RateLimitFile(handle);
     for (const [key, c] of live) limits.counters.set(key, c);
+    limits.fileSize = (await handle.stat()).size;
     limits.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
+    limits.notCompacted = notCompacted;
     return limits;
   }
 
@@ -44,13 +60,13 @@ export class RateLimitFile implements RateLimitRepository {
       current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
     this.counters.set(key, next);
     if (this.counters.size > 50_000) this.prune(now);
-    await this.append(encodeCounter(key, next));
+    await this.append(key);
     return { ...next };
   }
 
   async reset(key: string): Promise<void> {
     if (!this.counters.delete(key)) return;
-    await this.append(encodeCounter(key, { count: 0, resetAt: 0 }));
+    await this.append(key);
   }
 
   async close(): Promise<void> {
@@ -58,12 +74,26 @@ export class RateLimitFile implements RateLimitRepository {
     await this.handle.close();
   }
 
-  /** One write at a time, so lines never interleave. */
-  private append(line: string): Promise<void> {
+  /**
+   * Writes the counter's current value (a forgotten one as 0), with every other not written yet; one write
+   * at a time, so lines never interleave. A failed write is cut off the file and its keys wait for the next.
+   */
+  private append(key: string): Promise<void> {
+    this.unwritten.add(key);
     const write = this.writing.then(async () => {
-      await this.handle.write(line);
+      if (this.unwritten.size === 0) return; // an earlier write took it along
+      const keys = [...this.unwritten];
+      this.unwritten.clear();
+      const data = keys.map((k) => encodeCounter(k, this.counters.get(k) ?? { count: 0, resetAt: 0 })).join('');
+      try {
+        await this.handle.write(data);
+        this.fileSize += Buffer.byteLength(data);
+      } catch {
+        await this.handle.truncate(this.fileSize).catch(() => undefined);
+        for (const k of keys) this.unwritten.add(k);
+      }
     });
-    this.writing = write.catch(() => undefined);
+    this.writing = write;
     return write;
   }
 

@@ -1,8 +1,9 @@
 import session, { type SessionData } from 'express-session';
+import { StoreUnavailableError } from '../../errors.js';
 import { sessionKey } from '../session-key.js';
 import type { SessionEndWatcher } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { nodeDisk, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
@@ -11,6 +12,10 @@ import type { Decoded } from './records.js';
  * Sessions live in memory (a request's session check never touches the disk); every change is appended to
  * the file and fsynced before the response goes out. The file holds a SHA-256 of each session id, never the
  * id itself: a copy of the data folder does not log anyone in.
+ *
+ * A change that cannot be written (a full disk) did not happen: the session is as it was, the request gets
+ * a 503, and the half-written line is cut off the file. Only a touch, which moves the expiry on, is kept in
+ * memory and written by a later one (issue #15).
  *
  *   s;<sha256(sid)>;<expires ms>;<session JSON>;crc     the session now holds this
  *   d;<sha256(sid)>;crc                                 the session was destroyed
@@ -23,6 +28,13 @@ interface Entry {
   expires: number;
   /** Expiry last written to the file: touches within the hour are kept in memory only. */
   persistedExpires: number;
+}
+
+/** A change to write: its line, how to take it back in memory if it cannot be written, and who waits for it. */
+interface Pending {
+  line: string;
+  undo: () => void;
+  callback?: ((err?: unknown) => void) | undefined;
 }
 
 export type SessionRecord = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
@@ -39,11 +51,15 @@ export class FileSessionStore extends session.Store {
    */
   private readonly keys = new Map<string, string>();
   private readonly watchers = new Set<SessionEndWatcher>();
-  private queue: { line: string; callback?: ((err?: unknown) => void) | undefined }[] = [];
+  private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private lines = 0;
+  /** Bytes of whole lines in the file: a failed write is cut back to it. */
+  private fileSize = 0;
   /** What loading found: a torn tail dropped, damaged lines skipped (the text store logs it, issue #6). */
   loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
+  /** Why the file was not rewritten with the live sessions only at open (a full disk), if it was not. */
+  notCompacted: unknown;
 
   private constructor(
     private readonly file: string,
@@ -63,13 +79,21 @@ export class FileSessionStore extends session.Store {
       else live.set(r.key, { json: r.json, expires: r.expires, persistedExpires: r.expires });
     }
     for (const [key, e] of live) if (e.expires <= now()) live.delete(key);
-    // Start from a compact file: only the live sessions.
+    // Start from a compact file: only the live sessions. On a full disk the file stays as loaded (its torn
+    // tail cut off), which holds the same sessions in more lines (issue #15).
     const lines = [...live].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
-    await writeDurably(disk, file, lines.join(''));
-    const store = new FileSessionStore(file, await disk.open(file, 'a'), defaultTtlMs, now, disk);
+    let notCompacted: unknown;
+    await writeDurably(disk, file, lines.join('')).catch((err: unknown) => {
+      if (!isOutOfSpace(err)) throw err;
+      notCompacted = err;
+    });
+    const handle = await openCreating(disk, file, 'a');
+    const store = new FileSessionStore(file, handle, defaultTtlMs, now, disk);
     for (const [key, e] of live) store.entries.set(key, e);
-    store.lines = lines.length;
+    store.lines = notCompacted === undefined ? lines.length : loaded.records.length;
+    store.fileSize = (await handle.stat()).size;
     store.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
+    store.notCompacted = notCompacted;
     return store;
   }
 
@@ -92,15 +116,27 @@ export class FileSessionStore extends session.Store {
     const key = this.keyOf(sid);
     const expires = this.expiryOf(data);
     const json = JSON.stringify(data);
-    this.entries.set(key, { json, expires, persistedExpires: expires });
-    this.persist(encodeSessionLine({ kind: 's', key, expires, json }), callback);
+    const before = this.entries.get(key);
+    const entry: Entry = { json, expires, persistedExpires: expires };
+    this.entries.set(key, entry);
+    const undo = () => {
+      if (this.entries.get(key) !== entry) return; // changed again since
+      if (before) this.entries.set(key, before);
+      else this.entries.delete(key);
+    };
+    this.persist({ line: encodeSessionLine({ kind: 's', key, expires, json }), undo, callback });
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     const key = this.keyOf(sid);
     this.keys.delete(sid);
+    const before = this.entries.get(key);
     this.entries.delete(key);
-    this.persist(encodeSessionLine({ kind: 'd', key }), callback);
+    // A logout that was not written must not come back at the next start: it stays undone, and is retried.
+    const undo = () => {
+      if (before && !this.entries.has(key)) this.entries.set(key, before);
+    };
+    this.persist({ line: encodeSessionLine({ kind: 'd', key }), undo, callback });
     // It stopped working just now, in memory: its held polls end with it (issue #15, item 5).
     for (const watcher of this.watchers) watcher.ended([key]);
   }
@@ -112,11 +148,23 @@ export class FileSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
-    const e = this.entries.get(this.keyOf(sid));
+    const key = this.keyOf(sid);
+    const e = this.entries.get(key);
     if (!e) return callback?.();
     e.expires = this.expiryOf(data);
     if (e.expires - e.persistedExpires < TOUCH_PERSIST_MS) return callback?.();
-    this.set(sid, data, callback);
+    const entry: Entry = { json: JSON.stringify(data), expires: e.expires, persistedExpires: e.expires };
+    this.entries.set(key, entry);
+    // Not written (a full disk): the new expiry holds in memory, and the next touch writes it again. A read
+    // must not fail for the sake of an expiry an hour or so further on.
+    const undo = () => {
+      entry.persistedExpires = e.persistedExpires;
+    };
+    this.persist({
+      line: encodeSessionLine({ kind: 's', key, expires: entry.expires, json: entry.json }),
+      undo,
+      callback: () => callback?.(),
+    });
   }
 
   override length(callback: (err: unknown, length?: number) => void): void {
@@ -151,8 +199,8 @@ export class FileSessionStore extends session.Store {
   }
 
   /** Group commit: lines queued while a sync runs go out together in the next write. */
-  private persist(line: string, callback?: (err?: unknown) => void): void {
-    this.queue.push({ line, callback });
+  private persist(change: Pending): void {
+    this.queue.push(change);
     this.flushing ??= this.flushLoop();
   }
 
@@ -160,16 +208,22 @@ export class FileSessionStore extends session.Store {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
-        let error: unknown;
+        const data = batch.map((b) => b.line).join('');
+        let error: StoreUnavailableError | undefined;
         try {
-          await this.handle.write(batch.map((b) => b.line).join(''));
+          await this.handle.write(data);
           await this.handle.datasync();
+          this.fileSize += Buffer.byteLength(data);
           this.lines += batch.length;
-          if (this.lines > 2 * this.entries.size + 1000) await this.compact();
         } catch (err) {
-          error = err;
+          error = new StoreUnavailableError('the session could not be stored; try again later', err);
+          // Whatever part of the batch reached the file goes: the next lines must not follow half a line.
+          await this.handle.truncate(this.fileSize).catch(() => undefined);
+          for (const b of [...batch].reverse()) b.undo();
         }
         for (const b of batch) b.callback?.(error);
+        // Compaction only saves space: when it cannot be done now, it is tried again after a later write.
+        if (!error && this.lines > 2 * this.entries.size + 1000) await this.compact().catch(() => undefined);
       }
     } finally {
       // Cleared in the same tick as the last emptiness check, so no persist() can slip in between.
@@ -180,9 +234,11 @@ export class FileSessionStore extends session.Store {
   private async compact(): Promise<void> {
     const lines = [...this.entries].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
     await writeDurably(this.disk, this.file, lines.join(''));
+    const handle = await this.disk.open(this.file, 'a');
     await this.handle.close();
-    this.handle = await this.disk.open(this.file, 'a');
+    this.handle = handle;
     this.lines = lines.length;
+    this.fileSize = (await handle.stat()).size;
   }
 }
 

@@ -7,7 +7,8 @@ import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { lockDataFolder } from './data-lock.js';
 import { tightenDataFolder } from './file-modes.js';
-import { makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { removeUnfinishedFiles } from './unfinished-files.js';
+import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
 import { importLegacyFolder, looksLikeLegacyFolder } from './legacy-import.js';
@@ -39,6 +40,8 @@ const FORMAT_FILE = 'papo-format.txt';
 /** Files a checkpoint writes and syncs at once: half of libuv's four threads, the rest left to the commits. */
 const CHECKPOINT_FILES_AT_ONCE = 2;
 const FORMAT_VERSION = '1';
+/** How long a state replaced by a reload keeps its files open for the reads begun on it. */
+const RETIRED_STATE_MS = 2000;
 /** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
 const COMPACT_QUEUE_AT = 1000;
 
@@ -67,6 +70,11 @@ export class TextStore implements Store, BatchTarget {
   private stateValue: TextState | undefined;
   private reloading: Promise<void> | undefined;
   private tokenKeyValue: (TokenKey & { created: boolean }) | undefined;
+  /** Ends the reload loop's wait early (close). */
+  private wakeReload: () => void = () => undefined;
+  private closing = false;
+  /** States replaced by a reload, closed a moment later (`retire`). */
+  private readonly retired: TextState[] = [];
 
   private constructor(
     private readonly options: TextStoreOptions,
@@ -92,6 +100,8 @@ export class TextStore implements Store, BatchTarget {
     const unlock = await lockDataFolder(dir);
     try {
       await tightenDataFolder(disk, dir, options.log);
+      const unfinished = await removeUnfinishedFiles(disk, dir);
+      if (unfinished.length > 0) options.log.info({ files: unfinished }, 'removed files left by unfinished writes');
       const epoch = await prepareFormat(dir, options, disk);
       // Read before anything is opened: a damaged key file stops the start (token-key-file.ts).
       const keptKey = await readTokenKey(path.join(dir, TOKEN_KEY_FILE));
@@ -102,11 +112,26 @@ export class TextStore implements Store, BatchTarget {
       const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits);
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
       store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
-      store.stateValue = await store.load();
+      for (const [file, err] of [
+        ['sessions.txt', sessions.notCompacted],
+        ['limites.txt', rateLimits.notCompacted],
+      ] as const) {
+        if (err !== undefined) options.log.warn({ file, err }, 'not rewritten with its live records only: the disk is full');
+      }
+      const { state, outOfSpace } = await store.load();
+      store.stateValue = state;
       // A new key is made once the highest sequence number is known: ids up to it may be out there as numbers.
+      // It is a write: a folder without one does not start on a full disk (issue #15, item 12).
       store.tokenKeyValue = keptKey
         ? { ...keptKey, created: false }
-        : { ...(await createTokenKey(disk, path.join(dir, TOKEN_KEY_FILE), store.stateValue.seq.committed)), created: true };
+        : {
+            ...(await createTokenKey(disk, path.join(dir, TOKEN_KEY_FILE), state.seq.committed).catch(async (err: unknown) => {
+              await closeState(state).catch(() => undefined);
+              throw err;
+            })),
+            created: true,
+          };
+      if (outOfSpace !== undefined) store.waitForSpace(outOfSpace);
       return store;
     } catch (err) {
       await unlock();
@@ -209,10 +234,14 @@ export class TextStore implements Store, BatchTarget {
   async close(): Promise<void> {
     const state = this.stateValue;
     if (!state) return;
+    // A disk that stays full must not keep the server from stopping.
+    this.closing = true;
+    this.wakeReload();
     await this.reloading;
     await state.committer.drain();
     this.stateValue = undefined;
     await closeState(state);
+    for (const old of this.retired.splice(0)) await closeState(old).catch(() => undefined);
     await this.sessionStore.close();
     await this.rateLimits.close();
     await this.journal.close();
@@ -231,8 +260,12 @@ export class TextStore implements Store, BatchTarget {
     if (data !== '') await usersFile.write(data);
   }
 
-  /** Builds the in-memory state from the files: also the way back after a disk failure. */
-  private async load(): Promise<TextState> {
+  /**
+   * Builds the in-memory state from the files: also the way back after a disk failure. A journal that cannot
+   * be re-applied for want of space (a full disk) still leaves a state that answers every read, the replayed
+   * batches included: `outOfSpace` then says why it takes no writes yet (issue #15).
+   */
+  private async load(): Promise<{ state: TextState; outOfSpace?: unknown }> {
     const dir = path.resolve(this.options.dataDir);
     const usersPath = path.join(dir, 'usuarios.txt');
     const loadedUsers = await loadRecordFile(usersPath, decodeUser, this.disk);
@@ -261,20 +294,30 @@ export class TextStore implements Store, BatchTarget {
       state.committer.suspend(new Error('the data files are being loaded'));
       this.stateValue = state;
       const replay = await this.journal.read();
+      let outOfSpace: unknown;
       if (replay && replay.length > 0) {
-        await this.apply(replay);
-        await this.sync(replay);
-        this.log.info({ operations: replay.length }, 'replayed the journal');
+        try {
+          await this.apply(replay);
+          await this.sync(replay);
+          this.log.info({ operations: replay.length }, 'replayed the journal');
+        } catch (err) {
+          if (!isOutOfSpace(err)) throw err;
+          // `apply` indexes every operation in memory before it writes any: the reads see the whole journal.
+          outOfSpace = err;
+        }
       }
-      if (state.queue.stats.delivered > 0) await state.queue.compact();
-      const highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
+      if (outOfSpace === undefined && state.queue.stats.delivered > 0) await this.compactQueue(state.queue);
+      let highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
+      // Histories hold replayed records in memory that a full disk kept out of their files.
+      for (const h of state.histories.values()) highest = Math.max(highest, (await h).lastSeq);
       state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
       // A server killed between creating a file and fsyncing its folder (openCreating) left a name that only
       // the page cache holds, and it exists now: fsynced here before the journal can move past it (issue #15).
       await this.disk.syncFolder(dir);
       await this.disk.syncFolder(path.join(dir, 'historico'));
-      state.committer.recovered();
-      return state;
+      if (outOfSpace === undefined) state.committer.recovered();
+      else state.committer.suspend(outOfSpace);
+      return { state, outOfSpace };
     } catch (err) {
       // A failed load (the disk still failing) must not leak what it opened: the next attempt opens it all again.
       if (state) await closeState(state).catch(() => undefined);
@@ -287,35 +330,83 @@ export class TextStore implements Store, BatchTarget {
   private async maintain(): Promise<void> {
     const { queue } = this.state;
     const { total, delivered } = queue.stats;
-    if (delivered >= (this.options.compactQueueAt ?? COMPACT_QUEUE_AT) && delivered * 2 >= total) {
+    if (delivered >= (this.options.compactQueueAt ?? COMPACT_QUEUE_AT) && delivered * 2 >= total) await this.compactQueue(queue);
+  }
+
+  /**
+   * Compaction only saves space and start-up time: on a full disk the queue stays as it is (whole: the
+   * compaction writes a new file and renames it) and the writes go on (issue #15).
+   */
+  private async compactQueue(queue: MessageQueue): Promise<void> {
+    const { total } = queue.stats;
+    try {
       const removed = await queue.compact();
       this.log.info({ removed, kept: total - removed }, 'compacted mensagens.txt');
+    } catch (err) {
+      if (!isOutOfSpace(err)) throw err;
+      this.log.warn({ err }, 'mensagens.txt not compacted: the disk is full');
     }
   }
 
   private onDiskFailure(err: unknown): void {
     this.log.error({ err }, 'a data file could not be written or synced; refusing writes until the files are re-checked');
+    this.startReloading();
+  }
+
+  /** The journal could not be re-applied at start for want of space: reads are served, writes wait (issue #15). */
+  private waitForSpace(err: unknown): void {
+    this.log.error({ err }, 'the disk is full: serving reads, refusing writes (503) until there is space to re-apply the journal');
+    this.startReloading();
+  }
+
+  private startReloading(): void {
     this.reloading ??= this.reloadUntilHealthy().finally(() => {
       this.reloading = undefined;
     });
   }
 
-  /** After a failed write or fsync, trust nothing in memory: reopen every file and replay the journal. */
+  /**
+   * After a failed write or fsync, trust nothing in memory: reopen every file and replay the journal, until
+   * that works and leaves nothing unwritten. The state in use keeps answering reads meanwhile: it is replaced
+   * only by a newer one (a full disk gives one that reads but takes no writes) and closed a moment later, once
+   * reads begun on it have ended (issue #15).
+   */
   private async reloadUntilHealthy(): Promise<void> {
-    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
+    for (let delay = 200; !this.closing; delay = Math.min(delay * 2, 5000)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeReload = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       const old = this.stateValue;
-      if (!old) return;
+      if (!old || this.closing) return;
       try {
-        await closeState(old).catch(() => undefined);
-        this.stateValue = await this.load();
-        this.log.info('data files re-checked; accepting writes again');
-        return;
+        const { state, outOfSpace } = await this.load();
+        this.stateValue = state;
+        this.retire(old);
+        if (outOfSpace === undefined) {
+          this.log.info('data files re-checked; accepting writes again');
+          return;
+        }
+        this.log.warn({ err: outOfSpace }, 'the disk is still full; refusing writes');
       } catch (err) {
         this.stateValue = old;
         this.log.warn({ err }, 'data folder still failing');
       }
     }
+  }
+
+  /** Closes a replaced state once the reads begun on it had time to end (its files are open until then). */
+  private retire(old: TextState): void {
+    this.retired.push(old);
+    setTimeout(() => {
+      const i = this.retired.indexOf(old);
+      if (i < 0) return; // closed by close()
+      this.retired.splice(i, 1);
+      void closeState(old).catch(() => undefined);
+    }, RETIRED_STATE_MS).unref();
   }
 
   private report(file: string, loaded: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'>): void {
