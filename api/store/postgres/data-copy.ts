@@ -315,7 +315,7 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     const tokenKey = meta.get('token_key');
     if (tokenKey) {
       const k = { key: Buffer.from(tokenKey, 'hex'), legacyIdsUpTo: Number(meta.get('legacy_ids_up_to') ?? 0) };
-      await writeDurably(nodeDisk, path.join(dir, TOKEN_KEY_FILE), encodeTokenKey(k), 0o600);
+      await writeDurably(nodeDisk, path.join(dir, TOKEN_KEY_FILE), encodeTokenKey(k));
     }
     await writeDurably(nodeDisk, path.join(dir, 'papo-format.txt'), `papo-data;1;${epoch}\n`);
     await client.query('COMMIT');

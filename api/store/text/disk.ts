@@ -158,17 +158,15 @@ export class NodeDisk implements Disk {
 export const nodeDisk: Disk = new NodeDisk();
 
 /**
- * Writes a whole file so that a crash leaves the old content or the new, never a mix. `mode` is set before
- * anything is written, so a secret is never readable by others even for a moment (a leftover `.tmp` keeps its
- * old mode through open, hence the chmod). A write that fails (a full disk) removes its temporary copy: it
- * holds nothing anyone was promised (issue #15).
+ * Writes a whole file so that a crash leaves the old content or the new, never a mix. The copy is FILE_MODE
+ * before anything is written (Disk.open), so a secret is never readable by others even for a moment. A
+ * write that fails (a full disk) removes its temporary copy: it holds nothing anyone was promised (issue #15).
  */
-export async function writeDurably(disk: Disk, file: string, content: string, mode?: number): Promise<void> {
+export async function writeDurably(disk: Disk, file: string, content: string): Promise<void> {
   const tmp = `${file}.tmp`;
   try {
     const handle = await disk.open(tmp, 'w');
     try {
-      if (mode !== undefined) await disk.chmod(tmp, mode);
       const data = Buffer.from(content);
       await handle.write(data, 0, data.length, 0);
       await handle.datasync();

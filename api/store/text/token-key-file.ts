@@ -43,7 +43,7 @@ export async function readTokenKey(file: string): Promise<TokenKey | undefined> 
  */
 export async function createTokenKey(disk: Disk, file: string, highestSeq: Seq): Promise<TokenKey> {
   const made: TokenKey = { key: randomBytes(16), legacyIdsUpTo: highestSeq };
-  await writeDurably(disk, file, encodeTokenKey(made), 0o600);
+  await writeDurably(disk, file, encodeTokenKey(made));
   return made;
 }
 
