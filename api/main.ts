@@ -4,7 +4,7 @@ import { servePwa } from './http/pwa-static.js';
 import { createLogger } from './logger.js';
 import { REPO_ROOT, startServer, type RunningServer } from './server.js';
 import { usesPostgres } from './store/open-store.js';
-import { DataFolderBusyError } from './store/text/data-lock.js';
+import { DataFolderError } from './store/text/data-lock.js';
 import { TokenKeyFileError } from './store/text/token-key-file.js';
 
 /** host:port/database of a connection URL, never its password. */
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     running = await startServer(config, log, { pwa: servePwa(PWA_DIST) });
   } catch (err) {
     if (
-      err instanceof DataFolderBusyError ||
+      err instanceof DataFolderError ||
       err instanceof TokenKeyFileError ||
       (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
       (err as NodeJS.ErrnoException).code === 'EACCES'
