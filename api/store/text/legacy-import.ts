@@ -6,8 +6,10 @@ import { encodeHistory, encodeQueue, encodeUser, type HistoryRecord } from './re
 
 /**
  * Converts a data folder left by the old Python system (test/fixtures/seed-data and its README) into the
- * current format, once, on the first start. The old files are copied to `backup-legacy/` first; the import
- * reads from that copy, so a crash half-way simply runs it again.
+ * current format, once, on the first start. The old files are copied to `backup-legacy/` first (`COMPLETE`
+ * says the copy is whole); the import reads from that copy, so a crash half-way simply runs it again. Once
+ * papo-format.txt is durable, `IMPORTED` says the import is over (issue #15): a folder that lost its
+ * papo-format.txt long after must never be imported again, which would throw away everything since.
  *
  * What it keeps: every account (plain-text passwords become bcrypt hashes; names fold like new ones, so
  * `Carla` becomes `carla` and her history comes along), every message found in any history file or in the
@@ -31,14 +33,58 @@ interface LegacyMessage {
 }
 
 const BACKUP = 'backup-legacy';
+/** Written once the backup is whole: from then on the import reads the backup, never the folder. */
+const BACKED_UP = 'COMPLETE';
+/** Written once papo-format.txt is durable: the import is over and must never run again (issue #15). */
+const IMPORTED = 'IMPORTED';
 const BCRYPT = /^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/;
 const HISTORY_LINE = /^\[(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\] (\S+) -> (\S+): (.*)$/;
 const QUEUE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
-export async function looksLikeLegacyFolder(dir: string): Promise<boolean> {
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const histories = await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[]);
-  return names.includes('usuarios.txt') || names.includes('mensagens.txt') || histories.length > 0;
+type LegacyLine = Omit<LegacyMessage, 'order'>;
+
+/** An old `usuarios.txt` line, `name;password`, or undefined when it is not one. */
+export function parseLegacyUser(line: string): { username: string; secret: string } | undefined {
+  const cut = line.indexOf(';');
+  const name = foldUsername(cut < 0 ? line : line.slice(0, cut));
+  const secret = cut < 0 ? '' : line.slice(cut + 1);
+  return name.ok && secret !== '' ? { username: name.username, secret } : undefined;
+}
+
+/** An old `mensagens.txt` line, `sender;receiver;content;timestamp;delivered`, or undefined. */
+export function parseLegacyQueue(line: string): { message: LegacyLine; flag: string | undefined } | undefined {
+  const f = line.split(';');
+  const at = f.length >= 5 ? localTime(QUEUE_TIME.exec(f.at(-2) ?? '')) : undefined;
+  const from = foldUsername(f[0] ?? '');
+  const to = foldUsername(f[1] ?? '');
+  if (!at || !from.ok || !to.ok) return undefined;
+  // The old server did not escape `;`: everything between the receiver and the timestamp is content.
+  return { message: { at, from: from.username, to: to.username, content: f.slice(2, -2).join(';') }, flag: f.at(-1) };
+}
+
+/** An old history line, `[YYYY-MM-DD HH:MM:SS] from -> to: content`, or undefined. */
+export function parseLegacyHistory(line: string): LegacyLine | undefined {
+  const m = HISTORY_LINE.exec(line);
+  const from = foldUsername(m?.[7] ?? '');
+  const to = foldUsername(m?.[8] ?? '');
+  const at = localTime(m);
+  if (!m || !at || !from.ok || !to.ok) return undefined;
+  return { at, from: from.username, to: to.username, content: m[9] ?? '' };
+}
+
+/**
+ * How far an import of this folder went: `none` (never started, or stopped before its backup was whole),
+ * `backed-up` (the backup is whole; the folder's files may be half rewritten, and the import resumes from the
+ * backup), `imported` (done: papo-format.txt was written, and the import must never run again).
+ */
+export async function legacyImportState(dir: string): Promise<'none' | 'backed-up' | 'imported'> {
+  if (await exists(path.join(dir, BACKUP, IMPORTED))) return 'imported';
+  return (await exists(path.join(dir, BACKUP, BACKED_UP))) ? 'backed-up' : 'none';
+}
+
+/** Records that the import is over; called once papo-format.txt is durable. */
+export async function markLegacyImported(disk: Disk, dir: string): Promise<void> {
+  await writeDurably(disk, path.join(dir, BACKUP, IMPORTED), `imported into Papo's format ${new Date().toISOString()}\n`);
 }
 
 export async function importLegacyFolder(
@@ -53,31 +99,25 @@ export async function importLegacyFolder(
 
   const users = new Map<string, string>();
   for (const [i, line] of lines(await read('usuarios.txt'))) {
-    const cut = line.indexOf(';');
-    const name = foldUsername(cut < 0 ? line : line.slice(0, cut));
-    const secret = cut < 0 ? '' : line.slice(cut + 1);
-    if (!name.ok || secret === '') warnings.push(`usuarios.txt line ${i}: skipped (bad name or no password)`);
-    else if (users.has(name.username)) warnings.push(`usuarios.txt line ${i}: ${name.username} already defined, skipped`);
-    else users.set(name.username, BCRYPT.test(secret) ? secret : await hashPassword(secret));
+    const user = parseLegacyUser(line);
+    if (!user) warnings.push(`usuarios.txt line ${i}: skipped (bad name or no password)`);
+    else if (users.has(user.username)) warnings.push(`usuarios.txt line ${i}: ${user.username} already defined, skipped`);
+    else users.set(user.username, BCRYPT.test(user.secret) ? user.secret : await hashPassword(user.secret));
   }
 
-  const sources: { name: string; messages: Omit<LegacyMessage, 'order'>[] }[] = [];
+  const sources: { name: string; messages: LegacyLine[] }[] = [];
   const queued: { key: string; delivered: boolean }[] = [];
-  const queueMessages: Omit<LegacyMessage, 'order'>[] = [];
+  const queueMessages: LegacyLine[] = [];
   for (const [i, line] of lines(await read('mensagens.txt'))) {
-    const f = line.split(';');
-    const at = f.length >= 5 ? localTime(QUEUE_TIME.exec(f.at(-2) ?? '')) : undefined;
-    const from = foldUsername(f[0] ?? '');
-    const to = foldUsername(f[1] ?? '');
-    if (!at || !from.ok || !to.ok) {
+    const parsed = parseLegacyQueue(line);
+    if (!parsed) {
       warnings.push(`mensagens.txt line ${i}: not a message, skipped`);
       continue;
     }
-    // The old server did not escape `;`: everything between the receiver and the timestamp is content.
-    const m = { at, from: from.username, to: to.username, content: f.slice(2, -2).join(';') };
-    const flag = f.at(-1)?.trim().toLowerCase();
+    const m = parsed.message;
+    const flag = parsed.flag?.trim().toLowerCase();
     if (flag !== 'true' && flag !== '1' && flag !== 'false' && flag !== '0') {
-      warnings.push(`mensagens.txt line ${i}: delivered flag ${JSON.stringify(f.at(-1))} unknown, kept as undelivered`);
+      warnings.push(`mensagens.txt line ${i}: delivered flag ${JSON.stringify(parsed.flag)} unknown, kept as undelivered`);
     }
     queueMessages.push(m);
     queued.push({ key: keyOf(m), delivered: flag === 'true' || flag === '1' });
@@ -85,17 +125,11 @@ export async function importLegacyFolder(
   sources.push({ name: 'mensagens.txt', messages: queueMessages });
 
   for (const file of (await fsp.readdir(path.join(backup, 'historico')).catch(() => [] as string[])).sort()) {
-    const messages: Omit<LegacyMessage, 'order'>[] = [];
+    const messages: LegacyLine[] = [];
     for (const [i, line] of lines(await read(path.join('historico', file)))) {
-      const m = HISTORY_LINE.exec(line);
-      const from = foldUsername(m?.[7] ?? '');
-      const to = foldUsername(m?.[8] ?? '');
-      const at = localTime(m);
-      if (!m || !at || !from.ok || !to.ok) {
-        warnings.push(`historico/${file} line ${i}: not a message, left in ${BACKUP}/ only`);
-        continue;
-      }
-      messages.push({ at, from: from.username, to: to.username, content: m[9] ?? '' });
+      const m = parseLegacyHistory(line);
+      if (!m) warnings.push(`historico/${file} line ${i}: not a message, left in ${BACKUP}/ only`);
+      else messages.push(m);
     }
     sources.push({ name: file, messages });
   }
@@ -141,7 +175,7 @@ export async function importLegacyFolder(
   return { users: users.size, messages: all.length, undelivered: queueLines.length, warnings };
 }
 
-function mergeSources(sources: { messages: Omit<LegacyMessage, 'order'>[] }[]): LegacyMessage[] {
+function mergeSources(sources: { messages: LegacyLine[] }[]): LegacyMessage[] {
   // The same message stands in the sender's history, the recipient's and maybe the queue: per key, keep as
   // many copies as the one file that has the most (a message really sent twice appears twice in each).
   const merged = new Map<string, LegacyMessage[]>();
@@ -180,14 +214,8 @@ function* lines(text: string): Generator<[number, string]> {
 }
 
 async function backUp(disk: Disk, dir: string, backup: string): Promise<void> {
-  const done = path.join(backup, 'COMPLETE');
-  if (
-    await fsp.stat(done).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  const done = path.join(backup, BACKED_UP);
+  if (await exists(done)) return;
   await removeFiles(disk, path.join(backup, 'historico'));
   await removeFiles(disk, backup);
   await makeFolder(disk, path.join(backup, 'historico'));
@@ -198,6 +226,13 @@ async function backUp(disk: Disk, dir: string, backup: string): Promise<void> {
   // COMPLETE says the copies can be trusted: they and their names are on the disk before it is (issue #15).
   await disk.syncFolder(path.join(backup, 'historico'));
   await writeDurably(disk, done, `backup of the old system's files, taken ${new Date().toISOString()}\n`);
+}
+
+function exists(file: string): Promise<boolean> {
+  return fsp.stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Copies a file and fdatasyncs the copy (nothing when there is none to copy). */

@@ -11,7 +11,7 @@ import { removeUnfinishedFiles } from './unfinished-files.js';
 import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
-import { importLegacyFolder, looksLikeLegacyFolder } from './legacy-import.js';
+import { prepareFormat } from './folder-format.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { RateLimitFile } from './rate-limit-file.js';
@@ -36,10 +36,8 @@ export interface TextStoreOptions {
   compactQueueAt?: number;
 }
 
-const FORMAT_FILE = 'papo-format.txt';
 /** Files a checkpoint writes and syncs at once: half of libuv's four threads, the rest left to the commits. */
 const CHECKPOINT_FILES_AT_ONCE = 2;
-const FORMAT_VERSION = '1';
 /** How long a state replaced by a reload keeps its files open for the reads begun on it. */
 const RETIRED_STATE_MS = 2000;
 /** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
@@ -432,30 +430,6 @@ async function closeState(state: TextState): Promise<void> {
   await state.queue.close();
   await state.usersFile.close();
   for (const h of state.histories.values()) await (await h).close();
-}
-
-/** Creates or checks the format marker; imports an old-system folder the first time. Returns the epoch. */
-async function prepareFormat(dir: string, options: TextStoreOptions, disk: Disk): Promise<string> {
-  const file = path.join(dir, FORMAT_FILE);
-  const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
-  if (text !== undefined) {
-    const [name, version, epoch] = text.trim().split(';');
-    if (name !== 'papo-data' || version !== FORMAT_VERSION || !epoch) {
-      throw new Error(`${file} says ${JSON.stringify(text.trim())}; this server reads papo-data version ${FORMAT_VERSION}`);
-    }
-    return epoch;
-  }
-  if (await looksLikeLegacyFolder(dir)) {
-    const result = await importLegacyFolder(dir, options.hashPassword, disk);
-    for (const warning of result.warnings) options.log.warn({ warning }, 'legacy import');
-    options.log.info(
-      { users: result.users, messages: result.messages, undelivered: result.undelivered },
-      'imported a data folder of the old system (originals kept in backup-legacy/)',
-    );
-  }
-  const epoch = randomBytes(6).toString('hex');
-  await writeDurably(disk, file, `papo-data;${FORMAT_VERSION};${epoch}\n`);
-  return epoch;
 }
 
 /** The highest sequence number in any history: read from each file's last records, not the whole file. */
