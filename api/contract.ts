@@ -100,6 +100,7 @@ export type ErrorCode =
   | 'wrong_password'
   | 'forbidden_origin'
   | 'misdirected_request'
+  | 'account_locked'
   | 'not_found'
   | 'user_not_found'
   | 'message_not_found'

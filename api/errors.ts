@@ -10,6 +10,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_authenticated: 401,
   wrong_password: 401,
   forbidden_origin: 403,
+  account_locked: 423,
   not_found: 404,
   user_not_found: 404,
   message_not_found: 404,

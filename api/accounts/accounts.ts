@@ -27,6 +27,12 @@ export interface Accounts {
   loginOrRegister(username: string, password: string, attempt?: LoginAttempt): Promise<LoginResult>;
 }
 
+export const accountLocked = (): AppError =>
+  new AppError(
+    'account_locked',
+    'this account is locked: its record on the server is damaged. An operator must reset its password (npm run reset-password).',
+  );
+
 export function createAccounts(users: UserRepository, hasher: PasswordHasher, devices: DeviceTokens, limits?: LoginLimits): Accounts {
   async function logIn(username: string, candidates: string[], hash: string, client: LoginClient): Promise<LoginResult> {
     for (const candidate of candidates) {
@@ -50,6 +56,8 @@ export function createAccounts(users: UserRepository, hasher: PasswordHasher, de
       await limits?.checkLogin(username, client);
       const existing = await users.find(username);
       if (existing) return logIn(username, candidates, existing.passwordHash, client);
+      // A damaged account keeps its name (issue #15): neither its owner nor a stranger gets in until a reset.
+      if (await users.isLocked(username)) throw accountLocked();
       // Only new accounts meet the rules of issue #15; accounts made before keep their names and passwords.
       const nameProblem = newUsernameProblem(username);
       if (nameProblem !== undefined) throw new AppError('invalid_username', nameProblem);
@@ -64,6 +72,7 @@ export function createAccounts(users: UserRepository, hasher: PasswordHasher, de
       }
       // Someone signed up with this name while we hashed: it is their account now, so this is a login.
       const winner = await users.find(username);
+      if (!winner && (await users.isLocked(username))) throw accountLocked();
       if (!winner) throw new AppError('unavailable', 'could not create the account; try again');
       return logIn(username, candidates, winner.passwordHash, client);
     },

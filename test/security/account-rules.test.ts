@@ -179,6 +179,8 @@ describe('new passwords', () => {
       find: async (u) => users.get(u),
       exists: (u) => users.has(u),
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
+      isLocked: () => false,
+      resetPassword: async () => false,
     };
     const accounts = createAccounts(repo, hasher, createDeviceTokens([TEST_SECRET]));
     await accounts.loginOrRegister('old', NFD_PASSWORD);

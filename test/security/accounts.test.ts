@@ -138,6 +138,8 @@ describe('passwords', () => {
       find: async (u) => users.get(u),
       exists: (u) => users.has(u),
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
+      isLocked: () => false,
+      resetPassword: async () => false,
     };
     const accounts = createAccounts(repo, hasher, createDeviceTokens([TEST_SECRET]));
     await accounts.loginOrRegister('newcomer', PASSWORD);

@@ -47,6 +47,15 @@ export async function importTextFolder(
   // folder the way a first start would (originals kept in backup-legacy/), repairs torn tails and replays
   // the journal: what is copied is exactly what the text store would serve.
   const text = await TextStore.open({ dataDir: dir, log, hashPassword, sessionTtlMs: 30 * 24 * 3600 * 1000 });
+  const locked = [...text.state.locked.keys()];
+  if (locked.length > 0) {
+    // PostgreSQL has no locked accounts: copying the folder as it is would free these names (issue #15).
+    await text.close();
+    throw new Error(
+      `${locked.length} account(s) in ${dir} are locked because their line in usuarios.txt is damaged (${locked.join(', ')}); ` +
+        'give each a new password with npm run reset-password first',
+    );
+  }
   const client = new pg.Client({ connectionString: url, application_name: 'papo-migrate-data' });
   await client.connect();
   try {

@@ -23,6 +23,22 @@ export class PgUsers implements UserRepository {
     return rows.length > 0;
   }
 
+  /** PostgreSQL refuses damaged pages rather than skip a row: no account is ever locked here. */
+  isLocked(): boolean {
+    return false;
+  }
+
+  /** One statement, so the new hash and the end of the user's sessions (every process's) land together. */
+  async resetPassword(username: string, passwordHash: string): Promise<boolean> {
+    const [row] = await this.db.query<{ updated: string }>(
+      `WITH updated AS (UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING username),
+            ended AS (DELETE FROM session WHERE sess->>'username' = $1 AND EXISTS (SELECT 1 FROM updated) RETURNING sid)
+       SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM ended) AS ended`,
+      [username, passwordHash],
+    );
+    return Number(row?.updated ?? 0) > 0;
+  }
+
   async exists(username: string): Promise<boolean> {
     if (this.known.has(username)) return true;
     return (await this.find(username)) !== undefined;

@@ -167,6 +167,28 @@ export class FileSessionStore extends session.Store {
     });
   }
 
+  /** Ends every session of `username` (a password reset, issue #15); resolves once that is on disk. */
+  async destroyUser(username: string): Promise<number> {
+    const ended = [...this.entries].filter(([, e]) => (e.parsed ??= JSON.parse(e.json) as SessionData).username === username);
+    for (const [key] of ended) this.entries.delete(key);
+    await Promise.all(
+      ended.map(
+        ([key, before]) =>
+          new Promise<void>((resolve, reject) =>
+            this.persist({
+              line: encodeSessionLine({ kind: 'd', key }),
+              // Not written: the session is back, as for a logout that failed (the reset reports the failure).
+              undo: () => {
+                if (!this.entries.has(key)) this.entries.set(key, before);
+              },
+              callback: (err) => (err ? reject(err as Error) : resolve()),
+            }),
+          ),
+      ),
+    );
+    return ended.length;
+  }
+
   override length(callback: (err: unknown, length?: number) => void): void {
     callback(null, this.entries.size);
   }

@@ -12,7 +12,8 @@ import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurab
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
 import { prepareFormat } from './folder-format.js';
-import { loadRecordFile, type LoadedFile } from './line-file.js';
+import { historyOwners, loadAccountFile, lockRecord, withAccountReplaced, type AccountFile } from './account-file.js';
+import { type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { RateLimitFile } from './rate-limit-file.js';
 import { decodeHistory, decodeUser } from './records.js';
@@ -48,7 +49,9 @@ export interface TextState {
   readonly dir: string;
   readonly queue: MessageQueue;
   readonly users: Map<string, string>;
-  readonly usersFile: DiskFile;
+  /** Names reserved by damage, with why (account-file.ts): they exist but cannot log in until a reset. */
+  readonly locked: Map<string, string>;
+  usersFile: DiskFile;
   readonly histories: Map<string, Promise<UserHistory>>;
   readonly committer: GroupCommitter;
   /** Highest sequence number handed out, and highest applied to the data files. */
@@ -266,8 +269,8 @@ export class TextStore implements Store, BatchTarget {
   private async load(): Promise<{ state: TextState; outOfSpace?: unknown }> {
     const dir = path.resolve(this.options.dataDir);
     const usersPath = path.join(dir, 'usuarios.txt');
-    const loadedUsers = await loadRecordFile(usersPath, decodeUser, this.disk);
-    this.report(usersPath, loadedUsers);
+    const accountFile = await loadAccountFile(usersPath, this.disk);
+    this.report(usersPath, accountFile.loaded);
     const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'), this.disk);
     this.report(opened.queue.file, opened);
     let state: TextState | undefined;
@@ -275,7 +278,8 @@ export class TextStore implements Store, BatchTarget {
       state = {
         dir,
         queue: opened.queue,
-        users: new Map(loadedUsers.records.map((r) => [r.value.username, r.value.passwordHash])),
+        users: accountFile.accounts,
+        locked: new Map(),
         usersFile: await openCreating(this.disk, usersPath, 'a'),
         histories: new Map(),
         committer: new GroupCommitter(
@@ -304,6 +308,7 @@ export class TextStore implements Store, BatchTarget {
           outOfSpace = err;
         }
       }
+      await this.lockDamagedAccounts(state, accountFile);
       if (outOfSpace === undefined && state.queue.stats.delivered > 0) await this.compactQueue(state.queue);
       let highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
       // Histories hold replayed records in memory that a full disk kept out of their files.
@@ -322,6 +327,62 @@ export class TextStore implements Store, BatchTarget {
       else await opened.queue.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Reserves the names damage would otherwise free (account-file.ts), once the journal had its chance to
+   * restore their lines, and says so in the log: an operator must run reset-password for each.
+   */
+  private async lockDamagedAccounts(state: TextState, file: AccountFile): Promise<void> {
+    const { users, locked, usersFile } = state;
+    const usersPath = path.join(state.dir, 'usuarios.txt');
+    for (const name of file.marked)
+      locked.set(name, 'usuarios.txt holds a lock record for it: its line was found damaged at an earlier start');
+    const marks: string[] = [];
+    for (const d of file.damaged) {
+      if (users.has(d.username)) continue;
+      if (d.cut && !locked.has(d.username) && !file.damaged.some((o) => o.username === d.username && !o.cut)) marks.push(d.username);
+      locked.set(d.username, `line ${d.line} of usuarios.txt, its account line, is damaged`);
+    }
+    for (const owner of await historyOwners(state.dir)) {
+      if (!users.has(owner) && !locked.has(owner)) locked.set(owner, `it has a history file but no readable line in usuarios.txt`);
+    }
+    if (marks.length > 0) {
+      // The damaged last line was cut off with the torn tail: a lock record keeps the name reserved from now on.
+      await usersFile.write(marks.map(lockRecord).join(''));
+      await usersFile.datasync();
+    }
+    for (const [username, reason] of locked) {
+      this.log.error(
+        { file: usersPath, username, reason },
+        'account locked: its name stays reserved, and it cannot log in until an operator runs npm run reset-password',
+      );
+    }
+  }
+
+  /**
+   * `npm run reset-password` on the text store (run with the server stopped: the folder lock sees to it):
+   * rewrites usuarios.txt whole, without that name's damaged lines or lock records and with one new line,
+   * then ends the user's sessions. False when the name is no account.
+   */
+  async resetAccount(username: string, passwordHash: string): Promise<boolean> {
+    const state = this.state;
+    if (!state.users.has(username) && !state.locked.has(username)) return false;
+    await state.committer.drain();
+    state.committer.suspend(new Error('an account is being rewritten'));
+    try {
+      const file = path.join(state.dir, 'usuarios.txt');
+      const text = await fsp.readFile(file, 'utf8');
+      await state.usersFile.close();
+      await writeDurably(this.disk, file, withAccountReplaced(text, username, passwordHash));
+      state.usersFile = await this.disk.open(file, 'a');
+      state.users.set(username, passwordHash);
+      state.locked.delete(username);
+    } finally {
+      state.committer.recovered();
+    }
+    await this.sessionStore.destroyUser(username);
+    return true;
   }
 
   /** Runs between batches: compacts the queue once delivered entries make up most of it. */

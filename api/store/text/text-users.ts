@@ -2,7 +2,7 @@ import type { StoredUser, UserRepository } from '../store.js';
 import { encodeUser } from './records.js';
 import type { TextStore } from './text-store.js';
 
-/** Accounts in `usuarios.txt`: all of them in memory, new ones appended through the journal. */
+/** Accounts in `usuarios.txt`: all of them in memory, new ones appended through the journal; damaged ones locked (account-file.ts). */
 export class TextUsers implements UserRepository {
   /** Sign-ups on their way to the disk, so two sign-ups of one name cannot both win. */
   private readonly creating = new Map<string, Promise<void>>();
@@ -15,7 +15,16 @@ export class TextUsers implements UserRepository {
   }
 
   exists(username: string): boolean {
-    return this.store.state.users.has(username);
+    const { users, locked } = this.store.state;
+    return users.has(username) || locked.has(username);
+  }
+
+  isLocked(username: string): boolean {
+    return this.store.state.locked.has(username);
+  }
+
+  resetPassword(username: string, passwordHash: string): Promise<boolean> {
+    return this.store.resetAccount(username, passwordHash);
   }
 
   async create(user: StoredUser): Promise<boolean> {

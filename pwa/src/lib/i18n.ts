@@ -14,6 +14,7 @@ const en = {
   entering: 'Entering…',
   wrongPassword: 'Wrong password for this username.',
   tooManyTries: 'Too many attempts. Wait a moment and try again.',
+  accountLocked: 'This account is locked: its record on the server is damaged. Ask the server’s operator to reset its password.',
   offlineLogin: 'You are offline. Connect to log in.',
   somethingWrong: 'Something went wrong. Try again.',
   welcomeNew: 'Welcome, {name}! Your account was created.',
@@ -75,6 +76,8 @@ const pt: Record<Key, string> = {
   entering: 'Entrando…',
   wrongPassword: 'Senha incorreta para este usuário.',
   tooManyTries: 'Muitas tentativas. Espere um pouco e tente de novo.',
+  accountLocked:
+    'Esta conta está bloqueada: o registro dela no servidor está danificado. Peça ao administrador do servidor para redefinir a senha.',
   offlineLogin: 'Você está sem conexão. Conecte-se para entrar.',
   somethingWrong: 'Algo deu errado. Tente de novo.',
   welcomeNew: 'Bem-vindo(a), {name}! Sua conta foi criada.',

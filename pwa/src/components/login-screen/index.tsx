@@ -29,6 +29,8 @@ function describe(error: unknown): string {
       return error.message ? asSentence(error.message) : t('passwordRule');
     case 'too_many_requests':
       return t('tooManyTries');
+    case 'account_locked':
+      return t('accountLocked');
     case 'network':
       return t('offlineLogin');
     default:

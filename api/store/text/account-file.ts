@@ -1,0 +1,91 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { isCanonicalUsername } from '../../accounts/username.js';
+import type { Disk } from './disk.js';
+import { loadRecordFile, type LoadedFile } from './line-file.js';
+import { decodeUser, encodeUser, type UserRecord } from './records.js';
+
+/**
+ * `usuarios.txt` and the names it must keep reserved (issue #15, item 2). A damaged line used to be skipped,
+ * which freed its name: anyone could sign up with it and inherit its history and stream. Now a name is
+ * reserved, its account locked, when
+ *  - a line that does not decode starts with that name (the hash or checksum is what was damaged), or
+ *  - `historico/history_<name>.txt` exists but no readable line holds the name (the name itself was damaged),
+ * and nothing in the journal restores a readable line for it. A damaged line in the middle stays in the file,
+ * so the name stays reserved at every start; a damaged last line is cut like any torn tail, so a lock record
+ * (`name;!locked;crc`) is appended in its place. `npm run reset-password` rewrites the file without that
+ * name's damaged lines and lock records, with a new line for it.
+ */
+
+/** The hash field of a lock record: no bcrypt hash looks like it, and no password matches it. */
+export const LOCKED_HASH = '!locked';
+
+export interface DamagedAccountLine {
+  username: string;
+  line: number;
+  /** In the torn tail the loader cut off: the file no longer holds it. */
+  cut: boolean;
+}
+
+export interface AccountFile {
+  /** The readable accounts: name -> password hash. */
+  accounts: Map<string, string>;
+  /** Lines that did not decode and start with a valid username. */
+  damaged: DamagedAccountLine[];
+  /** Names a lock record holds. */
+  marked: Set<string>;
+  loaded: Pick<LoadedFile<UserRecord>, 'tornBytes' | 'damage'>;
+}
+
+/** Loads usuarios.txt (cutting a torn tail, as every record file) and finds the names its damaged lines hold. */
+export async function loadAccountFile(file: string, disk: Disk): Promise<AccountFile> {
+  const raw = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return Buffer.alloc(0);
+    throw err;
+  });
+  const loaded = await loadRecordFile(file, decodeUser, disk);
+  const accounts = new Map<string, string>();
+  const marked = new Set<string>();
+  for (const { value } of loaded.records) {
+    if (value.passwordHash === LOCKED_HASH) marked.add(value.username);
+    else accounts.set(value.username, value.passwordHash);
+  }
+  const damaged: DamagedAccountLine[] = [];
+  let offset = 0;
+  const lines = raw.toString('utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const start = offset;
+    offset += Buffer.byteLength(line) + 1;
+    if (line === '' || decodeUser(line).ok) continue;
+    const username = nameField(line);
+    if (isCanonicalUsername(username)) damaged.push({ username, line: i + 1, cut: start >= loaded.validEnd });
+  }
+  return { accounts, damaged, marked, loaded };
+}
+
+/** The names of `historico/history_<name>.txt` files. */
+export async function historyOwners(dir: string): Promise<string[]> {
+  const names = await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[]);
+  return names.flatMap((name) => {
+    const owner = /^history_(.+)\.txt$/.exec(name)?.[1];
+    return owner !== undefined && isCanonicalUsername(owner) ? [owner] : [];
+  });
+}
+
+/**
+ * usuarios.txt with `username` given `passwordHash`: every line of that name (readable, damaged, or a lock
+ * record) left out, every other line kept as it is, and one new line for it at the end.
+ */
+export function withAccountReplaced(fileText: string, username: string, passwordHash: string): string {
+  const kept = fileText.split('\n').filter((line) => line !== '' && nameField(line) !== username);
+  return kept.map((line) => `${line}\n`).join('') + encodeUser({ username, passwordHash });
+}
+
+export const lockRecord = (username: string): string => encodeUser({ username, passwordHash: LOCKED_HASH });
+
+/** The first field as written: usernames never need escaping, so a damaged line still shows its name. */
+function nameField(line: string): string {
+  const cut = line.indexOf(';');
+  return cut < 0 ? line : line.slice(0, cut);
+}
