@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeUser } from '../../api/store/text/records.js';
 import { tempDir } from '../support/server.js';
 import { HASH, lineStarts, openStore, putSession, restore, snapshot, type LogLine } from './support/store.js';
 
@@ -55,6 +56,21 @@ function bytes(files: Map<string, Buffer>, rel: string): Buffer {
   return b;
 }
 
+/**
+ * usuarios.txt without the lock records a start appended (issue #15: an account line cut off keeps its name
+ * reserved); each must be for an account whose line was in the part cut off.
+ */
+function withoutLockRecords(file: Buffer, cutOff: Buffer): Buffer {
+  const lines = file.toString('utf8').split('\n');
+  while (lines.length > 1) {
+    const last = decodeUser(lines.at(-2) ?? '');
+    if (!last.ok || last.value.passwordHash !== '!locked') break;
+    expect(cutOff.toString('utf8')).toContain(`${last.value.username};$2`);
+    lines.splice(-2, 1);
+  }
+  return Buffer.from(lines.join('\n'));
+}
+
 const logsAbout = (logs: LogLine[], msg: string, rel: string) =>
   logs.filter((l) => l.msg === msg && String(l.file).endsWith(path.sep + rel));
 
@@ -83,7 +99,7 @@ describe('a data file cut at every byte of its last records', () => {
         cuts++;
 
         const boundary = Math.max(...starts.filter((s) => s <= cut));
-        const now = bytes(after, rel);
+        const now = rel === 'usuarios.txt' ? withoutLockRecords(bytes(after, rel), original.subarray(boundary)) : bytes(after, rel);
         // Only whole lines of the original, at least every one before the cut: nothing misread, nothing extra.
         expect(now.length).toBeGreaterThanOrEqual(boundary);
         expect(original.subarray(0, now.length).equals(now)).toBe(true);

@@ -9,7 +9,8 @@ import { decodeUser, encodeUser, type UserRecord } from './records.js';
  * `usuarios.txt` and the names it must keep reserved (issue #15, item 2). A damaged line used to be skipped,
  * which freed its name: anyone could sign up with it and inherit its history and stream. Now a name is
  * reserved, its account locked, when
- *  - a line that does not decode starts with that name (the hash or checksum is what was damaged), or
+ *  - a line that does not decode starts with that name and a `;` (the hash or checksum is what was damaged;
+ *    for a last line cut off as a torn tail, the start of a bcrypt hash must follow too), or
  *  - `historico/history_<name>.txt` exists but no readable line holds the name (the name itself was damaged),
  * and nothing in the journal restores a readable line for it. A damaged line in the middle stays in the file,
  * so the name stays reserved at every start; a damaged last line is cut like any torn tail, so a lock record
@@ -58,8 +59,13 @@ export async function loadAccountFile(file: string, disk: Disk): Promise<Account
     const start = offset;
     offset += Buffer.byteLength(line) + 1;
     if (line === '' || decodeUser(line).ok) continue;
+    const cut = start >= loaded.validEnd;
     const username = nameField(line);
-    if (isCanonicalUsername(username)) damaged.push({ username, line: i + 1, cut: start >= loaded.validEnd });
+    // A cut line counts only when it still shows a hash after the name: garbage left at the end of a file
+    // (what some file systems leave after a power loss) reserves nothing.
+    if (username !== undefined && isCanonicalUsername(username) && (!cut || line.startsWith(`${username};$2`))) {
+      damaged.push({ username, line: i + 1, cut });
+    }
   }
   return { accounts, damaged, marked, loaded };
 }
@@ -84,8 +90,11 @@ export function withAccountReplaced(fileText: string, username: string, password
 
 export const lockRecord = (username: string): string => encodeUser({ username, passwordHash: LOCKED_HASH });
 
-/** The first field as written: usernames never need escaping, so a damaged line still shows its name. */
-function nameField(line: string): string {
+/**
+ * The first field as written: usernames never need escaping, so a damaged line still shows its name. A line
+ * without a `;` shows none (it may have been cut in the middle of the name).
+ */
+function nameField(line: string): string | undefined {
   const cut = line.indexOf(';');
-  return cut < 0 ? line : line.slice(0, cut);
+  return cut < 0 ? undefined : line.slice(0, cut);
 }
