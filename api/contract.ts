@@ -17,6 +17,11 @@ export interface Message {
   /** The sender's own id for the send, echoed so its devices can match their local copy. */
   clientId?: string;
   status: MessageStatus;
+  /**
+   * A placeholder for a message whose record is damaged (issue #15): empty content, shown as "this message
+   * could not be read". Only in history pages and conversations, never in the stream.
+   */
+  unreadable?: true;
 }
 
 export interface MessageEvent {

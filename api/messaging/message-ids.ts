@@ -65,5 +65,6 @@ const messageSeqOf = (e: StoredEvent): Seq => (e.type === 'message' ? e.message.
 function wire(m: StoredMessage, id: string): Message {
   const message: Message = { id, from: m.from, to: m.to, content: m.content, sentAt: m.sentAt, status: m.status };
   if (m.clientId !== undefined) message.clientId = m.clientId;
+  if (m.unreadable) message.unreadable = true;
   return message;
 }

@@ -25,6 +25,8 @@ export interface StoredMessage {
   clientId?: string;
   /** As the user who asked sees it. */
   status: MessageStatus;
+  /** A placeholder for a message whose record is damaged (issue #15, text store only): empty content. */
+  unreadable?: true;
 }
 
 export type StoredEvent =

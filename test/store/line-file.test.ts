@@ -32,7 +32,8 @@ describe('visitRecordFile', () => {
     const text = `${good.slice(0, 20_000).join('')}not a record\n${good.slice(20_000).join('')}garbage\n${'x'.repeat(3_000_000)}`;
     await writeFile(file, text);
     const whole = scanRecords(file, Buffer.from(text), decodeUser);
-    expect(whole.damage).toEqual([{ file, line: 20_001, reason: expect.any(String) }]);
+    const at = Buffer.byteLength(good.slice(0, 20_000).join(''));
+    expect(whole.damage).toEqual([{ file, line: 20_001, reason: expect.any(String), offset: at, length: 'not a record\n'.length }]);
     expect(await visitAll(file)).toEqual(whole);
     expect(await readFile(file, 'utf8')).toBe(`${good.slice(0, 20_000).join('')}not a record\n${good.slice(20_000).join('')}`);
   });

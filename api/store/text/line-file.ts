@@ -21,6 +21,9 @@ export interface Damage {
   file: string;
   line: number;
   reason: string;
+  /** Where the line is (bytes from the file's start, and its length with the LF): a history shows a placeholder there. */
+  offset: number;
+  length: number;
 }
 
 /** What a scan found besides the records. */
@@ -66,7 +69,7 @@ class RecordScanner<T> {
         this.visit(decoded.value, at + pos, nl + 1 - pos);
         this.validEnd = at + nl + 1;
       } else {
-        this.pendingBad.push({ file: this.file, line: this.line, reason: decoded.reason });
+        this.pendingBad.push({ file: this.file, line: this.line, reason: decoded.reason, offset: at + pos, length: nl + 1 - pos });
       }
       pos = nl + 1;
     }

@@ -10,7 +10,8 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
 
 const SEQ = /^[1-9][0-9]{0,15}$/;
-const parseSeq = (text: string): number | undefined => (SEQ.test(text) ? Number(text) : undefined);
+/** A sequence number field as the files write it. */
+export const parseSeq = (text: string): number | undefined => (SEQ.test(text) ? Number(text) : undefined);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // --- usuarios.txt: `username;hash;crc` -----------------------------------------------------------------

@@ -118,7 +118,9 @@ export class TextMessages implements MessageRepository {
   async markRead(user: string, peer: string, upTo: Seq): Promise<void> {
     const h = await this.store.history(user);
     const messages = h.peers.get(peer)?.messages ?? [];
-    if (messages[refUpperBound(messages, upTo) - 1]?.seq !== upTo) {
+    const ref = messages[refUpperBound(messages, upTo) - 1];
+    // A placeholder for a damaged line (issue #15) names no message that can be read, so none to mark read.
+    if (ref?.seq !== upTo || ref.unreadable) {
       throw new AppError('message_not_found', `that message is not in your conversation with ${peer}`);
     }
     const key = `${user}\u0000${peer}`;
@@ -146,9 +148,13 @@ export class TextMessages implements MessageRepository {
     const end = query.before === undefined ? refs.length : refUpperBound(refs, query.before - 1);
     const start = Math.max(0, end - query.limit);
     const page = refs.slice(start, end);
-    const records = await h.records(page);
+    const records = new Map((await h.records(page)).map((r) => [r.seq, r]));
     return {
-      messages: records.flatMap((r) => (r.kind === 'msg' ? [this.toMessage(h, r)] : [])),
+      messages: page.flatMap((ref) => {
+        if (ref.unreadable) return this.placeholder(h, ref.seq);
+        const r = records.get(ref.seq);
+        return r?.kind === 'msg' ? [this.toMessage(h, r)] : [];
+      }),
       before: start > 0 && page[0] ? page[0].seq : null,
     };
   }
@@ -163,6 +169,11 @@ export class TextMessages implements MessageRepository {
     rows.sort((a, b) => b.last.seq - a.last.seq);
     const out: StoredConversation[] = [];
     for (const row of rows) {
+      const [placeholder] = row.last.unreadable ? this.placeholder(h, row.last.seq) : [];
+      if (placeholder) {
+        out.push({ with: row.peer, last: placeholder, unread: h.unreadFrom(row.peer) });
+        continue;
+      }
       const [record] = await h.records([row.last]);
       if (record?.kind === 'msg') out.push({ with: row.peer, last: this.toMessage(h, record), unread: h.unreadFrom(row.peer) });
     }
@@ -197,6 +208,14 @@ export class TextMessages implements MessageRepository {
 
   private nextSeq(): number {
     return ++this.store.state.seq.assigned;
+  }
+
+  /** The placeholder for a damaged message line (unreadable-message.ts): empty and flagged, at its position. */
+  private placeholder(viewer: UserHistory, seq: number): StoredMessage[] {
+    const u = viewer.unreadable.get(seq);
+    if (!u) return [];
+    const record: MessageRecord = { kind: 'msg', seq, sentAt: u.sentAt, from: u.from, to: u.to, content: '', clientId: undefined };
+    return [{ ...this.toMessage(viewer, record), unreadable: true }];
   }
 
   private toMessage(viewer: UserHistory, r: MessageRecord): StoredMessage {

@@ -1,12 +1,16 @@
+import { promises as fsp } from 'node:fs';
 import { nodeDisk, openCreating, type Disk, type DiskFile } from './disk.js';
-import { loadRecordFile, type Damage } from './line-file.js';
+import { loadRecordFile, type Damage, type LoadedRecord } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
+import { neighbour, unreadableMessage, type UnreadableMessage } from './unreadable-message.js';
 
 /** Where a record sits in the file, to read it back with one positioned read. */
 export interface RecordRef {
   seq: number;
   offset: number;
   length: number;
+  /** A damaged line shown as a placeholder (`UserHistory.unreadable`), never read from the file. */
+  unreadable?: true;
 }
 
 interface PeerIndex {
@@ -42,6 +46,8 @@ export class UserHistory {
   readonly peerReadUpTo = new Map<string, number>();
   /** clientId -> the message this user sent with it (idempotent retries). */
   readonly sentByClientId = new Map<string, RecordRef>();
+  /** Placeholders for damaged message lines, by their position; their refs are in `messages` (issue #15). */
+  readonly unreadable = new Map<number, UnreadableMessage>();
   /** Sequence number of the last record: appends only go above it. */
   lastSeq = 0;
   /** Bytes of the file, with what is appended but not written yet. */
@@ -71,6 +77,7 @@ export class UserHistory {
     const loaded = await loadRecordFile(path, decodeHistory, disk);
     const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
+    if (loaded.damage.length > 0) await history.placeUnreadable(loaded.records, loaded.damage);
     history.size = loaded.validEnd;
     history.tailStart = loaded.validEnd;
     return { history, tornBytes: loaded.tornBytes, damage: loaded.damage };
@@ -116,8 +123,12 @@ export class UserHistory {
     await handle?.close();
   }
 
-  /** The records at `refs` (ascending), in order: the tail's from memory, older ones with positioned reads. */
-  async records(refs: readonly RecordRef[]): Promise<HistoryRecord[]> {
+  /**
+   * The records at `refs` (ascending), in order: the tail's from memory, older ones with positioned reads.
+   * Placeholders (`unreadable`) are left out: they have no record.
+   */
+  async records(all: readonly RecordRef[]): Promise<HistoryRecord[]> {
+    const refs = all.some((r) => r.unreadable) ? all.filter((r) => !r.unreadable) : all;
     let split = refs.length;
     while (split > 0 && (refs[split - 1]?.offset ?? 0) >= this.tailStart) split--;
     // Taken before any await: a checkpoint may drop the tail meanwhile.
@@ -127,6 +138,38 @@ export class UserHistory {
     });
     if (split === 0) return fromTail;
     return [...(await this.readFile(refs.slice(0, split))), ...fromTail];
+  }
+
+  /**
+   * Puts a placeholder where each damaged line in the middle of the file was (unreadable-message.ts), in
+   * `messages` and in its conversation when the line shows one; never in `events` (the stream).
+   */
+  private async placeUnreadable(records: readonly LoadedRecord<HistoryRecord>[], damage: readonly Damage[]): Promise<void> {
+    const file = await fsp.open(this.path, 'r');
+    try {
+      let next = 0;
+      let placed: UnreadableMessage | undefined;
+      for (const d of damage) {
+        const gap = next;
+        while (next < records.length && (records[next]?.offset ?? 0) < d.offset) next++;
+        const after = records[next];
+        if (!after) continue;
+        if (next !== gap) placed = undefined;
+        const before = records[next - 1];
+        const buf = Buffer.alloc(d.length);
+        await file.read(buf, 0, d.length, d.offset);
+        const previous = placed ? { seq: placed.seq, at: placed.sentAt } : before && neighbour(before.value);
+        const u = unreadableMessage(this.username, buf.toString('utf8').replace(/\n$/, ''), previous, neighbour(after.value));
+        if (!u) continue;
+        placed = u;
+        this.unreadable.set(u.seq, u);
+        const ref: RecordRef = { seq: u.seq, offset: d.offset, length: d.length, unreadable: true };
+        insertRef(this.messages, ref);
+        if (u.peer !== undefined) insertRef(this.peer(u.peer).messages, ref);
+      }
+    } finally {
+      await file.close();
+    }
   }
 
   private handle(): Promise<DiskFile> {
@@ -213,6 +256,10 @@ function firstAbove<T>(items: readonly T[], value: number, key: (item: T) => num
     else hi = mid;
   }
   return lo;
+}
+
+function insertRef(refs: RecordRef[], ref: RecordRef): void {
+  refs.splice(refUpperBound(refs, ref.seq), 0, ref);
 }
 
 /** Index of the first number greater than `value` in an ascending array. */

@@ -268,7 +268,7 @@ export class ChatSession {
     const state = this.store.get();
     const thread = state.threads[peer];
     const row = state.conversations.find((r) => r.with === peer);
-    const newest = thread?.messages.findLast((m) => m.from === peer && m.id);
+    const newest = thread?.messages.findLast((m) => m.from === peer && m.id && !m.unreadable);
     if (row && row.unread > 0) {
       this.store.update({ conversations: state.conversations.map((r) => (r === row ? { ...r, unread: 0 } : r)) });
       this.updateBadge();

@@ -15,6 +15,8 @@ export interface LocalMessage {
   status: LocalStatus;
   /** Why the server refused it, for `failed`. */
   failure?: string;
+  /** A placeholder for a message the server could not read (issue #15): shown as such, never marked read. */
+  unreadable?: true;
 }
 
 const RANK: Record<LocalStatus, number> = { failed: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
@@ -55,6 +57,7 @@ export function fromServer(message: Message): LocalMessage {
     status: message.status,
   };
   if (message.clientId) local.clientId = message.clientId;
+  if (message.unreadable) local.unreadable = true;
   return local;
 }
 

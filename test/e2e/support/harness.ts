@@ -75,8 +75,11 @@ export interface PapoProcess {
   /** e.g. http://127.0.0.1:41234 (a secure context for Chromium, as installability needs). */
   url: string;
   dataDir: string;
-  /** Stops the server (SIGTERM, as a deploy would) and starts it again on the same port and data folder. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server (SIGTERM, as a deploy would) and starts it again on the same port and data folder;
+   * `whileStopped` runs in between (a test that damages a file).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   /** Stops the server and deletes its data folder. */
   stop(): Promise<void>;
 }
@@ -99,8 +102,9 @@ export async function startPapo(): Promise<PapoProcess> {
   return {
     url,
     dataDir,
-    async restart() {
+    async restart(whileStopped) {
       await stopProcess(child);
+      await whileStopped?.();
       child = await spawnPapo(port, dataDir, url);
     },
     async stop() {

@@ -38,7 +38,7 @@ export function ConversationRow({ conversation, me, onOpen }: Props) {
             <span class={styles.preview}>
               {mine && <MessageTicks status={last.status} />}
               {mine && <span class="visually-hidden">{t('you')}: </span>}
-              {last.content}
+              {last.unreadable ? t('unreadableMessage') : last.content}
             </span>
             {unread > 0 && (
               <span class={styles.badge} role="img" aria-label={t('unread', { n: unread })}>

@@ -24,7 +24,11 @@ export function MessageBubble({ message, mine, showParticipants = false }: Props
         ) : (
           <span class="visually-hidden">{mine ? t('you') : message.from}: </span>
         )}
-        <p class={styles.content}>{message.content}</p>
+        {message.unreadable ? (
+          <p class={`${styles.content} ${styles.unreadable}`}>{t('unreadableMessage')}</p>
+        ) : (
+          <p class={styles.content}>{message.content}</p>
+        )}
         <span class={styles.meta}>
           <time dateTime={message.sentAt}>{formatTime(message.sentAt)}</time>
           {mine && <MessageTicks status={message.status} />}
