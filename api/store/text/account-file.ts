@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isCanonicalUsername } from '../../accounts/username.js';
-import type { Disk } from './disk.js';
+import { writeDurably, type Disk } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { decodeUser, encodeUser, type UserRecord } from './records.js';
 
@@ -70,8 +70,34 @@ export async function loadAccountFile(file: string, disk: Disk): Promise<Account
   return { accounts, damaged, marked, loaded };
 }
 
+/**
+ * The names to reserve once the journal's replay is done (`accounts` holds what it restored), each with why,
+ * and those a lock record must keep reserved because their damaged line was cut off with the torn tail.
+ */
+export async function lockedAccounts(
+  dir: string,
+  file: AccountFile,
+  accounts: ReadonlyMap<string, string>,
+): Promise<{ locked: Map<string, string>; marks: string[] }> {
+  const locked = new Map<string, string>();
+  for (const name of file.marked) {
+    if (!accounts.has(name)) locked.set(name, 'usuarios.txt holds a lock record for it: its line was found damaged at an earlier start');
+  }
+  const marks: string[] = [];
+  for (const d of file.damaged) {
+    if (accounts.has(d.username)) continue;
+    const kept = locked.has(d.username) || file.damaged.some((o) => o.username === d.username && !o.cut);
+    if (d.cut && !kept) marks.push(d.username);
+    locked.set(d.username, `line ${d.line} of usuarios.txt, its account line, is damaged`);
+  }
+  for (const owner of await historyOwners(dir)) {
+    if (!accounts.has(owner) && !locked.has(owner)) locked.set(owner, 'it has a history file but no readable line in usuarios.txt');
+  }
+  return { locked, marks };
+}
+
 /** The names of `historico/history_<name>.txt` files. */
-export async function historyOwners(dir: string): Promise<string[]> {
+async function historyOwners(dir: string): Promise<string[]> {
   const names = await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[]);
   return names.flatMap((name) => {
     const owner = /^history_(.+)\.txt$/.exec(name)?.[1];
@@ -80,12 +106,12 @@ export async function historyOwners(dir: string): Promise<string[]> {
 }
 
 /**
- * usuarios.txt with `username` given `passwordHash`: every line of that name (readable, damaged, or a lock
- * record) left out, every other line kept as it is, and one new line for it at the end.
+ * Rewrites usuarios.txt durably with `username` given `passwordHash`: every line of that name (readable,
+ * damaged, or a lock record) left out, every other line kept as it is, one new line for it at the end.
  */
-export function withAccountReplaced(fileText: string, username: string, passwordHash: string): string {
-  const kept = fileText.split('\n').filter((line) => line !== '' && nameField(line) !== username);
-  return kept.map((line) => `${line}\n`).join('') + encodeUser({ username, passwordHash });
+export async function replaceAccountLine(disk: Disk, file: string, username: string, passwordHash: string): Promise<void> {
+  const kept = (await fsp.readFile(file, 'utf8')).split('\n').filter((line) => line !== '' && nameField(line) !== username);
+  await writeDurably(disk, file, kept.map((line) => `${line}\n`).join('') + encodeUser({ username, passwordHash }));
 }
 
 export const lockRecord = (username: string): string => encodeUser({ username, passwordHash: LOCKED_HASH });

@@ -12,7 +12,7 @@ import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurab
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
 import { prepareFormat } from './folder-format.js';
-import { historyOwners, loadAccountFile, lockRecord, withAccountReplaced, type AccountFile } from './account-file.js';
+import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
 import { type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { RateLimitFile } from './rate-limit-file.js';
@@ -334,27 +334,15 @@ export class TextStore implements Store, BatchTarget {
    * restore their lines, and says so in the log: an operator must run reset-password for each.
    */
   private async lockDamagedAccounts(state: TextState, file: AccountFile): Promise<void> {
-    const { users, locked, usersFile } = state;
-    const usersPath = path.join(state.dir, 'usuarios.txt');
-    for (const name of file.marked)
-      locked.set(name, 'usuarios.txt holds a lock record for it: its line was found damaged at an earlier start');
-    const marks: string[] = [];
-    for (const d of file.damaged) {
-      if (users.has(d.username)) continue;
-      if (d.cut && !locked.has(d.username) && !file.damaged.some((o) => o.username === d.username && !o.cut)) marks.push(d.username);
-      locked.set(d.username, `line ${d.line} of usuarios.txt, its account line, is damaged`);
-    }
-    for (const owner of await historyOwners(state.dir)) {
-      if (!users.has(owner) && !locked.has(owner)) locked.set(owner, `it has a history file but no readable line in usuarios.txt`);
-    }
+    const { locked, marks } = await lockedAccounts(state.dir, file, state.users);
     if (marks.length > 0) {
-      // The damaged last line was cut off with the torn tail: a lock record keeps the name reserved from now on.
-      await usersFile.write(marks.map(lockRecord).join(''));
-      await usersFile.datasync();
+      await state.usersFile.write(marks.map(lockRecord).join(''));
+      await state.usersFile.datasync();
     }
     for (const [username, reason] of locked) {
+      state.locked.set(username, reason);
       this.log.error(
-        { file: usersPath, username, reason },
+        { file: path.join(state.dir, 'usuarios.txt'), username, reason },
         'account locked: its name stays reserved, and it cannot log in until an operator runs npm run reset-password',
       );
     }
@@ -372,9 +360,8 @@ export class TextStore implements Store, BatchTarget {
     state.committer.suspend(new Error('an account is being rewritten'));
     try {
       const file = path.join(state.dir, 'usuarios.txt');
-      const text = await fsp.readFile(file, 'utf8');
       await state.usersFile.close();
-      await writeDurably(this.disk, file, withAccountReplaced(text, username, passwordHash));
+      await replaceAccountLine(this.disk, file, username, passwordHash);
       state.usersFile = await this.disk.open(file, 'a');
       state.users.set(username, passwordHash);
       state.locked.delete(username);
