@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import { isCanonicalUsername } from '../../accounts/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
+import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
 import { lockDataFolder } from './data-lock.js';
 import { tightenDataFolder } from './file-modes.js';
 import { removeUnfinishedFiles } from './unfinished-files.js';
@@ -12,7 +13,6 @@ import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurab
 import { GroupCommitter, type BatchTarget } from './group-commit.js';
 import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
 import { prepareFormat } from './folder-format.js';
-import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
 import { type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { RateLimitFile } from './rate-limit-file.js';
