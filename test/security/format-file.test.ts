@@ -129,7 +129,7 @@ describe('a data folder without papo-format.txt', { timeout: 120_000 }, () => {
 
   it('when a folder holds only checksummed accounts (no journal, no sessions), then it is still refused', async () => {
     const { dir } = await usedFolder();
-    for (const f of ['papo-format.txt', 'journal.txt', 'journal-2.txt', 'sessions.txt', 'limites.txt', 'mensagens.txt']) {
+    for (const f of ['papo-format.txt', 'journal.txt', 'journal-2.txt', 'sessions.txt', 'limites.txt', 'token-key.txt', 'mensagens.txt']) {
       await rm(path.join(dir, f), { force: true });
     }
     await rm(path.join(dir, 'historico'), { recursive: true });
