@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUser } from '../../api/store/text/records.js';
 import { runScript } from '../support/cli.js';
 import { specAgent } from '../support/contract.js';
+import { cookieFrom } from '../support/cookies.js';
 import { BASE_DATABASE_URL } from '../support/postgres.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { PASSWORD, send } from '../support/users.js';
@@ -49,7 +50,7 @@ async function folderWithThreeAccounts(): Promise<{ dir: string; mariaCookie: st
   for (const journal of ['journal.txt', 'journal-2.txt']) {
     expect(await readFile(path.join(dir, journal), 'utf8').catch(() => '')).not.toMatch(/^a;u;/m);
   }
-  return { dir, mariaCookie: (res.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '' };
+  return { dir, mariaCookie: cookieFrom(res) };
 }
 
 /** Changes one character of the hash on `line` (1-based) of usuarios.txt. */
@@ -188,7 +189,7 @@ describe('npm run reset-password', { timeout: 120_000 }, () => {
       servers.push(s);
       const maria = specAgent(s.url);
       const res = await maria.post('/api/session').send({ username: 'maria', password: PASSWORD }).expect(201);
-      const cookie = (res.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
+      const cookie = cookieFrom(res);
       await login(s.url, 'ana', PASSWORD).expect(201);
       await specAgent(s.url).get('/api/session').set('cookie', cookie).expect(200);
 
