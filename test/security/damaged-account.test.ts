@@ -192,13 +192,22 @@ describe('npm run reset-password', { timeout: 120_000 }, () => {
       const cookie = cookieFrom(res);
       await login(s.url, 'ana', PASSWORD).expect(201);
       await specAgent(s.url).get('/api/session').set('cookie', cookie).expect(200);
+      const held = specAgent(s.url)
+        .get('/api/messages?wait=30')
+        .set('cookie', cookie)
+        .then((r) => ({ status: r.status, at: performance.now() }));
 
       const reset = await runScript('reset-password', ['Maria'], {
         input: `${NEW_PASSWORD}\n`,
         env: { STORE: 'postgres', DATABASE_URL: s.databaseUrl ?? '' },
       });
+      const resetAt = performance.now();
 
       expect(reset).toMatchObject({ code: 0, stderr: '' });
+      // The ended session's held poll is answered at once, as after a logout (item 5), not after its 30 s.
+      const answer = await held;
+      expect(answer.status).toBe(200);
+      expect(answer.at - resetAt).toBeLessThan(3000);
       await specAgent(s.url).get('/api/session').set('cookie', cookie).expect(401);
       await login(s.url, 'maria', PASSWORD).expect(401);
       await login(s.url, 'maria', NEW_PASSWORD).expect(200);

@@ -34,7 +34,7 @@ export class HashedSidStore extends session.Store {
     ttlMs: number,
     log: Logger,
     /** The NOTIFY channel every process of this data set listens on (stream-notifications.ts). */
-    private readonly channel: string,
+    readonly channel: string,
   ) {
     super();
     this.inner = new PGStore({

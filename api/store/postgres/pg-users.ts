@@ -1,11 +1,16 @@
 import type { StoredUser, UserRepository } from '../store.js';
 import type { Db } from './db.js';
+import { SESSION_END_PAYLOAD } from './pg-sessions.js';
 
 /** Accounts in the `users` table. Accounts are never deleted, so names found once are remembered. */
 export class PgUsers implements UserRepository {
   private readonly known = new Set<string>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Where ended sessions are announced, so every process ends their held polls (pg-sessions.ts). */
+    private readonly channel: string,
+  ) {}
 
   async find(username: string): Promise<StoredUser | undefined> {
     const [row] = await this.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE username = $1', [username]);
@@ -28,13 +33,17 @@ export class PgUsers implements UserRepository {
     return false;
   }
 
-  /** One statement, so the new hash and the end of the user's sessions (every process's) land together. */
+  /**
+   * One statement, so the new hash and the end of the user's sessions land together, and each ended session
+   * is announced as a logout is (issue #15, item 5): every process answers the polls those sessions hold.
+   */
   async resetPassword(username: string, passwordHash: string): Promise<boolean> {
     const [row] = await this.db.query<{ updated: string }>(
       `WITH updated AS (UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING username),
             ended AS (DELETE FROM session WHERE sess->>'username' = $1 AND EXISTS (SELECT 1 FROM updated) RETURNING sid)
-       SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM ended) AS ended`,
-      [username, passwordHash],
+       SELECT (SELECT count(*) FROM updated) AS updated,
+              (SELECT count(pg_notify($3, $4 || ' ' || sid)) FROM ended) AS ended`,
+      [username, passwordHash, this.channel, SESSION_END_PAYLOAD],
     );
     return Number(row?.updated ?? 0) > 0;
   }

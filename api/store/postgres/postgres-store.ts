@@ -48,7 +48,7 @@ export class PostgresStore implements Store {
     private readonly sessionStore: HashedSidStore,
     now: () => Date,
   ) {
-    this.users = new PgUsers(db);
+    this.users = new PgUsers(db, sessionStore.channel);
     this.messages = new PgMessages(db, epoch, now, tokenKey);
     this.sessions = pgSessions(db, sessionStore);
     this.rateLimits = new PgRateLimits(db);

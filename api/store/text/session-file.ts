@@ -171,6 +171,7 @@ export class FileSessionStore extends session.Store {
   async destroyUser(username: string): Promise<number> {
     const ended = [...this.entries].filter(([, e]) => (e.parsed ??= JSON.parse(e.json) as SessionData).username === username);
     for (const [key] of ended) this.entries.delete(key);
+    for (const watcher of this.watchers) watcher.ended(ended.map(([key]) => key));
     await Promise.all(
       ended.map(
         ([key, before]) =>
