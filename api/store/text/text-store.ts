@@ -336,8 +336,15 @@ export class TextStore implements Store, BatchTarget {
   private async lockDamagedAccounts(state: TextState, file: AccountFile): Promise<void> {
     const { locked, marks } = await lockedAccounts(state.dir, file, state.users);
     if (marks.length > 0) {
-      await state.usersFile.write(marks.map(lockRecord).join(''));
-      await state.usersFile.datasync();
+      try {
+        await state.usersFile.write(marks.map(lockRecord).join(''));
+        await state.usersFile.datasync();
+      } catch (err) {
+        // A full disk (item 12) must not keep the server down. The names stay locked while it runs; after a
+        // restart only a history file keeps reserving them, so the log says which they are.
+        if (!isOutOfSpace(err)) throw err;
+        this.log.error({ names: marks, err }, 'no room to write the lock records of damaged account lines: reset their passwords');
+      }
     }
     for (const [username, reason] of locked) {
       state.locked.set(username, reason);
