@@ -6,11 +6,13 @@
  * returns. The disk is a Disk that fails every write with ENOSPC (after writing part of it, as a short write
  * does) and every new folder, until told otherwise; `real full file system` does it on a small tmpfs.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
 import { createDeviceTokens } from '../../api/accounts/device-token.js';
@@ -26,6 +28,7 @@ import type { TextStore } from '../../api/store/text/text-store.js';
 import { expectMatchesSpec, SPEC_PATH } from '../support/contract.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
+import { freePort, sleep } from './support/child-server.js';
 import { openStore, type LogLine } from './support/store.js';
 
 /** A disk that is full while `full` is set: writes fail with ENOSPC after taking part of their bytes, and so does mkdir. */
@@ -300,4 +303,108 @@ describe('a full disk', () => {
     const report = running.logs.find((l) => l.msg === 'removed files left by unfinished writes');
     expect((report?.files as string[] | undefined)?.sort()).toEqual([...stray].sort());
   });
+});
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Whether this machine lets the test mount a small tmpfs in a mount namespace of its own (unshare(1) as root,
+ * or with user namespaces): the real full file system below. Nothing outside the namespace sees the mount.
+ */
+function tmpfsUnavailable(): string | undefined {
+  const probe = spawnSync(
+    'sh',
+    ['-c', 'd=$(mktemp -d) && unshare --mount --propagation private mount -t tmpfs -o size=64k papo-probe "$d"; s=$?; rmdir "$d"; exit $s'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return probe.status === 0 ? undefined : (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim();
+}
+
+const noTmpfs = tmpfsUnavailable();
+if (noTmpfs) console.warn(`full disk on a real file system: skipped, cannot mount a tmpfs here (${noTmpfs})`);
+
+describe('a real full file system', () => {
+  it.skipIf(noTmpfs !== undefined)(
+    'when the server starts on a tmpfs with no byte free, then it serves reads, answers each write 201 or 503, leaves no temporary file, and takes writes once a file is removed',
+    async () => {
+      const { dir: seed, ana } = await seedFolder();
+      const mount = await tempDir('papo-tmpfs-');
+      cleanups.push(() => fsp.rm(mount, { recursive: true, force: true }));
+      const port = await freePort();
+      // In a mount namespace of its own: a 2 MiB tmpfs on `mount`, the seeded folder copied in, the rest
+      // filled with zeros until the file system refuses, then the real server (api/main.ts) on it.
+      const script =
+        'mount -t tmpfs -o size=2m,mode=0700 papo-full "$1" && cp -a "$2/." "$1/" && ' +
+        '{ cat /dev/zero > "$1/filler" 2>/dev/null; true; } && exec "$3" --import tsx api/main.ts';
+      const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', mount, seed, process.execPath], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          STORE: 'text',
+          DATABASE_URL: '',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: mount,
+          SESSION_SECRET: TEST_SECRET,
+          BCRYPT_COST: '10',
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: string[] = [];
+      child.stdout.on('data', (b: Buffer) => output.push(b.toString()));
+      child.stderr.on('data', (b: Buffer) => output.push(b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      cleanups.push(async () => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await exited;
+      });
+      // The folder as the server sees it, through its mount namespace.
+      const inside = `/proc/${child.pid}/root${mount}`;
+      const url = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 30_000;
+      while (
+        !(await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the server did not start on the full file system:\n${output.join('')}`);
+        await sleep(50);
+      }
+      // Practically full: the start's own failed writes gave back what they took.
+      expect((await fsp.statfs(inside)).bavail).toBeLessThan(16);
+
+      expect(await contents(url, ana, 'beto')).toEqual(['one', 'two', 'three']);
+      expect((await call(url, ana, 'get', '/api/messages?wait=0')).status).toBe(200);
+      // A write that fits in blocks the files already have (or that a journal restart gives back) still lands:
+      // every answer is a 201 or a 503 with Retry-After, and the 503s come as soon as the blocks run out.
+      const acknowledged: string[] = [];
+      let refused = 0;
+      for (let i = 0; i < 40; i++) {
+        const content = `${i} ${'x'.repeat(300)}`;
+        const res = await call(url, ana, 'post', '/api/messages', { to: 'beto', content, clientId: `t-${i}` });
+        if (res.status === 201) acknowledged.push(content);
+        else {
+          expectUnavailable(res);
+          refused++;
+        }
+      }
+      expect(refused).toBeGreaterThan(0);
+      expect(await leftovers(inside)).toEqual([]);
+
+      await fsp.rm(path.join(inside, 'filler'));
+      expect((await sendOnceRecovered(url, ana, { to: 'beto', content: 'once there is room', clientId: 't-room' })).status).toBe(201);
+      const after = await contents(url, ana, 'beto');
+      expect(after.slice(0, 3)).toEqual(['one', 'two', 'three']);
+      expect(after.at(-1)).toBe('once there is room');
+      for (const content of acknowledged) expect(after).toContain(content);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+    60_000,
+  );
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { flockSync } from 'fs-ext';
+import { isOutOfSpace } from './disk.js';
 
 const LOCK_FILE = 'papo.pid';
 
@@ -48,7 +49,16 @@ export async function lockDataFolder(folder: string): Promise<() => Promise<void
     throw err;
   }
   fs.ftruncateSync(fd, 0);
-  fs.writeSync(fd, `${process.pid}\n`, 0);
+  try {
+    fs.writeSync(fd, `${process.pid}\n`, 0);
+  } catch (err) {
+    // The pid is for people and messages only, the lock is the flock: a full disk leaves the file empty, and
+    // must not keep the server from starting to serve reads (issue #15, item 12).
+    if (!isOutOfSpace(err)) {
+      fs.closeSync(fd);
+      throw err;
+    }
+  }
   let released = false;
   return async () => {
     if (released) return;
