@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../store/store.js';
 import type { DeviceTokens } from './device-token.js';
-import type { LoginClient, LoginLimits } from './login-limits.js';
+import { NO_LOGIN_LIMITS, type LoginClient, type LoginLimits, type PendingAttempt } from './login-limits.js';
 import { newPasswordProblem } from './new-password.js';
 import { PASSWORD_LENGTH_RULE, loginCandidates, normalizePassword } from './password.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -33,16 +33,53 @@ export const accountLocked = (): AppError =>
     'this account is locked: its record on the server is damaged. An operator must reset its password (npm run reset-password).',
   );
 
-export function createAccounts(users: UserRepository, hasher: PasswordHasher, devices: DeviceTokens, limits?: LoginLimits): Accounts {
-  async function logIn(username: string, candidates: string[], hash: string, client: LoginClient): Promise<LoginResult> {
+export function createAccounts(
+  users: UserRepository,
+  hasher: PasswordHasher,
+  devices: DeviceTokens,
+  limits: LoginLimits = NO_LOGIN_LIMITS,
+): Accounts {
+  async function logIn(username: string, candidates: string[], hash: string, attempt: PendingAttempt): Promise<LoginResult> {
     for (const candidate of candidates) {
       if (await hasher.verify(candidate, hash)) {
-        await limits?.loginSucceeded(username, client);
+        await attempt.succeeded();
         return { username, created: false, deviceToken: devices.issue(username) };
       }
     }
-    await limits?.loginFailed(username, client);
+    await attempt.failed();
     throw new AppError('wrong_password', 'wrong password for this username');
+  }
+
+  async function signUp(
+    username: string,
+    password: string,
+    candidates: string[],
+    address: string,
+    login: PendingAttempt,
+  ): Promise<LoginResult> {
+    // A damaged account keeps its name (issue #15): neither its owner nor a stranger gets in until a reset.
+    if (await users.isLocked(username)) throw accountLocked();
+    // Only new accounts meet the rules of issue #15; accounts made before keep their names and passwords.
+    const nameProblem = newUsernameProblem(username);
+    if (nameProblem !== undefined) throw new AppError('invalid_username', nameProblem);
+    const newPassword = normalizePassword(password);
+    const passwordProblem = newPasswordProblem(newPassword, username);
+    if (passwordProblem !== undefined) throw new AppError('invalid_password', passwordProblem);
+    const signup = await limits.beginSignup(address);
+    try {
+      const passwordHash = await hasher.hash(newPassword);
+      if (await users.create({ username, passwordHash })) {
+        await signup.succeeded();
+        return { username, created: true, deviceToken: devices.issue(username) };
+      }
+    } finally {
+      signup.done();
+    }
+    // Someone signed up with this name while we hashed: it is their account now, so this is a login.
+    const winner = await users.find(username);
+    if (!winner && (await users.isLocked(username))) throw accountLocked();
+    if (!winner) throw new AppError('unavailable', 'could not create the account; try again');
+    return logIn(username, candidates, winner.passwordHash, login);
   }
 
   return {
@@ -53,28 +90,15 @@ export function createAccounts(users: UserRepository, hasher: PasswordHasher, de
       const candidates = loginCandidates(password);
       if (candidates.length === 0) throw new AppError('invalid_password', PASSWORD_LENGTH_RULE);
       const client: LoginClient = { address, device: devices.verify(deviceToken, username) };
-      await limits?.checkLogin(username, client);
-      const existing = await users.find(username);
-      if (existing) return logIn(username, candidates, existing.passwordHash, client);
-      // A damaged account keeps its name (issue #15): neither its owner nor a stranger gets in until a reset.
-      if (await users.isLocked(username)) throw accountLocked();
-      // Only new accounts meet the rules of issue #15; accounts made before keep their names and passwords.
-      const nameProblem = newUsernameProblem(username);
-      if (nameProblem !== undefined) throw new AppError('invalid_username', nameProblem);
-      const newPassword = normalizePassword(password);
-      const passwordProblem = newPasswordProblem(newPassword, username);
-      if (passwordProblem !== undefined) throw new AppError('invalid_password', passwordProblem);
-      await limits?.checkSignup(address);
-      const passwordHash = await hasher.hash(newPassword);
-      if (await users.create({ username, passwordHash })) {
-        await limits?.signedUp(address);
-        return { username, created: true, deviceToken: devices.issue(username) };
+      // Counted from here, before any bcrypt: a burst of guesses cannot all pass the check together.
+      const attempt = await limits.beginLogin(username, client);
+      try {
+        const existing = await users.find(username);
+        if (existing) return await logIn(username, candidates, existing.passwordHash, attempt);
+        return await signUp(username, password, candidates, address, attempt);
+      } finally {
+        attempt.done();
       }
-      // Someone signed up with this name while we hashed: it is their account now, so this is a login.
-      const winner = await users.find(username);
-      if (!winner && (await users.isLocked(username))) throw accountLocked();
-      if (!winner) throw new AppError('unavailable', 'could not create the account; try again');
-      return logIn(username, candidates, winner.passwordHash, client);
     },
   };
 }

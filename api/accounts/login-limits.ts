@@ -27,15 +27,33 @@ export interface LoginClient {
   device?: string | undefined;
 }
 
-export interface LoginLimits {
-  /** Throws a 429 (with Retry-After) when this client may not try a login to this username now. */
-  checkLogin(username: string, client: LoginClient): Promise<void>;
-  loginFailed(username: string, client: LoginClient): Promise<void>;
-  loginSucceeded(username: string, client: LoginClient): Promise<void>;
-  /** Throws a 429 when this address may not create another account now. */
-  checkSignup(address: string): Promise<void>;
-  signedUp(address: string): Promise<void>;
+/**
+ * A login or sign-up that counts against the limits from the moment it is let through until it ends, so a
+ * burst sent all at once cannot pass the check together: the limits were read before bcrypt and counted
+ * after it, and thirty parallel guesses were all verified against a limit of ten (issue #15, item 6).
+ */
+export interface PendingAttempt {
+  /** The attempt failed (a wrong password): counted in the store. */
+  failed(): Promise<void>;
+  /** The attempt succeeded: clears the count it was charged to (a login) or counts it (a sign-up). */
+  succeeded(): Promise<void>;
+  /** No longer in flight, whatever its outcome; call it in a `finally`. Calling it twice changes nothing. */
+  done(): void;
 }
+
+export interface LoginLimits {
+  /** Lets a login attempt through, or throws a 429 (with Retry-After) when this client may not try one now. */
+  beginLogin(username: string, client: LoginClient): Promise<PendingAttempt>;
+  /** Lets a sign-up through, or throws a 429 when this address may not create another account now. */
+  beginSignup(address: string): Promise<PendingAttempt>;
+}
+
+/** For a server configured without limits: every attempt goes through and nothing is counted. */
+export const NO_LOGIN_LIMITS: LoginLimits = {
+  beginLogin: async () => UNCOUNTED,
+  beginSignup: async () => UNCOUNTED,
+};
+const UNCOUNTED: PendingAttempt = { failed: async () => undefined, succeeded: async () => undefined, done: () => undefined };
 
 export function createLoginLimits(counters: RateLimitRepository, settings: LoginLimitSettings, now: () => number = Date.now): LoginLimits {
   const addrKey = (a: string) => `login-addr:${a}`;
@@ -53,34 +71,78 @@ export function createLoginLimits(counters: RateLimitRepository, settings: Login
     };
   }
 
+  /** Attempts let through and not ended yet, per counter key: this process's share of the race. */
+  const inFlight = new Map<string, number>();
+
+  /** Counts an attempt as in flight on `keys` at once (before any await), and returns its release. */
+  function reserve(keys: readonly string[]): () => void {
+    for (const key of keys) inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const key of keys) {
+        const left = inFlightOn(key) - 1;
+        if (left === 0) inFlight.delete(key);
+        else inFlight.set(key, left);
+      }
+    };
+  }
+
+  function inFlightOn(key: string): number {
+    const n = inFlight.get(key);
+    if (n === undefined || n < 1) throw new Error(`login limits: no attempt in flight on ${key}`);
+    return n;
+  }
+
+  /** Refuses when the stored count and the other attempts in flight on `key` (they may all fail) reach `limit`. */
   async function refuseOver(key: string, limit: number, what: string): Promise<void> {
     if (limit <= 0) return;
     const c = await counters.get(key, now());
-    if (c.count >= limit) throw tooMany(c, what);
+    if (c.count + inFlightOn(key) - 1 >= limit) throw tooMany(c, what);
+  }
+
+  /** Reserves first, then checks: two attempts arriving together each see the other, so at worst both wait. */
+  async function begin(checks: readonly { key: string; limit: number; what: string }[]): Promise<() => void> {
+    const counted = checks.filter((c) => c.limit > 0);
+    const release = reserve(counted.map((c) => c.key));
+    try {
+      for (const c of counted) await refuseOver(c.key, c.limit, c.what);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
   }
 
   return {
-    async checkLogin(username, { address, device }) {
+    async beginLogin(username, { address, device }) {
       const account = accountCount(username, device);
-      await refuseOver(account.key, account.limit, account.what);
-      await refuseOver(addrKey(address), settings.failuresPerAddress, 'too many failed logins from your address');
+      const perAddress = { key: addrKey(address), limit: settings.failuresPerAddress, what: 'too many failed logins from your address' };
+      const release = await begin([account, perAddress]);
+      return {
+        async failed() {
+          if (account.limit > 0) await counters.hit(account.key, settings.loginWindowMs, now());
+          if (perAddress.limit > 0) await counters.hit(perAddress.key, settings.loginWindowMs, now());
+        },
+        // Clears only the count this attempt was charged to: the owner logging in from a known device must not
+        // hand the strangers guessing at the account a fresh allowance.
+        async succeeded() {
+          if (account.limit > 0) await counters.reset(account.key);
+        },
+        done: release,
+      };
     },
-    async loginFailed(username, { address, device }) {
-      const account = accountCount(username, device);
-      if (account.limit > 0) await counters.hit(account.key, settings.loginWindowMs, now());
-      if (settings.failuresPerAddress > 0) await counters.hit(addrKey(address), settings.loginWindowMs, now());
-    },
-    // Clears only the count this attempt was charged to: the owner logging in from a known device must not
-    // hand the strangers guessing at the account a fresh allowance.
-    async loginSucceeded(username, { device }) {
-      const account = accountCount(username, device);
-      if (account.limit > 0) await counters.reset(account.key);
-    },
-    async checkSignup(address) {
-      await refuseOver(signupKey(address), settings.signupsPerAddress, 'too many new accounts from your address');
-    },
-    async signedUp(address) {
-      if (settings.signupsPerAddress > 0) await counters.hit(signupKey(address), settings.signupWindowMs, now());
+    async beginSignup(address) {
+      const perAddress = { key: signupKey(address), limit: settings.signupsPerAddress, what: 'too many new accounts from your address' };
+      const release = await begin([perAddress]);
+      return {
+        failed: async () => undefined,
+        async succeeded() {
+          if (perAddress.limit > 0) await counters.hit(perAddress.key, settings.signupWindowMs, now());
+        },
+        done: release,
+      };
     },
   };
 
