@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]` (`--help` lists them):
+ * `npm run bench [-- --quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]` (`--help` lists them and the tools):
  * issue 4's benchmark. Each scenario starts the real server in a process of its own and drives it from this
  * one; each prints a table and writes JSON to bench/results/, the charts go next to it as SVG, and a summary
  * holds the figures against the targets (medians when --runs > 1). Exits non-zero when a scenario failed or
@@ -7,10 +7,10 @@
  * benchmark works).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { commandLine, fail, wholeNumber } from './lib/cli.js';
 import type { BenchContext, Scenario, ScenarioResult } from './lib/scenario.js';
 import { REPO_ROOT } from './lib/server.js';
 import { median } from './lib/stats.js';
@@ -23,55 +23,73 @@ import { loginStorm } from './scenarios/login-storm.js';
 import { postgres } from './scenarios/postgres.js';
 import { scale } from './scenarios/scale.js';
 import { throughput } from './scenarios/throughput.js';
+import { TOOLS } from './tools/catalog.js';
 
+const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, postgres];
 // `postgres` (issue #5: two processes on one PostgreSQL) runs only when DATABASE_URL names a cluster to use.
-const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, ...(process.env.DATABASE_URL ? [postgres] : [])];
+const AVAILABLE = SCENARIOS.filter((s) => s !== postgres || process.env.DATABASE_URL);
 const RESULTS = path.join(REPO_ROOT, 'bench', 'results');
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
+checkToolsAreListed();
+const about = [
+  "Issue #4's benchmark: the real server in a process of its own, driven from this one. Each scenario prints a",
+  'table and writes JSON (and charts as SVG) to the --out folder, with a summary against the targets.',
+  '',
+  'Scenarios (all that can run when none is named; bench/README.md says how to read each):',
+  ...SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.summary}`),
+  '',
+  'Options:',
+  '  --quick     smaller loads, under a minute (what CI runs)',
+  '  --runs N    run each scenario N times; the summary shows medians',
+  '  --cpu-prof  V8 CPU profiles of the server in DIR/profiles/ (read them with npm run bench:profile-top)',
+  `  --out DIR   where the JSON, SVG and profiles go (default ${path.relative(process.cwd(), RESULTS) || '.'})`,
+  '',
+  'Tools, one question each (npm run bench:<tool> -- --help for its arguments):',
+  ...Object.entries(TOOLS).map(([name, tool]) => `  ${name.padEnd(12)} ${tool.about}`),
+].join('\n');
+const { values, positionals } = commandLine(
+  { usage: 'npm run bench -- [--quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]', about },
+  {
     quick: { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: RESULTS },
-    help: { type: 'boolean', short: 'h', default: false },
   },
-});
-if (values.help) {
-  process.stdout.write(
-    [
-      'usage: npm run bench -- [--quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]',
-      `scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (all when none is named)`,
-      '  --quick     smaller loads, under a minute (what CI runs)',
-      '  --runs N    run each scenario N times; the summary shows medians',
-      '  --cpu-prof  V8 CPU profiles of the server in DIR/profiles/',
-      `  --out DIR   where the JSON, SVG and profiles go (default ${path.relative(process.cwd(), RESULTS) || '.'})`,
-      '',
-    ].join('\n'),
-  );
-  process.exit(0);
-}
-const quick = values.quick ?? false;
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  process.stderr.write(`--runs must be a whole number from 1 up, not ${JSON.stringify(values.runs)}\n`);
-  process.exit(2);
-}
-const outDir = path.resolve(values.out ?? RESULTS);
+  SCENARIOS.length,
+);
+const quick = values.quick;
+const runs = wholeNumber(values.runs, '--runs', 1);
+const outDir = path.resolve(values.out);
 const unknown = positionals.filter((p) => !SCENARIOS.some((s) => s.name === p));
-if (unknown.length > 0) {
-  process.stderr.write(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
-  process.exit(2);
+if (unknown.length > 0) fail(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+if (positionals.includes(postgres.name) && !AVAILABLE.includes(postgres)) fail('the postgres scenario needs DATABASE_URL');
+const selected = positionals.length === 0 ? AVAILABLE : AVAILABLE.filter((s) => positionals.includes(s.name));
+
+/**
+ * Every file in bench/tools/ is in the catalog and has its `npm run bench:<name>` script, so this help lists
+ * every tool there is and every listed tool runs. CI runs the benchmark, so a tool added without either fails there.
+ */
+function checkToolsAreListed(): void {
+  const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const files = readdirSync(path.join(REPO_ROOT, 'bench', 'tools')).filter((f) => f.endsWith('.ts') && f !== 'catalog.ts');
+  for (const file of files) {
+    const name = file.slice(0, -'.ts'.length);
+    if (!(name in TOOLS)) fail(`bench/tools/${file} is not in bench/tools/catalog.ts`);
+  }
+  for (const name of Object.keys(TOOLS)) {
+    const script = `tsx bench/tools/${name}.ts`;
+    if (scripts[`bench:${name}`] !== script) fail(`package.json needs "bench:${name}": "${script}"`);
+  }
 }
-const selected = positionals.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => positionals.includes(s.name));
 
 /** The idle scenario holds 10,000 connections in this process and in the server: both need the file limit. */
 function softFileLimit(): number {
   const line = readFileSync('/proc/self/limits', 'utf8')
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
-  return Number(line?.split(/\s+/)[3] ?? 1024);
+  const limit = Number(line?.split(/\s+/)[3]);
+  if (!Number.isSafeInteger(limit)) throw new Error(`cannot read the open-file limit from /proc/self/limits: ${JSON.stringify(line)}`);
+  return limit;
 }
 if (selected.includes(idle) && softFileLimit() < idlePolls(quick) * 2 + 1000 && !process.env.PAPO_BENCH_ULIMIT) {
   // Node cannot raise its own limit: run again under a shell that raises the soft limit to the hard one.

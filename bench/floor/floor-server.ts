@@ -20,7 +20,8 @@ import path from 'node:path';
 import type { Message, PollResponse, StreamEvent } from '../../api/contract.js';
 import { apiAnswerHeaders } from '../../api/http/security-headers.js';
 
-const dataDir = process.env.DATA_DIR ?? '.';
+const dataDir = process.env.DATA_DIR;
+if (dataDir === undefined) throw new Error('the floor needs DATA_DIR, the folder with floor-users.json');
 const durable = process.env.FLOOR_DURABLE !== '0';
 const extraHeaders = process.env.FLOOR_HEADERS === 'papo' ? apiAnswerHeaders(false) : [];
 const usersByCookie = new Map(

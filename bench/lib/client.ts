@@ -34,8 +34,8 @@ export function createClient(url: string, options: { pollConnections: number; co
 
   /**
    * What aborts each exchange in progress, by the signal that stops it. All the held polls share one
-   * signal: a listener each on it cost the load generator 2.7% of its time, as EventTarget looks through
-   * the listeners already there at every addEventListener.
+   * signal, and EventTarget looks through the listeners already there at every addEventListener: one
+   * listener a poll would cost the load generator time that grows with the square of the polls held.
    */
   const aborters = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
   function abortersOf(signal: AbortSignal): Set<(reason: Error) => void> {
@@ -58,8 +58,8 @@ export function createClient(url: string, options: { pollConnections: number; co
   /**
    * One exchange on undici's dispatcher interface, the body collected as text. `request()` hands each answer
    * over as a stream, with its headers parsed and an async resource around it; on a 2-core machine the load
-   * generator shares the cores with the server, and that cost 16 µs of its CPU a message (133 against 117 in
-   * paired throughput runs, which delivered 5.5% more; issue #4).
+   * generator shares the cores with the server, so CPU it spends is CPU the server does not get (issue #4;
+   * the figures are in docs/performance.md).
    */
   function exchange(pool: Pool, options: Dispatcher.DispatchOptions, signal?: AbortSignal): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
@@ -134,7 +134,9 @@ export function createClient(url: string, options: { pollConnections: number; co
     },
     async heldPolls() {
       const { text } = await this.get('/metrics');
-      return Number(/^papo_held_polls (\d+)/m.exec(text)?.[1] ?? NaN);
+      const held = /^papo_held_polls (\d+)/m.exec(text)?.[1];
+      if (held === undefined) throw new Error('/metrics has no papo_held_polls');
+      return Number(held);
     },
     async close() {
       await Promise.all([requests.destroy(), polls.destroy()]);

@@ -29,6 +29,8 @@ export interface ScenarioResult {
 
 export interface Scenario {
   name: string;
+  /** One line for `npm run bench -- --help`: what it loads the server with and what it measures. */
+  summary: string;
   run(ctx: BenchContext): Promise<ScenarioResult>;
 }
 

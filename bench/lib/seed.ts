@@ -13,10 +13,14 @@ import bcrypt from 'bcryptjs';
 import { encodeHistory, encodeQueue, encodeUser } from '../../api/store/text/records.js';
 import { encodeSessionLine } from '../../api/store/text/session-file.js';
 import { SESSION_COOKIE } from '../../api/http/session.js';
+import { at } from './at.js';
 
 export const BENCH_PASSWORD = 'bench-password';
 export const SESSION_SECRET = 'bench-secret-0123456789abcdef-0123456789';
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The modes Papo gives its data (issue #15, item 10): a folder seeded looser would have the start tighten it, file by file, inside the time measured. */
+const FILE_MODE = 0o600;
+const FOLDER_MODE = 0o700;
 
 /** One logged-in device: the cookie header the benchmark sends for it. */
 export interface SeededUser {
@@ -28,9 +32,9 @@ let sharedHash: string | undefined;
 
 export async function emptyDataDir(prefix: string): Promise<string> {
   const dir = await fsp.mkdtemp(path.join(process.env.BENCH_TMP ?? '/tmp', `papo-bench-${prefix}-`));
-  await fsp.mkdir(path.join(dir, 'historico'));
+  await fsp.mkdir(path.join(dir, 'historico'), { mode: FOLDER_MODE });
   // Written here so the server does not take the folder for an old-system one to import.
-  await fsp.writeFile(path.join(dir, 'papo-format.txt'), `papo-data;1;${randomBytes(6).toString('hex')}\n`);
+  await fsp.writeFile(path.join(dir, 'papo-format.txt'), `papo-data;1;${randomBytes(6).toString('hex')}\n`, { mode: FILE_MODE });
   return dir;
 }
 
@@ -67,8 +71,8 @@ export async function seedUsers(dir: string, names: readonly string[]): Promise<
     sessionLines.push(encodeSessionLine({ kind: 's', key: sessionKey(sid), expires, json: JSON.stringify(data) }));
     users.push({ username, cookie: signedCookie(sid) });
   }
-  await fsp.appendFile(path.join(dir, 'usuarios.txt'), userLines.join(''));
-  await fsp.appendFile(path.join(dir, 'sessions.txt'), sessionLines.join(''));
+  await fsp.appendFile(path.join(dir, 'usuarios.txt'), userLines.join(''), { mode: FILE_MODE });
+  await fsp.appendFile(path.join(dir, 'sessions.txt'), sessionLines.join(''), { mode: FILE_MODE });
   return users;
 }
 
@@ -83,7 +87,7 @@ class LineSink {
   private bytes = 0;
   private constructor(private readonly out: WriteStream) {}
   static open(file: string): LineSink {
-    return new LineSink(createWriteStream(file, { flags: 'a' }));
+    return new LineSink(createWriteStream(file, { flags: 'a', mode: FILE_MODE }));
   }
   async write(line: string): Promise<void> {
     this.chunks.push(line);
@@ -112,7 +116,7 @@ const CONTENT = 'a history line of ordinary length, as people write them; with a
 export async function seedHistory(dir: string, user: string, peers: readonly string[], lines: number): Promise<void> {
   const sink = LineSink.open(path.join(dir, 'historico', `history_${user}.txt`));
   for (let seq = 1; seq <= lines; seq++) {
-    const peer = peers[seq % peers.length] ?? 'nobody';
+    const peer = at(peers, seq % peers.length);
     const mine = seq % 2 === 0;
     await sink.write(
       encodeHistory({
@@ -145,8 +149,8 @@ export async function seedQueue(dir: string, senders: readonly string[], recipie
     return sink;
   };
   for (let seq = 1; seq <= count; seq++) {
-    const from = senders[seq % senders.length] ?? 'nobody';
-    const to = recipients[seq % recipients.length] ?? 'nobody';
+    const from = at(senders, seq % senders.length);
+    const to = at(recipients, seq % recipients.length);
     const sentAt = new Date(BASE_TIME + seq).toISOString();
     const content = `${CONTENT} #${seq}`;
     await queue.write(encodeQueue({ seq, from, to, content, sentAt, delivered: false, clientId: undefined }).line);

@@ -1,5 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { at } from './at.js';
 import { createClient, type ApiClient } from './client.js';
 import type { BenchContext, Figure } from './scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from './seed.js';
@@ -63,6 +64,13 @@ export async function messagingRig(
   };
 }
 
+/**
+ * How long deliver and throughput measure: long enough to hold many of the text store's checkpoints (one every
+ * 5 s) and the garbage collections of a steady state, which shorter windows catch or miss by chance (the
+ * spread this gave is in docs/performance.md).
+ */
+export const loadSeconds = (ctx: BenchContext): number => (ctx.quick ? 2 : 30);
+
 /** Warm-up: a little traffic before measuring, so the JIT and the lazily opened files are in place. */
 export async function warmUp(traffic: Traffic, rate: number, seconds: number): Promise<void> {
   await traffic.openLoop(rate, seconds);
@@ -99,7 +107,7 @@ export async function measureTraffic(
   await traffic.settle(5000);
   const after = servers.map((s) => s.sample());
   const clientCpu = cpuMicros(process.cpuUsage(clientBefore));
-  const serverCpuSeconds = after.reduce((sum, a, i) => sum + a.cpuSeconds - (before[i]?.cpuSeconds ?? a.cpuSeconds), 0);
+  const serverCpuSeconds = after.reduce((sum, a, i) => sum + a.cpuSeconds - at(before, i).cpuSeconds, 0);
   const delivered = Math.max(1, traffic.delivered);
   return {
     seconds,

@@ -3,17 +3,25 @@
  * rate achieved, send latency (until the 201: durable), delivery latency (send start to the recipient's poll
  * answer), errors, and the server's CPU seconds per 1,000 messages.
  */
+import { at } from '../lib/at.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
-import { measureTraffic, messagingRig, trafficDetails, trafficFigures, trafficRows, warmUp, type ServerUnderTest } from '../lib/setup.js';
+import {
+  loadSeconds,
+  measureTraffic,
+  messagingRig,
+  trafficDetails,
+  trafficFigures,
+  trafficRows,
+  warmUp,
+  type ServerUnderTest,
+} from '../lib/setup.js';
 import { cdf, round } from '../lib/stats.js';
 
 /** The deliver load against Papo, or against `target` (the floor). */
 export async function deliverLoad(ctx: BenchContext, target?: ServerUnderTest) {
   const users = ctx.quick ? 200 : 1000;
   const rate = ctx.quick ? 200 : 1000;
-  // Long enough to hold many of the text store's checkpoints and the garbage collections of a steady state:
-  // in 10 s windows the same build's throughput differed by 25% from one run to the next (2,220, 2,859 msg/s).
-  const seconds = ctx.quick ? 2 : 30;
+  const seconds = loadSeconds(ctx);
   const rig = await messagingRig(ctx, 'deliver', { recipients: users, senders: 100 }, { target });
   try {
     const { traffic, server } = rig;
@@ -28,16 +36,17 @@ export async function deliverLoad(ctx: BenchContext, target?: ServerUnderTest) {
 
 export const deliver: Scenario = {
   name: 'deliver',
+  summary: '1,000 held long-polls while senders offer 1,000 msg/s: the rate, send and delivery latency, CPU a message',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const { users, rate, seconds, traffic, m } = await deliverLoad(ctx);
-    const after = m.after[0];
+    const after = at(m.after, 0);
     return {
       table: [
         { figure: 'offered', value: `${rate} msg/s x ${seconds} s` },
         ...trafficRows(traffic, m),
         { figure: 'server CPU per 1,000 msgs', value: `${round(m.cpuUsPerMessage / 1000, 3)} s (${round(m.cpuUsPerMessage, 0)} µs/msg)` },
         { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
-        { figure: 'server RSS', value: `${round((after?.rssBytes ?? NaN) / 2 ** 20, 1)} MiB` },
+        { figure: 'server RSS', value: `${round(after.rssBytes / 2 ** 20, 1)} MiB` },
         { figure: 'errors', value: traffic.errors },
       ],
       figures: [
@@ -51,7 +60,7 @@ export const deliver: Scenario = {
         rate,
         seconds,
         ...trafficDetails(traffic, m),
-        rssBytes: after?.rssBytes,
+        rssBytes: after.rssBytes,
       },
       charts: {
         'delivery-latency': [

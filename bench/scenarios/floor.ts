@@ -35,6 +35,7 @@ function row(variant: string, load: string, m: TrafficFigures) {
 
 export const floor: Scenario = {
   name: 'floor',
+  summary: "the deliver and throughput loads against Node's own http doing the least: what the protocol costs here",
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     // --quick checks that the floor runs: the durable variant only.
     const variants = ctx.quick ? VARIANTS.filter((v) => v.key === 'durable') : VARIANTS;

@@ -24,6 +24,7 @@ const HELD_FOR_MS = 45_000;
 
 export const idle: Scenario = {
   name: 'idle',
+  summary: "10,000 held long-polls: the server's RSS a poll above its idle baseline, 2 s after the ramp and settled",
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const polls = idlePolls(ctx.quick);
     const dir = await emptyDataDir('idle');

@@ -9,6 +9,7 @@ import { cdf, round, summarize } from '../lib/stats.js';
 
 export const loginStorm: Scenario = {
   name: 'login-storm',
+  summary: 'the deliver load, calm and then with 10 sign-ups/s (bcrypt): delivery p99 before and during',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const users = ctx.quick ? 200 : 1000;
     const rate = ctx.quick ? 200 : 1000;

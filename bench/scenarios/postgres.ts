@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { createLogger } from '../../api/logger.js';
 import { importTextFolder } from '../../api/store/postgres/data-copy.js';
+import { at } from '../lib/at.js';
 import { createClient, type ApiClient } from '../lib/client.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
@@ -20,15 +21,15 @@ import { Traffic } from '../lib/traffic.js';
 /** One ApiClient over several servers: each user always talks to its own process. */
 function splitClient(clients: ApiClient[], home: Map<string, number>): ApiClient {
   const of = (username: string): ApiClient => {
-    const c = clients[home.get(username) ?? 0];
-    if (!c) throw new Error(`no server for ${username}`);
-    return c;
+    const index = home.get(username);
+    if (index === undefined) throw new Error(`no server for ${username}`);
+    return at(clients, index);
   };
   return {
     send: (from, to, content) => of(from.username).send(from, to, content),
     poll: (user, after, wait, signal) => of(user.username).poll(user, after, wait, signal),
     login: (username, password) => of(username).login(username, password),
-    get: (path, user) => (user ? of(user.username) : of('')).get(path, user),
+    get: (path, user) => (user ? of(user.username) : at(clients, 0)).get(path, user),
     heldPolls: async () => (await Promise.all(clients.map((c) => c.heldPolls()))).reduce((a, b) => a + b, 0),
     close: async () => {
       await Promise.all(clients.map((c) => c.close()));
@@ -48,6 +49,7 @@ async function admin(url: string, sql: string): Promise<void> {
 
 export const postgres: Scenario = {
   name: 'postgres',
+  summary: 'the throughput load on two processes sharing one PostgreSQL, every message across them (needs DATABASE_URL)',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const base = process.env.DATABASE_URL;
     if (!base) throw new Error('the postgres scenario needs DATABASE_URL');

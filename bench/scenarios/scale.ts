@@ -63,6 +63,7 @@ async function startWith(ctx: BenchContext, queued: number) {
 
 export const scale: Scenario = {
   name: 'scale',
+  summary: 'history pages of 10k/100k/1M lines, and start time and RSS with 10k/100k/1M queued messages',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const sizes = ctx.quick ? [10_000] : [10_000, 100_000, 1_000_000];
     const requests = ctx.quick ? 20 : 100;

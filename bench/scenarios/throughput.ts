@@ -3,16 +3,23 @@
  * session-checked messages a second that reach their recipients, with the latency percentiles at that load.
  */
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
-import { measureTraffic, messagingRig, trafficDetails, trafficFigures, trafficRows, warmUp, type ServerUnderTest } from '../lib/setup.js';
+import {
+  loadSeconds,
+  measureTraffic,
+  messagingRig,
+  trafficDetails,
+  trafficFigures,
+  trafficRows,
+  warmUp,
+  type ServerUnderTest,
+} from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 
 /** The throughput load against Papo, or against `target` (the floor). */
 export async function throughputLoad(ctx: BenchContext, target?: ServerUnderTest) {
   const concurrency = 32;
   const users = ctx.quick ? 200 : 1000;
-  // Long enough to hold many of the text store's checkpoints and the garbage collections of a steady state:
-  // in 10 s windows the same build's throughput differed by 25% from one run to the next (2,220, 2,859 msg/s).
-  const seconds = ctx.quick ? 2 : 30;
+  const seconds = loadSeconds(ctx);
   const rig = await messagingRig(ctx, 'throughput', { recipients: users, senders: 100 }, { target });
   try {
     const { traffic, server } = rig;
@@ -29,6 +36,7 @@ export async function throughputLoad(ctx: BenchContext, target?: ServerUnderTest
 
 export const throughput: Scenario = {
   name: 'throughput',
+  summary: '32 closed-loop senders to online recipients: the most durable, session-checked msg/s, and latency at that load',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const { concurrency, users, seconds, traffic, m } = await throughputLoad(ctx);
     return {

@@ -1,9 +1,9 @@
 /**
- * `tsx bench/token-cost.ts [answers] [runs]`: what opaque ids cost a poll answer (issue #15, item 7). For
+ * `npm run bench:token-cost -- [answers] [runs]`: what opaque ids cost a poll answer (issue #15, item 7). For
  * answers of 1, 10 and 100 message events it times, in-process, turning the store's events into the JSON the
  * poll writes, two ways:
  *
- * - numbers: the store builds the wire message, its id the sequence number as a string (as before);
+ * - numbers: the store builds the wire message, its id the sequence number as a string (ids that are not opaque);
  * - tokens: the store builds its message with the sequence number, the domain the wire message with an AES
  *   block of it (api/messaging/message-ids.ts, as the poll does it), and the stream cursor.
  *
@@ -13,18 +13,19 @@
  * Not a scenario of `npm run bench`: a tool for the one question.
  */
 import { randomBytes } from 'node:crypto';
-import type { Message, PollResponse, StreamEvent } from '../api/contract.js';
-import { StreamCursors } from '../api/messaging/cursor.js';
-import { MessageIds } from '../api/messaging/message-ids.js';
-import { TokenCipher } from '../api/messaging/token-cipher.js';
-import type { StoredEvent, StoredMessage } from '../api/store/store.js';
+import type { Message, PollResponse, StreamEvent } from '../../api/contract.js';
+import { StreamCursors } from '../../api/messaging/cursor.js';
+import { MessageIds } from '../../api/messaging/message-ids.js';
+import { TokenCipher } from '../../api/messaging/token-cipher.js';
+import type { StoredEvent, StoredMessage } from '../../api/store/store.js';
+import { at } from '../lib/at.js';
+import { commandLine, wholeNumber } from '../lib/cli.js';
+import { median } from '../lib/stats.js';
+import { TOOLS } from './catalog.js';
 
-const ANSWERS = Number(process.argv[2] ?? 20_000);
-const RUNS = Number(process.argv[3] ?? 5);
-if (!Number.isInteger(ANSWERS) || ANSWERS < 1 || !Number.isInteger(RUNS) || RUNS < 1) {
-  process.stderr.write('usage: tsx bench/token-cost.ts [answers >= 1] [runs >= 1]\n');
-  process.exit(1);
-}
+const { positionals } = commandLine(TOOLS['token-cost'], {}, 2);
+const ANSWERS = wholeNumber(positionals[0], 'answers', 20_000);
+const RUNS = wholeNumber(positionals[1], 'runs', 5);
 
 const cipher = new TokenCipher(randomBytes(16));
 const ids = new MessageIds(cipher, 0);
@@ -51,7 +52,7 @@ function rows(count: number, first: number): Row[] {
   }));
 }
 
-/** Before: the store made the wire message itself, its id the sequence number (the old records.ts messageId). */
+/** The store makes the wire message itself, its id the sequence number. */
 function withNumbers(records: readonly Row[], last: number): string {
   const events = records.map((r): StreamEvent => {
     const message: Message = { id: String(r.seq), from: r.from, to: r.to, content: r.content, sentAt: r.sentAt, status: 'sent' };
@@ -62,7 +63,7 @@ function withNumbers(records: readonly Row[], last: number): string {
   return JSON.stringify(body);
 }
 
-/** Now: the store makes a message with its sequence number, the domain the wire message with a token. */
+/** The store makes a message with its sequence number, the domain the wire message with a token (as Papo does). */
 function withTokens(records: readonly Row[], last: number): string {
   const stored = records.map((r): StoredEvent => {
     const message: StoredMessage = { seq: r.seq, from: r.from, to: r.to, content: r.content, sentAt: r.sentAt, status: 'sent' };
@@ -78,14 +79,13 @@ function timePerAnswer(make: (records: readonly Row[], last: number) => string, 
   let sink = 0;
   const started = process.hrtime.bigint();
   for (let n = 0; n < ANSWERS; n++) {
-    sink += make(batches[n % batches.length] ?? [], n).length;
+    sink += make(at(batches, n % batches.length), n).length;
   }
   const ns = Number(process.hrtime.bigint() - started) / ANSWERS;
   if (sink === 0) throw new Error('nothing was made');
   return ns;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const us = (ns: number) => (ns / 1000).toFixed(2);
 
 for (const size of [1, 10, 100]) {

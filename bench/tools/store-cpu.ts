@@ -1,5 +1,5 @@
 /**
- * `tsx bench/store-cpu.ts [messages] [runs]`: main-thread CPU time per delivered message of the text store alone,
+ * `npm run bench:store-cpu -- [messages] [runs]`: main-thread CPU time per delivered message of the text store alone,
  * in-process, and the file operations it makes per message, counted through the store's Disk seam. The load
  * is the throughput scenario's without HTTP: 32 closed-loop workers, each sends a message (with a clientId)
  * from one of 100 senders to one of 1,000 recipients, then does what the recipient's long-polls do with it:
@@ -7,10 +7,15 @@
  * the stream again (the next poll). CPU is process.cpuUsage around the timed messages (a warm-up first), so
  * it is far less sensitive than latency to what else the machine runs; each run uses a fresh data folder.
  */
-import { countingDisk, openBenchStore } from './lib/counting-disk.js';
+import { at } from '../lib/at.js';
+import { commandLine, wholeNumber } from '../lib/cli.js';
+import { countingDisk, openBenchStore } from '../lib/counting-disk.js';
+import { median } from '../lib/stats.js';
+import { TOOLS } from './catalog.js';
 
-const MESSAGES = Number(process.argv[2] ?? 20_000);
-const RUNS = Number(process.argv[3] ?? 3);
+const { positionals } = commandLine(TOOLS['store-cpu'], {}, 2);
+const MESSAGES = wholeNumber(positionals[0], 'messages', 20_000);
+const RUNS = wholeNumber(positionals[1], 'runs', 3);
 const WARM_UP = 2_000;
 const CONCURRENCY = 32;
 const COUNTED = ['write', 'read', 'datasync', 'truncate', 'stat'] as const;
@@ -27,8 +32,8 @@ async function run(): Promise<{ cpuUs: number; ops: Map<string, number> }> {
   const worker = async (until: number) => {
     while (next < until) {
       const n = next++;
-      const from = senders[n % senders.length] ?? 'sender0';
-      const to = recipients[(n * 7) % recipients.length] ?? 'recipient0';
+      const from = at(senders, n % senders.length);
+      const to = at(recipients, (n * 7) % recipients.length);
       await store.messages.append({ from, to, content: `message ${n}, of an ordinary length for a chat`, clientId: `c-${n}` });
       const after = cursors.get(to) ?? (await store.messages.startPosition(to));
       const page = await store.messages.readStream(to, after, 100);
@@ -53,7 +58,6 @@ async function run(): Promise<{ cpuUs: number; ops: Map<string, number> }> {
   return { cpuUs: (used.user + used.system) / MESSAGES, ops };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const results: { cpuUs: number; ops: Map<string, number> }[] = [];
 for (let i = 0; i < RUNS; i++) {
   const r = await run();

@@ -1,5 +1,5 @@
 /**
- * `tsx bench/poll-heap.ts [polls] [rows]`: what one held long-poll keeps in the server's JavaScript heap, by
+ * `npm run bench:poll-heap -- [polls] [rows]`: what one held long-poll keeps in the server's JavaScript heap, by
  * kind of object. The server (as the benchmark starts it) takes two heap snapshots (`--heapsnapshot-signal`):
  * one with a kept-alive connection per poll, open and idle after a first round of polls was answered, and
  * one with a poll held on each. Their difference, divided by the polls, is what a held poll costs beyond
@@ -12,13 +12,17 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from './lib/client.js';
-import { sleep } from './lib/scenario.js';
-import { emptyDataDir, names, seedUsers } from './lib/seed.js';
-import { REPO_ROOT, startServer } from './lib/server.js';
+import { at } from '../lib/at.js';
+import { commandLine, wholeNumber } from '../lib/cli.js';
+import { createClient } from '../lib/client.js';
+import { sleep } from '../lib/scenario.js';
+import { emptyDataDir, names, seedUsers } from '../lib/seed.js';
+import { REPO_ROOT, startServer } from '../lib/server.js';
+import { TOOLS } from './catalog.js';
 
-const POLLS = Number(process.argv[2] ?? 2000);
-const ROWS = Number(process.argv[3] ?? 30);
+const { positionals } = commandLine(TOOLS['poll-heap'], {}, 2);
+const POLLS = wholeNumber(positionals[0], 'polls', 2000);
+const ROWS = wholeNumber(positionals[1], 'rows', 30);
 const POLLS_PER_USER = 5;
 
 interface Kind {
@@ -108,9 +112,7 @@ async function snapshot(): Promise<string> {
 
 const stop = new AbortController();
 const pollEach = (waitSeconds: number) =>
-  Array.from({ length: POLLS }, (_, i) =>
-    client.poll(users[i % users.length] as (typeof users)[number], undefined, waitSeconds, stop.signal),
-  );
+  Array.from({ length: POLLS }, (_, i) => client.poll(at(users, i % users.length), undefined, waitSeconds, stop.signal));
 try {
   // Two rounds held for a second open a connection per poll and warm the code; the snapshot follows at
   // once, before the server's 5 s keep-alive timeout closes them.

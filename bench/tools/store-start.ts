@@ -1,5 +1,5 @@
 /**
- * `tsx bench/store-start.ts [queued] [runs]`: how long the text store takes to open a data folder with `queued`
+ * `npm run bench:store-start -- [queued] [runs]`: how long the text store takes to open a data folder with `queued`
  * undelivered messages (default 1,000,000), in-process, without the HTTP server or tsx's compile time around
  * it: wall-clock, CPU and RSS of `TextStore.open`, per run, and the medians. The folder is seeded once, the
  * way the scale scenario seeds it (bench/lib/seed.ts: 100 senders, 1,000 recipients), and kept in
@@ -9,12 +9,16 @@
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import { createLogger } from '../api/logger.js';
-import { TextStore } from '../api/store/text/text-store.js';
-import { emptyDataDir, names, seedQueue, seedUsers } from './lib/seed.js';
+import { createLogger } from '../../api/logger.js';
+import { TextStore } from '../../api/store/text/text-store.js';
+import { commandLine, wholeNumber } from '../lib/cli.js';
+import { emptyDataDir, names, seedQueue, seedUsers } from '../lib/seed.js';
+import { median } from '../lib/stats.js';
+import { TOOLS } from './catalog.js';
 
-const queued = Number(process.argv[2] ?? 1_000_000);
-const runs = Number(process.argv[3] ?? 3);
+const { positionals } = commandLine(TOOLS['store-start'], {}, 2);
+const queued = wholeNumber(positionals[0], 'queued', 1_000_000);
+const runs = wholeNumber(positionals[1], 'runs', 3);
 const dir = path.join(process.env.BENCH_TMP ?? '/tmp', `papo-store-start-${queued}`);
 
 if (!existsSync(dir)) {
@@ -24,7 +28,6 @@ if (!existsSync(dir)) {
   await rename(fresh, dir);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const wall: number[] = [];
 const cpu: number[] = [];
 const rss: number[] = [];

@@ -1,8 +1,10 @@
 /**
- * `tsx bench/profile-top.ts <file.cpuprofile> [n]`: where the server's time went, from a V8 CPU profile that
+ * `npm run bench:profile-top -- <file.cpuprofile> [n]`: where the server's time went, from a V8 CPU profile that
  * `npm run bench -- --cpu-prof` wrote: self time by function and by package/file, heaviest first.
  */
 import { readFileSync } from 'node:fs';
+import { commandLine, fail, wholeNumber } from '../lib/cli.js';
+import { TOOLS } from './catalog.js';
 
 interface Node {
   id: number;
@@ -15,9 +17,20 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, count = '30'] = process.argv.slice(2);
-if (!file) throw new Error('usage: tsx bench/profile-top.ts <file.cpuprofile> [n]');
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const { values, positionals } = commandLine(
+  TOOLS['profile-top'],
+  { inclusive: { type: 'boolean' }, callers: { type: 'string' }, busy: { type: 'string' } },
+  2,
+);
+const [file] = positionals;
+if (file === undefined) fail(`which profile? usage: ${TOOLS['profile-top'].usage}`);
+const count = wholeNumber(positionals[1], 'n', 30);
+let profile: Profile;
+try {
+  profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+} catch (err) {
+  fail(`cannot read ${file} as a CPU profile: ${err instanceof Error ? err.message : String(err)}`);
+}
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
 profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -43,7 +56,7 @@ for (const [id, us] of self) {
 const top = (m: Map<string, number>) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, Number(count))
+    .slice(0, count)
     .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
     .join('\n');
 console.log(
@@ -51,8 +64,8 @@ console.log(
 );
 
 // `--callers <function>`: the heaviest stacks that lead to it.
-const callersOf = process.argv[process.argv.indexOf('--callers') + 1];
-if (process.argv.includes('--callers') && callersOf) {
+const callersOf = values.callers;
+if (callersOf !== undefined) {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const stacks = new Map<string, number>();
@@ -72,7 +85,7 @@ if (process.argv.includes('--callers') && callersOf) {
 }
 
 // `--inclusive`: time spent in each function and everything it called (each function counted once a stack).
-if (process.argv.includes('--inclusive')) {
+if (values.inclusive === true) {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const inclusive = new Map<string, number>();
@@ -92,8 +105,8 @@ if (process.argv.includes('--inclusive')) {
 
 // `--busy <ms>`: stretches of at least that long without an idle sample, when they came and what filled them.
 // A latency tail that comes in bursts is one of these: the event loop answered nothing meanwhile.
-const busyMs = Number(process.argv[process.argv.indexOf('--busy') + 1]);
-if (process.argv.includes('--busy') && busyMs > 0) {
+const busyMs = values.busy === undefined ? undefined : wholeNumber(values.busy, '--busy', 0);
+if (busyMs !== undefined) {
   const stretches: { start: number; us: number; by: Map<string, number> }[] = [];
   let current: (typeof stretches)[number] | undefined;
   let at = 0;

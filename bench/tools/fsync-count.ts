@@ -1,9 +1,14 @@
 /**
- * `tsx bench/fsync-count.ts`: fdatasync calls the text store makes per message under concurrent sends and
+ * `npm run bench:fsync-count`: fdatasync calls the text store makes per message under concurrent sends and
  * acknowledgements, counted through the store's Disk seam. Unlike latency on a shared machine, this count
  * does not depend on what else the machine is doing.
  */
-import { countingDisk, openBenchStore } from './lib/counting-disk.js';
+import { commandLine } from '../lib/cli.js';
+import { at } from '../lib/at.js';
+import { countingDisk, openBenchStore } from '../lib/counting-disk.js';
+import { TOOLS } from './catalog.js';
+
+commandLine(TOOLS['fsync-count'], {}, 0);
 
 const { disk: counting, calls } = countingDisk(['datasync']);
 
@@ -19,8 +24,8 @@ await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     while (next < MESSAGES) {
       const n = next++;
-      const to = users[(n * 7 + 1) % users.length] ?? 'user1';
-      const from = users[n % users.length] ?? 'user0';
+      const to = at(users, (n * 7 + 1) % users.length);
+      const from = at(users, n % users.length);
       if (to === from) continue;
       const { message } = await store.messages.append({ from, to, content: `message ${n}` });
       await store.messages.acknowledge(to, message.seq);

@@ -1,0 +1,39 @@
+/**
+ * The benchmark's tools: programs for one question each, beside the scenarios of `npm run bench`. Each runs
+ * as `npm run bench:<name>` (package.json); `npm run bench -- --help` lists them from here, and bench/run.ts
+ * refuses to start when a file in bench/tools/ is missing from this list or from package.json.
+ * What each measures and how to read its figures: bench/README.md.
+ */
+export interface Tool {
+  usage: string;
+  about: string;
+}
+
+export const TOOLS = {
+  'fsync-count': {
+    usage: 'npm run bench:fsync-count',
+    about: 'fdatasync calls the text store makes a message under 32 concurrent sends and acknowledgements (in-process).',
+  },
+  'store-cpu': {
+    usage: 'npm run bench:store-cpu -- [messages=20000] [runs=3]',
+    about: "main-thread CPU a message of the text store alone, and its file operations a message: throughput's load without HTTP.",
+  },
+  'store-start': {
+    usage: 'npm run bench:store-start -- [queued=1000000] [runs=3]',
+    about: 'wall-clock, CPU and RSS of opening a text-store folder with that many undelivered queued messages (in-process).',
+  },
+  'poll-heap': {
+    usage: 'npm run bench:poll-heap -- [polls=2000] [rows=30]',
+    about: "what one held long-poll keeps in the server's JavaScript heap, by kind of object (two heap snapshots).",
+  },
+  'token-cost': {
+    usage: 'npm run bench:token-cost -- [answers=20000] [runs=5]',
+    about: 'what opaque ids and cursors add to a poll answer of 1, 10 and 100 events: sequence numbers against tokens.',
+  },
+  'profile-top': {
+    usage: 'npm run bench:profile-top -- <file.cpuprofile> [n=30] [--inclusive] [--callers <function>] [--busy <ms>]',
+    about: 'where the server spent its time, from a CPU profile of `npm run bench -- --cpu-prof`: self time by function and by file.',
+  },
+} as const satisfies Record<string, Tool>;
+
+export type ToolName = keyof typeof TOOLS;
