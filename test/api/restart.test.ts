@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { specAgent } from '../support/contract.js';
-import { STORES, startTestServer, tempDir, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, startTestServer, tempDir, testServers } from '../support/server.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
 import { cookieFrom } from '../support/cookies.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
-/** Starts a server; with `previous`, on the same data (folder, or PostgreSQL schema). */
-async function start(dataDir: string, store: StoreKind = 'text', previous?: TestServer): Promise<TestServer> {
-  const s = await startTestServer({ dataDir, store, ...(previous?.databaseUrl ? { databaseUrl: previous.databaseUrl } : {}) });
-  servers.push(s);
-  return s;
-}
+const servers = testServers();
 
 describe.each(STORES)('restart on the %s store', (store) => {
   it('when the server restarts on the same folder, then queued messages arrive and sessions still work', async () => {
     const dataDir = await tempDir();
-    const first = await start(dataDir, store);
+    const first = await servers.start({ dataDir, store });
     const lia = await signUp(first.url, 'lia');
     const mauro = specAgent(first.url);
     const login = await mauro.post('/api/session').send({ username: 'mauro', password: PASSWORD }).expect(201);
@@ -27,7 +17,7 @@ describe.each(STORES)('restart on the %s store', (store) => {
     const m = await send(lia, 'mauro', 'sent before the restart; still here?\n😀');
     await first.stop();
 
-    const second = await start(dataDir, store, first);
+    const second = await servers.restart(first);
     // Same cookie, new process: still logged in (sessions live in the data folder).
     const again = specAgent(second.url);
     await again
@@ -40,7 +30,7 @@ describe.each(STORES)('restart on the %s store', (store) => {
 
   it('when a cursor from before the restart is used, then it continues where it was, with no gap', async () => {
     const dataDir = await tempDir();
-    const first = await start(dataDir, store);
+    const first = await servers.start({ dataDir, store });
     const a = await signUp(first.url, 'nina');
     const b = await signUp(first.url, 'otto');
     const { cursor } = await poll(b);
@@ -49,7 +39,7 @@ describe.each(STORES)('restart on the %s store', (store) => {
       cookieFrom(await specAgent(url).post('/api/session').send({ username: 'otto', password: PASSWORD }));
     const cookie = await loginCookie(first.url);
     await first.stop();
-    const second = await start(dataDir, store, first);
+    const second = await servers.restart(first);
     const res = await specAgent(second.url).get(`/api/messages?wait=0&after=${cursor}`).set('cookie', cookie).expect(200);
     expect(messagesOf(res.body.events).map((m) => m.id)).toEqual([before.id]);
     // And new messages keep increasing positions after the restart.
@@ -64,7 +54,7 @@ describe.each(STORES)('restart on the %s store', (store) => {
 describe('the data folder lock', () => {
   it('when a second server starts on a folder in use, then it refuses with a clear message', async () => {
     const dataDir = await tempDir();
-    await start(dataDir);
+    await servers.start({ dataDir });
     await expect(startTestServer({ dataDir })).rejects.toThrow(/already using the data folder/);
   });
 });

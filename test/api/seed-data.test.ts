@@ -1,10 +1,10 @@
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../api/contract.js';
 import { specAgent } from '../support/contract.js';
-import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { tempDir, type TestServer, testServers } from '../support/server.js';
 import { messagesOf, poll } from '../support/users.js';
 
 // The old timestamps are local time: read them as UTC here whatever the machine's zone (Node honours a
@@ -12,17 +12,12 @@ import { messagesOf, poll } from '../support/users.js';
 process.env.TZ = 'UTC';
 
 const SEED = fileURLToPath(new URL('../fixtures/seed-data', import.meta.url));
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
+const servers = testServers();
 async function startOnSeed(edit?: (dir: string) => Promise<void>): Promise<TestServer> {
   const dataDir = await tempDir();
   await cp(SEED, dataDir, { recursive: true });
   await edit?.(dataDir);
-  const s = await startTestServer({ dataDir });
-  servers.push(s);
+  const s = await servers.start({ dataDir });
   return s;
 }
 
@@ -98,8 +93,7 @@ describe('a data folder left by the old Python system', () => {
   it('when restarted after the import, then nothing is imported twice', async () => {
     const s = await startOnSeed();
     await s.stop();
-    const again = await startTestServer({ dataDir: s.dataDir });
-    servers.push(again);
+    const again = await servers.start({ dataDir: s.dataDir });
     const { device } = await login(again.url, 'joao', '1234');
     const res = await device.get('/api/history').expect(200);
     expect(res.body.messages).toHaveLength(3);

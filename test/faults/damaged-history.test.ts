@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../../api/contract.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, testServers } from '../support/server.js';
 import { PASSWORD, send, signUp } from '../support/users.js';
 
 /**
@@ -12,11 +12,7 @@ import { PASSWORD, send, signUp } from '../support/users.js';
  * with a stable id, and the start log still names the file and the line.
  */
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
+const servers = testServers();
 interface Folder {
   dataDir: string;
   sent: Message[];
@@ -24,8 +20,7 @@ interface Folder {
 
 /** ana and bia exchange three messages, then the server stops (the histories are written). */
 async function conversation(contents = ['primeira', 'segunda', 'terceira']): Promise<Folder> {
-  const s = await startTestServer();
-  servers.push(s);
+  const s = await servers.start();
   const ana = await signUp(s.url, 'ana');
   const bia = await signUp(s.url, 'bia');
   const sent: Message[] = [];
@@ -45,8 +40,7 @@ async function damageAnasLine(dataDir: string, marker: string, from: string, to:
 }
 
 async function restartAs(dataDir: string, username: string): Promise<{ s: TestServer; device: SpecAgent }> {
-  const s = await startTestServer({ dataDir });
-  servers.push(s);
+  const s = await servers.start({ dataDir });
   const device = specAgent(s.url);
   await device.post('/api/session').send({ username, password: PASSWORD }).expect(200);
   return { s, device };
@@ -72,7 +66,7 @@ describe('a damaged line in the middle of a history', { timeout: 60_000 }, () =>
     ]);
     expect(page.messages[1]?.sentAt).toBe(m2.sentAt);
     expect(rows((await history(ana, '')).messages)).toEqual(rows(page.messages));
-    expect(s.logs.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+    expect(s.log.entries).toContainEqual(
       expect.objectContaining({ msg: 'damaged record skipped', file: path.join(dataDir, 'historico', 'history_ana.txt'), line }),
     );
     // bia's copy of the message is intact: she still reads it.
@@ -99,8 +93,7 @@ describe('a damaged line in the middle of a history', { timeout: 60_000 }, () =>
   it('when the last message of a conversation is damaged, then the conversation list shows the placeholder as its last', async () => {
     const { dataDir, sent } = await conversation(['primeira', 'segunda', 'terceira', 'quarta']);
     // A later read mark keeps the damaged message line in the middle of the file.
-    const s = await startTestServer({ dataDir });
-    servers.push(s);
+    const s = await servers.start({ dataDir });
     const ana = specAgent(s.url);
     await ana.post('/api/session').send({ username: 'ana', password: PASSWORD }).expect(200);
     await ana.post('/api/messages/read').send({ with: 'bia', upTo: sent[3]?.id }).expect(204);

@@ -1,37 +1,31 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { ChildServer, freePort, sleep } from './support/child-server.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { startTestServer, tempDir, testServers } from '../support/server.js';
+import { serverProcessesPerTest, sleep } from '../support/server-process.js';
 
 /**
  * The data folder's lock is a kernel lock (flock on papo.pid, issue #15 item 3): whatever pid the file
  * names, only a live holder of the lock keeps another server out, and its death releases it.
  */
 
-const servers: TestServer[] = [];
-const children: ChildProcess[] = [];
-const childServers: ChildServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-  for (const c of childServers.splice(0)) await c.kill();
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
+const defer = cleanupAfterEach();
+const servers = testServers();
+const processes = serverProcessesPerTest();
+const startOn = (dataDir: string) => servers.start({ dataDir });
 
-async function folderWithPidFile(pid: number): Promise<string> {
+async function newFolder(): Promise<string> {
   const dir = await tempDir();
-  dirs.push(dir);
-  await writeFile(path.join(dir, 'papo.pid'), `${pid}\n`);
+  defer(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
-async function startOn(dataDir: string): Promise<TestServer> {
-  const s = await startTestServer({ dataDir });
-  servers.push(s);
-  return s;
+async function folderWithPidFile(pid: number): Promise<string> {
+  const dir = await newFolder();
+  await writeFile(path.join(dir, 'papo.pid'), `${pid}\n`);
+  return dir;
 }
 
 function processState(pid: number): Promise<string | undefined> {
@@ -49,7 +43,7 @@ function processState(pid: number): Promise<string | undefined> {
  */
 async function zombie(): Promise<number> {
   const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  children.push(parent);
+  defer(() => parent.kill('SIGKILL'));
   const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (b: Buffer) => resolve(Number.parseInt(b.toString(), 10))));
   for (let i = 0; i < 200 && (await readFile(`/proc/${parent.pid}/comm`, 'utf8')).trim() !== 'sleep'; i++) await sleep(10);
   process.kill(pid, 'SIGKILL');
@@ -67,7 +61,7 @@ describe('the data-folder lock (papo.pid)', { timeout: 60_000 }, () => {
 
   it('when papo.pid names a live process that is not a Papo server (a reused pid), then the server starts', async () => {
     const other = spawn('sleep', ['600'], { stdio: 'ignore' });
-    children.push(other);
+    defer(() => other.kill('SIGKILL'));
     expect(other.pid).toBeDefined();
     const s = await startOn(await folderWithPidFile(other.pid ?? 0));
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
@@ -81,11 +75,8 @@ describe('the data-folder lock (papo.pid)', { timeout: 60_000 }, () => {
   });
 
   it('when a live server (another process) holds the folder, then a second one is refused, naming its pid', async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const first = new ChildServer(dir, await freePort());
-    childServers.push(first);
-    await first.start();
+    const dir = await newFolder();
+    await processes.start({ dataDir: dir });
     const holder = Number.parseInt(await readFile(path.join(dir, 'papo.pid'), 'utf8'), 10);
     await expect(startTestServer({ dataDir: dir })).rejects.toThrow(
       `another Papo server (pid ${holder}) is already using the data folder ${dir}; stop it first`,
@@ -93,10 +84,8 @@ describe('the data-folder lock (papo.pid)', { timeout: 60_000 }, () => {
   });
 
   it('when the server holding the folder is killed with -9, then a new one starts at once, though papo.pid still names it', async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const first = new ChildServer(dir, await freePort());
-    await first.start();
+    const dir = await newFolder();
+    const first = await processes.start({ dataDir: dir });
     const holder = await readFile(path.join(dir, 'papo.pid'), 'utf8');
     await first.kill();
     expect(await readFile(path.join(dir, 'papo.pid'), 'utf8')).toBe(holder);
@@ -105,9 +94,8 @@ describe('the data-folder lock (papo.pid)', { timeout: 60_000 }, () => {
   });
 
   it('when a server stops, then the lock is released and the file is left empty', async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const s = await startTestServer({ dataDir: dir });
+    const dir = await newFolder();
+    const s = await servers.start({ dataDir: dir });
     await s.stop();
     expect(await readFile(path.join(dir, 'papo.pid'), 'utf8')).toBe('');
     await startOn(dir);

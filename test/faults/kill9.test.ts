@@ -19,7 +19,8 @@ import { decodeHistory, decodeQueue, decodeUser, type HistoryRecord } from '../.
 import { decodeSession } from '../../api/store/text/session-file.js';
 import { readTokenKey } from '../../api/store/text/token-key-file.js';
 import { tempDir } from '../support/server.js';
-import { ChildServer, freePort, sleep } from './support/child-server.js';
+import { freePort } from '../support/free-port.js';
+import { ServerProcess, sleep } from '../support/server-process.js';
 
 const LONG = Boolean(process.env.PAPO_LONG);
 const KILLS = LONG ? 100 : 10;
@@ -39,7 +40,7 @@ interface Client {
 
 /** One HTTP call; undefined when the server was not there to answer (killed, restarting). */
 async function call(
-  server: ChildServer,
+  server: ServerProcess,
   client: Client | undefined,
   method: string,
   url: string,
@@ -69,7 +70,7 @@ describe('kill -9 under load', () => {
     { timeout: LONG ? 1_800_000 : 180_000 },
     async () => {
       dir = await tempDir('papo-kill9-');
-      const server = new ChildServer(dir, await freePort());
+      const server = new ServerProcess({ dataDir: dir, port: await freePort() });
       await server.start();
       const problems: string[] = [];
 

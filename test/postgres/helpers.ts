@@ -1,18 +1,14 @@
-import { createLogger, type Logger } from '../../api/logger.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import type { Store } from '../../api/store/store.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import type { StoreKind } from '../support/server.js';
 import { tempDir } from '../support/server.js';
+import { captureLog } from '../support/log.js';
 import { createTestSchema, dropTestSchema } from '../support/postgres.js';
 import { rm } from 'node:fs/promises';
 
 export const FIXED_NOW = new Date('2026-01-02T03:04:05.678Z');
 export const HASH = '$2b$10$abcdefghijklmnopqrstuuKx9JZJ0cM5cQ8Q8Q8Q8Q8Q8Q8Q8Q8Q8';
-
-export function memoryLogger(lines: string[] = []): Logger {
-  return createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream });
-}
 
 /** A store of either kind on its own temp folder or schema; `open` gives another instance on the same data. */
 export interface StoreUnderTest {
@@ -23,8 +19,8 @@ export interface StoreUnderTest {
   url?: string;
 }
 
-export async function storeUnderTest(kind: StoreKind, options: { now?: () => Date; logs?: string[] } = {}): Promise<StoreUnderTest> {
-  const log = memoryLogger(options.logs);
+export async function storeUnderTest(kind: StoreKind, options: { now?: () => Date } = {}): Promise<StoreUnderTest> {
+  const log = captureLog().logger;
   const now = options.now ?? (() => FIXED_NOW);
   const opened: Store[] = [];
   if (kind === 'text') {

@@ -5,8 +5,18 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx test/postgres/load.ts pg2
  */
+import { rm } from 'node:fs/promises';
+import { freePort } from '../support/free-port.js';
 import { createTestSchema, dropTestSchema } from '../support/postgres.js';
-import { Client, startProcess, type ServerProcess } from './processes.js';
+import { tempDir } from '../support/server.js';
+import { ServerProcess, type ServerProcessOptions } from '../support/server-process.js';
+import { Client, onDatabase } from './processes.js';
+
+async function startProcess(options: Partial<ServerProcessOptions> = {}): Promise<ServerProcess> {
+  const p = new ServerProcess({ ...options, dataDir: await tempDir('papo-load-'), port: await freePort() });
+  await p.start();
+  return p;
+}
 
 const mode = process.argv[2] ?? 'pg2';
 const USERS = 40;
@@ -17,9 +27,9 @@ async function main() {
   if (mode === 'pg2') {
     const s = await createTestSchema();
     schema = s.schema;
-    procs = await Promise.all([startProcess(s.url), startProcess(s.url)]);
+    procs = await Promise.all([startProcess(onDatabase(s.url)), startProcess(onDatabase(s.url))]);
   } else {
-    procs = [await startProcess('', { DATABASE_URL: '', STORE: 'text' })];
+    procs = [await startProcess()];
   }
   const clients: Client[] = [];
   for (let i = 0; i < USERS; i++) {
@@ -58,6 +68,7 @@ async function main() {
     `${mode}: ${lat.length} sends in ${elapsed.toFixed(1)}s = ${(lat.length / elapsed).toFixed(0)} msg/s; send p50 ${pct(lat, 0.5)} ms p99 ${pct(lat, 0.99)} ms; delivery p50 ${pct(deliveries, 0.5)} ms p99 ${pct(deliveries, 0.99)} ms (${deliveries.length} delivered)`,
   );
   await Promise.all(procs.map((p) => p.stop()));
+  await Promise.all(procs.map((p) => rm(p.dataDir, { recursive: true, force: true })));
   if (schema) await dropTestSchema(schema);
 }
 await main();

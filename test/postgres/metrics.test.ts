@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { STORES, startTestServer, type TestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { STORES, testServers } from '../support/server.js';
 import { Client } from './processes.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
+const servers = testServers();
 async function login(base: string, username: string): Promise<Client> {
   const c = new Client(base);
   expect((await c.call('POST', '/api/session', { username, password: 'correct horse battery' })).status).toBe(201);
@@ -21,8 +17,7 @@ function metric(text: string, name: string): number | undefined {
 
 describe.each(STORES)('GET /metrics (%s)', (store) => {
   it('when a message is sent and received, then the counters, histograms and gauges say so', async () => {
-    const s = await startTestServer({ store });
-    servers.push(s);
+    const s = await servers.start({ store });
     const alice = await login(s.url, 'alice');
     const bob = await login(s.url, 'bob');
     const held = bob.call('GET', '/api/messages?wait=10');

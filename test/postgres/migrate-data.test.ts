@@ -8,7 +8,7 @@ import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema } from '../support/postgres.js';
 import { tempDir } from '../support/server.js';
-import { memoryLogger } from './helpers.js';
+import { captureLog } from '../support/log.js';
 
 const run = promisify(execFile);
 const SEED = path.join(REPO_ROOT, 'test', 'fixtures', 'seed-data');
@@ -76,7 +76,7 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     expect(await counts()).toBe(after);
 
     // What PostgreSQL serves is what the text store serves from the converted folder.
-    const log = memoryLogger();
+    const log = captureLog().logger;
     const text = await TextStore.open({ dataDir: source, log, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
     const pg = await PostgresStore.open({ url, poolSize: 2, log, sessionTtlMs: 60_000 });
     try {
@@ -110,7 +110,7 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     const source = await copyOfSeed();
     const { schema, url } = await createTestSchema();
     cleanup.push(() => dropTestSchema(schema));
-    const store = await PostgresStore.open({ url, poolSize: 2, log: memoryLogger(), sessionTtlMs: 60_000 });
+    const store = await PostgresStore.open({ url, poolSize: 2, log: captureLog().logger, sessionTtlMs: 60_000 });
     await store.users.create({ username: 'zed', passwordHash: 'x' });
     await store.users.create({ username: 'ana', passwordHash: 'x' });
     await store.messages.append({ from: 'zed', to: 'ana', content: 'already here' });

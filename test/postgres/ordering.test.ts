@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { MIGRATIONS_DIR, PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import type { Store } from '../../api/store/store.js';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema } from '../support/postgres.js';
-import { HASH, memoryLogger, storeUnderTest, type StoreUnderTest } from './helpers.js';
+import { captureLog } from '../support/log.js';
+import { HASH, storeUnderTest, type StoreUnderTest } from './helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -14,13 +15,13 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgresStore under concurrency', () => {
   it('when two processes start on an empty schema at once, then the migrations run once and both open', async () => {
     const { schema, url } = await createTestSchema();
     cleanup.push(() => dropTestSchema(schema));
-    const logs: string[] = [];
-    const open = () => PostgresStore.open({ url, poolSize: 2, log: memoryLogger(logs), sessionTtlMs: 60_000 });
+    const log = captureLog();
+    const open = () => PostgresStore.open({ url, poolSize: 2, log: log.logger, sessionTtlMs: 60_000 });
     const stores = await Promise.all([open(), open(), open()]);
     for (const s of stores) cleanup.push(() => s.close());
     expect(new Set(stores.map((s) => s.messages.epoch)).size).toBe(1);
     const migrations = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql'));
-    expect(logs.filter((l) => l.includes('applied a database migration'))).toHaveLength(migrations.length);
+    expect(log.entries.filter((l) => l.msg === 'applied a database migration')).toHaveLength(migrations.length);
   });
 
   it('when a cursor that was never handed out is acknowledged alongside good ones, then only it gets cursor_expired', async () => {

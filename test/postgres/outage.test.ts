@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BASE_DATABASE_URL, adminQuery, schemaOf } from '../support/postgres.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { Client } from './processes.js';
 import { TcpProxy } from './tcp-proxy.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 async function server(options: { viaProxy?: TcpProxy } = {}): Promise<TestServer> {
   let databaseUrl: string | undefined;
@@ -23,7 +21,7 @@ async function server(options: { viaProxy?: TcpProxy } = {}): Promise<TestServer
     // Dropping the schema goes through destroy() of the server below, on the same schema.
   }
   const s = await startTestServer({ store: 'postgres', ...(databaseUrl ? { databaseUrl } : {}), ...(dataDir ? { dataDir } : {}) });
-  cleanup.push(() => s.destroy());
+  defer(() => s.destroy());
   return s;
 }
 
@@ -60,7 +58,7 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgreSQL connections that fail', () => {
     });
     expect(woke.events).toBe(1);
     expect(woke.ms).toBeLessThan(5000);
-    await expect.poll(() => s.logs.join('')).toContain('LISTEN connection to PostgreSQL re-established');
+    await expect.poll(() => s.log.text()).toContain('LISTEN connection to PostgreSQL re-established');
     // And the new connection carries the next message as usual.
     const next = await heldPollAnswers(bob, async () => {
       await alice.call('POST', '/api/messages', { to: 'bob', content: 'after' });
@@ -72,7 +70,7 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgreSQL connections that fail', () => {
   it('when PostgreSQL goes away, then requests get 503 unavailable, and when it returns the server works again by itself', async () => {
     const proxy = new TcpProxy('127.0.0.1', Number(new URL(BASE_DATABASE_URL ?? 'postgres://x').port || 5432));
     await proxy.start();
-    cleanup.push(() => proxy.cut());
+    defer(() => proxy.cut());
     const s = await server({ viaProxy: proxy });
     const alice = await login(s.url, 'alice');
     const bob = await login(s.url, 'bob');
@@ -90,7 +88,7 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgreSQL connections that fail', () => {
     await expect
       .poll(async () => (await alice.call('POST', '/api/messages', { to: 'bob', content: 'after the outage' })).status, { timeout: 10_000 })
       .toBe(201);
-    await expect.poll(() => s.logs.join(''), { timeout: 10_000 }).toContain('LISTEN connection to PostgreSQL re-established');
+    await expect.poll(() => s.log.text(), { timeout: 10_000 }).toContain('LISTEN connection to PostgreSQL re-established');
     const woke = await heldPollAnswers(bob, async () => {
       await alice.call('POST', '/api/messages', { to: 'bob', content: 'live again' });
     });

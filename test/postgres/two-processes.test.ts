@@ -1,26 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema } from '../support/postgres.js';
-import { Client, startProcess, type ServerProcess } from './processes.js';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { serverProcessesPerTest, type ServerProcess } from '../support/server-process.js';
+import { Client, onDatabase } from './processes.js';
 
 /**
  * Issue #5's proof: two real server processes on one database. A message sent through A wakes a poll held
  * on B at once (LISTEN/NOTIFY), sessions are shared, and a kill -9 of one process loses nothing that was
  * acknowledged with a 201.
  */
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
+const processes = serverProcessesPerTest();
 
 async function twoProcesses(): Promise<[ServerProcess, ServerProcess]> {
   const { schema, url } = await createTestSchema();
-  cleanup.push(() => dropTestSchema(schema));
-  const [a, b] = await Promise.all([startProcess(url), startProcess(url)]);
-  cleanup.push(
-    () => a.stop(),
-    () => b.stop(),
-  );
-  return [a, b];
+  defer(() => dropTestSchema(schema));
+  return Promise.all([processes.start(onDatabase(url)), processes.start(onDatabase(url))]);
 }
 
 async function login(base: string, username: string): Promise<Client> {
@@ -88,7 +83,7 @@ describe.skipIf(!BASE_DATABASE_URL)('two Papo processes on one PostgreSQL', () =
       }
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    b.crash();
+    await b.kill();
     await new Promise((resolve) => setTimeout(resolve, 500));
     running = false;
     await Promise.all(load);

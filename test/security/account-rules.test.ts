@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
 import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
@@ -16,23 +16,10 @@ import { createLogger } from '../../api/logger.js';
 import { openStore } from '../../api/store/open-store.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { specAgent } from '../support/contract.js';
-import { STORES, TEST_SECRET, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, TEST_SECRET, type StoreKind, type TestServer, testServers } from '../support/server.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
 
-const servers: TestServer[] = [];
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
-const restart = async (s: TestServer) => {
-  await s.stop();
-  return start({ store: s.store, dataDir: s.dataDir, ...(s.databaseUrl ? { databaseUrl: s.databaseUrl } : {}) });
-};
+const servers = testServers();
 
 const login = (url: string, username: string, password: string) => specAgent(url).post('/api/session').send({ username, password });
 
@@ -42,14 +29,14 @@ const login = (url: string, username: string, password: string) => specAgent(url
  * PostgreSQL's users table), which is where the old sign-up put them.
  */
 async function withOldAccounts(store: StoreKind, accounts: { username: string; password: string }[]): Promise<TestServer> {
-  const fresh = await start({ store });
+  const fresh = await servers.start({ store });
   await fresh.stop();
   const opened = await openStore(fresh.config, createLogger({ level: 'silent' }), (plain) => bcrypt.hash(plain, 4));
   for (const { username, password } of accounts) {
     expect(await opened.users.create({ username, passwordHash: await bcrypt.hash(password, 4) })).toBe(true);
   }
   await opened.close();
-  return restart(fresh);
+  return servers.restart(fresh);
 }
 
 /** `café com pão, sempre` with é and ã composed (NFC) or decomposed (NFD). */
@@ -67,7 +54,7 @@ describe('new usernames', () => {
   ])(
     'when a new account is named "%s", then it is refused with 400 invalid_username naming the rule, and no account exists',
     async (name, rule) => {
-      const s = await start();
+      const s = await servers.start();
       const res = await login(s.url, name, PASSWORD).expect(400);
       expect(res.body.error.code).toBe('invalid_username');
       expect(res.body.error.message).toMatch(rule);
@@ -78,7 +65,7 @@ describe('new usernames', () => {
   );
 
   it('when a new name has single separators between letters or digits, then it is accepted', async () => {
-    const s = await start();
+    const s = await servers.start();
     for (const name of ['maria.silva', 'jo-ao', 'a_b', 'r2-d2.x_y', 'maria']) await login(s.url, name, PASSWORD).expect(201);
   });
 });
@@ -99,7 +86,7 @@ describe.each(STORES)('accounts from before issue #15 on the %s store', (store) 
     const sent = await send(bruno, 'maria.', 'still yours');
     expect(messagesOf((await poll(maria)).events).map((m) => m.id)).toEqual([sent.id]);
 
-    const again = await restart(s);
+    const again = await servers.restart(s);
     const back = specAgent(again.url);
     await back.post('/api/session').send({ username: 'maria.', password: PASSWORD }).expect(200);
     const history = await back.get('/api/history?with=bruno').expect(200);
@@ -113,7 +100,7 @@ describe.each(STORES)('accounts from before issue #15 on the %s store', (store) 
   });
 
   it('when a new account signs up with a password in NFC, then the same password typed in NFD (or with compatibility forms) logs in', async () => {
-    const s = await start({ store });
+    const s = await servers.start({ store });
     await login(s.url, 'lucia', NFC_PASSWORD).expect(201);
     await login(s.url, 'lucia', NFD_PASSWORD).expect(200);
     await login(s.url, 'lucia', 'ｃａｆé com pão, sempre').expect(200);
@@ -148,7 +135,7 @@ describe('new passwords', () => {
   ])(
     'when the new account "%s" picks "%s", then it is refused with 400 invalid_password naming the rule',
     async (username, password, rule) => {
-      const s = await start();
+      const s = await servers.start();
       const res = await login(s.url, username, password).expect(400);
       expect(res.body.error.code).toBe('invalid_password');
       expect(res.body.error.message).toMatch(rule);
@@ -157,7 +144,7 @@ describe('new passwords', () => {
   );
 
   it('when a new password only looks like a pattern in part, then it is accepted', async () => {
-    const s = await start();
+    const s = await servers.start();
     for (const [username, password] of [
       ['alice', 'abc-correct-horse'],
       ['bruno', '12345678 é meu número? não'],

@@ -121,7 +121,7 @@ describe('passwords', () => {
         .slice(2)
         .split('.')[0] ?? '';
     expect(sid.length).toBeGreaterThan(10);
-    const log = s.logs.join('');
+    const log = s.log.text();
     expect(log).not.toContain(secret);
     expect(log).not.toContain(sid);
   });

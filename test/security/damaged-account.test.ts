@@ -1,12 +1,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeUser } from '../../api/store/text/records.js';
 import { runScript } from '../support/cli.js';
 import { specAgent } from '../support/contract.js';
 import { cookieFrom } from '../support/cookies.js';
 import { BASE_DATABASE_URL } from '../support/postgres.js';
-import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { tempDir, type TestServer, testServers } from '../support/server.js';
 import { PASSWORD, send } from '../support/users.js';
 
 /**
@@ -16,26 +17,16 @@ import { PASSWORD, send } from '../support/users.js';
  */
 
 const NEW_PASSWORD = 'a brand new passphrase';
-const servers: TestServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function start(dataDir: string): Promise<TestServer> {
-  const s = await startTestServer({ dataDir });
-  servers.push(s);
-  return s;
-}
+const defer = cleanupAfterEach();
+const servers = testServers();
 
 const login = (url: string, username: string, password: string) => specAgent(url).post('/api/session').send({ username, password });
 
 /** ana, maria and joao (maria's line in the middle); maria's session cookie; joao has a message from maria. */
 async function folderWithThreeAccounts(): Promise<{ dir: string; mariaCookie: string }> {
   const dir = await tempDir();
-  dirs.push(dir);
-  const s = await startTestServer({ dataDir: dir });
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const s = await servers.start({ dataDir: dir });
   await login(s.url, 'ana', PASSWORD).expect(201);
   const maria = specAgent(s.url);
   const res = await maria.post('/api/session').send({ username: 'maria', password: PASSWORD }).expect(201);
@@ -64,15 +55,14 @@ async function damageHash(dir: string, line: number): Promise<string> {
   return lines.join('\n');
 }
 
-const lockLogs = (s: TestServer) =>
-  s.logs.map((l) => JSON.parse(l) as { msg: string; username?: string; reason?: string }).filter((l) => l.msg.startsWith('account locked'));
+const lockLogs = (s: TestServer) => s.log.entries.filter((l) => l.msg.startsWith('account locked'));
 
 describe('a damaged account line', { timeout: 120_000 }, () => {
   it('when one character of a hash in the middle of usuarios.txt changes, then the name stays taken and locked, the others work, its sessions go on', async () => {
     const { dir, mariaCookie } = await folderWithThreeAccounts();
     const damaged = await damageHash(dir, 2);
 
-    const s = await start(dir);
+    const s = await servers.start({ dataDir: dir });
 
     const stranger = await login(s.url, 'maria', 'a stranger takes the name').expect(423);
     expect(stranger.body.error.code).toBe('account_locked');
@@ -93,7 +83,7 @@ describe('a damaged account line', { timeout: 120_000 }, () => {
 
     // And at the next start too.
     await s.stop();
-    const again = await start(dir);
+    const again = await servers.start({ dataDir: dir });
     await login(again.url, 'maria', 'a stranger takes the name').expect(423);
   });
 
@@ -104,7 +94,7 @@ describe('a damaged account line', { timeout: 120_000 }, () => {
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace(/^maria;/m, 'M\u0000ria;'));
 
-    const s = await start(dir);
+    const s = await servers.start({ dataDir: dir });
 
     expect((await login(s.url, 'maria', 'a stranger takes the name').expect(423)).body.error.code).toBe('account_locked');
     expect(lockLogs(s)).toEqual([
@@ -116,7 +106,7 @@ describe('a damaged account line', { timeout: 120_000 }, () => {
     const { dir } = await folderWithThreeAccounts();
     await damageHash(dir, 3);
 
-    const s = await start(dir);
+    const s = await servers.start({ dataDir: dir });
     await login(s.url, 'joao', 'a stranger takes the name').expect(423);
     await s.stop();
 
@@ -126,7 +116,7 @@ describe('a damaged account line', { timeout: 120_000 }, () => {
       { ok: true, value: expect.objectContaining({ username: 'maria' }) },
       { ok: true, value: { username: 'joao', passwordHash: '!locked' } },
     ]);
-    const again = await start(dir);
+    const again = await servers.start({ dataDir: dir });
     await login(again.url, 'joao', 'a stranger takes the name').expect(423);
     await login(again.url, 'joao', PASSWORD).expect(423);
   });
@@ -151,7 +141,7 @@ describe('a damaged account line', { timeout: 120_000 }, () => {
       ok: true,
       value: { username: 'maria', passwordHash: expect.stringMatching(/^\$2[ab]\$10\$/) },
     });
-    const s = await start(dir);
+    const s = await servers.start({ dataDir: dir });
     expect((await login(s.url, 'maria', NEW_PASSWORD).expect(200)).body).toEqual({ user: { username: 'maria' }, created: false });
     await login(s.url, 'maria', PASSWORD).expect(401);
     await specAgent(s.url).get('/api/session').set('cookie', mariaCookie).expect(401);
@@ -167,7 +157,7 @@ describe('npm run reset-password', { timeout: 120_000 }, () => {
     const unknown = await runScript('reset-password', ['nobody', '--data-dir', dir], { input: `${NEW_PASSWORD}\n`, env });
     const weak = await runScript('reset-password', ['ana', '--data-dir', dir], { input: 'short\n', env });
     const [help, none] = await Promise.all([runScript('reset-password', ['--help'], { env }), runScript('reset-password', [], { env })]);
-    const running = await start(dir);
+    const running = await servers.start({ dataDir: dir });
     const busy = await runScript('reset-password', ['ana', '--data-dir', dir], { input: `${NEW_PASSWORD}\n`, env });
 
     expect(unknown).toMatchObject({ code: 1, stderr: 'reset-password: there is no account named nobody\n' });
@@ -185,8 +175,7 @@ describe('npm run reset-password', { timeout: 120_000 }, () => {
   it.skipIf(!BASE_DATABASE_URL)(
     'when run on PostgreSQL beside a running server, then the new password works at once and the old sessions end',
     async () => {
-      const s = await startTestServer({ store: 'postgres' });
-      servers.push(s);
+      const s = await servers.start({ store: 'postgres' });
       const maria = specAgent(s.url);
       const res = await maria.post('/api/session').send({ username: 'maria', password: PASSWORD }).expect(201);
       const cookie = cookieFrom(res);

@@ -5,11 +5,11 @@
  * device cookie counts as none; the counts hold across a restart on both stores, and the cookie across a
  * secret rotation.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEVICE_TOKEN_DAYS, createDeviceTokens } from '../../api/accounts/device-token.js';
 import { cookieFrom, setCookieLine } from '../support/cookies.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
-import { STORES, TEST_SECRET, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, TEST_SECRET, type StoreKind, type TestServer, testServers } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
 const DEVICE = 'papo.device';
@@ -17,20 +17,11 @@ const DAY = 24 * 60 * 60 * 1000;
 const SECRET_A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const SECRET_B = 'secret-b-that-is-long-enough-0123456789abcdef';
 
-const servers: TestServer[] = [];
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
+const servers = testServers();
 /** The same data on a new process: the text store's folder, or PostgreSQL's schema. */
 const restart = async (s: TestServer, env: Record<string, string> = {}) => {
   await s.stop();
-  return start({ store: s.store, dataDir: s.dataDir, ...(s.databaseUrl ? { databaseUrl: s.databaseUrl } : {}), env });
+  return servers.start({ store: s.store, dataDir: s.dataDir, ...(s.databaseUrl ? { databaseUrl: s.databaseUrl } : {}), env });
 };
 
 /** A login from a client with no cookies at all: a stranger, each time from a new address. */
@@ -58,7 +49,7 @@ const ENV = { TRUST_PROXY: 'loopback' };
 
 describe.each(STORES)('device cookies on the %s store', (store: StoreKind) => {
   it('when a stranger has sent ten wrong passwords, then the owner’s device still logs in with the right one, while strangers get 429 even with it', async () => {
-    const s = await start({ store, env: ENV });
+    const s = await servers.start({ store, env: ENV });
     const phone = await device(s.url, 'maria');
     for (let i = 0; i < 10; i++) await stranger(s.url, 'maria', `wrong guess ${i}`).expect(401);
 
@@ -76,7 +67,7 @@ describe.each(STORES)('device cookies on the %s store', (store: StoreKind) => {
   });
 
   it('when the owner’s device fails ten times itself, then that device gets 429, while another of the owner’s devices and strangers are not affected', async () => {
-    const s = await start({ store, env: ENV });
+    const s = await servers.start({ store, env: ENV });
     const phone = await device(s.url, 'maria');
     const laptop = await device(s.url, 'maria');
     for (let i = 0; i < 10; i++) await withCookie(s.url, phone.cookie, 'maria', `typo ${i}`).expect(401);
@@ -89,7 +80,7 @@ describe.each(STORES)('device cookies on the %s store', (store: StoreKind) => {
 
   it('when the server restarts, then the strangers’ count and each device’s count hold, and the device cookie is still known', async () => {
     const env = { ...ENV, LOGIN_FAILURES_PER_USERNAME: '3', LOGIN_FAILURES_PER_DEVICE: '3' };
-    const s = await start({ store, env });
+    const s = await servers.start({ store, env });
     const phone = await device(s.url, 'maria');
     const tablet = await device(s.url, 'maria');
     for (let i = 0; i < 3; i++) await stranger(s.url, 'maria', `wrong ${i}`).expect(401);
@@ -104,7 +95,7 @@ describe.each(STORES)('device cookies on the %s store', (store: StoreKind) => {
 
 describe('device cookies', () => {
   it('when a login succeeds, then the device cookie is HttpOnly, SameSite=Lax, for the login route only, long-lived, and not Secure over plain HTTP', async () => {
-    const s = await start();
+    const s = await servers.start();
     const res = await specAgent(s.url).post('/api/session').send({ username: 'maria', password: PASSWORD }).expect(201);
     const line = setCookieLine(res, DEVICE);
     expect(line).toMatch(/^papo\.device=[^;]+;/);
@@ -121,7 +112,7 @@ describe('device cookies', () => {
   });
 
   it('when the login came over HTTPS through a trusted proxy, then the device cookie is Secure', async () => {
-    const s = await start({ env: { TRUST_PROXY: 'loopback' } });
+    const s = await servers.start({ env: { TRUST_PROXY: 'loopback' } });
     const res = await specAgent(s.url)
       .post('/api/session')
       .set('X-Forwarded-Proto', 'https')
@@ -131,7 +122,7 @@ describe('device cookies', () => {
   });
 
   it('when the device cookie is forged, tampered with, signed with another secret, expired or another user’s, then it counts as no cookie', async () => {
-    const s = await start({ env: ENV });
+    const s = await servers.start({ env: ENV });
     const phone = await device(s.url, 'maria');
     const bruno = await device(s.url, 'bruno');
     for (let i = 0; i < 10; i++) await stranger(s.url, 'maria', `wrong guess ${i}`).expect(401);
@@ -156,7 +147,7 @@ describe('device cookies', () => {
   });
 
   it('when SESSION_SECRET gains a new first secret, then device cookies signed with the old one are still known, and new ones are signed with the new one', async () => {
-    const first = await start({ env: { ...ENV, SESSION_SECRET: SECRET_A } });
+    const first = await servers.start({ env: { ...ENV, SESSION_SECRET: SECRET_A } });
     const phone = await device(first.url, 'maria');
     for (let i = 0; i < 10; i++) await stranger(first.url, 'maria', `wrong guess ${i}`).expect(401);
 

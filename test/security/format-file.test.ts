@@ -1,14 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeDisk } from '../../api/store/text/disk.js';
 import { importLegacyFolder } from '../../api/store/text/legacy-import.js';
 import { snapshot } from '../faults/support/store.js';
 import { runScript } from '../support/cli.js';
 import { specAgent } from '../support/contract.js';
-import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { startTestServer, tempDir, testServers } from '../support/server.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
 
 /**
@@ -20,26 +21,14 @@ import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
 // The old timestamps are local time: read them as UTC whatever the machine's zone.
 process.env.TZ = 'UTC';
 const SEED = fileURLToPath(new URL('../fixtures/seed-data', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-const servers: TestServer[] = [];
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const s of servers.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function start(dataDir: string): Promise<TestServer> {
-  const s = await startTestServer({ dataDir });
-  servers.push(s);
-  return s;
-}
+const defer = cleanupAfterEach();
+const servers = testServers();
+const processes = serverProcessesPerTest();
+const start = (dataDir: string) => servers.start({ dataDir });
 
 async function newFolder(): Promise<string> {
   const dir = await tempDir();
-  dirs.push(dir);
+  defer(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -86,15 +75,10 @@ describe('a data folder without papo-format.txt', { timeout: 120_000 }, () => {
   it('when `npm start` meets such a folder, then it prints that one line, no stack trace, and exits 1', async () => {
     const { dir } = await usedFolder();
     await unlink(path.join(dir, 'papo-format.txt'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: '', STORE: 'text', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const server = await processes.make({ dataDir: dir });
+    server.launch();
+    const code = await server.exited;
+    const err = server.stderr;
     expect(code).toBe(1);
     expect(err).toMatch(/^papo: the data folder .* papo-format.txt is missing, .*npm run repair-format -- --data-dir .*\n$/);
     expect(err.split('\n')).toHaveLength(2);

@@ -6,26 +6,17 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../api/config.js';
 import { createLogger } from '../../api/logger.js';
 import { startServer } from '../../api/server.js';
 import type { Message, PollResponse } from '../../api/contract.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
-import { TEST_SECRET, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { TEST_SECRET, tempDir, type TestServer, testServers } from '../support/server.js';
 import { PASSWORD, poll, send, signUp } from '../support/users.js';
 import { cookieFrom } from '../support/cookies.js';
 
-const servers: TestServer[] = [];
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
+const servers = testServers();
 async function threeUsers(s: TestServer): Promise<{ alice: SpecAgent; bruno: SpecAgent; carla: SpecAgent; secret: Message }> {
   const alice = await signUp(s.url, 'alice');
   const bruno = await signUp(s.url, 'bruno');
@@ -36,7 +27,7 @@ async function threeUsers(s: TestServer): Promise<{ alice: SpecAgent; bruno: Spe
 
 describe('authorization', () => {
   it("when a user names other users' conversations, ids or cursors, then they only ever see and change their own", async () => {
-    const s = await start();
+    const s = await servers.start();
     const { alice, bruno, carla, secret } = await threeUsers(s);
     const first = await poll(bruno);
     expect(first.events).toHaveLength(1);
@@ -65,7 +56,7 @@ describe('authorization', () => {
 
 describe('cross-site requests', () => {
   it('when another site makes the browser send, acknowledge or log out, then it is refused with 403 and nothing changes', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { alice, bruno } = await threeUsers(s);
     const evil = { Origin: 'https://evil.example' };
     await alice.post('/api/messages').set(evil).send({ to: 'bruno', content: 'forged' }).expect(403);
@@ -89,7 +80,7 @@ describe('cross-site requests', () => {
     ['application/x-www-form-urlencoded', 'to=bruno&content=x'],
     ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\nbruno\r\n--x--'],
   ])('when a body comes as %s, then it is a 415 and is not read', async (type, body) => {
-    const s = await start();
+    const s = await servers.start();
     const { alice } = await threeUsers(s);
     const res = await alice.post('/api/messages').set('Content-Type', type).send(body).expect(415);
     expect(res.body.error.code).toBe('unsupported_media_type');
@@ -98,7 +89,7 @@ describe('cross-site requests', () => {
 
 describe('limits', () => {
   it('when a body is over 16 KiB, then it is a 413', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { alice } = await threeUsers(s);
     const res = await alice
       .post('/api/messages')
@@ -108,7 +99,7 @@ describe('limits', () => {
   });
 
   it('when a user holds more polls than allowed, then the oldest is answered at once; when the server is full, then 503 with Retry-After', async () => {
-    const s = await start({ env: { MAX_POLLS_PER_USER: '2', MAX_HELD_POLLS: '3' } });
+    const s = await servers.start({ env: { MAX_POLLS_PER_USER: '2', MAX_HELD_POLLS: '3' } });
     const { alice, bruno, carla } = await threeUsers(s);
     const started = Date.now();
     const oldest = bruno
@@ -133,7 +124,7 @@ describe('limits', () => {
   });
 
   it('when the server starts, then slow-header and slow-body clients are cut off by its timeouts', async () => {
-    const s = await start();
+    const s = await servers.start();
     expect(s.running.server.headersTimeout).toBeGreaterThan(0);
     expect(s.running.server.headersTimeout).toBeLessThanOrEqual(15_000);
     expect(s.running.server.requestTimeout).toBeGreaterThan(50_000); // outlasts a 50 s long-poll
@@ -146,7 +137,7 @@ describe('prototype pollution', () => {
     ['__proto__', '{"username":"alice","password":"correct horse battery","__proto__":{"polluted":"yes"}}'],
     ['constructor.prototype', '{"username":"alice","password":"correct horse battery","constructor":{"prototype":{"polluted":"yes"}}}'],
   ])('when a body carries %s, then it is a 400 and no object gains the property', async (_name, body) => {
-    const s = await start();
+    const s = await servers.start();
     const res = await specAgent(s.url).post('/api/session').set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -172,7 +163,7 @@ describe('headers', () => {
     ['/api/nothing-here', API_CSP],
     ['/healthz', CSP],
   ])('when %s is fetched over HTTP, then it has its strict CSP, nosniff, no X-Powered-By, and no HSTS', async (url, csp) => {
-    const s = await start();
+    const s = await servers.start();
     const res = await specAgent(s.url).get(url);
     expect(res.headers['content-security-policy']).toBe(csp);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -182,7 +173,7 @@ describe('headers', () => {
   });
 
   it('when an API answer comes back, then it carries the REST set and none of the headers only pages use', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { alice } = await threeUsers(s);
     for (const res of [await alice.get('/api/session').expect(200), await alice.get('/api/messages?wait=0').expect(200)]) {
       expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
@@ -218,7 +209,7 @@ describe('headers', () => {
     Object.fromEntries(Object.entries(res.headers).filter(([name]) => !VARYING.has(name)));
 
   it('when the send and poll routes answer (success or error, any status), then they carry exactly the headers of every other API answer', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { alice } = await threeUsers(s);
     const reference = fixedHeaders(await alice.get('/api/session').expect(200));
     expect(reference['content-security-policy']).toBe(API_CSP);
@@ -243,7 +234,7 @@ describe('headers', () => {
       [{ TRUST_PROXY: 'loopback' }, true],
       [{}, false],
     ] as const) {
-      const s = await start({ env });
+      const s = await servers.start({ env });
       await threeUsers(s);
       const login = await specAgent(s.url).post('/api/session').send({ username: 'dora', password: PASSWORD }).expect(201);
       const cookie = cookieFrom(login);
@@ -290,7 +281,7 @@ describe('headers', () => {
   });
 
   it('when the request came over HTTPS through a trusted proxy, then HSTS is set', async () => {
-    const s = await start({ env: { TRUST_PROXY: 'loopback' } });
+    const s = await servers.start({ env: { TRUST_PROXY: 'loopback' } });
     const res = await specAgent(s.url).get('/api/session').set('X-Forwarded-Proto', 'https');
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d{7,}/);
   });
@@ -298,7 +289,7 @@ describe('headers', () => {
 
 describe('logs', () => {
   it('when names and contents carry newlines and fake JSON, then every log line is one JSON object, and contents never appear', async () => {
-    const s = await start({ env: { LOG_LEVEL: 'trace' } });
+    const s = await servers.start({ env: { LOG_LEVEL: 'trace' } });
     const forged = 'x\n{"level":60,"msg":"forged"}\r\n';
     await specAgent(s.url).post('/api/session').send({ username: forged, password: PASSWORD }).expect(400);
     const { alice } = await threeUsers(s);
@@ -309,19 +300,15 @@ describe('logs', () => {
       .expect(201);
     await alice.post('/api/messages').send({ to: forged, content: marker }).expect(400);
     await alice.get(`/api/history?with=${encodeURIComponent(forged)}`).expect(400);
-    const lines = s.logs.join('').split('\n').filter(Boolean);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) {
-      const parsed = JSON.parse(line) as { msg?: string };
-      expect(parsed.msg).not.toBe('forged');
-    }
-    expect(s.logs.join('')).not.toContain(marker);
+    expect(s.log.entries.length).toBeGreaterThan(0);
+    for (const entry of s.log.entries) expect(entry.msg).not.toBe('forged');
+    expect(s.log.text()).not.toContain(marker);
   });
 });
 
 describe('contents', () => {
   it('when a content holds a lone surrogate (valid JSON, not valid UTF-8), then it is refused or stored exactly, never silently changed', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { alice, bruno } = await threeUsers(s);
     const res = await alice.post('/api/messages').set('Content-Type', 'application/json').send('{"to":"bruno","content":"a\\ud800b"}');
     expect(res.status).toBe(400);

@@ -3,22 +3,17 @@
  * first of them is counted. The limit was read before bcrypt and counted after it, so a burst of parallel
  * wrong passwords each saw the old count and were all verified (issue #15, item 6).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { specAgent } from '../support/contract.js';
-import { STORES, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, type StoreKind, testServers } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
-
+const servers = testServers();
 const BURST = 30;
 
 describe.each(STORES)('login limits under a burst on the %s store', (store: StoreKind) => {
   it('when 30 wrong passwords for one username arrive at once, then at most the limit of them are checked and the rest get 429', async () => {
-    const s = await startTestServer({ store, env: { LOGIN_FAILURES_PER_USERNAME: '5', LOGIN_FAILURES_PER_ADDRESS: '0' } });
-    servers.push(s);
+    const s = await servers.start({ store, env: { LOGIN_FAILURES_PER_USERNAME: '5', LOGIN_FAILURES_PER_ADDRESS: '0' } });
     await specAgent(s.url).post('/api/session').send({ username: 'maria', password: PASSWORD }).expect(201);
 
     const answers = await Promise.all(
@@ -36,8 +31,7 @@ describe.each(STORES)('login limits under a burst on the %s store', (store: Stor
   });
 
   it('when 30 wrong passwords come at once from one address, then at most that address’s limit of them are checked', async () => {
-    const s = await startTestServer({ store, env: { LOGIN_FAILURES_PER_USERNAME: '0', LOGIN_FAILURES_PER_ADDRESS: '5' } });
-    servers.push(s);
+    const s = await servers.start({ store, env: { LOGIN_FAILURES_PER_USERNAME: '0', LOGIN_FAILURES_PER_ADDRESS: '5' } });
     for (const name of ['maria', 'joana'])
       await specAgent(s.url).post('/api/session').send({ username: name, password: PASSWORD }).expect(201);
 
@@ -53,8 +47,7 @@ describe.each(STORES)('login limits under a burst on the %s store', (store: Stor
   });
 
   it('when 30 sign-ups come at once from one address, then at most that address’s limit of accounts are made', async () => {
-    const s = await startTestServer({ store, env: { SIGNUPS_PER_ADDRESS: '5' } });
-    servers.push(s);
+    const s = await servers.start({ store, env: { SIGNUPS_PER_ADDRESS: '5' } });
     const answers = await Promise.all(
       Array.from({ length: BURST }, (_, i) =>
         specAgent(s.url)

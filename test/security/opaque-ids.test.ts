@@ -5,35 +5,26 @@
  */
 import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message, PollResponse } from '../../api/contract.js';
-import { startProcess } from '../postgres/processes.js';
+import { onDatabase } from '../postgres/processes.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import type { SpecAgent } from '../support/contract.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema, schemaOf } from '../support/postgres.js';
-import { STORES, startTestServer, tempDir, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, startTestServer, tempDir, testServers, type StoreKind, type TestServer } from '../support/server.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
 import { PASSWORD, messagesOf, poll, send, signUp, statusesOf } from '../support/users.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-/** A server; with `previous`, on its data again (folder, or PostgreSQL schema). */
-async function start(store: StoreKind, previous?: TestServer): Promise<TestServer> {
-  const s = await startTestServer({
-    store,
-    ...(previous ? { dataDir: previous.dataDir } : {}),
-    ...(previous?.databaseUrl ? { databaseUrl: previous.databaseUrl } : {}),
-  });
-  cleanup.push(() => s.destroy());
-  return s;
-}
+const defer = cleanupAfterEach();
+const servers = testServers();
+const processes = serverProcessesPerTest();
+const start = (store: StoreKind) => servers.start({ store });
 
 /** Stops `s` and starts it again on the same data, after `between` (a change made while it is down). */
 async function restart(s: TestServer, between: () => Promise<void> = async () => undefined): Promise<TestServer> {
   await s.stop();
   await between();
-  return start(s.store, s);
+  return servers.restart(s);
 }
 
 /** Removes the key of the ids and cursors, as a data set from before they were tokens has none. */
@@ -275,7 +266,7 @@ describe.each(STORES)('opaque ids and cursors on the %s store', (store) => {
     const again = (await bruno2.get('/api/history?with=alice&limit=1').expect(200)).body as { messages: Message[] };
     expect(again.messages.map((x) => x.content)).toEqual(page.messages.map((x) => x.content));
     expect(again.messages[0]?.id).not.toBe(m.id);
-    expect(second.logs.join('\n')).toContain('generated the key of message ids and cursors');
+    expect(second.log.text()).toContain('generated the key of message ids and cursors');
   });
 });
 
@@ -310,10 +301,10 @@ describe('the key file of the text store', () => {
     await poll(bruno);
     await first.stop();
     const backup = await tempDir('papo-backup-');
-    cleanup.push(() => rm(backup, { recursive: true, force: true }));
+    defer(() => rm(backup, { recursive: true, force: true }));
     await cp(first.dataDir, backup, { recursive: true });
 
-    const second = await start('text', first);
+    const second = await servers.restart(first);
     const bruno2 = await logIn(second.url, 'bruno');
     await send(await logIn(second.url, 'alice'), 'bruno', 'after the backup');
     const { cursor } = await poll(bruno2);
@@ -321,7 +312,7 @@ describe('the key file of the text store', () => {
     await rm(second.dataDir, { recursive: true });
     await cp(backup, second.dataDir, { recursive: true });
 
-    const third = await start('text', second);
+    const third = await servers.restart(second);
     const bruno3 = await logIn(third.url, 'bruno');
     expect(errorOf(await bruno3.get(`/api/messages?wait=0&after=${cursor}`).expect(410)).code).toBe('cursor_expired');
   });
@@ -330,12 +321,8 @@ describe('the key file of the text store', () => {
 describe.skipIf(!BASE_DATABASE_URL)('opaque ids across PostgreSQL processes', () => {
   it('when two processes start at once on a new database, then each accepts the ids and cursors the other made', async () => {
     const { schema, url } = await createTestSchema();
-    cleanup.push(() => dropTestSchema(schema));
-    const [a, b] = await Promise.all([startProcess(url), startProcess(url)]);
-    cleanup.push(
-      () => a.stop(),
-      () => b.stop(),
-    );
+    defer(() => dropTestSchema(schema));
+    const [a, b] = await Promise.all([processes.start(onDatabase(url)), processes.start(onDatabase(url))]);
     const alice = await signUp(a.url, 'alice');
     const brunoOnA = await signUp(a.url, 'bruno');
     const brunoOnB = await logIn(b.url, 'bruno');

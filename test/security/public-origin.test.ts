@@ -9,28 +9,23 @@ import { writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
 import type { Response } from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../api/config.js';
 import { specAgent } from '../support/contract.js';
 import { cookieFrom, setCookieLine } from '../support/cookies.js';
-import { STORES, startTestServer, tempDir, type StoreKind, type TestServer } from '../support/server.js';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { STORES, tempDir, type StoreKind, type TestServer, testServers } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
-const servers: TestServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
+const defer = cleanupAfterEach();
+const servers = testServers();
 
 /** A server with a stand-in PWA at `/`, so its pages are part of what is checked. */
 async function start(store: StoreKind, env: Record<string, string>): Promise<TestServer> {
   const pwaDir = await tempDir('papo-pwa-');
-  dirs.push(pwaDir);
+  defer(() => rm(pwaDir, { recursive: true, force: true }));
   await writeFile(path.join(pwaDir, 'index.html'), '<!doctype html><title>Papo</title>');
-  const s = await startTestServer({ store, env, pwa: express.static(pwaDir) });
-  servers.push(s);
-  return s;
+  return servers.start({ store, env, pwa: express.static(pwaDir) });
 }
 
 const PUBLIC = 'http://papo.example';

@@ -7,25 +7,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PollResponse } from '../../api/contract.js';
 import { LongPollHub } from '../../api/messaging/long-poll.js';
-import { Client, startProcess } from '../postgres/processes.js';
+import { Client, onDatabase } from '../postgres/processes.js';
 import { TcpProxy } from '../postgres/tcp-proxy.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema } from '../support/postgres.js';
-import { STORES, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { STORES, startTestServer, testServers, type StoreKind } from '../support/server.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
 import { PASSWORD, poll, send } from '../support/users.js';
 
 const DAY = 24 * 60 * 60 * 1000;
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
+const defer = cleanupAfterEach();
+const servers = testServers();
+const processes = serverProcessesPerTest();
+afterEach(() => {
   vi.useRealTimers();
-  for (const c of cleanup.splice(0).reverse()) await c();
 });
-
-async function start(store: StoreKind, env: Record<string, string> = {}): Promise<TestServer> {
-  const s = await startTestServer({ store, env });
-  cleanup.push(() => s.destroy());
-  return s;
-}
+const start = (store: StoreKind, env: Record<string, string> = {}) => servers.start({ store, env });
 
 /** Logs in a new device of `username`: its own session. */
 async function device(url: string, username: string): Promise<SpecAgent> {
@@ -110,12 +108,8 @@ describe('the hub', () => {
 describe.skipIf(!BASE_DATABASE_URL)('ending a session on several PostgreSQL processes', () => {
   it('when alice logs out through process A, then her poll held on process B answers within a second', async () => {
     const { schema, url } = await createTestSchema();
-    cleanup.push(() => dropTestSchema(schema));
-    const [a, b] = await Promise.all([startProcess(url), startProcess(url)]);
-    cleanup.push(
-      () => a.stop(),
-      () => b.stop(),
-    );
+    defer(() => dropTestSchema(schema));
+    const [a, b] = await Promise.all([processes.start(onDatabase(url)), processes.start(onDatabase(url))]);
     const alice = new Client(a.url);
     expect((await alice.call('POST', '/api/session', { username: 'alice', password: PASSWORD })).status).toBe(201);
     const onB = alice.on(b.url);
@@ -139,13 +133,13 @@ describe.skipIf(!BASE_DATABASE_URL)('ending a session on several PostgreSQL proc
   it("when process B's LISTEN connection is down while alice logs out, then B ends her poll once it is back (the catch-up)", async () => {
     const proxy = new TcpProxy('127.0.0.1', Number(new URL(BASE_DATABASE_URL ?? 'postgres://x').port || 5432));
     await proxy.start();
-    cleanup.push(() => proxy.cut());
+    defer(() => proxy.cut());
     const a = await start('postgres');
     const viaProxy = new URL(a.databaseUrl ?? '');
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
     const b = await startTestServer({ store: 'postgres', databaseUrl: viaProxy.toString() });
-    cleanup.push(() => b.stop());
+    defer(() => b.stop());
 
     const alice = new Client(a.url);
     expect((await alice.call('POST', '/api/session', { username: 'alice', password: PASSWORD })).status).toBe(201);
@@ -164,6 +158,6 @@ describe.skipIf(!BASE_DATABASE_URL)('ending a session on several PostgreSQL proc
     expect(answer.status).toBe(200);
     expect(answer.body.events).toEqual([]);
     expect(performance.now() - restoredAt).toBeLessThan(10_000);
-    await expect.poll(() => b.logs.join('')).toContain('LISTEN connection to PostgreSQL re-established');
+    await expect.poll(() => b.log.text()).toContain('LISTEN connection to PostgreSQL re-established');
   }, 60_000);
 });

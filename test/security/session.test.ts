@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { specAgent } from '../support/contract.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { testServers } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 import { setCookieLine } from '../support/cookies.js';
 
@@ -16,15 +16,9 @@ const MINUTE = 60 * 1000;
 const SECRET_A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const SECRET_B = 'secret-b-that-is-long-enough-0123456789abcdef';
 
-const servers: TestServer[] = [];
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
+const servers = testServers();
+afterEach(() => {
   vi.useRealTimers();
-  for (const s of servers.splice(0)) await s.destroy();
 });
 
 async function login(url: string, username: string, cookie?: string): Promise<{ status: number; cookie: string; setCookie: string }> {
@@ -58,7 +52,7 @@ async function storedSessions(dataDir: string): Promise<number> {
 
 describe('login', () => {
   it('when someone logs in carrying an existing session cookie, then they get a new session id and the old cookie is worthless', async () => {
-    const s = await start();
+    const s = await servers.start();
     const planted = await login(s.url, 'mallory');
     const victim = await login(s.url, 'alice', planted.cookie);
     expect(victim.cookie).not.toBe(planted.cookie);
@@ -67,7 +61,7 @@ describe('login', () => {
   });
 
   it('when the session cookie is set over plain HTTP, then it is HttpOnly, SameSite=Lax, path /, and not Secure', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { setCookie } = await login(s.url, 'alice');
     expect(setCookie).toMatch(/^papo\.sid=[^;]+;/);
     expect(setCookie).toMatch(/; HttpOnly/i);
@@ -77,14 +71,14 @@ describe('login', () => {
   });
 
   it('when the request came over HTTPS through a trusted proxy, then the cookie is Secure; an untrusted X-Forwarded-Proto changes nothing', async () => {
-    const trusted = await start({ env: { TRUST_PROXY: 'loopback' } });
+    const trusted = await servers.start({ env: { TRUST_PROXY: 'loopback' } });
     const viaProxy = await specAgent(trusted.url)
       .post('/api/session')
       .set('X-Forwarded-Proto', 'https')
       .send({ username: 'alice', password: PASSWORD })
       .expect(201);
     expect(setCookieLine(viaProxy)).toMatch(/; Secure/i);
-    const direct = await start();
+    const direct = await servers.start();
     const spoofed = await specAgent(direct.url)
       .post('/api/session')
       .set('X-Forwarded-Proto', 'https')
@@ -96,7 +90,7 @@ describe('login', () => {
 
 describe('logout', () => {
   it('when a user logs out, then the session is destroyed in the store and the old cookie no longer works anywhere', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { cookie } = await login(s.url, 'alice');
     expect(await storedSessions(s.dataDir)).toBe(1);
     await specAgent(s.url).delete('/api/session').set('Cookie', cookie).expect(204);
@@ -106,14 +100,14 @@ describe('logout', () => {
     await specAgent(s.url).post('/api/messages').set('Cookie', cookie).send({ to: 'alice', content: 'x' }).expect(401);
     // And after a restart too: the destruction was written, not only forgotten in memory.
     await s.stop();
-    const again = await start({ dataDir: s.dataDir });
+    const again = await servers.start({ dataDir: s.dataDir });
     await whoAmI(again.url, cookie).expect(401);
   });
 });
 
 describe('anonymous requests', () => {
   it('when nobody is logged in, then no request (reads, failed logins, bad bodies) stores a session', async () => {
-    const s = await start();
+    const s = await servers.start();
     await login(s.url, 'alice');
     await specAgent(s.url).delete('/api/session').expect(204);
     await specAgent(s.url).get('/api/session').expect(401);
@@ -132,7 +126,7 @@ describe.each(Object.entries(sessionChecks))('expiry through %s (time is faked: 
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2030-01-01T00:00:00Z').getTime();
     vi.setSystemTime(t0);
-    const s = await start({ env: { SESSION_IDLE_DAYS: '30', SESSION_MAX_DAYS: '365' } });
+    const s = await servers.start({ env: { SESSION_IDLE_DAYS: '30', SESSION_MAX_DAYS: '365' } });
     const { cookie } = await login(s.url, 'alice');
     vi.setSystemTime(t0 + 29 * DAY);
     await check(s.url, cookie).expect(200); // used: the idle clock starts again
@@ -146,7 +140,7 @@ describe.each(Object.entries(sessionChecks))('expiry through %s (time is faked: 
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2030-01-01T00:00:00Z').getTime();
     vi.setSystemTime(t0);
-    const s = await start({ env: { SESSION_IDLE_DAYS: '30', SESSION_MAX_DAYS: '60' } });
+    const s = await servers.start({ env: { SESSION_IDLE_DAYS: '30', SESSION_MAX_DAYS: '60' } });
     const { cookie } = await login(s.url, 'alice');
     for (const day of [20, 40, 59]) {
       vi.setSystemTime(t0 + day * DAY);
@@ -160,26 +154,26 @@ describe.each(Object.entries(sessionChecks))('expiry through %s (time is faked: 
 
 describe('secret rotation', () => {
   it('when SESSION_SECRET gains a new first secret, then old cookies still work and new ones are signed with the new secret; dropping the old secret ends the old cookies', async () => {
-    const first = await start({ env: { SESSION_SECRET: SECRET_A } });
+    const first = await servers.start({ env: { SESSION_SECRET: SECRET_A } });
     const old = await login(first.url, 'alice');
     await first.stop();
 
-    const rotated = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: `${SECRET_B},${SECRET_A}` } });
+    const rotated = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: `${SECRET_B},${SECRET_A}` } });
     await whoAmI(rotated.url, old.cookie).expect(200, { user: { username: 'alice' } });
     const fresh = await login(rotated.url, 'bruno');
     await rotated.stop();
 
-    const onlyNew = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
+    const onlyNew = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
     await whoAmI(onlyNew.url, fresh.cookie).expect(200, { user: { username: 'bruno' } });
     await whoAmI(onlyNew.url, old.cookie).expect(401);
   });
 
   it('when a cookie signed with the old secret reaches the poll route, then it works and comes back re-signed as express-session would', async () => {
-    const first = await start({ env: { SESSION_SECRET: SECRET_A } });
+    const first = await servers.start({ env: { SESSION_SECRET: SECRET_A } });
     const old = await login(first.url, 'alice');
     await first.stop();
 
-    const rotated = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: `${SECRET_B},${SECRET_A}` } });
+    const rotated = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: `${SECRET_B},${SECRET_A}` } });
     const viaSession = setCookieOf(await whoAmI(rotated.url, old.cookie).expect(200));
     const viaPoll = setCookieOf(await poll(rotated.url, old.cookie).expect(200));
     const value = (c: string) => c.split(';')[0];
@@ -187,7 +181,7 @@ describe('secret rotation', () => {
     expect(value(viaPoll)).toBe(value(viaSession));
     await rotated.stop();
 
-    const onlyNew = await start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
+    const onlyNew = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
     await poll(onlyNew.url, value(viaPoll) ?? '').expect(200);
     await poll(onlyNew.url, old.cookie).expect(401);
   });
@@ -198,7 +192,7 @@ describe('the rolling cookie', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2030-01-01T00:00:00Z').getTime();
     vi.setSystemTime(t0);
-    const s = await start({ env: { SESSION_IDLE_DAYS: '30' } });
+    const s = await servers.start({ env: { SESSION_IDLE_DAYS: '30' } });
     await login(s.url, 'bruno');
     const { cookie } = await login(s.url, 'alice');
     const rolledTo = (expires: number) => `${cookie}; Path=/; Expires=${new Date(expires).toUTCString()}; HttpOnly; SameSite=Lax`;
@@ -223,7 +217,7 @@ describe('the rolling cookie', () => {
   });
 
   it('when the poll route is refused (no cookie, a forged one, a logged-out one), then it sets no cookie', async () => {
-    const s = await start();
+    const s = await servers.start();
     const { cookie } = await login(s.url, 'alice');
     const forged = cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     for (const c of ['', 'papo.sid=nonsense', forged]) expect(setCookieOf(await poll(s.url, c).expect(401))).toBe('');

@@ -3,35 +3,11 @@
  * client writes, so every per-address limit could be bypassed behind a proxy. It is refused at start, with one
  * line that says what to give instead; so is a value Express could not use.
  */
-import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../api/config.js';
-import { tempDir } from '../support/server.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-/** Runs `api/main.ts` as `npm start` does; resolves with its exit code and what it wrote to stderr. */
-async function startMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const dataDir = await tempDir();
-  dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', STORE: 'text', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stderr };
-}
+const processes = serverProcessesPerTest();
 
 describe('TRUST_PROXY', () => {
   it.each(['true', 'TRUE', ' True '])(
@@ -57,9 +33,10 @@ describe('TRUST_PROXY', () => {
   });
 
   it('when the server is started with TRUST_PROXY=true, then it stops with exit code 1 and one plain line', async () => {
-    const { code, stderr } = await startMain({ TRUST_PROXY: 'true' });
-    expect(code).toBe(1);
-    const lines = stderr.split('\n').filter(Boolean);
+    const server = await processes.make({ env: { TRUST_PROXY: 'true' } });
+    server.launch();
+    expect(await server.exited).toBe(1);
+    const lines = server.stderr.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^papo: invalid configuration: TRUST_PROXY .*address.*hop count/);
   }, 90_000);

@@ -3,21 +3,13 @@
  * message was stored changed with a 201. A body is refused with 400 `invalid_request`, and so is a URL whose
  * %-escapes do not decode to UTF-8, on every route: the send and poll lane and the Express app alike.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../api/contract.js';
 import { specAgent } from '../support/contract.js';
-import { STORES, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, testServers } from '../support/server.js';
 import { PASSWORD, poll, send, signUp } from '../support/users.js';
 
-const servers: TestServer[] = [];
-async function start(store: StoreKind): Promise<TestServer> {
-  const s = await startTestServer({ store });
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
+const servers = testServers();
 
 /** A JSON body with `bad` bytes spliced in where `@` stands. */
 const jsonWith = (template: string, bad: number[]) => {
@@ -41,7 +33,7 @@ describe.each(STORES)('invalid UTF-8 (%s store)', (store) => {
   it.each(NOT_UTF8)(
     'when a send (the lane) carries %s in its JSON, then it is a 400 invalid_request and nothing is stored',
     async (_name, bad) => {
-      const s = await start(store);
+      const s = await servers.start({ store });
       const alice = await signUp(s.url, 'alice');
       const bruno = await signUp(s.url, 'bruno');
       const res = await alice
@@ -61,7 +53,7 @@ describe.each(STORES)('invalid UTF-8 (%s store)', (store) => {
   );
 
   it('when an Express route gets invalid UTF-8 in its JSON, then it is a 400 invalid_request and nothing is written', async () => {
-    const s = await start(store);
+    const s = await servers.start({ store });
     const alice = await signUp(s.url, 'alice');
     const sent = await send(await signUp(s.url, 'bruno'), 'alice', 'oi');
     const signup = await specAgent(s.url)
@@ -88,7 +80,7 @@ describe.each(STORES)('invalid UTF-8 (%s store)', (store) => {
   });
 
   it('when a JSON body declares a charset other than UTF-8, then it is a 415: only UTF-8 is read', async () => {
-    const s = await start(store);
+    const s = await servers.start({ store });
     const alice = await signUp(s.url, 'alice');
     await signUp(s.url, 'bruno');
     const utf16 = Buffer.from('{"to":"bruno","content":"oi"}', 'utf16le');
@@ -109,7 +101,7 @@ describe.each(STORES)('invalid UTF-8 (%s store)', (store) => {
   });
 
   it('when a URL has %-escapes that are not UTF-8, then it is a 400 invalid_request on every route, pages included', async () => {
-    const s = await start(store);
+    const s = await servers.start({ store });
     const alice = await signUp(s.url, 'alice');
     for (const url of [
       '/api/history?with=%ff',

@@ -1,10 +1,10 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../api/logger.js';
 import { encodeJournal } from '../../api/store/text/journal.js';
 import { encodeHistory, encodeQueue, encodeUser } from '../../api/store/text/records.js';
 import { TextStore } from '../../api/store/text/text-store.js';
+import { captureLog, type CapturedLog } from '../support/log.js';
 import { tempDir } from '../support/server.js';
 
 const stores: TextStore[] = [];
@@ -12,11 +12,10 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
 });
 
-async function open(dataDir: string, logs: string[] = []): Promise<TextStore> {
-  const log = createLogger({ level: 'info', destination: { write: (l: string) => logs.push(l) } as unknown as NodeJS.WritableStream });
+async function open(dataDir: string, log: CapturedLog = captureLog()): Promise<TextStore> {
   const store = await TextStore.open({
     dataDir,
-    log,
+    log: log.logger,
     hashPassword: async (p) => `hashed:${p}`,
     sessionTtlMs: 60_000,
     now: () => new Date('2026-01-02T03:04:05.678Z'),
@@ -72,15 +71,15 @@ describe('TextStore files', () => {
     );
     // ...and a torn half of the history line made it to beto's file.
     await writeFile(path.join(dir, 'historico', 'history_beto.txt'), h.slice(0, 20));
-    const logs: string[] = [];
-    const store = await open(dir, logs);
+    const log = captureLog();
+    const store = await open(dir, log);
     const page = await store.messages.readStream('beto', 0, 10);
     expect(page.events).toEqual([
       { type: 'message', message: { seq: 1, from: 'ana', to: 'beto', content: 'replayed', sentAt, status: 'sent' } },
     ]);
     expect(await readFile(path.join(dir, 'historico', 'history_beto.txt'), 'utf8')).toBe(h);
     expect(await readFile(path.join(dir, 'historico', 'history_ana.txt'), 'utf8')).toBe(h);
-    expect(logs.join('')).toMatch(/dropped a torn tail/);
+    expect(log.text()).toMatch(/dropped a torn tail/);
     await store.close();
     stores.pop();
     // Opening again replays the same journal: it changes nothing.
@@ -112,12 +111,12 @@ describe('TextStore files', () => {
     const good = await readFile(usersFile, 'utf8');
     const lines = good.split('\n');
     await writeFile(usersFile, `${lines[0]}\nnot a record\n${lines[1]}\n${lines[2]}\n\u0000\u0000garbage`);
-    const logs: string[] = [];
-    const store = await open(dir, logs);
+    const log = captureLog();
+    const store = await open(dir, log);
     expect(await store.users.find('ana')).toBeDefined();
     expect(await store.users.find('beto')).toBeDefined();
     expect(await store.users.find('caio')).toBeDefined();
-    const entries = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entries = log.entries;
     expect(entries).toContainEqual(expect.objectContaining({ file: usersFile, line: 2, msg: 'damaged record skipped' }));
     expect(entries).toContainEqual(
       expect.objectContaining({ file: usersFile, droppedBytes: 9, msg: 'dropped a torn tail (an unfinished write)' }),

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import { loadConfig, type Config } from '../../api/config.js';
-import { createLogger, type Logger } from '../../api/logger.js';
 import { startServer, type RunningServer } from '../../api/server.js';
+import { cleanupAfterEach } from './after-each.js';
+import { captureLog, type CapturedLog } from './log.js';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema, schemaOf } from './postgres.js';
 
 export type StoreKind = 'text' | 'postgres';
@@ -36,8 +37,8 @@ export interface TestServer {
   databaseUrl?: string;
   config: Readonly<Config>;
   running: RunningServer;
-  /** Lines the server logged (JSON), for tests that check what it reported. */
-  logs: string[];
+  /** What the server logged, for tests that check what it reported. */
+  log: CapturedLog;
   /** Stops the server; the data folder stays (restart tests reuse it). */
   stop(): Promise<void>;
   /** Stops the server and deletes its data folder. */
@@ -50,10 +51,20 @@ export async function tempDir(prefix = 'papo-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-/** Starts a server; `env` overrides the configuration (any variable api/config.ts reads). */
-export async function startTestServer(
-  options: { dataDir?: string; env?: Record<string, string>; store?: StoreKind; databaseUrl?: string; pwa?: RequestHandler } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  /** The data folder; a fresh temporary one unless given. */
+  dataDir?: string;
+  /** Overrides the configuration: any variable api/config.ts reads. */
+  env?: Record<string, string>;
+  store?: StoreKind;
+  /** For `postgres`: the schema to use (another server's, to restart on its data); a fresh one unless given. */
+  databaseUrl?: string;
+  /** What serves the pages outside /api (the PWA's place). */
+  pwa?: RequestHandler;
+}
+
+/** Starts a server; the caller destroys it (most tests let testServers() do that). */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await tempDir());
   const store = options.store ?? 'text';
   const databaseUrl = store === 'postgres' ? (options.databaseUrl ?? (await createTestSchema()).url) : undefined;
@@ -67,12 +78,8 @@ export async function startTestServer(
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl, STORE: 'postgres' }),
     ...options.env,
   });
-  const logs: string[] = [];
-  const log: Logger = createLogger({
-    level: config.LOG_LEVEL,
-    destination: { write: (line: string) => logs.push(line) } as unknown as NodeJS.WritableStream,
-  });
-  const running = await startServer(config, log, options.pwa ? { pwa: options.pwa } : {});
+  const log = captureLog(config.LOG_LEVEL);
+  const running = await startServer(config, log.logger, options.pwa ? { pwa: options.pwa } : {});
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -86,13 +93,49 @@ export async function startTestServer(
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     config,
     running,
-    logs,
+    log,
     stop,
     async destroy() {
       await stop();
       await rm(dataDir, { recursive: true, force: true });
       const schema = databaseUrl === undefined ? undefined : schemaOf(databaseUrl);
       if (schema !== undefined) await dropTestSchema(schema);
+    },
+  };
+}
+
+/**
+ * Real servers for a test file's tests, each destroyed (stopped, its data folder and schema removed) after the
+ * test that started it. Call once, at the top of the file.
+ *
+ * @example
+ * const servers = testServers();
+ * it('when ..., then ...', async () => {
+ *   const s = await servers.start({ store });
+ *   const again = await servers.restart(s); // the same data, a new process's state
+ * });
+ */
+export function testServers(): {
+  start(options?: TestServerOptions): Promise<TestServer>;
+  /** Stops `server` and starts another on its data (folder, or PostgreSQL schema), with `options` added. */
+  restart(server: TestServer, options?: TestServerOptions): Promise<TestServer>;
+} {
+  const defer = cleanupAfterEach();
+  const start = async (options: TestServerOptions = {}) => {
+    const s = await startTestServer(options);
+    defer(() => s.destroy());
+    return s;
+  };
+  return {
+    start,
+    async restart(server, options = {}) {
+      await server.stop();
+      return start({
+        store: server.store,
+        dataDir: server.dataDir,
+        ...(server.databaseUrl ? { databaseUrl: server.databaseUrl } : {}),
+        ...options,
+      });
     },
   };
 }

@@ -1,25 +1,23 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { SessionData } from 'express-session';
-import { createLogger } from '../../../api/logger.js';
 import { TextStore, type TextStoreOptions } from '../../../api/store/text/text-store.js';
+import { captureLog, type LogEntry } from '../../support/log.js';
 
 /** A log line the store wrote, parsed. */
-export interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
+export type LogLine = LogEntry;
 
 /** Opens a text store on `dataDir` with its log captured; no HTTP, no bcrypt (the hash is a fixed string). */
 export async function openStore(dataDir: string, extra: Partial<TextStoreOptions> = {}): Promise<{ store: TextStore; logs: LogLine[] }> {
-  const logs: LogLine[] = [];
-  const log = createLogger({
-    level: 'info',
-    destination: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } as unknown as NodeJS.WritableStream,
+  const log = captureLog();
+  const store = await TextStore.open({
+    dataDir,
+    log: log.logger,
+    hashPassword: async (p) => `plain:${p}`,
+    sessionTtlMs: 86_400_000,
+    ...extra,
   });
-  const store = await TextStore.open({ dataDir, log, hashPassword: async (p) => `plain:${p}`, sessionTtlMs: 86_400_000, ...extra });
-  return { store, logs };
+  return { store, logs: log.entries };
 }
 
 export const HASH = '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234';
