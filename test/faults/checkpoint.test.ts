@@ -5,9 +5,10 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodeDisk, type DiskFile } from '../../api/store/text/disk.js';
 import type { TextStore } from '../../api/store/text/text-store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { tempDir } from '../support/server.js';
 import { HASH, openStore, restore, snapshot } from './support/store.js';
 
@@ -53,10 +54,7 @@ class GatedDisk extends NodeDisk {
   }
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 async function contents(store: TextStore, user: string): Promise<string[]> {
   const page = await store.messages.history(user, { limit: 50 });
@@ -68,7 +66,7 @@ describe('a checkpoint beside the commits', () => {
     const dir = await tempDir('papo-checkpoint-');
     const disk = new GatedDisk((file) => path.basename(file).startsWith('history_'));
     const { store } = await openStore(dir, { disk });
-    cleanups.push(async () => {
+    defer(async () => {
       disk.release();
       await store.close();
       await fsp.rm(dir, { recursive: true, force: true });
@@ -91,7 +89,7 @@ describe('a checkpoint beside the commits', () => {
     const journals = await Promise.all(['journal.txt', 'journal-2.txt'].map((f) => fsp.readFile(path.join(crashed, f), 'utf8')));
     expect(journals.map((j) => j.split('\n')[0])).toEqual(['gen;0', 'gen;1']);
     const { store: reopened, logs } = await openStore(crashed);
-    cleanups.push(async () => {
+    defer(async () => {
       await reopened.close();
       await fsp.rm(crashed, { recursive: true, force: true });
     });

@@ -13,7 +13,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
 import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import { createLoginLimits } from '../../api/accounts/login-limits.js';
@@ -25,6 +25,7 @@ import { createMessaging } from '../../api/messaging/messaging.js';
 import { NodeDisk, type DiskFile } from '../../api/store/text/disk.js';
 import { appendHistory, appendQueued, encodeJournal } from '../../api/store/text/journal.js';
 import type { TextStore } from '../../api/store/text/text-store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { expectMatchesSpec, SPEC_PATH } from '../support/contract.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
@@ -73,10 +74,7 @@ interface Running {
   close(): Promise<void>;
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 /** The app over a text store on `dir` through `disk`, as the server runs it. */
 async function start(dir: string, disk?: FullDisk): Promise<Running> {
@@ -115,7 +113,7 @@ async function start(dir: string, disk?: FullDisk): Promise<Running> {
     await store.close();
     await hasher.close();
   };
-  cleanups.push(close);
+  defer(close);
   return { store, logs, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
 }
 
@@ -145,7 +143,7 @@ async function login(url: string, username: string, password = PASSWORD): Promis
 /** A data folder with two accounts, three messages (two delivered and acknowledged, one not), and ana's device. */
 async function seedFolder(): Promise<{ dir: string; ana: Device }> {
   const dir = await tempDir('papo-full-');
-  cleanups.push(() => fsp.rm(dir, { recursive: true, force: true }));
+  defer(() => fsp.rm(dir, { recursive: true, force: true }));
   const first = await start(dir);
   const ana = await login(first.url, 'ana');
   const beto = await login(first.url, 'beto');
@@ -228,7 +226,7 @@ describe('a full disk', () => {
     await close();
 
     const after = await openStore(dir);
-    cleanups.push(() => after.store.close());
+    defer(() => after.store.close());
     expect(after.logs.filter((l) => l.level >= 40)).toEqual([]);
     expect((await after.store.messages.history('ana', { limit: 10 })).messages.map((m) => m.content)).toEqual([
       'one',
@@ -332,7 +330,7 @@ describe('a real full file system', () => {
     async () => {
       const { dir: seed, ana } = await seedFolder();
       const mount = await tempDir('papo-tmpfs-');
-      cleanups.push(() => fsp.rm(mount, { recursive: true, force: true }));
+      defer(() => fsp.rm(mount, { recursive: true, force: true }));
       const port = await freePort();
       // In a mount namespace of its own: a 2 MiB tmpfs on `mount`, the seeded folder copied in, the rest
       // filled with zeros until the file system refuses, then the real server (api/main.ts) on it.
@@ -358,7 +356,7 @@ describe('a real full file system', () => {
       child.stdout.on('data', (b: Buffer) => output.push(b.toString()));
       child.stderr.on('data', (b: Buffer) => output.push(b.toString()));
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      cleanups.push(async () => {
+      defer(async () => {
         if (child.exitCode === null) child.kill('SIGKILL');
         await exited;
       });

@@ -6,8 +6,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TextStore } from '../../api/store/text/text-store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { tempDir } from '../support/server.js';
 import { CrashStates, seededRandom } from './support/crash-states.js';
 import { PowerLossDisk } from './support/power-loss-disk.js';
@@ -17,10 +18,7 @@ import { HASH, openStore, type LogLine } from './support/store.js';
 const LONG = process.env.PAPO_LONG === '1';
 const SEED = fileURLToPath(new URL('../fixtures/seed-data', import.meta.url));
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 /** Runs `work` on a store over a PowerLossDisk, and returns the store reopened on what a power loss right after it leaves. */
 async function powerLossAfter(work: (store: TextStore) => Promise<void>): Promise<{ store: TextStore; logs: LogLine[] }> {
@@ -34,7 +32,7 @@ async function powerLossAfter(work: (store: TextStore) => Promise<void>): Promis
   const crashed = path.join(await tempDir('papo-power-case-cut-'), 'root');
   states.materialize(crashed, 'synced', seededRandom(1));
   const reopened = await openStore(dataDirOf(crashed));
-  cleanups.push(async () => {
+  defer(async () => {
     await reopened.store.close();
     await fsp.rm(root, { recursive: true, force: true });
     await fsp.rm(path.dirname(crashed), { recursive: true, force: true });
@@ -74,7 +72,7 @@ describe('power loss, the cases the cuts found', () => {
 
   it('when a killed server left history files whose names it never fsynced, then the next start fsyncs them before the journal moves past them', async () => {
     const root = await tempDir('papo-power-killed-');
-    cleanups.push(() => fsp.rm(root, { recursive: true, force: true }));
+    defer(() => fsp.rm(root, { recursive: true, force: true }));
     const first = await openStore(dataDirOf(root));
     await first.store.users.create({ username: 'ana', passwordHash: HASH });
     await first.store.users.create({ username: 'beto', passwordHash: HASH });
@@ -91,7 +89,7 @@ describe('power loss, the cases the cuts found', () => {
     states.advance(disk.journal.length);
     await store.close();
     const crashed = path.join(await tempDir('papo-power-killed-cut-'), 'root');
-    cleanups.push(() => fsp.rm(path.dirname(crashed), { recursive: true, force: true }));
+    defer(() => fsp.rm(path.dirname(crashed), { recursive: true, force: true }));
     states.materialize(crashed, 'synced', seededRandom(1));
     const reopened = await openStore(dataDirOf(crashed));
     const contents = (await reopened.store.messages.history('ana', { limit: 10 })).messages.map((m) => m.content);
@@ -101,7 +99,7 @@ describe('power loss, the cases the cuts found', () => {
 
   it('when the power goes at any point of the import of an old-system folder, then the next start has every account and message of it', async () => {
     const root = await tempDir('papo-power-legacy-');
-    cleanups.push(() => fsp.rm(root, { recursive: true, force: true }));
+    defer(() => fsp.rm(root, { recursive: true, force: true }));
     await fsp.cp(SEED, dataDirOf(root), { recursive: true });
     const disk = new PowerLossDisk(root);
     const { store } = await openStore(dataDirOf(root), { disk });

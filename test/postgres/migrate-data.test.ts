@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { chmod, cp, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../api/server.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { TextStore } from '../../api/store/text/text-store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema } from '../support/postgres.js';
 import { tempDir } from '../support/server.js';
 import { captureLog } from '../support/log.js';
@@ -13,14 +14,11 @@ import { captureLog } from '../support/log.js';
 const run = promisify(execFile);
 const SEED = path.join(REPO_ROOT, 'test', 'fixtures', 'seed-data');
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 async function copyOfSeed(): Promise<string> {
   const dir = await tempDir('papo-seed-');
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   await cp(SEED, dir, { recursive: true });
   // The fixture is read-only in the repo; the text store converts a copy in place.
   for (const f of [
@@ -53,7 +51,7 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
   it("when the old system's folder is copied to PostgreSQL and exported back, then the files are the same, and a second run copies nothing", async () => {
     const source = await copyOfSeed();
     const { schema, url } = await createTestSchema();
-    cleanup.push(() => dropTestSchema(schema));
+    defer(() => dropTestSchema(schema));
 
     const first = await migrateData(source, url);
     expect(first.stdout).toMatch(/imported .*: 3 users, [1-9]\d* new history records/);
@@ -97,7 +95,7 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     }
 
     const exported = await tempDir('papo-export-');
-    cleanup.push(() => rm(exported, { recursive: true, force: true }));
+    defer(() => rm(exported, { recursive: true, force: true }));
     const out = await migrateData(url, exported);
     expect(out.stdout).toMatch(/exported to .*: 3 users/);
     expect(await files(exported)).toEqual(await files(source));
@@ -109,7 +107,7 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
   it('when the database already holds another data set, then the import refuses and changes nothing', async () => {
     const source = await copyOfSeed();
     const { schema, url } = await createTestSchema();
-    cleanup.push(() => dropTestSchema(schema));
+    defer(() => dropTestSchema(schema));
     const store = await PostgresStore.open({ url, poolSize: 2, log: captureLog().logger, sessionTtlMs: 60_000 });
     await store.users.create({ username: 'zed', passwordHash: 'x' });
     await store.users.create({ username: 'ana', passwordHash: 'x' });

@@ -1,24 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import { MIGRATIONS_DIR, PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import type { Store } from '../../api/store/store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema } from '../support/postgres.js';
 import { captureLog } from '../support/log.js';
 import { HASH, storeUnderTest, type StoreUnderTest } from './helpers.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 describe.skipIf(!BASE_DATABASE_URL)('PostgresStore under concurrency', () => {
   it('when two processes start on an empty schema at once, then the migrations run once and both open', async () => {
     const { schema, url } = await createTestSchema();
-    cleanup.push(() => dropTestSchema(schema));
+    defer(() => dropTestSchema(schema));
     const log = captureLog();
     const open = () => PostgresStore.open({ url, poolSize: 2, log: log.logger, sessionTtlMs: 60_000 });
     const stores = await Promise.all([open(), open(), open()]);
-    for (const s of stores) cleanup.push(() => s.close());
+    for (const s of stores) defer(() => s.close());
     expect(new Set(stores.map((s) => s.messages.epoch)).size).toBe(1);
     const migrations = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql'));
     expect(log.entries.filter((l) => l.msg === 'applied a database migration')).toHaveLength(migrations.length);
@@ -26,7 +24,7 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgresStore under concurrency', () => {
 
   it('when a cursor that was never handed out is acknowledged alongside good ones, then only it gets cursor_expired', async () => {
     const sut = await storeUnderTest('postgres');
-    cleanup.push(() => sut.destroy());
+    defer(() => sut.destroy());
     const { store } = sut;
     for (const u of ['ana', 'beto', 'caio']) await store.users.create({ username: u, passwordHash: HASH });
     await store.messages.append({ from: 'ana', to: 'beto', content: '1' });
@@ -45,7 +43,7 @@ describe.skipIf(!BASE_DATABASE_URL)('PostgresStore under concurrency', () => {
 
   it('when many senders on two processes race, then a reader polling by cursor gets every message once, in order', async () => {
     const sut: StoreUnderTest = await storeUnderTest('postgres', { now: () => new Date() });
-    cleanup.push(() => sut.destroy());
+    defer(() => sut.destroy());
     const a = sut.store;
     const b = await sut.open();
     const senders = Array.from({ length: 8 }, (_, i) => `sender${i}`);

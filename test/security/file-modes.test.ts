@@ -5,14 +5,12 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { tempDir } from '../support/server.js';
 import { HASH, openStore, putSession } from '../faults/support/store.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 /** Mode bits of every file and folder under `dir` (and of `dir` itself, as '.'), the lock file aside. */
 async function modes(dir: string): Promise<Map<string, string>> {
@@ -53,7 +51,7 @@ describe('file modes of the data folder', () => {
     'when the store creates its data folder under umask %s, then every file is 0600 and every folder 0700',
     async (mask) => {
       const root = await tempDir('papo-modes-');
-      cleanups.push(() => fsp.rm(root, { recursive: true, force: true }));
+      defer(() => fsp.rm(root, { recursive: true, force: true }));
       const dir = path.join(root, 'data');
       await withUmask(Number.parseInt(mask, 8), () => fillFolder(dir));
       const found = await modes(dir);
@@ -67,7 +65,7 @@ describe('file modes of the data folder', () => {
 
   it('when the folder was left with 0644 files and 0755 folders, then the start tightens them, logs each change, and new files are 0600', async () => {
     const dir = await tempDir('papo-modes-loose-');
-    cleanups.push(() => fsp.rm(dir, { recursive: true, force: true }));
+    defer(() => fsp.rm(dir, { recursive: true, force: true }));
     await fillFolder(dir);
     const loosened: string[] = [];
     for (const [rel] of await modes(dir)) {
@@ -78,7 +76,7 @@ describe('file modes of the data folder', () => {
     }
 
     const { store, logs } = await withUmask(0o022, () => openStore(dir));
-    cleanups.push(() => store.close());
+    defer(() => store.close());
     const report = logs.find((l) => l.msg === 'tightened the permissions of data files others could read');
     expect(report?.level).toBe(40);
     expect((report?.changed as string[]).sort()).toEqual(

@@ -3,19 +3,19 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TextStore } from '../../api/store/text/text-store.js';
 import { HASH, openStore } from '../faults/support/store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
 import { tempDir } from '../support/server.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+const defer = cleanupAfterEach();
+afterEach(() => {
   vi.useRealTimers();
-  for (const c of cleanups.splice(0)) await c();
 });
 
 /** A text store on a new folder, closed and removed after the test. */
 async function freshStore(): Promise<{ store: TextStore; dir: string }> {
   const dir = await tempDir('papo-commit-');
   const { store } = await openStore(dir);
-  cleanups.push(async () => {
+  defer(async () => {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
