@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { App } from './app';
 import { locale } from './lib/i18n';
-import { LocalCache } from './lib/local-cache';
+import { LocalCache } from './device/local-cache';
 import './styles/global.css';
 
 document.documentElement.lang = locale;

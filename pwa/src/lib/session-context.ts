@@ -1,5 +1,5 @@
 import { createContext } from 'preact';
-import type { ChatSession } from './chat-session';
+import type { ChatSession } from '../chat/chat-session';
 
 export interface SessionContextValue {
   session: ChatSession;

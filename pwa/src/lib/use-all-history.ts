@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error';
 import { api } from '../api/client';
-import { type LocalMessage, fromServer, sameMessage } from './local-message';
+import { type LocalMessage, fromServer, sameMessage } from '../chat/local-message';
 
 interface AllHistory {
   messages: LocalMessage[];

@@ -1,6 +1,6 @@
 import { formatTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
-import type { LocalMessage } from '../../lib/local-message';
+import type { LocalMessage } from '../../chat/local-message';
 import { MessageTicks } from '../message-ticks';
 import styles from './message-bubble.module.css';
 

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { dayKey } from '../../lib/format';
 import { t } from '../../lib/i18n';
-import { type LocalMessage, messageKey } from '../../lib/local-message';
+import { type LocalMessage, messageKey } from '../../chat/local-message';
 import { DaySeparator } from '../day-separator';
 import { Icon } from '../icon';
 import { MessageBubble } from '../message-bubble';

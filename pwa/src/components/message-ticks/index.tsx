@@ -1,4 +1,4 @@
-import type { LocalStatus } from '../../lib/local-message';
+import type { LocalStatus } from '../../chat/local-message';
 import { t } from '../../lib/i18n';
 import { Icon, type IconName } from '../icon';
 import styles from './message-ticks.module.css';

@@ -1,7 +1,7 @@
 import type { Message } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
 import { api } from '../api/client';
-import type { LocalCache, OutboxItem } from './local-cache';
+import type { LocalCache, OutboxItem } from '../device/local-cache';
 
 const MAX_RETRY_MS = 30_000;
 

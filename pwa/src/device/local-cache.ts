@@ -1,5 +1,5 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import { type LocalMessage, messageKey, peerOf } from './local-message';
+import { type LocalMessage, messageKey, peerOf } from '../chat/local-message';
 
 /** A message waiting to be sent, in the order it was written (`seq`). */
 export interface OutboxItem {

@@ -3,13 +3,13 @@ import { ApiError } from '../api/api-error';
 import { api } from '../api/client';
 import { type ChatState, type Connection, type Thread, emptyThread, insertByTime, sortConversations } from './chat-state';
 import { applyMessages, applyStatus, withNewestPage, withServerConversations } from './chat-updates';
-import { newClientId } from './client-id';
-import { t } from './i18n';
-import type { LocalCache, OutboxItem } from './local-cache';
+import { newClientId } from '../lib/client-id';
+import { t } from '../lib/i18n';
+import type { LocalCache, OutboxItem } from '../device/local-cache';
 import { type LocalMessage, type LocalStatus, fromServer, isNewerStatus, sameMessage } from './local-message';
-import { askNotificationPermissionOnce, notifyMessage, setAppBadge } from './notifications';
+import { askNotificationPermissionOnce, notifyMessage, setAppBadge } from '../device/notifications';
 import { OutboxSender } from './outbox-sender';
-import { Store } from './store';
+import { Store } from '../lib/store';
 import { StreamPoller } from './stream-poller';
 
 const PAGE_SIZE = 50;
