@@ -30,8 +30,7 @@ export function emptyThread(messages: LocalMessage[] = []): Thread {
 
 /** Inserts keeping `sentAt` order; equal times keep arrival order. */
 export function insertByTime(messages: LocalMessage[], message: LocalMessage): LocalMessage[] {
-  let index = messages.length;
-  while (index > 0 && (messages[index - 1]?.sentAt ?? '') > message.sentAt) index--;
+  const index = messages.findLastIndex((m) => m.sentAt <= message.sentAt) + 1;
   return [...messages.slice(0, index), message, ...messages.slice(index)];
 }
 

@@ -114,9 +114,11 @@ export function withNewestPage(thread: Thread, page: LocalMessage[]): LocalMessa
     const known = thread.messages.find((k) => sameMessage(k, incoming));
     return known ? mergeMessage(known, incoming) : incoming;
   });
-  const newest = messages.at(-1)?.sentAt ?? '';
+  const newest = messages.at(-1)?.sentAt;
   const keep = thread.messages.filter(
-    (m) => (m.status === 'pending' || m.status === 'failed' || m.sentAt > newest) && !messages.some((x) => sameMessage(x, m)),
+    (m) =>
+      (m.status === 'pending' || m.status === 'failed' || newest === undefined || m.sentAt > newest) &&
+      !messages.some((x) => sameMessage(x, m)),
   );
   for (const message of keep) messages = insertByTime(messages, message);
   return messages;

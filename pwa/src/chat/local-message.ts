@@ -1,4 +1,5 @@
 import type { Message, MessageStatus } from '../../../api/contract';
+import { defined } from '../lib/assert';
 
 /** A message as this device knows it: `pending` while in the outbox, `failed` when the server refused it. */
 export type LocalStatus = 'pending' | 'failed' | MessageStatus;
@@ -27,7 +28,8 @@ export function peerOf(message: Pick<LocalMessage, 'from' | 'to'>, me: string): 
 
 /** One stable identity per message, whether it came from the outbox, a send answer, the stream or history. */
 export function messageKey(message: LocalMessage): string {
-  return message.clientId ? `c:${message.from}:${message.clientId}` : `i:${message.id ?? ''}`;
+  // Only the server's copies lack a clientId (sent by another client), and those always have an id.
+  return message.clientId ? `c:${message.from}:${message.clientId}` : `i:${defined(message.id, 'the id of a message without clientId')}`;
 }
 
 export function sameMessage(a: LocalMessage, b: LocalMessage): boolean {

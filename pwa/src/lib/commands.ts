@@ -1,3 +1,4 @@
+import { defined } from './assert';
 import { normalizeUsername } from './usernames';
 
 /** The old system's commands (issue #3), still typed in the composer. */
@@ -12,8 +13,10 @@ export function parseCommand(input: string): Command {
   const trimmed = input.trim();
   if (!trimmed.startsWith('/')) return { kind: 'text', text: input.trim() };
   const match = /^\/(\S+)\s*([\s\S]*)$/.exec(trimmed);
-  const name = match?.[1]?.toLowerCase() ?? '';
-  const rest = match?.[2] ?? '';
+  // A slash alone, or one followed by a space, names no command.
+  if (!match) return { kind: 'invalid', reason: 'unknown' };
+  const name = defined(match[1], 'the command name').toLowerCase();
+  const rest = defined(match[2], 'the command arguments');
   switch (name) {
     case 'msg': {
       const parts = /^(\S+)\s+([\s\S]+)$/.exec(rest);

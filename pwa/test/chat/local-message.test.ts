@@ -14,6 +14,10 @@ describe('local messages', () => {
     expect(messageKey(localMessage({ from: 'ana', to: 'bia', id: 'm1' }))).toBe('i:m1');
   });
 
+  it('when a message has neither a clientId nor an id, then asking its key fails loudly', () => {
+    expect(() => messageKey(localMessage({ from: 'ana', to: 'bia' }))).toThrow('the id of a message without clientId is missing');
+  });
+
   it('when two copies share an id, or a sender and a clientId, then they are the same message; else not', () => {
     const a = localMessage({ from: 'ana', to: 'bia', id: 'm1', clientId: 'c1' });
     expect(sameMessage(a, localMessage({ from: 'ana', to: 'bia', id: 'm1' }))).toBe(true);

@@ -1,14 +1,17 @@
 import type { LocalStatus } from '../../chat/local-message';
+import { defined } from '../../lib/assert';
 import { t } from '../../lib/i18n';
 import { Icon, type IconName } from '../icon';
 import styles from './message-ticks.module.css';
 
+const muted = defined(styles.muted, 'the class muted');
+
 const LOOK: Record<LocalStatus, { icon: IconName; label: () => string; class: string }> = {
-  pending: { icon: 'clock', label: () => t('statusPending'), class: styles.muted ?? '' },
-  sent: { icon: 'check', label: () => t('statusSent'), class: styles.muted ?? '' },
-  delivered: { icon: 'checks', label: () => t('statusDelivered'), class: styles.muted ?? '' },
-  read: { icon: 'checks', label: () => t('statusRead'), class: styles.read ?? '' },
-  failed: { icon: 'alert', label: () => t('statusFailed'), class: styles.failed ?? '' },
+  pending: { icon: 'clock', label: () => t('statusPending'), class: muted },
+  sent: { icon: 'check', label: () => t('statusSent'), class: muted },
+  delivered: { icon: 'checks', label: () => t('statusDelivered'), class: muted },
+  read: { icon: 'checks', label: () => t('statusRead'), class: defined(styles.read, 'the class read') },
+  failed: { icon: 'alert', label: () => t('statusFailed'), class: defined(styles.failed, 'the class failed') },
 };
 
 /** The ticks people know from other messengers: clock, one grey, two grey, two blue. */
