@@ -9,7 +9,7 @@ import type { LocalCache, OutboxItem } from '../device/local-cache';
 import { type LocalMessage, type LocalStatus, fromServer, isNewerStatus, sameMessage } from './local-message';
 import { askNotificationPermissionOnce, notifyMessage, setAppBadge } from '../device/notifications';
 import { OutboxSender } from './outbox-sender';
-import { Store } from '../lib/store';
+import { ObservableState } from '../lib/observable-state';
 import { StreamPoller } from './stream-poller';
 
 const PAGE_SIZE = 50;
@@ -27,7 +27,7 @@ function pendingFromOutbox(item: OutboxItem): LocalMessage {
  * long-poll loop and the outbox, and mirrored into the local cache so the next start works offline.
  */
 export class ChatSession {
-  readonly store: Store<ChatState>;
+  readonly state: ObservableState<ChatState>;
   private readonly poller: StreamPoller;
   private readonly outbox: OutboxSender;
   /** Receipts for messages not loaded yet, applied when they show up. */
@@ -42,7 +42,7 @@ export class ChatSession {
     private readonly cache: LocalCache,
     private readonly onSignedOut: () => void,
   ) {
-    this.store = new Store<ChatState>({
+    this.state = new ObservableState<ChatState>({
       me,
       connection: navigator.onLine ? 'connecting' : 'offline',
       conversations: [],
@@ -61,7 +61,7 @@ export class ChatSession {
     this.outbox = new OutboxSender(me, cache, {
       onSent: (item, message) => {
         // The server answers again: the poll loop may be waiting out a back-off, so let it try now.
-        if (this.store.get().connection !== 'online') {
+        if (this.state.get().connection !== 'online') {
           this.setConnection('online');
           this.poller.kick();
         }
@@ -84,7 +84,7 @@ export class ChatSession {
   }
 
   async start(): Promise<void> {
-    this.store.update({ conversations: sortConversations(await this.cache.conversations()) });
+    this.state.update({ conversations: sortConversations(await this.cache.conversations()) });
     this.updateBadge();
     this.listen(window, 'online', () => {
       this.setConnection('connecting');
@@ -100,7 +100,7 @@ export class ChatSession {
       if (document.visibilityState !== 'visible') return;
       // A phone that slept may hold a poll the network already forgot: start a fresh one rather than wait it out.
       this.poller.kick();
-      const peer = this.store.get().openPeer;
+      const peer = this.state.get().openPeer;
       if (peer) void this.markRead(peer);
     });
     this.poller.start();
@@ -150,14 +150,14 @@ export class ChatSession {
   }
 
   async openConversation(peer: string): Promise<void> {
-    this.store.update({ openPeer: peer });
-    if (!this.store.get().threads[peer]) {
+    this.state.update({ openPeer: peer });
+    if (!this.state.get().threads[peer]) {
       let messages = (await this.cache.recentMessages(peer, CACHED_PER_THREAD)).map((m) => this.withPendingStatus(m));
       for (const item of await this.cache.outbox(this.me)) {
         const pending = pendingFromOutbox(item);
         if (item.to === peer && !messages.some((m) => sameMessage(m, pending))) messages = insertByTime(messages, pending);
       }
-      if (!this.store.get().threads[peer]) this.setThread(peer, emptyThread(messages));
+      if (!this.state.get().threads[peer]) this.setThread(peer, emptyThread(messages));
     }
     // What is already on screen counts as seen now, not only once the newest page arrived.
     void this.markRead(peer);
@@ -165,21 +165,21 @@ export class ChatSession {
   }
 
   closeConversation(): void {
-    this.store.update({ openPeer: null });
+    this.state.update({ openPeer: null });
   }
 
   async loadOlder(peer: string): Promise<void> {
-    const thread = this.store.get().threads[peer];
+    const thread = this.state.get().threads[peer];
     if (!thread?.before || thread.loadingOlder) return;
     this.setThread(peer, { ...thread, loadingOlder: true });
     try {
       const page = await api.history({ with: peer, before: thread.before, limit: PAGE_SIZE });
-      const current = this.store.get().threads[peer] ?? thread;
+      const current = this.state.get().threads[peer] ?? thread;
       const older = page.messages.map(fromServer).filter((m) => !current.messages.some((known) => sameMessage(known, m)));
       this.setThread(peer, { ...current, messages: [...older, ...current.messages], before: page.before, loadingOlder: false });
       await this.cache.putMessages(this.me, older);
     } catch (error) {
-      const current = this.store.get().threads[peer] ?? thread;
+      const current = this.state.get().threads[peer] ?? thread;
       this.setThread(peer, { ...current, loadingOlder: false });
       this.handle(error);
     }
@@ -188,7 +188,7 @@ export class ChatSession {
   private async loadNewest(peer: string): Promise<void> {
     try {
       const page = await api.history({ with: peer, limit: PAGE_SIZE });
-      const thread = this.store.get().threads[peer] ?? emptyThread();
+      const thread = this.state.get().threads[peer] ?? emptyThread();
       const messages = withNewestPage(
         thread,
         page.messages.map((m) => this.withPendingStatus(fromServer(m))),
@@ -198,7 +198,7 @@ export class ChatSession {
       await this.cache.pruneThread(peer, CACHED_KEPT_PER_THREAD);
       void this.markRead(peer);
     } catch (error) {
-      const thread = this.store.get().threads[peer] ?? emptyThread();
+      const thread = this.state.get().threads[peer] ?? emptyThread();
       if (error instanceof ApiError && error.code === 'user_not_found') this.setThread(peer, { ...thread, missing: true, before: null });
       else this.handle(error);
     }
@@ -207,11 +207,11 @@ export class ChatSession {
   private async refreshConversations(): Promise<void> {
     try {
       const { conversations } = await api.conversations();
-      const rows = withServerConversations(this.store.get().conversations, conversations);
-      this.store.update({ conversations: rows });
+      const rows = withServerConversations(this.state.get().conversations, conversations);
+      this.state.update({ conversations: rows });
       this.updateBadge();
       await this.cache.replaceConversations(rows);
-      const open = this.store.get().openPeer;
+      const open = this.state.get().openPeer;
       if (open) void this.markRead(open);
     } catch (error) {
       this.handle(error);
@@ -228,26 +228,26 @@ export class ChatSession {
   }
 
   private async applyStatus(id: string, status: LocalStatus): Promise<void> {
-    const { threads, conversations, updated } = applyStatus(this.store.get(), id, status);
+    const { threads, conversations, updated } = applyStatus(this.state.get(), id, status);
     if (updated.length === 0) {
       this.pendingStatus.set(id, status);
       return;
     }
-    this.store.update({ threads, conversations });
+    this.state.update({ threads, conversations });
     await this.cache.putMessages(this.me, updated);
     for (const row of conversations) if (row.last.id === id) await this.cache.putConversation(row);
   }
 
   /** Adds or updates messages everywhere they show: their thread, their conversation row, the cache. */
   private async upsert(incoming: LocalMessage[], live: boolean): Promise<void> {
-    const state = this.store.get();
+    const state = this.state.get();
     const applied = applyMessages(
       state,
       incoming.map((m) => this.withPendingStatus(m)),
       { live, isReading: (peer) => this.isReading(peer) },
     );
     const newest = applied.arrivals.at(-1);
-    this.store.update({
+    this.state.update({
       threads: applied.threads,
       conversations: applied.conversations,
       announcement: newest
@@ -256,7 +256,7 @@ export class ChatSession {
     });
     this.updateBadge();
     if (document.visibilityState !== 'visible') for (const m of applied.arrivals) void notifyMessage(m.from, m.content);
-    const open = this.store.get().openPeer;
+    const open = this.state.get().openPeer;
     if (open && applied.touched.has(open)) void this.markRead(open);
     await this.cache.putMessages(this.me, applied.stored, applied.replacedKeys);
     for (const row of applied.conversations) if (applied.touched.has(row.with)) await this.cache.putConversation(row);
@@ -265,12 +265,12 @@ export class ChatSession {
   /** Tells the server (and so the sender's ticks) that the open conversation has been seen. */
   private async markRead(peer: string): Promise<void> {
     if (!this.isReading(peer)) return;
-    const state = this.store.get();
+    const state = this.state.get();
     const thread = state.threads[peer];
     const row = state.conversations.find((r) => r.with === peer);
     const newest = thread?.messages.findLast((m) => m.from === peer && m.id && !m.unreadable);
     if (row && row.unread > 0) {
-      this.store.update({ conversations: state.conversations.map((r) => (r === row ? { ...r, unread: 0 } : r)) });
+      this.state.update({ conversations: state.conversations.map((r) => (r === row ? { ...r, unread: 0 } : r)) });
       this.updateBadge();
     }
     if (!thread || !newest?.id || newest.status === 'read' || this.lastMarked.get(peer) === newest.id) return;
@@ -287,7 +287,7 @@ export class ChatSession {
   }
 
   private isReading(peer: string): boolean {
-    return this.store.get().openPeer === peer && document.visibilityState === 'visible';
+    return this.state.get().openPeer === peer && document.visibilityState === 'visible';
   }
 
   private withPendingStatus(message: LocalMessage): LocalMessage {
@@ -298,26 +298,26 @@ export class ChatSession {
   }
 
   private setThread(peer: string, thread: Thread): void {
-    this.store.update((state) => ({ threads: { ...state.threads, [peer]: thread } }));
+    this.state.update((state) => ({ threads: { ...state.threads, [peer]: thread } }));
   }
 
   private setConnection(connection: Connection): void {
-    const previous = this.store.get().connection;
+    const previous = this.state.get().connection;
     if (previous === connection || this.stopped) return;
-    this.store.update({ connection });
+    this.state.update({ connection });
     if (connection !== 'online') return;
     void this.outbox.flush();
-    const open = this.store.get().openPeer;
-    if (previous === 'offline' && open && this.store.get().threads[open]?.before === undefined) void this.loadNewest(open);
+    const open = this.state.get().openPeer;
+    if (previous === 'offline' && open && this.state.get().threads[open]?.before === undefined) void this.loadNewest(open);
   }
 
   /** 410 from the stream: the server no longer has what we missed, so start over from history (issue #2). */
   private async reload(): Promise<void> {
     await this.cache.clearChats();
     this.lastMarked.clear();
-    this.store.update({ threads: {}, conversations: [] });
+    this.state.update({ threads: {}, conversations: [] });
     await this.refreshConversations();
-    const open = this.store.get().openPeer;
+    const open = this.state.get().openPeer;
     if (open) await this.openConversation(open);
   }
 
@@ -340,7 +340,7 @@ export class ChatSession {
   }
 
   private updateBadge(): void {
-    setAppBadge(this.store.get().conversations.reduce((sum, row) => sum + row.unread, 0));
+    setAppBadge(this.state.get().conversations.reduce((sum, row) => sum + row.unread, 0));
   }
 
   private listen(target: EventTarget, type: string, handler: () => void): void {

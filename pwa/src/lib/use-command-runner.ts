@@ -31,7 +31,7 @@ export function useCommandRunner(onText: (text: string) => Promise<string | null
           // Checked before it enters the outbox, so a typo is answered now rather than as a failed bubble later.
           if ((await session.userExists(command.to)) === 'no') return t('noSuchUser', { name: command.to });
           await session.send(command.to, command.text);
-          const from = session.store.get().openPeer;
+          const from = session.state.get().openPeer;
           // From one chat to another: replace, so Back still leads to the list rather than through every chat.
           if (from !== command.to) navigate({ name: 'chat', peer: command.to }, { replace: from !== null });
           return null;

@@ -1,7 +1,7 @@
 import { t } from '../../lib/i18n';
 import { navigate } from '../../lib/use-route';
 import { useSession } from '../../lib/use-session';
-import { useStore } from '../../lib/use-store';
+import { useSlice } from '../../lib/use-slice';
 import { AppHeader, HeaderButton } from '../app-header';
 import { ConnectionBanner } from '../connection-banner';
 import { ConversationRow } from '../conversation-row';
@@ -10,7 +10,7 @@ import styles from './conversation-list.module.css';
 
 export function ConversationList({ notice, onDismissNotice }: { notice: string | null; onDismissNotice: () => void }) {
   const { session, logout } = useSession();
-  const conversations = useStore(session.store, (state) => state.conversations);
+  const conversations = useSlice(session.state, (state) => state.conversations);
   return (
     <>
       <AppHeader

@@ -3,7 +3,7 @@ import { t } from '../../lib/i18n';
 import { useCommandRunner } from '../../lib/use-command-runner';
 import { goBack } from '../../lib/use-route';
 import { useSession } from '../../lib/use-session';
-import { useStore } from '../../lib/use-store';
+import { useSlice } from '../../lib/use-slice';
 import { AppHeader } from '../app-header';
 import { Avatar } from '../avatar';
 import { Composer } from '../composer';
@@ -13,8 +13,8 @@ import styles from './conversation-view.module.css';
 
 export function ConversationView({ peer }: { peer: string }) {
   const { session } = useSession();
-  const thread = useStore(session.store, (state) => state.threads[peer]);
-  const connection = useStore(session.store, (state) => state.connection);
+  const thread = useSlice(session.state, (state) => state.threads[peer]);
+  const connection = useSlice(session.state, (state) => state.connection);
 
   useEffect(() => {
     void session.openConversation(peer);

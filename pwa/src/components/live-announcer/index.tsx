@@ -1,5 +1,5 @@
 import { useSession } from '../../lib/use-session';
-import { useStore } from '../../lib/use-store';
+import { useSlice } from '../../lib/use-slice';
 
 /**
  * Screen readers hear each message that arrives live (issue #3). A separate region, not the message list itself,
@@ -7,7 +7,7 @@ import { useStore } from '../../lib/use-store';
  */
 export function LiveAnnouncer() {
   const { session } = useSession();
-  const announcement = useStore(session.store, (state) => state.announcement);
+  const announcement = useSlice(session.state, (state) => state.announcement);
   return (
     <div class="visually-hidden" aria-live="polite" aria-atomic="true">
       <span key={announcement.seq}>{announcement.text}</span>

@@ -1,5 +1,8 @@
-/** A minimal observable value: enough state management for this app without a library on the first screen. */
-export class Store<T> {
+/**
+ * A value that tells its subscribers when it changes: all the state management this app needs, without a library
+ * on the first screen. Not the API's storage `Store` (api/store/store.ts): nothing here is persisted.
+ */
+export class ObservableState<T> {
   private readonly listeners = new Set<() => void>();
 
   constructor(private state: T) {}
