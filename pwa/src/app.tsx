@@ -7,7 +7,7 @@ import { LiveAnnouncer } from './components/live-announcer';
 import { LoginScreen } from './components/login-screen';
 import { ChatSession } from './chat/chat-session';
 import { t } from './lib/i18n';
-import type { LocalCache } from './device/local-cache';
+import type { ChatCache } from './chat/chat-cache';
 import { SessionContext, type SessionContextValue } from './lib/session-context';
 import { type Route, navigate, useRoute } from './lib/use-route';
 import { useVisualViewport } from './lib/use-visual-viewport';
@@ -18,7 +18,7 @@ function routeKey(route: Route): string {
   return route.name === 'chat' ? `chat:${route.peer}` : route.name;
 }
 
-export function App({ cache }: { cache: LocalCache }) {
+export function App({ cache }: { cache: ChatCache }) {
   const [phase, setPhase] = useState<Phase>({ name: 'starting' });
   const route = useRoute();
   useVisualViewport();

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { App } from './app';
 import { locale } from './lib/i18n';
-import { LocalCache } from './device/local-cache';
+import { IndexedDbChatCache } from './device/indexeddb-chat-cache';
 import './styles/global.css';
 
 document.documentElement.lang = locale;
@@ -14,4 +14,4 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
 }
 
 const root = document.getElementById('app');
-if (root) void LocalCache.open().then((cache) => render(<App cache={cache} />, root));
+if (root) void IndexedDbChatCache.open().then((cache) => render(<App cache={cache} />, root));

@@ -4,7 +4,7 @@ import type { Message } from '../../api/contract.js';
 import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
 import { ApiUser, Person } from './support/person.js';
 
-/** What the app's cache held for one message before ids were tokens (pwa/src/device/local-cache.ts, version 1). */
+/** What the app's cache held for one message before ids were tokens (pwa/src/device/indexeddb-chat-cache.ts, version 1). */
 interface CachedV1 {
   key: string;
   peer: string;

@@ -1,14 +1,6 @@
-import type {
-  ConversationsResponse,
-  ErrorBody,
-  HistoryResponse,
-  LoginResponse,
-  PollResponse,
-  SendRequest,
-  SendResponse,
-  SessionResponse,
-} from '../../../api/contract';
+import type { ErrorBody } from '../../../api/contract';
 import { ApiError, isAbort } from './api-error';
+import type { PapoApi } from './papo-api';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -46,7 +38,7 @@ async function request<T>(method: Method, path: string, body?: unknown, signal?:
   throw new ApiError(response.status, response.status >= 500 ? 'internal' : 'invalid_request', `HTTP ${response.status}`);
 }
 
-function query(params: Record<string, string | number | undefined | null>): string {
+function queryString(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null) search.set(key, String(value));
@@ -55,17 +47,14 @@ function query(params: Record<string, string | number | undefined | null>): stri
   return text ? `?${text}` : '';
 }
 
-/** The Papo API (issue #2), typed by the shared contract. Every non-2xx answer throws an `ApiError`. */
-export const api = {
-  login: (username: string, password: string) => request<LoginResponse>('POST', '/api/session', { username, password }),
-  session: () => request<SessionResponse>('GET', '/api/session'),
-  logout: () => request<void>('DELETE', '/api/session'),
-  send: (message: SendRequest) => request<SendResponse>('POST', '/api/messages', message),
-  /** Long-poll: holds up to `wait` seconds. Passing `after` acknowledges every event up to it. */
-  poll: (after: string | null, wait: number, signal: AbortSignal) =>
-    request<PollResponse>('GET', `/api/messages${query({ after, wait })}`, undefined, signal),
-  markRead: (peer: string, upTo: string) => request<void>('POST', '/api/messages/read', { with: peer, upTo }),
-  history: (params: { with?: string; before?: string | null; limit?: number }) =>
-    request<HistoryResponse>('GET', `/api/history${query(params)}`),
-  conversations: () => request<ConversationsResponse>('GET', '/api/conversations'),
+/** The Papo API over fetch, same origin, with the session cookie. */
+export const api: PapoApi = {
+  login: (username, password) => request('POST', '/api/session', { username, password }),
+  session: () => request('GET', '/api/session'),
+  logout: () => request('DELETE', '/api/session'),
+  send: (message) => request('POST', '/api/messages', message),
+  poll: (after, wait, signal) => request('GET', `/api/messages${queryString({ after, wait })}`, undefined, signal),
+  markRead: (peer, upTo) => request('POST', '/api/messages/read', { with: peer, upTo }),
+  history: (query) => request('GET', `/api/history${queryString({ ...query })}`),
+  conversations: () => request('GET', '/api/conversations'),
 };

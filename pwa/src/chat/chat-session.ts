@@ -5,7 +5,8 @@ import { type ChatState, type Connection, type Thread, emptyThread, insertByTime
 import { applyMessages, applyStatus, withNewestPage, withServerConversations } from './chat-updates';
 import { newClientId } from '../lib/client-id';
 import { t } from '../lib/i18n';
-import type { LocalCache, OutboxItem } from '../device/local-cache';
+import { browserDevice } from '../device/browser-device';
+import type { ChatCache, OutboxItem } from './chat-cache';
 import { type LocalMessage, type LocalStatus, fromServer, isNewerStatus, sameMessage } from './local-message';
 import { askNotificationPermissionOnce, notifyMessage, setAppBadge } from '../device/notifications';
 import { OutboxSender } from './outbox-sender';
@@ -39,7 +40,7 @@ export class ChatSession {
 
   constructor(
     readonly me: string,
-    private readonly cache: LocalCache,
+    private readonly cache: ChatCache,
     private readonly onSignedOut: () => void,
   ) {
     this.state = new ObservableState<ChatState>({
@@ -50,37 +51,43 @@ export class ChatSession {
       openPeer: null,
       announcement: { text: '', seq: 0 },
     });
-    this.poller = new StreamPoller({
-      loadCursor: async () => (await cache.getMeta('cursor')) ?? null,
-      saveCursor: (cursor) => cache.setMeta('cursor', cursor),
-      onEvents: (events) => this.applyEvents(events),
-      onConnection: (connection) => this.setConnection(connection),
-      onUnauthorized: () => this.signedOut(),
-      onCursorExpired: () => this.reload(),
-    });
-    this.outbox = new OutboxSender(me, cache, {
-      onSent: (item, message) => {
-        // The server answers again: the poll loop may be waiting out a back-off, so let it try now.
-        if (this.state.get().connection !== 'online') {
-          this.setConnection('online');
-          this.poller.kick();
-        }
-        void this.upsert([{ ...fromServer(message), clientId: message.clientId ?? item.clientId }], false);
+    this.poller = new StreamPoller(
+      { api, device: browserDevice },
+      {
+        loadCursor: async () => (await cache.getMeta('cursor')) ?? null,
+        saveCursor: (cursor) => cache.setMeta('cursor', cursor),
+        onEvents: (events) => this.applyEvents(events),
+        onConnection: (connection) => this.setConnection(connection),
+        onUnauthorized: () => this.signedOut(),
+        onCursorExpired: () => this.reload(),
       },
-      onRejected: (item, error) =>
-        void this.upsert(
-          [
-            {
-              ...pendingFromOutbox(item),
-              status: 'failed',
-              failure: error.code === 'user_not_found' ? t('failedUnknownUser') : t('failedRejected', { reason: error.message }),
-            },
-          ],
-          false,
-        ),
-      onOffline: () => this.setConnection('offline'),
-      onUnauthorized: () => this.signedOut(),
-    });
+    );
+    this.outbox = new OutboxSender(
+      { me, api, cache, device: browserDevice },
+      {
+        onSent: (item, message) => {
+          // The server answers again: the poll loop may be waiting out a back-off, so let it try now.
+          if (this.state.get().connection !== 'online') {
+            this.setConnection('online');
+            this.poller.kick();
+          }
+          void this.upsert([{ ...fromServer(message), clientId: message.clientId ?? item.clientId }], false);
+        },
+        onRejected: (item, error) =>
+          void this.upsert(
+            [
+              {
+                ...pendingFromOutbox(item),
+                status: 'failed',
+                failure: error.code === 'user_not_found' ? t('failedUnknownUser') : t('failedRejected', { reason: error.message }),
+              },
+            ],
+            false,
+          ),
+        onOffline: () => this.setConnection('offline'),
+        onUnauthorized: () => this.signedOut(),
+      },
+    );
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { CachedConversation } from '../device/local-cache';
+import type { CachedConversation } from './chat-cache';
 import type { LocalMessage } from './local-message';
 
 export interface Thread {

@@ -1,6 +1,6 @@
 import type { Conversation } from '../../../api/contract';
 import { type ChatState, type Thread, insertByTime, sortConversations } from './chat-state';
-import type { CachedConversation } from '../device/local-cache';
+import type { CachedConversation } from './chat-cache';
 import {
   type LocalMessage,
   type LocalStatus,

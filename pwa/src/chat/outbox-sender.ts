@@ -1,9 +1,18 @@
 import type { Message } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
-import { api } from '../api/client';
-import type { LocalCache, OutboxItem } from '../device/local-cache';
+import type { PapoApi } from '../api/papo-api';
+import type { ChatCache, OutboxItem } from './chat-cache';
+import type { Device } from './device';
 
+const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
+
+export interface OutboxSenderParts {
+  me: string;
+  api: Pick<PapoApi, 'send'>;
+  cache: Pick<ChatCache, 'firstInOutbox' | 'removeFromOutbox'>;
+  device: Pick<Device, 'exclusive'>;
+}
 
 export interface OutboxHooks {
   onSent(item: OutboxItem, message: Message): void;
@@ -22,11 +31,10 @@ export class OutboxSender {
   private draining = false;
   private again = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryDelay = 1000;
+  private retryDelay = FIRST_RETRY_MS;
 
   constructor(
-    private readonly me: string,
-    private readonly cache: LocalCache,
+    private readonly parts: OutboxSenderParts,
     private readonly hooks: OutboxHooks,
   ) {}
 
@@ -40,9 +48,8 @@ export class OutboxSender {
     try {
       do {
         this.again = false;
-        // Two tabs draining one outbox would send in parallel and break the order; Web Locks make them take turns.
-        if (navigator.locks) await navigator.locks.request(`papo-outbox:${this.me}`, () => this.drain());
-        else await this.drain();
+        // Two tabs draining one outbox would send in parallel and break the order: they take turns.
+        await this.parts.device.exclusive(`papo-outbox:${this.parts.me}`, () => this.drain());
       } while (this.again);
     } finally {
       this.draining = false;
@@ -54,11 +61,12 @@ export class OutboxSender {
   }
 
   private async drain(): Promise<void> {
-    for (let item = await this.cache.firstInOutbox(this.me); item; item = await this.cache.firstInOutbox(this.me)) {
+    const { me, api, cache } = this.parts;
+    for (let item = await cache.firstInOutbox(me); item; item = await cache.firstInOutbox(me)) {
       try {
         const { message } = await api.send({ to: item.to, content: item.content, clientId: item.clientId });
-        await this.cache.removeFromOutbox(item);
-        this.retryDelay = 1000;
+        await cache.removeFromOutbox(item);
+        this.retryDelay = FIRST_RETRY_MS;
         this.hooks.onSent(item, message);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -69,7 +77,7 @@ export class OutboxSender {
           this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_MS);
           return;
         }
-        await this.cache.removeFromOutbox(item);
+        await cache.removeFromOutbox(item);
         this.hooks.onRejected(item, error);
       }
     }

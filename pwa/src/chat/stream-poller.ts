@@ -1,13 +1,20 @@
 import type { StreamEvent } from '../../../api/contract';
 import { ApiError, isAbort } from '../api/api-error';
-import { api } from '../api/client';
+import type { PapoApi } from '../api/papo-api';
 import type { Connection } from './chat-state';
+import type { Device } from './device';
 
 /** Seconds the server may hold a poll (it allows up to 50; 25 stays under most proxies' idle timeouts). */
 const WAIT_SECONDS = 25;
 /** A held request that outlives this is presumed dead (a phone that slept, a NAT that forgot us). */
 const DEAD_AFTER_MS = (WAIT_SECONDS + 15) * 1000;
+const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
+
+export interface StreamPollerParts {
+  api: Pick<PapoApi, 'poll'>;
+  device: Pick<Device, 'isOnline'>;
+}
 
 export interface PollerHooks {
   loadCursor(): Promise<string | null>;
@@ -29,7 +36,10 @@ export class StreamPoller {
   private inFlight: AbortController | null = null;
   private wakeUp: (() => void) | null = null;
 
-  constructor(private readonly hooks: PollerHooks) {}
+  constructor(
+    private readonly parts: StreamPollerParts,
+    private readonly hooks: PollerHooks,
+  ) {}
 
   start(): void {
     if (this.running) return;
@@ -61,9 +71,9 @@ export class StreamPoller {
 
   private async loop(): Promise<void> {
     let cursor = await this.hooks.loadCursor();
-    let backoff = 1000;
+    let backoff = FIRST_BACKOFF_MS;
     while (this.running) {
-      if (!navigator.onLine) {
+      if (!this.parts.device.isOnline()) {
         this.hooks.onConnection('offline');
         await this.sleep(MAX_BACKOFF_MS);
         continue;
@@ -72,9 +82,9 @@ export class StreamPoller {
       this.inFlight = controller;
       const deadline = setTimeout(() => controller.abort(), DEAD_AFTER_MS);
       try {
-        const answer = await api.poll(cursor, WAIT_SECONDS, controller.signal);
+        const answer = await this.parts.api.poll(cursor, WAIT_SECONDS, controller.signal);
         this.hooks.onConnection('online');
-        backoff = 1000;
+        backoff = FIRST_BACKOFF_MS;
         if (answer.events.length > 0) await this.hooks.onEvents(answer.events);
         if (answer.cursor !== cursor) {
           cursor = answer.cursor;

@@ -1,7 +1,7 @@
 import type { Message } from '../../../api/contract';
 import { type ChatState, type Thread, emptyThread } from '../../src/chat/chat-state';
 import type { LocalMessage } from '../../src/chat/local-message';
-import type { CachedConversation } from '../../src/device/local-cache';
+import type { CachedConversation } from '../../src/chat/chat-cache';
 
 /** A minute of a fixed day, as the server stamps it: `at(5)` is 10:05 UTC. */
 export function at(minute: number): string {

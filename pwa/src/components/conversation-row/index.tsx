@@ -1,4 +1,4 @@
-import type { CachedConversation } from '../../device/local-cache';
+import type { CachedConversation } from '../../chat/chat-cache';
 import { formatListTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
 import { routeHref } from '../../lib/use-route';

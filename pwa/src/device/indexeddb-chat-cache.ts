@@ -1,21 +1,6 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { CachedConversation, ChatCache, MetaKey, OutboxItem } from '../chat/chat-cache';
 import { type LocalMessage, messageKey, peerOf } from '../chat/local-message';
-
-/** A message waiting to be sent, in the order it was written (`seq`). */
-export interface OutboxItem {
-  seq?: number;
-  clientId: string;
-  from: string;
-  to: string;
-  content: string;
-  createdAt: string;
-}
-
-export interface CachedConversation {
-  with: string;
-  last: LocalMessage;
-  unread: number;
-}
 
 /** 2: message ids are opaque tokens, no longer the numbers version 1 cached. */
 const CACHE_VERSION = 2;
@@ -33,18 +18,18 @@ interface PapoDb extends DBSchema {
 }
 
 /**
- * The device's copy of the user's chats (issue #3, offline): IndexedDB when the browser allows it, memory when
- * it does not (private modes, storage full). Every call swallows storage errors: a failing cache must never
- * stop the chat, it only makes the next offline start emptier. The outbox is the exception: it lives in memory
- * too when IndexedDB is missing, so a message is never dropped while the page is open.
+ * The chat cache in IndexedDB when the browser allows it, nothing when it does not (private modes, storage
+ * full). Every call swallows storage errors: a failing cache must never stop the chat, it only makes the next
+ * offline start emptier. The outbox is the exception: it lives in memory too when IndexedDB is missing, so a
+ * message is never dropped while the page is open.
  */
-export class LocalCache {
+export class IndexedDbChatCache implements ChatCache {
   private readonly memoryOutbox: OutboxItem[] = [];
   private nextSeq = 1;
 
   private constructor(private readonly db: IDBPDatabase<PapoDb> | null) {}
 
-  static async open(): Promise<LocalCache> {
+  static async open(): Promise<IndexedDbChatCache> {
     try {
       const db = await openDB<PapoDb>('papo', CACHE_VERSION, {
         upgrade(database, oldVersion, _newVersion, tx) {
@@ -65,14 +50,14 @@ export class LocalCache {
           }
         },
       });
-      return new LocalCache(db);
+      return new IndexedDbChatCache(db);
     } catch (error) {
       console.warn('papo: IndexedDB unavailable, nothing will be kept offline', error);
-      return new LocalCache(null);
+      return new IndexedDbChatCache(null);
     }
   }
 
-  private async attempt<T>(fallback: T, action: (db: IDBPDatabase<PapoDb>) => Promise<T>): Promise<T> {
+  private async withDb<T>(fallback: T, action: (db: IDBPDatabase<PapoDb>) => Promise<T>): Promise<T> {
     if (!this.db) return fallback;
     try {
       return await action(this.db);
@@ -82,16 +67,16 @@ export class LocalCache {
     }
   }
 
-  getMeta(key: 'user' | 'cursor'): Promise<string | undefined> {
-    return this.attempt(undefined, (db) => db.get('meta', key));
+  getMeta(key: MetaKey): Promise<string | undefined> {
+    return this.withDb(undefined, (db) => db.get('meta', key));
   }
 
-  async setMeta(key: 'user' | 'cursor', value: string | null): Promise<void> {
-    await this.attempt(undefined, (db) => (value === null ? db.delete('meta', key) : db.put('meta', value, key).then(() => undefined)));
+  async setMeta(key: MetaKey, value: string | null): Promise<void> {
+    await this.withDb(undefined, (db) => (value === null ? db.delete('meta', key) : db.put('meta', value, key).then(() => undefined)));
   }
 
   async putMessages(me: string, messages: LocalMessage[], replacedKeys: string[] = []): Promise<void> {
-    await this.attempt(undefined, async (db) => {
+    await this.withDb(undefined, async (db) => {
       const tx = db.transaction('messages', 'readwrite');
       for (const key of replacedKeys) void tx.store.delete(key);
       for (const message of messages) void tx.store.put({ ...message, key: messageKey(message), peer: peerOf(message, me) });
@@ -99,9 +84,8 @@ export class LocalCache {
     });
   }
 
-  /** The newest `limit` messages with `peer`, oldest first. */
   recentMessages(peer: string, limit: number): Promise<LocalMessage[]> {
-    return this.attempt([], async (db) => {
+    return this.withDb([], async (db) => {
       const range = IDBKeyRange.bound([peer, ''], [peer, '\uffff']);
       const found: LocalMessage[] = [];
       let cursor = await db.transaction('messages').store.index('byPeerTime').openCursor(range, 'prev');
@@ -114,9 +98,8 @@ export class LocalCache {
     });
   }
 
-  /** Keeps the newest `keep` messages with `peer`: the cache is for a quick, offline start, not an archive. */
   async pruneThread(peer: string, keep: number): Promise<void> {
-    await this.attempt(undefined, async (db) => {
+    await this.withDb(undefined, async (db) => {
       const tx = db.transaction('messages', 'readwrite');
       const range = IDBKeyRange.bound([peer, ''], [peer, '\uffff']);
       let cursor = await tx.store.index('byPeerTime').openCursor(range, 'prev');
@@ -130,7 +113,7 @@ export class LocalCache {
   }
 
   async replaceConversations(conversations: CachedConversation[]): Promise<void> {
-    await this.attempt(undefined, async (db) => {
+    await this.withDb(undefined, async (db) => {
       const tx = db.transaction('conversations', 'readwrite');
       void tx.store.clear();
       for (const conversation of conversations) void tx.store.put(conversation);
@@ -139,23 +122,22 @@ export class LocalCache {
   }
 
   async putConversation(conversation: CachedConversation): Promise<void> {
-    await this.attempt(undefined, (db) => db.put('conversations', conversation).then(() => undefined));
+    await this.withDb(undefined, (db) => db.put('conversations', conversation).then(() => undefined));
   }
 
   conversations(): Promise<CachedConversation[]> {
-    return this.attempt([], (db) => db.getAll('conversations'));
+    return this.withDb([], (db) => db.getAll('conversations'));
   }
 
   async addToOutbox(item: OutboxItem): Promise<void> {
-    const stored = await this.attempt(false, (db) => db.add('outbox', item).then(() => true));
+    const stored = await this.withDb(false, (db) => db.add('outbox', item).then(() => true));
     if (!stored) this.memoryOutbox.push({ ...item, seq: this.nextSeq++ });
   }
 
-  /** The oldest unsent message of `from`: the outbox goes out in the order it was written. */
   async firstInOutbox(from: string): Promise<OutboxItem | undefined> {
     const inMemory = this.memoryOutbox.find((item) => item.from === from);
     if (inMemory) return inMemory;
-    return this.attempt(undefined, async (db) => {
+    return this.withDb(undefined, async (db) => {
       let cursor = await db.transaction('outbox').store.openCursor();
       while (cursor && cursor.value.from !== from) cursor = await cursor.continue();
       return cursor?.value;
@@ -163,7 +145,7 @@ export class LocalCache {
   }
 
   outbox(from: string): Promise<OutboxItem[]> {
-    return this.attempt([], (db) => db.getAll('outbox')).then((stored) =>
+    return this.withDb([], (db) => db.getAll('outbox')).then((stored) =>
       [...stored, ...this.memoryOutbox].filter((item) => item.from === from),
     );
   }
@@ -175,15 +157,11 @@ export class LocalCache {
       return;
     }
     const seq = item.seq;
-    if (seq !== undefined) await this.attempt(undefined, (db) => db.delete('outbox', seq));
+    if (seq !== undefined) await this.withDb(undefined, (db) => db.delete('outbox', seq));
   }
 
-  /**
-   * Forgets the cached chats and the stream cursor (logout, another user, an expired cursor). The outbox stays:
-   * what a person wrote is sent when they log in again, never silently dropped.
-   */
   async clearChats(): Promise<void> {
-    await this.attempt(undefined, async (db) => {
+    await this.withDb(undefined, async (db) => {
       const tx = db.transaction(['meta', 'messages', 'conversations'], 'readwrite');
       void tx.objectStore('meta').delete('cursor');
       void tx.objectStore('messages').clear();

@@ -1,0 +1,33 @@
+import type {
+  ConversationsResponse,
+  HistoryResponse,
+  LoginResponse,
+  PollResponse,
+  SendRequest,
+  SendResponse,
+  SessionResponse,
+} from '../../../api/contract';
+
+/** `GET /api/history`: one conversation (`with`) or every one, the page before the cursor `before`. */
+export interface HistoryQuery {
+  with?: string;
+  before?: string | null;
+  limit?: number;
+}
+
+/**
+ * The Papo API as the app calls it (issue #2), typed by the shared contract; every non-2xx answer is an
+ * `ApiError`. `api` in client.ts is the real one, over fetch. The chat's logic takes this interface rather than
+ * importing `api`, so its unit tests answer for the server (issue #16).
+ */
+export interface PapoApi {
+  login(username: string, password: string): Promise<LoginResponse>;
+  session(): Promise<SessionResponse>;
+  logout(): Promise<void>;
+  send(message: SendRequest): Promise<SendResponse>;
+  /** Long-poll: holds up to `wait` seconds. Passing `after` acknowledges every event up to it. */
+  poll(after: string | null, wait: number, signal: AbortSignal): Promise<PollResponse>;
+  markRead(peer: string, upTo: string): Promise<void>;
+  history(query: HistoryQuery): Promise<HistoryResponse>;
+  conversations(): Promise<ConversationsResponse>;
+}

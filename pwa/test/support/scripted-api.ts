@@ -1,0 +1,116 @@
+import type {
+  ConversationsResponse,
+  HistoryResponse,
+  LoginResponse,
+  PollResponse,
+  SendRequest,
+  SendResponse,
+  SessionResponse,
+} from '../../../api/contract';
+import { ApiError } from '../../src/api/api-error';
+import type { HistoryQuery, PapoApi } from '../../src/api/papo-api';
+
+/** What a test answers for the server: a body, a refusal, or a promise of a body (to hold the answer back). */
+type Answer<T> = T | ApiError | Promise<T>;
+
+function unexpected(method: string): never {
+  throw new Error(`test: the API's ${method} was called, but the test gave it no answer`);
+}
+
+/** Resolves with `answer`, or rejects when it is an `ApiError`: how the real client reports a refusal. */
+function settle<T>(answer: Answer<T>): Promise<T> {
+  return answer instanceof ApiError ? Promise.reject(answer) : Promise.resolve(answer);
+}
+
+/**
+ * A `PapoApi` whose answers each test gives, recording every request. Polls are held, as the server holds
+ * them, until the test answers one (`answerPoll`) or the app aborts it.
+ */
+export class ScriptedApi implements PapoApi {
+  readonly requests: string[] = [];
+  readonly sent: SendRequest[] = [];
+  readonly polls: Array<string | null> = [];
+  readonly markedRead: Array<{ peer: string; upTo: string }> = [];
+  readonly historyQueries: HistoryQuery[] = [];
+
+  onSend: (message: SendRequest) => Answer<SendResponse> = () => unexpected('send');
+  onHistory: (query: HistoryQuery) => Answer<HistoryResponse> = () => unexpected('history');
+  onConversations: () => Answer<ConversationsResponse> = () => unexpected('conversations');
+  onMarkRead: () => Answer<void> = () => undefined;
+  onLogout: () => Answer<void> = () => undefined;
+
+  private readonly pollAnswers: Array<Answer<PollResponse>> = [];
+  private heldPoll: (() => void) | null = null;
+
+  /** Answers the poll the app holds now, or the next one it makes. */
+  answerPoll(answer: Answer<PollResponse>): void {
+    this.pollAnswers.push(answer);
+    this.heldPoll?.();
+  }
+
+  async login(): Promise<LoginResponse> {
+    return unexpected('login');
+  }
+
+  async session(): Promise<SessionResponse> {
+    return unexpected('session');
+  }
+
+  logout(): Promise<void> {
+    this.requests.push('logout');
+    return settle(this.onLogout());
+  }
+
+  send(message: SendRequest): Promise<SendResponse> {
+    this.requests.push(`send ${message.content}`);
+    this.sent.push(message);
+    return settle(this.onSend(message));
+  }
+
+  poll(after: string | null, _wait: number, signal: AbortSignal): Promise<PollResponse> {
+    this.requests.push('poll');
+    this.polls.push(after);
+    return new Promise((resolve, reject) => {
+      const answer = () => {
+        const next = this.pollAnswers.shift();
+        if (next === undefined) return false;
+        this.heldPoll = null;
+        settle(next).then(resolve, reject);
+        return true;
+      };
+      if (answer()) return;
+      this.heldPoll = answer;
+      signal.addEventListener('abort', () => {
+        if (this.heldPoll === answer) this.heldPoll = null;
+        reject(signal.reason);
+      });
+    });
+  }
+
+  markRead(peer: string, upTo: string): Promise<void> {
+    this.requests.push(`markRead ${peer}`);
+    this.markedRead.push({ peer, upTo });
+    return settle(this.onMarkRead());
+  }
+
+  history(query: HistoryQuery): Promise<HistoryResponse> {
+    this.requests.push(`history ${query.with ?? '*'}`);
+    this.historyQueries.push(query);
+    return settle(this.onHistory(query));
+  }
+
+  conversations(): Promise<ConversationsResponse> {
+    this.requests.push('conversations');
+    return settle(this.onConversations());
+  }
+}
+
+/** The refusals and failures the app handles, as the real client reports them. */
+export const refusals = {
+  network: () => new ApiError(0, 'network', 'Failed to fetch'),
+  unauthorized: () => new ApiError(401, 'not_authenticated', 'log in first'),
+  userNotFound: () => new ApiError(404, 'user_not_found', 'no such user'),
+  invalid: (message: string) => new ApiError(400, 'invalid_request', message),
+  unavailable: () => new ApiError(503, 'unavailable', 'try again later'),
+  cursorExpired: () => new ApiError(410, 'cursor_expired', 'cursor expired'),
+};
