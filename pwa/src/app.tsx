@@ -5,7 +5,9 @@ import { ErrorBoundary } from './components/error-boundary';
 import { HistoryScreen } from './components/history-screen';
 import { LiveAnnouncer } from './components/live-announcer';
 import { LoginScreen } from './components/login-screen';
+import { api } from './api/client';
 import { ChatSession } from './chat/chat-session';
+import { browserDevice } from './device/browser-device';
 import { t } from './lib/i18n';
 import type { ChatCache } from './chat/chat-cache';
 import { SessionContext, type SessionContextValue } from './lib/session-context';
@@ -25,7 +27,7 @@ export function App({ cache }: { cache: ChatCache }) {
 
   const begin = useCallback(
     async (username: string, notice: string | null) => {
-      const session = new ChatSession(username, cache, () => {
+      const session = new ChatSession(username, { api, cache, device: browserDevice }, () => {
         navigate({ name: 'list' }, { replace: true });
         setPhase({ name: 'login', notice: t('sessionEnded') });
       });

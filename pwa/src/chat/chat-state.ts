@@ -1,3 +1,4 @@
+import type { ObservableState } from '../lib/observable-state';
 import type { CachedConversation } from './chat-cache';
 import type { LocalMessage } from './local-message';
 
@@ -11,17 +12,21 @@ export interface Thread {
   missing: boolean;
 }
 
-export type Connection = 'online' | 'offline' | 'connecting';
+export type ConnectionStatus = 'online' | 'offline' | 'connecting';
 
 export interface ChatState {
   me: string;
-  connection: Connection;
+  connection: ConnectionStatus;
   /** Newest first. */
   conversations: CachedConversation[];
   threads: Readonly<Record<string, Thread>>;
   openPeer: string | null;
   /** For the screen-reader live region: the newest message that arrived live (`seq` tells repeats apart). */
   announcement: { text: string; seq: number };
+}
+
+export function setThread(state: ObservableState<ChatState>, peer: string, thread: Thread): void {
+  state.update((current) => ({ threads: { ...current.threads, [peer]: thread } }));
 }
 
 export function emptyThread(messages: LocalMessage[] = []): Thread {

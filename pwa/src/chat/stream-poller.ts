@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../../../api/contract';
 import { ApiError, isAbort } from '../api/api-error';
 import type { PapoApi } from '../api/papo-api';
-import type { Connection } from './chat-state';
+import type { ConnectionStatus } from './chat-state';
 import type { Device } from './device';
 
 /** Seconds the server may hold a poll (it allows up to 50; 25 stays under most proxies' idle timeouts). */
@@ -21,7 +21,7 @@ export interface PollerHooks {
   saveCursor(cursor: string): Promise<void>;
   /** Must have applied (and cached) the events when it resolves: the next poll acknowledges them. */
   onEvents(events: StreamEvent[]): Promise<void>;
-  onConnection(connection: Connection): void;
+  onConnection(status: ConnectionStatus): void;
   onUnauthorized(): void;
   /** The server no longer keeps our cursor (410): local state may have a gap and must be reloaded. */
   onCursorExpired(): Promise<void>;

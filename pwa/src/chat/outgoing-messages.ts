@@ -1,0 +1,73 @@
+import type { Message } from '../../../api/contract';
+import type { ApiError } from '../api/api-error';
+import { newClientId } from '../lib/client-id';
+import { t } from '../lib/i18n';
+import type { OutboxItem } from './chat-cache';
+import type { ChatContext } from './chat-context';
+import { type LocalMessage, fromServer } from './local-message';
+import { OutboxSender } from './outbox-sender';
+import type { ShownMessages } from './shown-messages';
+
+/** An outbox item as its bubble shows it until the server answers. */
+export function pendingFromOutbox(item: OutboxItem): LocalMessage {
+  return { clientId: item.clientId, from: item.from, to: item.to, content: item.content, sentAt: item.createdAt, status: 'pending' };
+}
+
+function rejectedFromOutbox(item: OutboxItem, error: ApiError): LocalMessage {
+  const failure = error.code === 'user_not_found' ? t('failedUnknownUser') : t('failedRejected', { reason: error.message });
+  return { ...pendingFromOutbox(item), status: 'failed', failure };
+}
+
+function sentFromOutbox(item: OutboxItem, message: Message): LocalMessage {
+  return { ...fromServer(message), clientId: message.clientId ?? item.clientId };
+}
+
+export interface OutgoingHooks {
+  /** The server answered a send: it can be reached, whatever the poll loop last saw. */
+  onServerReached(): void;
+  onOffline(): void;
+  onUnauthorized(): void;
+}
+
+/**
+ * What the person writes (issue #3): kept in the outbox before anything else, shown as pending, then sent in
+ * order by the OutboxSender; the bubble follows each answer (sent, or failed with the reason).
+ */
+export class OutgoingMessages {
+  private readonly sender: OutboxSender;
+
+  constructor(
+    private readonly context: ChatContext,
+    private readonly shown: ShownMessages,
+    hooks: OutgoingHooks,
+  ) {
+    this.sender = new OutboxSender(context, {
+      onSent: (item, message) => {
+        hooks.onServerReached();
+        void shown.upsert([sentFromOutbox(item, message)], { live: false });
+      },
+      onRejected: (item, error) => void shown.upsert([rejectedFromOutbox(item, error)], { live: false }),
+      onOffline: () => hooks.onOffline(),
+      onUnauthorized: () => hooks.onUnauthorized(),
+    });
+  }
+
+  async send(to: string, content: string): Promise<void> {
+    const { me, cache, device } = this.context;
+    device.askNotificationPermissionOnce();
+    const item: OutboxItem = { clientId: newClientId(), from: me, to, content, createdAt: new Date().toISOString() };
+    // Stored before anything is shown or sent: a closed tab or a crash leaves it in the outbox, not lost.
+    await cache.addToOutbox(item);
+    await this.shown.upsert([pendingFromOutbox(item)], { live: false });
+    void this.sender.flush();
+  }
+
+  /** Sends what waits in the outbox (at start, and each time the network may be back). */
+  flush(): Promise<void> {
+    return this.sender.flush();
+  }
+
+  stop(): void {
+    this.sender.stop();
+  }
+}
