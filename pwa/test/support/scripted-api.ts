@@ -113,4 +113,5 @@ export const refusals = {
   invalid: (message: string) => new ApiError(400, 'invalid_request', message),
   unavailable: () => new ApiError(503, 'unavailable', 'try again later'),
   cursorExpired: () => new ApiError(410, 'cursor_expired', 'cursor expired'),
+  invalidCursor: () => new ApiError(400, 'invalid_cursor', 'not a cursor of this server'),
 };
