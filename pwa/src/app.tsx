@@ -14,18 +14,18 @@ import { SessionContext, type SessionContextValue } from './lib/session-context'
 import { type Route, navigate, useRoute } from './lib/use-route';
 import { useVisualViewport } from './lib/use-visual-viewport';
 
-type Phase = { name: 'starting' } | { name: 'login'; notice?: string } | { name: 'ready'; session: ChatSession; notice: string | null };
+type AppPhase = { name: 'starting' } | { name: 'login'; notice?: string } | { name: 'ready'; session: ChatSession; notice: string | null };
 
 function routeKey(route: Route): string {
   return route.name === 'chat' ? `chat:${route.peer}` : route.name;
 }
 
 export function App({ cache }: { cache: ChatCache }) {
-  const [phase, setPhase] = useState<Phase>({ name: 'starting' });
+  const [phase, setPhase] = useState<AppPhase>({ name: 'starting' });
   const route = useRoute();
   useVisualViewport();
 
-  const begin = useCallback(
+  const startSession = useCallback(
     async (username: string, notice: string | null) => {
       const session = new ChatSession(username, { api, cache, device: browserDevice }, () => {
         navigate({ name: 'list' }, { replace: true });
@@ -40,17 +40,17 @@ export function App({ cache }: { cache: ChatCache }) {
   useEffect(() => {
     // A user remembered on this device starts straight into the (cached) chats, online or not; the first request
     // that gets a 401 sends them back here. Nobody remembered: the login screen, with no request at all.
-    void cache.getMeta('user').then((user) => (user ? begin(user, null) : setPhase({ name: 'login' })));
-  }, [cache, begin]);
+    void cache.getMeta('user').then((user) => (user ? startSession(user, null) : setPhase({ name: 'login' })));
+  }, [cache, startSession]);
 
   const onLoggedIn = useCallback(
     async (username: string, created: boolean) => {
       if ((await cache.getMeta('user')) !== username) await cache.clearChats();
       await cache.setMeta('user', username);
       navigate({ name: 'list' }, { replace: true });
-      await begin(username, created ? t('welcomeNew', { name: username }) : null);
+      await startSession(username, created ? t('welcomeNew', { name: username }) : null);
     },
-    [cache, begin],
+    [cache, startSession],
   );
 
   const session = phase.name === 'ready' ? phase.session : null;

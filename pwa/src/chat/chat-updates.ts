@@ -80,13 +80,13 @@ export function applyMessages(
 }
 
 /** A receipt for one of my messages; `updated` is empty when that message is not loaded anywhere. */
-export function applyStatus(
+export function applyReceipt(
   state: ChatState,
   id: string,
   status: LocalStatus,
 ): { threads: Record<string, Thread>; conversations: CachedConversation[]; updated: LocalMessage[] } {
   const updated: LocalMessage[] = [];
-  const bump = (m: LocalMessage): LocalMessage => {
+  const advance = (m: LocalMessage): LocalMessage => {
     if (m.id !== id || !isNewerStatus(m.status, status)) return m;
     const next = { ...m, status };
     updated.push(next);
@@ -94,11 +94,11 @@ export function applyStatus(
   };
   const threads: Record<string, Thread> = {};
   for (const [peer, thread] of Object.entries(state.threads)) {
-    const messages = thread.messages.map(bump);
+    const messages = thread.messages.map(advance);
     threads[peer] = messages.some((m, i) => m !== thread.messages[i]) ? { ...thread, messages } : thread;
   }
   const conversations = state.conversations.map((row) => {
-    const last = bump(row.last);
+    const last = advance(row.last);
     return last === row.last ? row : { ...row, last };
   });
   return { threads, conversations, updated };

@@ -1,6 +1,6 @@
 import type { StreamEvent } from '../../../api/contract';
 import type { ChatContext } from './chat-context';
-import { applyStatus } from './chat-updates';
+import { applyReceipt } from './chat-updates';
 import type { EarlyReceipts } from './early-receipts';
 import { type LocalMessage, type LocalStatus, fromServer } from './local-message';
 import type { ShownMessages } from './shown-messages';
@@ -31,7 +31,7 @@ export class LiveEvents {
 
   private async applyReceipt(id: string, status: LocalStatus): Promise<void> {
     const { me, state, cache } = this.context;
-    const { threads, conversations, updated } = applyStatus(state.get(), id, status);
+    const { threads, conversations, updated } = applyReceipt(state.get(), id, status);
     if (updated.length === 0) {
       this.early.hold(id, status);
       return;

@@ -20,7 +20,8 @@ export interface LocalMessage {
   unreadable?: true;
 }
 
-const RANK: Record<LocalStatus, number> = { failed: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
+/** Statuses only move up this order; pending and failed are both before the server has it. */
+const STATUS_ORDER: Record<LocalStatus, number> = { failed: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
 
 export function peerOf(message: Pick<LocalMessage, 'from' | 'to'>, me: string): string {
   return message.from === me ? message.to : message.from;
@@ -42,7 +43,7 @@ export function sameMessage(a: LocalMessage, b: LocalMessage): boolean {
  * undo a `read` receipt that already arrived on the stream.
  */
 export function mergeMessage(known: LocalMessage, incoming: LocalMessage): LocalMessage {
-  const status = RANK[incoming.status] >= RANK[known.status] ? incoming.status : known.status;
+  const status = STATUS_ORDER[incoming.status] >= STATUS_ORDER[known.status] ? incoming.status : known.status;
   const merged: LocalMessage = { ...known, ...incoming, status };
   if (!merged.clientId && known.clientId) merged.clientId = known.clientId;
   if (status !== 'failed') delete merged.failure;
@@ -64,5 +65,5 @@ export function fromServer(message: Message): LocalMessage {
 }
 
 export function isNewerStatus(current: LocalStatus, next: LocalStatus): boolean {
-  return RANK[next] > RANK[current];
+  return STATUS_ORDER[next] > STATUS_ORDER[current];
 }

@@ -7,7 +7,7 @@ import type { Device } from './device';
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
 
-export interface OutboxSenderParts {
+export interface OutboxSenderDeps {
   me: string;
   api: Pick<PapoApi, 'send'>;
   cache: Pick<ChatCache, 'firstInOutbox' | 'removeFromOutbox'>;
@@ -34,7 +34,7 @@ export class OutboxSender {
   private retryDelay = FIRST_RETRY_MS;
 
   constructor(
-    private readonly parts: OutboxSenderParts,
+    private readonly deps: OutboxSenderDeps,
     private readonly hooks: OutboxHooks,
   ) {}
 
@@ -49,7 +49,7 @@ export class OutboxSender {
       do {
         this.again = false;
         // Two tabs draining one outbox would send in parallel and break the order: they take turns.
-        await this.parts.device.exclusive(`papo-outbox:${this.parts.me}`, () => this.drain());
+        await this.deps.device.exclusive(`papo-outbox:${this.deps.me}`, () => this.drain());
       } while (this.again);
     } finally {
       this.draining = false;
@@ -61,7 +61,7 @@ export class OutboxSender {
   }
 
   private async drain(): Promise<void> {
-    const { me, api, cache } = this.parts;
+    const { me, api, cache } = this.deps;
     for (let item = await cache.firstInOutbox(me); item; item = await cache.firstInOutbox(me)) {
       try {
         const { message } = await api.send({ to: item.to, content: item.content, clientId: item.clientId });

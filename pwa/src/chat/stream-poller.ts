@@ -11,12 +11,12 @@ const DEAD_AFTER_MS = (WAIT_SECONDS + 15) * 1000;
 const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
-export interface StreamPollerParts {
+export interface StreamPollerDeps {
   api: Pick<PapoApi, 'poll'>;
   device: Pick<Device, 'isOnline'>;
 }
 
-export interface PollerHooks {
+export interface StreamPollerHooks {
   loadCursor(): Promise<string | null>;
   saveCursor(cursor: string): Promise<void>;
   /** Must have applied (and cached) the events when it resolves: the next poll acknowledges them. */
@@ -37,8 +37,8 @@ export class StreamPoller {
   private wakeUp: (() => void) | null = null;
 
   constructor(
-    private readonly parts: StreamPollerParts,
-    private readonly hooks: PollerHooks,
+    private readonly deps: StreamPollerDeps,
+    private readonly hooks: StreamPollerHooks,
   ) {}
 
   start(): void {
@@ -73,7 +73,7 @@ export class StreamPoller {
     let cursor = await this.hooks.loadCursor();
     let backoff = FIRST_BACKOFF_MS;
     while (this.running) {
-      if (!this.parts.device.isOnline()) {
+      if (!this.deps.device.isOnline()) {
         this.hooks.onConnection('offline');
         await this.sleep(MAX_BACKOFF_MS);
         continue;
@@ -82,7 +82,7 @@ export class StreamPoller {
       this.inFlight = controller;
       const deadline = setTimeout(() => controller.abort(), DEAD_AFTER_MS);
       try {
-        const answer = await this.parts.api.poll(cursor, WAIT_SECONDS, controller.signal);
+        const answer = await this.deps.api.poll(cursor, WAIT_SECONDS, controller.signal);
         this.hooks.onConnection('online');
         backoff = FIRST_BACKOFF_MS;
         if (answer.events.length > 0) await this.hooks.onEvents(answer.events);

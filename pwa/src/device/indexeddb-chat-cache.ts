@@ -2,7 +2,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { CachedConversation, ChatCache, MetaKey, OutboxItem } from '../chat/chat-cache';
 import { type LocalMessage, messageKey, peerOf } from '../chat/local-message';
 
-/** 2: message ids are opaque tokens, no longer the numbers version 1 cached. */
+/** Raised when what a cache of the previous version holds would mislead this app; `upgrade` says why each. */
 const CACHE_VERSION = 2;
 
 interface StoredMessage extends LocalMessage {
@@ -41,9 +41,9 @@ export class IndexedDbChatCache implements ChatCache {
             return;
           }
           if (oldVersion < 2) {
-            // Message ids became opaque tokens (issue #15, item 7): a message cached under its old numeric id
-            // comes back from the server under a new one, and would show twice. The cached chats and the cursor
-            // go, and refill from the server; the outbox, what the person wrote and has not sent, stays.
+            // Version 1 cached messages under numeric ids; the server's ids are opaque tokens (issue #15, item 7),
+            // so each such message would come back under a second id and show twice. The cached chats and the
+            // cursor go, and refill from the server; the outbox, what the person wrote and has not sent, stays.
             void tx.objectStore('messages').clear();
             void tx.objectStore('conversations').clear();
             void tx.objectStore('meta').delete('cursor');

@@ -2,7 +2,7 @@ import { t } from '../lib/i18n';
 
 const ASKED_KEY = 'papo.notifications-asked';
 
-function supported(): boolean {
+function notificationsSupported(): boolean {
   return typeof Notification !== 'undefined';
 }
 
@@ -11,7 +11,7 @@ function supported(): boolean {
  * Papo is for, and the click that sent it counts as the user gesture browsers require. Never at first load.
  */
 export function askNotificationPermissionOnce(): void {
-  if (!supported() || Notification.permission !== 'default') return;
+  if (!notificationsSupported() || Notification.permission !== 'default') return;
   try {
     if (localStorage.getItem(ASKED_KEY)) return;
     localStorage.setItem(ASKED_KEY, '1');
@@ -23,7 +23,7 @@ export function askNotificationPermissionOnce(): void {
 
 /** A system notification for a message that arrived while the app is in the background. */
 export async function notifyMessage(from: string, content: string): Promise<void> {
-  if (!supported() || Notification.permission !== 'granted') return;
+  if (!notificationsSupported() || Notification.permission !== 'granted') return;
   const title = t('notificationTitle', { name: from });
   const options: NotificationOptions = {
     body: content.length > 140 ? `${content.slice(0, 140)}…` : content,

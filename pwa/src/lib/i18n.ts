@@ -63,9 +63,10 @@ const en = {
   notYourself: 'That is you: pick someone else to talk to.',
 } as const;
 
-type Key = keyof typeof en;
+/** The name of one of the UI's texts. */
+export type TextKey = keyof typeof en;
 
-const pt: Record<Key, string> = {
+const pt: Record<TextKey, string> = {
   appName: 'Papo',
   loginTitle: 'Entrar ou criar conta',
   loginHint: 'Primeira vez? Escolha um nome de usuário e uma senha: um nome que ainda não existe cria a sua conta.',
@@ -139,10 +140,8 @@ function pickLocale(): string {
 
 /** 'pt-BR' or 'en', for `Intl` formatters and `<html lang>`. */
 export const locale = pickLocale();
-const strings: Record<Key, string> = locale === 'pt-BR' ? pt : en;
+const texts: Record<TextKey, string> = locale === 'pt-BR' ? pt : en;
 
-export type MessageKey = Key;
-
-export function t(key: Key, params: Record<string, string | number> = {}): string {
-  return strings[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+export function t(key: TextKey, params: Record<string, string | number> = {}): string {
+  return texts[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }

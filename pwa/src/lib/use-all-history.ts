@@ -19,12 +19,12 @@ export function useAllHistory(onUnauthorized: () => void): AllHistory {
   const [before, setBefore] = useState<string | null | undefined>(undefined);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [offline, setOffline] = useState(false);
-  const busy = useRef(false);
+  const loading = useRef(false);
 
   const load = useCallback(
     async (cursor: string | null | undefined) => {
-      if (busy.current) return;
-      busy.current = true;
+      if (loading.current) return;
+      loading.current = true;
       if (cursor) setLoadingOlder(true);
       try {
         const page = await api.history({ before: cursor ?? null, limit: PAGE_SIZE });
@@ -37,7 +37,7 @@ export function useAllHistory(onUnauthorized: () => void): AllHistory {
         else if (error instanceof ApiError && error.code === 'network') setOffline(true);
         else console.warn('papo: history failed', error);
       } finally {
-        busy.current = false;
+        loading.current = false;
         setLoadingOlder(false);
       }
     },

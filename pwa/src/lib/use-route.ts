@@ -7,7 +7,7 @@ export type Route = { name: 'list' } | { name: 'chat'; peer: string } | { name: 
  * to a conversation. Each in-app step records its depth in `history.state`, so the Back button goes back like
  * the phone's back gesture when there is an in-app page behind, and to the list when the page was opened directly.
  */
-function parse(hash: string): Route {
+function routeFromHash(hash: string): Route {
   const chat = /^#\/c\/(.+)$/.exec(hash);
   if (chat?.[1]) return { name: 'chat', peer: decodeURIComponent(chat[1]) };
   if (hash === '#/history') return { name: 'history' };
@@ -25,33 +25,35 @@ export function routeHref(route: Route): string {
   }
 }
 
-const listeners = new Set<() => void>();
+/** The mounted `useRoute`s, told of each `navigate` (pushState fires no event). */
+const navigationListeners = new Set<() => void>();
 
-function depth(): number {
+/** How many in-app steps lead to this page (0: it was opened directly). */
+function historyDepth(): number {
   const state: unknown = history.state;
   return typeof state === 'object' && state !== null && 'papoDepth' in state && typeof state.papoDepth === 'number' ? state.papoDepth : 0;
 }
 
 export function navigate(route: Route, options: { replace?: boolean } = {}): void {
-  if (options.replace) history.replaceState({ papoDepth: depth() }, '', routeHref(route));
-  else history.pushState({ papoDepth: depth() + 1 }, '', routeHref(route));
-  for (const listener of listeners) listener();
+  if (options.replace) history.replaceState({ papoDepth: historyDepth() }, '', routeHref(route));
+  else history.pushState({ papoDepth: historyDepth() + 1 }, '', routeHref(route));
+  for (const listener of navigationListeners) listener();
 }
 
 export function goBack(): void {
-  if (depth() > 0) history.back();
+  if (historyDepth() > 0) history.back();
   else navigate({ name: 'list' }, { replace: true });
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parse(location.hash));
+  const [route, setRoute] = useState(() => routeFromHash(location.hash));
   useEffect(() => {
-    const update = () => setRoute(parse(location.hash));
-    listeners.add(update);
+    const update = () => setRoute(routeFromHash(location.hash));
+    navigationListeners.add(update);
     window.addEventListener('popstate', update);
     window.addEventListener('hashchange', update);
     return () => {
-      listeners.delete(update);
+      navigationListeners.delete(update);
       window.removeEventListener('popstate', update);
       window.removeEventListener('hashchange', update);
     };

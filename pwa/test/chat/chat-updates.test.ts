@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessages, applyStatus, withNewestPage, withServerConversations } from '../../src/chat/chat-updates';
+import { applyMessages, applyReceipt, withNewestPage, withServerConversations } from '../../src/chat/chat-updates';
 import { at, chatState, localMessage, row, serverMessage, thread } from '../support/messages';
 
 const nobodyReading = { isReading: () => false };
@@ -111,13 +111,13 @@ describe('applyMessages', () => {
   });
 });
 
-describe('applyStatus', () => {
+describe('applyReceipt', () => {
   it('when a receipt arrives for a loaded message of mine, then its thread and row show it, and it is listed to cache', () => {
     const mine = localMessage({ from: 'ana', to: 'bia', id: 'm1', status: 'sent' });
     const other = thread([localMessage({ from: 'cris', to: 'ana', id: 'm9' })]);
     const state = chatState({ me: 'ana', threads: { bia: thread([mine]), cris: other }, conversations: [row('bia', mine)] });
 
-    const result = applyStatus(state, 'm1', 'delivered');
+    const result = applyReceipt(state, 'm1', 'delivered');
 
     const delivered = { ...mine, status: 'delivered' as const };
     expect(result.threads.bia?.messages).toEqual([delivered]);
@@ -130,7 +130,7 @@ describe('applyStatus', () => {
     const read = localMessage({ from: 'ana', to: 'bia', id: 'm1', status: 'read' });
     const state = chatState({ me: 'ana', threads: { bia: thread([read]) }, conversations: [row('bia', read)] });
 
-    const result = applyStatus(state, 'm1', 'delivered');
+    const result = applyReceipt(state, 'm1', 'delivered');
 
     expect(result.updated).toEqual([]);
     expect(result.threads.bia).toBe(state.threads.bia);
@@ -140,7 +140,7 @@ describe('applyStatus', () => {
   it('when the message is not loaded anywhere, then nothing is updated', () => {
     const state = chatState({ me: 'ana', threads: { bia: thread([localMessage({ from: 'ana', to: 'bia', id: 'm1' })]) } });
 
-    expect(applyStatus(state, 'unknown', 'read').updated).toEqual([]);
+    expect(applyReceipt(state, 'unknown', 'read').updated).toEqual([]);
   });
 });
 

@@ -26,9 +26,9 @@ export function Composer({ label, onSubmit, autoFocus = false }: Props) {
     const sent = text;
     // Cleared at once so typing can go on; restored if the command was refused.
     setText('');
-    const answer = await onSubmit(sent);
-    setProblem(answer);
-    if (answer) setText(sent);
+    const refusal = await onSubmit(sent);
+    setProblem(refusal);
+    if (refusal) setText(sent);
   }
 
   function onKeyDown(event: KeyboardEvent) {

@@ -28,7 +28,7 @@ export function ConversationView({ peer }: { peer: string }) {
     },
     [session, peer],
   );
-  const run = useCommandRunner(sendText);
+  const runCommand = useCommandRunner(sendText);
   const loadOlder = useCallback(() => void session.loadOlder(peer), [session, peer]);
 
   return (
@@ -58,7 +58,7 @@ export function ConversationView({ peer }: { peer: string }) {
             emptyText={t('noMessages')}
           />
         )}
-        <Composer label={t('messageLabel', { name: peer })} onSubmit={run} autoFocus />
+        <Composer label={t('messageLabel', { name: peer })} onSubmit={runCommand} autoFocus />
       </main>
     </>
   );

@@ -17,7 +17,8 @@ function asSentence(message: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
 }
 
-function describe(error: unknown): string {
+/** What the form says when logging in failed. */
+function loginProblem(error: unknown): string {
   if (!(error instanceof ApiError)) return t('somethingWrong');
   switch (error.code) {
     case 'wrong_password':
@@ -58,7 +59,7 @@ export function LoginScreen({ onLoggedIn, notice }: Props) {
       const answer = await api.login(name, password);
       await onLoggedIn(answer.user.username, answer.created);
     } catch (caught) {
-      setError(describe(caught));
+      setError(loginProblem(caught));
       setBusy(false);
     }
   }

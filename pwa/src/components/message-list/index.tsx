@@ -26,7 +26,7 @@ const STICKY_PX = 64;
 /** Start loading the older page this close to the top, so it is usually there before the reader gets there. */
 const PREFETCH_PX = 400;
 
-function key(message: LocalMessage | undefined): string {
+function keyOf(message: LocalMessage | undefined): string {
   return message ? messageKey(message) : '';
 }
 
@@ -50,8 +50,8 @@ export function MessageList(props: Props) {
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
-    const first = key(messages[0]);
-    const last = key(messages.at(-1));
+    const first = keyOf(messages[0]);
+    const last = keyOf(messages.at(-1));
     const previous = seen.current;
     seen.current = { first, last };
     if (previous.first && first !== previous.first && last === previous.last && geometry.current) {
@@ -100,7 +100,12 @@ export function MessageList(props: Props) {
     if (thisDay !== day) items.push(<DaySeparator key={`day:${thisDay}`} iso={message.sentAt} />);
     day = thisDay;
     items.push(
-      <MessageBubble key={key(message)} message={message} mine={message.from === me} showParticipants={props.showParticipants ?? false} />,
+      <MessageBubble
+        key={keyOf(message)}
+        message={message}
+        mine={message.from === me}
+        showParticipants={props.showParticipants ?? false}
+      />,
     );
   }
 

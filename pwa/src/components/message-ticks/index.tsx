@@ -6,7 +6,7 @@ import styles from './message-ticks.module.css';
 
 const muted = defined(styles.muted, 'the class muted');
 
-const LOOK: Record<LocalStatus, { icon: IconName; label: () => string; class: string }> = {
+const TICKS: Record<LocalStatus, { icon: IconName; label: () => string; class: string }> = {
   pending: { icon: 'clock', label: () => t('statusPending'), class: muted },
   sent: { icon: 'check', label: () => t('statusSent'), class: muted },
   delivered: { icon: 'checks', label: () => t('statusDelivered'), class: muted },
@@ -16,7 +16,7 @@ const LOOK: Record<LocalStatus, { icon: IconName; label: () => string; class: st
 
 /** The ticks people know from other messengers: clock, one grey, two grey, two blue. */
 export function MessageTicks({ status }: { status: LocalStatus }) {
-  const look = LOOK[status];
+  const look = TICKS[status];
   return (
     <span class={`${styles.ticks} ${look.class}`} role="img" aria-label={look.label()} title={look.label()} data-ticks={status}>
       <Icon name={look.icon} size={16} />

@@ -10,7 +10,7 @@ import styles from './new-chat-form.module.css';
 export function NewChatForm() {
   const { session } = useSession();
   const [value, setValue] = useState('');
-  const [message, setMessage] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   const openChat = useCallback(
@@ -25,16 +25,16 @@ export function NewChatForm() {
     },
     [session],
   );
-  const run = useCommandRunner(openChat);
+  const runCommand = useCommandRunner(openChat);
 
   async function submit(event: Event) {
     event.preventDefault();
     if (!value.trim() || busy) return;
     setBusy(true);
-    const problem = await run(value);
+    const refusal = await runCommand(value);
     setBusy(false);
-    setMessage(problem);
-    if (!problem) setValue('');
+    setProblem(refusal);
+    if (!refusal) setValue('');
   }
 
   return (
@@ -54,16 +54,16 @@ export function NewChatForm() {
           spellcheck={false}
           enterkeyhint="go"
           onInput={(e) => setValue(e.currentTarget.value)}
-          aria-invalid={message ? true : undefined}
-          aria-describedby={message ? 'new-chat-problem' : undefined}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? 'new-chat-problem' : undefined}
         />
         <button class={styles.button} type="submit" disabled={busy}>
           {t('start')}
         </button>
       </div>
-      {message && (
+      {problem && (
         <p id="new-chat-problem" class={styles.problem} role="alert">
-          {message}
+          {problem}
         </p>
       )}
     </form>
