@@ -1,4 +1,5 @@
 import { defined } from '../../lib/assert';
+import controls from '../../styles/controls.module.css';
 import styles from './avatar.module.css';
 
 const HUES = [styles.hue0, styles.hue1, styles.hue2, styles.hue3, styles.hue4, styles.hue5];
@@ -10,7 +11,7 @@ export function Avatar({ name, size = 'normal' }: { name: string; size?: 'normal
   const hue = defined(HUES[hash % HUES.length], 'an avatar hue class');
   const initial = defined([...name][0], 'the first letter of a username').toUpperCase();
   return (
-    <span class={`${styles.avatar} ${hue} ${size === 'small' ? styles.small : ''}`} aria-hidden="true">
+    <span class={`${controls.circle48} ${styles.avatar} ${hue} ${size === 'small' ? styles.small : ''}`} aria-hidden="true">
       {initial}
     </span>
   );

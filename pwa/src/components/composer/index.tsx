@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../lib/i18n';
+import controls from '../../styles/controls.module.css';
 import { Icon } from '../icon';
 import styles from './composer.module.css';
 
@@ -70,7 +71,7 @@ export function Composer({ label, onSubmit, autoFocus = false }: Props) {
         />
         <button
           type="submit"
-          class={styles.send}
+          class={`${controls.circle48} ${controls.accentFill}`}
           aria-label={t('send')}
           title={t('send')}
           // Keeps the focus (and the phone's keyboard) in the field after tapping Send.

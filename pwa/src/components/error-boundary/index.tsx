@@ -1,5 +1,6 @@
 import { Component, type ComponentChildren } from 'preact';
 import { t } from '../../lib/i18n';
+import controls from '../../styles/controls.module.css';
 import styles from './error-boundary.module.css';
 
 interface Props {
@@ -23,7 +24,7 @@ export class ErrorBoundary extends Component<Props, { failed: boolean }> {
     return (
       <div class={styles.crashed} role="alert">
         <p>{t('crashed')}</p>
-        <button type="button" class={styles.reload} onClick={() => location.reload()}>
+        <button type="button" class={`${controls.accentFill} ${styles.reload}`} onClick={() => location.reload()}>
           {t('reload')}
         </button>
       </div>

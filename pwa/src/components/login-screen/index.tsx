@@ -1,8 +1,10 @@
+import type { InputHTMLAttributes } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../api/api-error';
 import { api } from '../../api/client';
-import { t } from '../../lib/i18n';
+import { type TextKey, t } from '../../lib/i18n';
 import { isValidUsername, normalizeUsername } from '../../lib/usernames';
+import controls from '../../styles/controls.module.css';
 import styles from './login-screen.module.css';
 
 interface Props {
@@ -37,6 +39,44 @@ function loginProblem(error: unknown): string {
     default:
       return error.message || t('somethingWrong');
   }
+}
+
+type FieldName = 'username' | 'password';
+
+/** The form's fields: their label, the rule shown under each, and how the browser should fill it. */
+const FIELDS: Record<FieldName, { label: TextKey; rule: TextKey; input: InputHTMLAttributes<HTMLInputElement> }> = {
+  username: {
+    label: 'username',
+    rule: 'usernameRule',
+    input: { autocomplete: 'username', autocapitalize: 'none', autocorrect: 'off', spellcheck: false, maxLength: 64 },
+  },
+  password: { label: 'password', rule: 'passwordRule', input: { type: 'password', autocomplete: 'current-password' } },
+};
+
+/** A labelled, required field with its rule under it, read with it by screen readers. */
+function LoginField({ name, value, onValue }: { name: FieldName; value: string; onValue: (value: string) => void }) {
+  const { label, rule, input } = FIELDS[name];
+  const id = `login-${name}`;
+  return (
+    <>
+      <label class={styles.label} for={id}>
+        {t(label)}
+      </label>
+      <input
+        {...input}
+        id={id}
+        class={styles.input}
+        name={name}
+        required
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        aria-describedby={`${id}-rule`}
+      />
+      <p class={styles.rule} id={`${id}-rule`}>
+        {t(rule)}
+      </p>
+    </>
+  );
 }
 
 /** One form for both: a username nobody has yet creates the account (issue #2), and the screen says so. */
@@ -75,49 +115,14 @@ export function LoginScreen({ onLoggedIn, notice }: Props) {
         </p>
         {notice && <p class={styles.notice}>{notice}</p>}
         <form class={styles.form} onSubmit={submit} aria-describedby="login-hint" noValidate>
-          <label class={styles.label} for="login-username">
-            {t('username')}
-          </label>
-          <input
-            id="login-username"
-            class={styles.input}
-            name="username"
-            autocomplete="username"
-            autocapitalize="none"
-            autocorrect="off"
-            spellcheck={false}
-            required
-            maxLength={64}
-            value={username}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-            aria-describedby="login-username-rule"
-          />
-          <p class={styles.rule} id="login-username-rule">
-            {t('usernameRule')}
-          </p>
-          <label class={styles.label} for="login-password">
-            {t('password')}
-          </label>
-          <input
-            id="login-password"
-            class={styles.input}
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-            aria-describedby="login-password-rule"
-          />
-          <p class={styles.rule} id="login-password-rule">
-            {t('passwordRule')}
-          </p>
+          <LoginField name="username" value={username} onValue={setUsername} />
+          <LoginField name="password" value={password} onValue={setPassword} />
           {error && (
             <p class={styles.error} role="alert">
               {error}
             </p>
           )}
-          <button class={styles.submit} type="submit" disabled={busy}>
+          <button class={`${controls.accentFill} ${styles.submit}`} type="submit" disabled={busy}>
             {busy ? t('entering') : t('enter')}
           </button>
         </form>

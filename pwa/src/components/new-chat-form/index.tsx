@@ -4,6 +4,7 @@ import { useCommandRunner } from '../../lib/use-command-runner';
 import { navigate } from '../../lib/use-route';
 import { useSession } from '../../lib/use-session';
 import { isValidUsername, normalizeUsername } from '../../lib/usernames';
+import controls from '../../styles/controls.module.css';
 import styles from './new-chat-form.module.css';
 
 /** Starts a conversation by username; also takes `/msg`, `/history` and `/sair`, like the composer. */
@@ -57,7 +58,7 @@ export function NewChatForm() {
           aria-invalid={problem ? true : undefined}
           aria-describedby={problem ? 'new-chat-problem' : undefined}
         />
-        <button class={styles.button} type="submit" disabled={busy}>
+        <button class={`${controls.accentFill} ${styles.button}`} type="submit" disabled={busy}>
           {t('start')}
         </button>
       </div>
