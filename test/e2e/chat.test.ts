@@ -1,38 +1,25 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, screenshotPath, startPapo } from './support/harness.js';
+import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { inPage } from './support/in-page.js';
-import { ApiUser, Person } from './support/person.js';
+import { ApiUser, PASSWORD } from './support/person.js';
+import { type Stage, closeStage, openStage } from './support/stage.js';
 
 describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
-  let server: PapoProcess;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  async function person(name: string, options?: Parameters<typeof Person.open>[3]): Promise<Person> {
-    const opened = await Person.open(browser, server.url, name, options);
-    people.push(opened);
-    return opened;
-  }
+  let stage: Stage;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
+    stage = await openStage();
   }, 120_000);
 
   afterAll(async () => {
     // Closed first, so a failed check never leaves a browser or a server behind.
-    const errors = people.flatMap((p) => p.errors.map((e) => `${p.name}: ${e}`));
-    await browser?.close();
-    await server?.stop();
-    expect(errors).toEqual([]);
+    expect(await closeStage(stage)).toEqual([]);
   });
 
   it('when two people sign up in two browsers, then they talk both ways, live', async () => {
     // Arrange
-    const ana = await person('ana');
-    const bia = await person('bia');
+    const ana = await stage.people.open('ana');
+    const bia = await stage.people.open('bia');
     await ana.page.goto('/');
     await ana.page.getByText('a username nobody has yet creates your account').waitFor();
     await ana.page.screenshot({ path: screenshotPath('login-360x640') });
@@ -60,28 +47,26 @@ describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
 
   it('when a message reaches someone who was away, then its ticks go sent, delivered, read', async () => {
     // Arrange: cris exists but has no device online
-    await ApiUser.signUp(server.url, 'cris');
-    const ana = people[0];
-    if (!ana) throw new Error('needs the first test');
-    await ana.page.getByRole('button', { name: 'Back' }).click();
-    await ana.startChat('cris');
+    await ApiUser.signUp(stage.server.url, 'cris');
+    const gil = await stage.people.loggedIn('gil');
+    await gil.startChat('cris');
 
     // Act + Assert: sent while cris is away
-    await ana.type('cris', 'Are you there?');
-    const bubble = ana.myBubble('Are you there?');
+    await gil.type('cris', 'Are you there?');
+    const bubble = gil.myBubble('Are you there?');
     await expect.poll(() => bubble.getAttribute('data-status')).toBe('sent');
     await expect(bubble.getByRole('img', { name: 'Sent' }).count()).resolves.toBe(1);
 
     // cris opens the app: the message reaches her device (delivered) and waits in her list, unread
-    const cris = await person('cris');
+    const cris = await stage.people.open('cris');
     await cris.logIn();
-    const row = cris.page.locator('a[data-peer="ana"]');
+    const row = cris.page.locator('a[data-peer="gil"]');
     await row.getByLabel('1 unread').waitFor();
     await expect.poll(() => bubble.getAttribute('data-status')).toBe('delivered');
     await cris.page.screenshot({ path: screenshotPath('list-unread-360x640') });
 
     // cris reads it
-    await cris.openChat('ana');
+    await cris.openChat('gil');
     await cris.bubble('Are you there?').waitFor();
     await expect.poll(() => bubble.getAttribute('data-status')).toBe('read');
     await expect(bubble.getByRole('img', { name: 'Read' }).count()).resolves.toBe(1);
@@ -90,7 +75,8 @@ describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
   }, 60_000);
 
   it('when the phone is set to Portuguese and dark mode, then the app follows it', async () => {
-    const dani = await person('dani', { locale: 'pt-BR', colorScheme: 'dark' });
+    await ApiUser.signUp(stage.server.url, 'ivo');
+    const dani = await stage.people.open('dani', { locale: 'pt-BR', colorScheme: 'dark' });
     await dani.page.goto('/');
     await dani.page.getByRole('heading', { name: 'Entrar ou criar conta' }).waitFor();
     expect(await dani.page.locator('html').getAttribute('lang')).toBe('pt-BR');
@@ -101,18 +87,19 @@ describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
     expect(background).toBe('rgb(32, 44, 51)');
     await dani.page.screenshot({ path: screenshotPath('login-pt-dark-360x640') });
     await dani.page.getByLabel('Nome de usuário').fill('dani');
-    await dani.page.getByLabel('Senha').fill('correct horse battery');
+    await dani.page.getByLabel('Senha').fill(PASSWORD);
     await dani.page.getByRole('button', { name: 'Entrar' }).click();
-    await dani.page.getByLabel('Conversar com (nome de usuário)').fill('ana');
+    await dani.page.getByLabel('Conversar com (nome de usuário)').fill('ivo');
     await dani.page.getByRole('button', { name: 'Abrir' }).click();
-    await dani.page.getByRole('textbox', { name: 'Mensagem para ana' }).fill('Olá, tudo bem?');
-    await dani.page.getByRole('textbox', { name: 'Mensagem para ana' }).press('Enter');
+    await dani.page.getByRole('textbox', { name: 'Mensagem para ivo' }).fill('Olá, tudo bem?');
+    await dani.page.getByRole('textbox', { name: 'Mensagem para ivo' }).press('Enter');
     await dani.page.locator('li[data-status]').getByText('Olá, tudo bem?').waitFor();
     await dani.page.screenshot({ path: screenshotPath('conversation-pt-dark-360x640') });
   }, 60_000);
 
   it('when someone uses only the keyboard, then they can log in, open a chat and send', async () => {
-    const eli = await person('eli', { width: 1024, height: 768 });
+    await ApiUser.signUp(stage.server.url, 'jon');
+    const eli = await stage.people.open('eli', { width: 1024, height: 768 });
     await eli.page.goto('/');
     await eli.page.getByLabel('Username').waitFor();
     const { keyboard } = eli.page;
@@ -122,28 +109,37 @@ describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
     await keyboard.type('eli');
     await keyboard.press('Tab');
     expect(await focused()).toBe('login-password');
-    await keyboard.type('correct horse battery');
+    await keyboard.type(PASSWORD);
     await keyboard.press('Enter');
     await eli.page.getByLabel('Start a chat with (username)').waitFor();
     for (let tabs = 0; tabs < 6 && (await focused()) !== 'new-chat'; tabs++) await keyboard.press('Tab');
     expect(await focused()).toBe('new-chat');
-    await keyboard.type('ana');
+    await keyboard.type('jon');
     await keyboard.press('Enter');
     // The composer takes the focus when a chat opens on a computer.
     await expect
       .poll(() => eli.page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")'))
-      .toBe('Message to ana');
+      .toBe('Message to jon');
     await keyboard.type('typed, not clicked');
     await keyboard.press('Enter');
     await eli.myBubble('typed, not clicked').waitFor();
   });
 
   it('when the screen is 360 px wide, then nothing scrolls sideways and every control is at least 44 px', async () => {
-    const ana = people[0];
-    if (!ana) throw new Error('needs the first test');
-    await ana.page.getByRole('button', { name: 'Back' }).click();
-    await ana.openChat('bia');
-    const layout = await inPage(ana.page, (window) => {
+    // Arrange: kai has two conversations, one of them open
+    const kai = await stage.people.loggedIn('kai');
+    for (const [peer, text] of [
+      ['lia', 'Oi Kai! Tudo bem? 🎉'],
+      ['mel', 'Olá, tudo bem?'],
+    ] as const) {
+      await (await ApiUser.signUp(stage.server.url, peer)).send('kai', text);
+      await kai.page.locator(`a[data-peer="${peer}"]`).waitFor();
+    }
+    await kai.openChat('lia');
+    await kai.type('lia', 'Tudo ótimo, e você?\nSaudades!');
+    await kai.myBubble('Tudo ótimo, e você?\nSaudades!').waitFor();
+
+    const layout = await inPage(kai.page, (window) => {
       const small = Array.from(window.document.querySelectorAll('button, a[href], input, textarea'))
         .filter((element) => element.offsetParent !== null)
         .map((element) => ({ name: element.getAttribute('aria-label') ?? element.textContent, rect: element.getBoundingClientRect() }))
@@ -154,11 +150,11 @@ describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
     expect(layout.overflow).toBe(0);
     expect(layout.small).toEqual([]);
 
-    await ana.page.getByRole('button', { name: 'Back' }).click();
-    await ana.page.locator('a[data-peer="dani"]').waitFor();
-    await ana.page.screenshot({ path: screenshotPath('list-360x640') });
-    await ana.page.setViewportSize({ width: 1280, height: 800 });
-    await ana.openChat('bia');
-    await ana.page.screenshot({ path: screenshotPath('conversation-1280x800') });
+    await kai.page.getByRole('button', { name: 'Back' }).click();
+    await kai.page.locator('a[data-peer="mel"]').waitFor();
+    await kai.page.screenshot({ path: screenshotPath('list-360x640') });
+    await kai.page.setViewportSize({ width: 1280, height: 800 });
+    await kai.openChat('lia');
+    await kai.page.screenshot({ path: screenshotPath('conversation-1280x800') });
   });
 });

@@ -1,27 +1,20 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, screenshotPath, startPapo } from './support/harness.js';
-import { PASSWORD, Person } from './support/person.js';
+import { e2eEnabled, screenshotPath } from './support/harness.js';
+import { PASSWORD, type Person } from './support/person.js';
+import { type Stage, closeStage, openStage } from './support/stage.js';
 
 /** A refused sign-up is a 400 the login screen expects and shows; Chromium still logs it as a console error. */
-const REFUSED_SIGNUP = /^Failed to load resource: the server responded with a status of 400/;
+const refusedSignUps = { expected: { refusals: true, also: /^Failed to load resource: the server responded with a status of 400/ } };
 
 describe.skipIf(!e2eEnabled())('PWA: the rules for new accounts (issue #15)', () => {
-  let server: PapoProcess;
-  let browser: Browser;
-  const people: Person[] = [];
+  let stage: Stage;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
+    stage = await openStage();
   }, 120_000);
 
   afterAll(async () => {
-    const errors = people.flatMap((p) => p.unexpectedErrors().filter((text) => !REFUSED_SIGNUP.test(text)));
-    await browser?.close();
-    await server?.stop();
-    expect(errors).toEqual([]);
+    expect(await closeStage(stage)).toEqual([]);
   });
 
   async function tryToSignUp(
@@ -37,8 +30,7 @@ describe.skipIf(!e2eEnabled())('PWA: the rules for new accounts (issue #15)', ()
   }
 
   it('when a new name or password breaks a rule, then the login screen shows the server’s reason as text, and a good pair gets in', async () => {
-    const carla = await Person.open(browser, server.url, 'carla');
-    people.push(carla);
+    const carla = await stage.people.open('carla', refusedSignUps);
     await carla.page.goto('/');
     const en = { username: 'Username', password: 'Password', enter: 'Enter' };
     await carla.page.getByText('3 to 32 letters a-z or digits, with a single _ . or - only between them').waitFor();
@@ -59,8 +51,7 @@ describe.skipIf(!e2eEnabled())('PWA: the rules for new accounts (issue #15)', ()
   }, 60_000);
 
   it('when the screen is in Portuguese, then the rules under the fields are too, and the server’s reason still shows', async () => {
-    const davi = await Person.open(browser, server.url, 'davi', { locale: 'pt-BR' });
-    people.push(davi);
+    const davi = await stage.people.open('davi', { locale: 'pt-BR', ...refusedSignUps });
     await davi.page.goto('/');
     await davi.page.getByText('3 a 32 letras a-z ou números, com um só _ . ou - apenas entre eles').waitFor();
     await davi.page.getByText('Para uma conta nova: pelo menos 8 caracteres, sem o nome de usuário', { exact: false }).waitFor();

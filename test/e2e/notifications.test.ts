@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled } from './support/harness.js';
-import type { Person } from './support/person.js';
-import { openTwoPeople } from './support/two-people.js';
+import { e2eEnabled } from './support/harness.js';
+import { ApiUser, type Person } from './support/person.js';
+import { type Stage, closeStage, openStage } from './support/stage.js';
 
 /**
  * Headless Chromium has no notification centre, no app icon and never hides a page, so this script, run before
@@ -29,51 +28,65 @@ interface Recorded {
 }
 
 describe.skipIf(!e2eEnabled())('PWA: notifications and the app badge (issue #3)', () => {
-  let server: PapoProcess;
-  let browser: Browser;
-  let ana: Person;
-  let bia: Person;
+  let stage: Stage;
   const recorded = (person: Person) => person.page.evaluate('window.__papo') as Promise<Recorded>;
 
   beforeAll(async () => {
-    ({ server, browser, ana, bia } = await openTwoPeople());
-    await bia.context.grantPermissions(['notifications'], { origin: server.url });
-    for (const person of [ana, bia]) await person.context.addInitScript(RECORDER);
-    await bia.logIn();
-    await ana.logIn();
+    stage = await openStage();
   }, 120_000);
 
   afterAll(async () => {
-    const errors = [...(ana?.errors ?? []), ...(bia?.errors ?? [])];
-    await browser?.close();
-    await server?.stop();
-    expect(errors).toEqual([]);
+    expect(await closeStage(stage)).toEqual([]);
   });
 
+  /** Logged in, with notifications allowed, in a page whose notification, badge and visibility APIs are recorded. */
+  async function recordedPerson(name: string): Promise<Person> {
+    const person = await stage.people.open(name);
+    await person.context.grantPermissions(['notifications'], { origin: stage.server.url });
+    await person.context.addInitScript(RECORDER);
+    await person.logIn();
+    return person;
+  }
+
   it('when the app loads, then it does not ask for notifications; after the first message sent, it asks once', async () => {
+    await ApiUser.signUp(stage.server.url, 'bia');
+    const ana = await stage.people.open('ana');
+    await ana.context.addInitScript(RECORDER);
+    await ana.logIn();
     expect((await recorded(ana)).asked).toBe(0);
+
     await ana.startChat('bia');
     await ana.type('bia', 'first');
     await ana.myBubble('first').waitFor();
     await expect.poll(async () => (await recorded(ana)).asked).toBe(1);
     await ana.type('bia', 'second');
     await ana.myBubble('second').waitFor();
+
     expect((await recorded(ana)).asked).toBe(1);
   });
 
   it('when messages wait unread, then the app badge shows their count, and clears once they are read', async () => {
-    await bia.page.locator('a[data-peer="ana"]').getByLabel('2 unread').waitFor();
-    await expect.poll(async () => (await recorded(bia)).badges.at(-1)).toBe(2);
-    await bia.openChat('ana');
-    await expect.poll(async () => (await recorded(bia)).badges.at(-1)).toBe(0);
-    await bia.page.getByRole('button', { name: 'Back' }).click();
+    const cris = await recordedPerson('cris');
+    const dan = await ApiUser.signUp(stage.server.url, 'dan');
+
+    await dan.send('cris', 'one');
+    await dan.send('cris', 'two');
+
+    await cris.page.locator('a[data-peer="dan"]').getByLabel('2 unread').waitFor();
+    await expect.poll(async () => (await recorded(cris)).badges.at(-1)).toBe(2);
+    await cris.openChat('dan');
+    await expect.poll(async () => (await recorded(cris)).badges.at(-1)).toBe(0);
   });
 
   it('when a message arrives while the app is in the background, then a system notification shows it', async () => {
-    await bia.page.evaluate('window.__papo.hidden = true; document.dispatchEvent(new Event("visibilitychange"))');
-    await ana.type('bia', 'are you there?');
-    await expect.poll(async () => (await recorded(bia)).shown).toEqual([{ title: 'Message from ana', body: 'are you there?' }]);
+    const eva = await recordedPerson('eva');
+    const fred = await ApiUser.signUp(stage.server.url, 'fred');
+    await eva.page.evaluate('window.__papo.hidden = true; document.dispatchEvent(new Event("visibilitychange"))');
+
+    await fred.send('eva', 'are you there?');
+
+    await expect.poll(async () => (await recorded(eva)).shown).toEqual([{ title: 'Message from fred', body: 'are you there?' }]);
     // Nobody saw it yet: still unread, still on the badge.
-    await expect.poll(async () => (await recorded(bia)).badges.at(-1)).toBe(1);
+    await expect.poll(async () => (await recorded(eva)).badges.at(-1)).toBe(1);
   });
 });

@@ -1,40 +1,34 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PapoProcess, e2eEnabled, screenshotPath } from './support/harness.js';
+import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { serviceWorkerInControl } from './support/in-page.js';
-import { ApiUser, type Person } from './support/person.js';
-import { openTwoPeople } from './support/two-people.js';
+import { ApiUser } from './support/person.js';
+import { type Stage, closeStage, openStage } from './support/stage.js';
+
+/** While a test holds a browser offline, its requests fail by design. */
+const offline = { expected: { refusals: true, offline: true } };
 
 describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
-  let server: PapoProcess;
-  let browser: Browser;
-  let ana: Person;
-  let bia: Person;
-  /** Ana's other device: reads what the server really stored. */
-  let anaApi: ApiUser;
+  let stage: Stage;
 
   beforeAll(async () => {
-    ({ server, browser, ana, bia } = await openTwoPeople());
-    await bia.logIn();
-    await ana.logIn();
-    anaApi = await ApiUser.signUp(server.url, 'ana');
+    stage = await openStage();
+  }, 120_000);
+
+  afterAll(async () => {
+    expect(await closeStage(stage)).toEqual([]);
+  });
+
+  it('when messages are written offline, then they wait as pending, survive a reload, and go out once, in order, when back online', async () => {
+    // Arrange: ana and bia chat; anaApi is ana's other device, to read what the server really stored
+    const bia = await stage.people.loggedIn('bia');
+    const ana = await stage.people.loggedIn('ana', offline);
+    const anaApi = await ApiUser.signUp(stage.server.url, 'ana');
     await ana.startChat('bia');
     await ana.type('bia', 'online first');
     await bia.page.locator('a[data-peer="ana"]').getByText('online first').waitFor();
     await bia.openChat('ana');
     // The service worker must control the page before the network goes away, or a reload offline has no shell.
     await serviceWorkerInControl(ana.page);
-  }, 120_000);
-
-  afterAll(async () => {
-    const errors = [...(ana?.unexpectedErrors({ offline: true }) ?? []), ...(bia?.errors ?? [])];
-    await browser?.close();
-    await server?.stop();
-    expect(errors).toEqual([]);
-  });
-
-  it('when messages are written offline, then they wait as pending, survive a reload, and go out once, in order, when back online', async () => {
-    // Arrange
     await ana.context.setOffline(true);
     await ana.page.getByText('Offline: messages will be sent when the connection is back.').waitFor();
 
@@ -64,10 +58,19 @@ describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
   }, 60_000);
 
   it('when the app starts again with no network, then the shell and the cached chats still show', async () => {
-    await ana.context.setOffline(true);
-    await ana.page.goto('/');
-    await ana.page.locator('a[data-peer="bia"]').getByText('written offline 2').waitFor();
-    await ana.page.getByText('Offline: messages will be sent when the connection is back.').waitFor();
-    await ana.context.setOffline(false);
+    // Arrange: cyd has used the app online, and a message reached the chat list (and so the cache)
+    const cyd = await stage.people.loggedIn('cyd', offline);
+    await (await ApiUser.signUp(stage.server.url, 'dex')).send('cyd', 'cached while online');
+    await cyd.page.locator('a[data-peer="dex"]').getByText('cached while online').waitFor();
+    await serviceWorkerInControl(cyd.page);
+
+    // Act
+    await cyd.context.setOffline(true);
+    await cyd.page.goto('/');
+
+    // Assert
+    await cyd.page.locator('a[data-peer="dex"]').getByText('cached while online').waitFor();
+    await cyd.page.getByText('Offline: messages will be sent when the connection is back.').waitFor();
+    await cyd.context.setOffline(false);
   }, 30_000);
 });

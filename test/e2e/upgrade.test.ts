@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../api/contract.js';
-import { type PapoProcess, e2eEnabled, ensurePwaBuilt, launchChromium, startPapo } from './support/harness.js';
-import { ApiUser, Person } from './support/person.js';
+import { e2eEnabled } from './support/harness.js';
+import { ApiUser } from './support/person.js';
+import { type Stage, closeStage, openStage } from './support/stage.js';
 
 /** What the app's cache held for one message before ids were tokens (pwa/src/device/indexeddb-chat-cache.ts, version 1). */
 interface CachedV1 {
@@ -62,29 +63,21 @@ async function cachedMessages(page: Page): Promise<{ id: string; content: string
 }
 
 describe.skipIf(!e2eEnabled())('PWA: the cache from before ids were tokens (issue #15, item 7)', () => {
-  let server: PapoProcess;
-  let browser: Browser;
-  let bia: Person;
+  let stage: Stage;
 
   beforeAll(async () => {
-    ensurePwaBuilt();
-    server = await startPapo();
-    browser = await launchChromium();
-    bia = await Person.open(browser, server.url, 'bia');
+    stage = await openStage();
   }, 120_000);
 
   afterAll(async () => {
-    const errors = bia?.unexpectedErrors() ?? [];
-    await browser?.close();
-    await server?.stop();
-    expect(errors).toEqual([]);
+    expect(await closeStage(stage)).toEqual([]);
   });
 
   it('when a device cached messages under their old numeric ids, then after the upgrade each message shows once, on screen and in the cache', async () => {
     // Arrange: bia has logged in on this device and closed the app; ana writes to her (no clientId, as curl does)
-    await bia.logIn();
+    const bia = await stage.people.loggedIn('bia', { expected: { refusals: true } });
     await bia.page.goto('/healthz');
-    const ana = await ApiUser.signUp(server.url, 'ana');
+    const ana = await ApiUser.signUp(stage.server.url, 'ana');
     const sent: Message[] = [await ana.send('bia', 'old 1'), await ana.send('bia', 'old 2')];
     // The device's cache as the previous version left it: the messages under the numbers they had then. It
     // has no cursor (the app was closed before its first poll answered), so no 410 comes to clear it.

@@ -4,9 +4,27 @@ import type { HistoryResponse, Message } from '../../../api/contract.js';
 export const PASSWORD = 'correct horse battery';
 
 /** Chromium reports a refused request (a 4xx the app expects and handles) as a console error; it is not a bug. */
-const EXPECTED_HTTP = /^Failed to load resource: the server responded with a status of 40[14]/;
+const REFUSAL = /^Failed to load resource: the server responded with a status of 40[14]/;
 /** While the test holds the browser offline, requests fail by design. */
 const OFFLINE = /net::ERR_INTERNET_DISCONNECTED|Failed to fetch/;
+
+/** Which console errors a page may show because its test provokes them. */
+export interface ExpectedErrors {
+  /** 401 and 404 answers the app handles (unknown users, a deliberate logout). */
+  refusals?: boolean;
+  /** Failed requests while the test holds the browser offline. */
+  offline?: boolean;
+  /** Anything else the test provokes on purpose. */
+  also?: RegExp;
+}
+
+/** A phone-sized light screen in English unless said. */
+export interface OpenOptions {
+  locale?: string;
+  colorScheme?: 'light' | 'dark';
+  width?: number;
+  height?: number;
+}
 
 /**
  * One person with their own browser (context), on a phone-sized screen by default. Collects every console error
@@ -26,12 +44,7 @@ export class Person {
     page.on('pageerror', (error) => this.errors.push(`uncaught: ${error.message}`));
   }
 
-  static async open(
-    browser: Browser,
-    baseURL: string,
-    name: string,
-    options: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
-  ): Promise<Person> {
+  static async open(browser: Browser, baseURL: string, name: string, options: OpenOptions = {}): Promise<Person> {
     const context = await browser.newContext({
       baseURL,
       viewport: { width: options.width ?? 360, height: options.height ?? 640 },
@@ -88,9 +101,11 @@ export class Person {
     return this.bubble(text).and(this.page.locator('li[data-status]'));
   }
 
-  /** Console errors that are bugs: everything but the refusals and offline failures the app handles. */
-  unexpectedErrors(options: { offline?: boolean } = {}): string[] {
-    return this.errors.filter((text) => !EXPECTED_HTTP.test(text) && !(options.offline && OFFLINE.test(text)));
+  /** Console errors that are bugs: every one but those the test provoked (`expected`). */
+  unexpectedErrors(expected: ExpectedErrors = {}): string[] {
+    return this.errors.filter(
+      (text) => !(expected.refusals && REFUSAL.test(text)) && !(expected.offline && OFFLINE.test(text)) && !expected.also?.test(text),
+    );
   }
 
   async close(): Promise<void> {
