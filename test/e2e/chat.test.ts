@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { inPage } from './support/in-page.js';
 import { ApiUser, PASSWORD } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 describe.skipIf(!e2eEnabled())('PWA: people chatting live (issue #3)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    // Closed first, so a failed check never leaves a browser or a server behind.
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   it('when two people sign up in two browsers, then they talk both ways, live', async () => {
     // Arrange

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { e2eEnabled } from './support/harness.js';
 import { ApiUser } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 /** The 404s for unknown users and the 401s after a logout are refusals the app expects and handles. */
 const refusals = { expected: { refusals: true } };
 
 describe.skipIf(!e2eEnabled())('PWA: the old commands and unknown users (issue #3)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   it('when /msg is typed in the new-chat field, then the message goes out and its conversation opens', async () => {
     const bia = await stage.people.loggedIn('bia');

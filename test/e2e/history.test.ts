@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryResponse } from '../../api/contract.js';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { ApiUser, type Person } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 const SEEDED = 120;
 const label = (n: number) => `message ${String(n).padStart(3, '0')}`;
 
 describe.skipIf(!e2eEnabled())('PWA: history (issue #3)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   /** `reader` and `writer` with a long conversation, both directions, written over the API; the reader logged in. */
   async function longConversation(reader: string, writer: string): Promise<{ person: Person; writer: ApiUser }> {

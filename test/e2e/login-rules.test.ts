@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { PASSWORD, type Person } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 /** A refused sign-up is a 400 the login screen expects and shows; Chromium still logs it as a console error. */
 const refusedSignUps = { expected: { refusals: true, also: /^Failed to load resource: the server responded with a status of 400/ } };
 
 describe.skipIf(!e2eEnabled())('PWA: the rules for new accounts (issue #15)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   async function tryToSignUp(
     person: Person,

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { e2eEnabled } from './support/harness.js';
 import { ApiUser, type Person } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 /**
  * Headless Chromium has no notification centre, no app icon and never hides a page, so this script, run before
@@ -28,16 +28,8 @@ interface Recorded {
 }
 
 describe.skipIf(!e2eEnabled())('PWA: notifications and the app badge (issue #3)', () => {
-  let stage: Stage;
+  const stage = stageForThisFile();
   const recorded = (person: Person) => person.page.evaluate('window.__papo') as Promise<Recorded>;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
 
   /** Logged in, with notifications allowed, in a page whose notification, badge and visibility APIs are recorded. */
   async function recordedPerson(name: string): Promise<Person> {

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { serviceWorkerInControl } from './support/in-page.js';
 import { ApiUser } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 /** While a test holds a browser offline, its requests fail by design. */
 const offline = { expected: { refusals: true, offline: true } };
 
 describe.skipIf(!e2eEnabled())('PWA: offline (issue #3)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   it('when messages are written offline, then they wait as pending, survive a reload, and go out once, in order, when back online', async () => {
     // Arrange: ana and bia chat; anaApi is ana's other device, to read what the server really stored

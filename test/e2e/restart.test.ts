@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { e2eEnabled } from './support/harness.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 /** While the server stops (503) and is down, the app's requests fail by design; Chromium logs each one. */
 const serverDown = { expected: { also: /net::ERR_CONNECTION_REFUSED|net::ERR_EMPTY_RESPONSE|net::ERR_CONNECTION_RESET|status of 503/ } };
 
 describe.skipIf(!e2eEnabled())('PWA: server restarts (issue #3)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   it('when the server restarts, then both stay logged in, the app reconnects by itself and messages flow again', async () => {
     const ana = await stage.people.loggedIn('ana', serverDown);

@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../api/contract.js';
 import { e2eEnabled } from './support/harness.js';
 import { ApiUser } from './support/person.js';
-import { type Stage, closeStage, openStage } from './support/stage.js';
+import { stageForThisFile } from './support/stage.js';
 
 /** What the app's cache held for one message before ids were tokens (pwa/src/device/indexeddb-chat-cache.ts, version 1). */
 interface CachedV1 {
@@ -63,15 +63,7 @@ async function cachedMessages(page: Page): Promise<{ id: string; content: string
 }
 
 describe.skipIf(!e2eEnabled())('PWA: the cache from before ids were tokens (issue #15, item 7)', () => {
-  let stage: Stage;
-
-  beforeAll(async () => {
-    stage = await openStage();
-  }, 120_000);
-
-  afterAll(async () => {
-    expect(await closeStage(stage)).toEqual([]);
-  });
+  const stage = stageForThisFile();
 
   it('when a device cached messages under their old numeric ids, then after the upgrade each message shows once, on screen and in the cache', async () => {
     // Arrange: bia has logged in on this device and closed the app; ana writes to her (no clientId, as curl does)

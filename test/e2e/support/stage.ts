@@ -1,4 +1,5 @@
 import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type PapoProcess, ensurePwaBuilt, launchChromium, startPapo } from './harness.js';
 import { type ExpectedErrors, type OpenOptions, Person } from './person.js';
 
@@ -42,7 +43,7 @@ export interface Stage {
 }
 
 /** Builds the PWA if needed, starts Papo and Chromium; if a step fails, what already started is stopped. */
-export async function openStage(): Promise<Stage> {
+async function openStage(): Promise<Stage> {
   ensurePwaBuilt();
   const server = await startPapo();
   try {
@@ -55,10 +56,40 @@ export async function openStage(): Promise<Stage> {
 }
 
 /** Stops Chromium and Papo, then answers the errors the pages showed, for the file's last check. */
-export async function closeStage(stage: Stage | undefined): Promise<string[]> {
+async function closeStage(stage: Stage | undefined): Promise<string[]> {
   if (!stage) return [];
   const errors = stage.people.unexpectedErrors();
   await stage.browser.close();
   await stage.server.stop();
   return errors;
+}
+
+/**
+ * The stage of the test file that calls this (inside its describe): opened before its tests, closed after them
+ * with the check that no page showed an error its test did not provoke. Its parts can be read once it is open.
+ */
+export function stageForThisFile(): Stage {
+  let stage: Stage | undefined;
+  beforeAll(async () => {
+    stage = await openStage();
+  }, 120_000);
+  afterAll(async () => {
+    // Closed before the check, so a failed check never leaves a browser or a server behind.
+    expect(await closeStage(stage)).toEqual([]);
+  });
+  const opened = (): Stage => {
+    if (!stage) throw new Error("e2e: the stage is read before the file's beforeAll opened it");
+    return stage;
+  };
+  return {
+    get server() {
+      return opened().server;
+    },
+    get browser() {
+      return opened().browser;
+    },
+    get people() {
+      return opened().people;
+    },
+  };
 }
