@@ -27,6 +27,15 @@ describe('ReadReceipts', () => {
     expect(device.badges).toEqual([1]);
   });
 
+  it('when the newest message from the peer is one the server could not read, then the receipt goes up to the one before', async () => {
+    const placeholder = { ...fromBia('m3', 4), content: '', unreadable: true as const };
+    const { context, api } = testChat({ openPeer: 'bia', threads: { bia: thread([fromBia('m1', 1), fromBia('m2', 2), placeholder]) } });
+
+    await new ReadReceipts(context).markRead('bia');
+
+    expect(api.markedRead).toEqual([{ peer: 'bia', upTo: 'm2' }]);
+  });
+
   it('when asked again with nothing new, then the server is not asked again', async () => {
     const { context, api } = openOnBia();
     const receipts = new ReadReceipts(context);
