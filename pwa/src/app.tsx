@@ -5,6 +5,7 @@ import { ErrorBoundary } from './components/error-boundary';
 import { HistoryScreen } from './components/history-screen';
 import { LiveAnnouncer } from './components/live-announcer';
 import { LoginScreen } from './components/login-screen';
+import { SettingsScreen } from './components/settings-screen';
 import { api } from './api/client';
 import { ChatSession } from './chat/chat-session';
 import { browserDevice } from './device/browser-device';
@@ -83,6 +84,8 @@ export function App({ cache }: { cache: ChatCache }) {
           <ConversationView peer={route.peer} />
         ) : route.name === 'history' ? (
           <HistoryScreen />
+        ) : route.name === 'settings' ? (
+          <SettingsScreen />
         ) : (
           <ConversationList
             notice={phase.name === 'ready' ? phase.notice : null}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { name: 'list' } | { name: 'chat'; peer: string } | { name: 'history' };
+export type Route = { name: 'list' } | { name: 'chat'; peer: string } | { name: 'history' } | { name: 'settings' };
 
 /**
  * Routes live in the hash (`#/c/maria`), so the server needs no route table and a notification can link straight
@@ -11,6 +11,7 @@ function routeFromHash(hash: string): Route {
   const chat = /^#\/c\/(.+)$/.exec(hash);
   if (chat?.[1]) return { name: 'chat', peer: decodeURIComponent(chat[1]) };
   if (hash === '#/history') return { name: 'history' };
+  if (hash === '#/settings') return { name: 'settings' };
   return { name: 'list' };
 }
 
@@ -20,6 +21,8 @@ export function routeHref(route: Route): string {
       return `#/c/${encodeURIComponent(route.peer)}`;
     case 'history':
       return '#/history';
+    case 'settings':
+      return '#/settings';
     case 'list':
       return '#/';
   }

@@ -17,6 +17,7 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
         actions={
           <>
             <HeaderButton icon="history" label={t('history')} onClick={() => navigate({ name: 'history' })} />
+            <HeaderButton icon="settings" label={t('settings')} onClick={() => navigate({ name: 'settings' })} />
             <HeaderButton icon="logout" label={t('logout')} onClick={() => void logout()} />
           </>
         }

@@ -1,0 +1,17 @@
+import type { FunctionComponent } from 'preact';
+import type { TextKey } from '../../lib/i18n';
+import { AccountSettings } from '../account-settings';
+
+/**
+ * The sections of the settings screen, in the order shown. A feature that has settings (notifications, devices,
+ * blocked people, language, privacy, your data...) adds its own component here: one line each, so features
+ * built side by side do not edit the same lines.
+ */
+export interface SettingsSection {
+  /** Stable id: the section's anchor (`#/settings` scrolls nowhere; tests find a section by it). */
+  id: string;
+  title: TextKey;
+  Component: FunctionComponent;
+}
+
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = [{ id: 'account', title: 'settingsAccount', Component: AccountSettings }];
