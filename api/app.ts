@@ -1,19 +1,20 @@
 import type { RequestListener } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import type { Accounts } from './accounts/accounts.js';
-import { apiNotFound, errorHandler } from './http/error-handler.js';
+import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js';
+import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard } from './http/fast-path/index.js';
+import { targetOf } from './http/fast-path/target-origin.js';
 import { jsonBody } from './http/json-body.js';
-import { withMessageLane } from './http/message-lane.js';
 import { docsRouter, loadSpec, openApiRequestValidator } from './http/openapi.js';
 import { historyRoutes } from './http/routes/history.js';
 import { healthRoutes } from './http/routes/health.js';
-import { messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
+import { messageHandlers, messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { publicOriginCheck } from './http/public-origin.js';
 import { sameOriginOnly } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { checkUtf8Target } from './http/utf8.js';
-import { createSessionCheck, requireUser, sessionMiddleware } from './http/session.js';
+import { requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Messaging } from './messaging/messaging.js';
@@ -39,8 +40,16 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
+export interface AppOptions {
+  /**
+   * false: send and poll go through the Express app like every other route, instead of the fast path
+   * (http/fast-path/): the reference the fast path's parity tests hold it to. Default true.
+   */
+  fastPath?: boolean;
+}
+
 /** Builds the HTTP app, as a request listener; it listens on nothing (api/server.ts does). */
-export function createApp(deps: AppDeps): RequestListener {
+export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   // API answers are no-store: an ETag would be a SHA-1 of every poll answer for nothing. (The PWA's files
@@ -66,27 +75,27 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use('/api', sessionMiddleware(sessions));
 
   const authenticated = requireUser(deps.sessionMaxDays);
+  const handlers = messageHandlers(deps.messaging, deps.metrics);
   app.use(sessionRoutes(deps.accounts, authenticated));
+  if (!fastPath) app.use(messageRoutes(handlers, authenticated, deps.sessionMaxDays));
   app.use(readReceiptRoutes(deps.messaging, authenticated));
   app.use(historyRoutes(deps.messaging, authenticated));
   app.use('/api', apiNotFound);
   if (deps.pwa) app.use(deps.pwa);
 
-  const onError = errorHandler(deps.log);
-  app.use(onError);
+  const answerError = errorAnswer(deps.log);
+  app.use(errorHandler(answerError));
 
-  // Send and poll, which every message crosses, run outside the Express app (http/message-lane.ts).
-  const messages = messageRoutes({
-    messaging: deps.messaging,
-    session: createSessionCheck(sessions),
-    spec: loadSpec(deps.specPath),
-    ...(deps.metrics ? { observer: deps.metrics } : {}),
-  });
   // Before any route (issue #15): the host allow-list first, so that a misdirected request gets its 421 and
   // nothing else, then the URL's encoding.
   const publicOrigin = deps.publicOrigins === undefined ? undefined : publicOriginCheck(deps.publicOrigins);
-  return withMessageLane(app, messages, onError, (req, where) => {
-    publicOrigin?.(req, where);
-    checkUtf8Target(req.url);
-  });
+  const guard: RequestGuard = (req, target) => {
+    publicOrigin?.(req, target);
+    checkUtf8Target(targetOf(req));
+  };
+  // Send and poll, which every message crosses, take the fast path (http/fast-path/index.ts says what it mirrors).
+  const routes = fastPath
+    ? fastMessageRoutes({ handlers, session: createSessionCheck(sessions), spec: loadSpec(deps.specPath) })
+    : undefined;
+  return serveRequests(app, { guard, answerError, routes });
 }

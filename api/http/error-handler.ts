@@ -1,7 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorBody } from '../contract.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { writeJson } from './json-answer.js';
 import { openApiErrorToAppError } from './openapi.js';
 
 /** body-parser's errors carry a `type`; these are the client's fault. */
@@ -15,19 +17,29 @@ function bodyParserError(err: unknown): AppError | undefined {
   return undefined;
 }
 
-/** The one place where errors become HTTP answers: `{error: {code, message}}`, details of 500s in the log only. */
-export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+/**
+ * Answers a failed request: `err` as `{error: {code, message}}` with its status and headers, `headers` (a flat
+ * list) first; details of a 500 in the log only. `path` is the request's path, for the log.
+ */
+export type ErrorAnswer = (err: unknown, req: IncomingMessage, res: ServerResponse, path: string, headers?: readonly string[]) => void;
+
+/**
+ * The one place where errors become HTTP answers, for the Express app (`errorHandler`) and the fast path
+ * alike: the API's error catalogue (api/errors.ts), body-parser's and the OpenAPI validator's errors mapped
+ * into it, 4xx logged at info and 5xx at error.
+ */
+export function errorAnswer(log: Logger): ErrorAnswer {
+  return (err, req, res, path, headers = []) => {
     const appError = err instanceof AppError ? err : (bodyParserError(err) ?? openApiErrorToAppError(err));
     if (res.headersSent) {
-      log.warn({ err, path: req.path }, 'error after the response started');
+      log.warn({ err, path }, 'error after the response started');
       res.destroy();
       return;
     }
     if (!appError) {
-      log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+      log.error({ err, method: req.method, path }, 'unhandled error');
       const body: ErrorBody = { error: { code: 'internal', message: 'Internal Server Error' } };
-      res.status(500).json(body);
+      writeJson(res, 500, body, headers);
       return;
     }
     const level = appError.status >= 500 ? 'error' : 'info';
@@ -36,15 +48,19 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         code: appError.code,
         status: appError.status,
         method: req.method,
-        path: req.path,
+        path,
         ...(appError.status >= 500 ? { err: appError.cause ?? appError } : {}),
       },
       'request failed',
     );
-    res.set(appError.headers);
     const body: ErrorBody = { error: { code: appError.code, message: appError.message } };
-    res.status(appError.status).json(body);
+    writeJson(res, appError.status, body, [...headers, ...Object.entries(appError.headers).flat()]);
   };
+}
+
+/** `answer` as the Express app's error middleware. */
+export function errorHandler(answer: ErrorAnswer): ErrorRequestHandler {
+  return (err, req, res, _next) => answer(err, req, res, req.path);
 }
 
 /** Unknown routes under /api answer in the API's own error shape. */

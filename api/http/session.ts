@@ -1,7 +1,6 @@
-import * as cookie from 'cookie';
-import * as signature from 'cookie-signature';
+import assert from 'node:assert/strict';
 import type { RequestHandler, Request } from 'express';
-import session, { type SessionData } from 'express-session';
+import session from 'express-session';
 import { AppError } from '../errors.js';
 import type { PollSession } from '../messaging/messaging.js';
 import { sessionKey } from '../store/session-key.js';
@@ -16,7 +15,7 @@ declare module 'express-session' {
 }
 
 export const SESSION_COOKIE = 'papo.sid';
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SessionOptions {
   store: TouchableSessionStore;
@@ -30,6 +29,9 @@ export interface SessionOptions {
  * came over HTTPS (directly or through a trusted proxy: `secure: 'auto'`), and rolls on every answer so an
  * app in daily use stays logged in; unused for SESSION_IDLE_DAYS it expires. Anonymous requests create no
  * stored session (saveUninitialized: false).
+ *
+ * Mirrored, with `requireUser`, by the fast path's session check (fast-path/session-check.ts): a change to
+ * the cookie or a session rule here is a change there too (fast-path/index.ts lists the tests that hold both).
  */
 export function sessionMiddleware(options: SessionOptions): RequestHandler {
   return session({
@@ -43,12 +45,31 @@ export function sessionMiddleware(options: SessionOptions): RequestHandler {
   });
 }
 
-const notLoggedIn = () => new AppError('not_authenticated', 'log in first: POST /api/session');
-const expired = () => new AppError('not_authenticated', 'your session has expired; log in again');
+export const notLoggedIn = () => new AppError('not_authenticated', 'log in first: POST /api/session');
+export const expired = () => new AppError('not_authenticated', 'your session has expired; log in again');
 
-/** Whether a login is older than the absolute lifetime (SESSION_MAX_DAYS), however active since. */
-function pastMaxAge(loggedInAt: number | undefined, maxDays: number): boolean {
-  return loggedInAt === undefined || Date.now() - loggedInAt > maxDays * DAY_MS;
+/**
+ * When the session's login happened, or undefined when that is longer ago than the absolute lifetime
+ * (SESSION_MAX_DAYS), however active it has been since: the session has then expired.
+ */
+export function liveLoginTime(loggedInAt: number | undefined, maxDays: number): number | undefined {
+  return loggedInAt === undefined || Date.now() - loggedInAt > maxDays * DAY_MS ? undefined : loggedInAt;
+}
+
+/**
+ * The session a poll is held by (issue #15, item 5): its key (`sessionKey` of its id), and when it ends unless
+ * used again, which is its idle expiry (`idleExpiry`, ms) or the end of its absolute lifetime, whichever
+ * comes first.
+ */
+export function pollSession(key: string, idleExpiry: number, loggedInAt: number, maxDays: number): PollSession {
+  return { key, expiresAt: Math.min(idleExpiry, loggedInAt + maxDays * DAY_MS) };
+}
+
+/** The session a poll through the Express app is held by, once `requireUser` has let it through. */
+export function expressPollSession(req: Request, maxDays: number): PollSession {
+  const { loggedInAt, cookie } = req.session;
+  assert(loggedInAt !== undefined && cookie.originalMaxAge !== null, 'requireUser lets only a logged-in session through');
+  return pollSession(sessionKey(req.sessionID), Date.now() + cookie.originalMaxAge, loggedInAt, maxDays);
 }
 
 /** The logged-in user's name, or a 401. Also ends sessions older than the absolute lifetime. */
@@ -56,101 +77,13 @@ export function requireUser(maxDays: number): RequestHandler {
   return (req, res, next) => {
     const { username, loggedInAt } = req.session ?? {};
     if (!username) throw notLoggedIn();
-    if (pastMaxAge(loggedInAt, maxDays)) {
+    if (liveLoginTime(loggedInAt, maxDays) === undefined) {
       req.session.destroy(() => next(expired()));
       return;
     }
     res.locals.username = username;
     next();
   };
-}
-
-/** Verified cookie values remembered by the session check; past this the memory starts over. */
-const MAX_VERIFIED_COOKIES = 100_000;
-const HOUR_MS = 60 * 60 * 1000;
-
-/** A verified cookie value: its session id and key, the value signed with the current secret, what its last Set-Cookie said. */
-interface Verified {
-  sid: string;
-  /** `sessionKey(sid)`: how the stores name the session when it ends. */
-  key: string;
-  signed: string;
-  /** The expiry and Secure flag last handed out in a Set-Cookie for this cookie. */
-  rolled?: { expires: number; secure: boolean };
-}
-
-/** What a session check found: whose session it is, and the rolling cookie to set with the answer, if any. */
-export interface CheckedSession {
-  username: string;
-  /** The session's key and when it ends unless used again: a held poll never outlives it (issue #15, item 5). */
-  session: PollSession;
-  /** The Set-Cookie value that moves the cookie's expiry on; absent when this hour's was already handed out. */
-  setCookie: string | undefined;
-}
-
-/** Checks the session cookie of a request (came over HTTPS: `secure`); 401 AppError when there is no live session. */
-export type SessionCheck = (cookieHeader: string | undefined, secure: boolean) => Promise<CheckedSession>;
-
-/**
- * The session check of the routes every message crosses (send, and the recipient's poll): what
- * `sessionMiddleware` + `requireUser` do there, on the same cookie, store and rules, without what these
- * routes never need. They never create, change or save a session, so there is no hash of the session to
- * see whether it changed and no proxy around `res.end`; the verified cookie -> session id is remembered
- * (an HMAC per request otherwise), and the rolling cookie is the same signed value with a later Expires,
- * signed once per session id and handed out once an hour. Errors are the 401s `requireUser` gives.
- */
-export function createSessionCheck(options: SessionOptions): SessionCheck {
-  const { store, secrets, idleDays, maxDays } = options;
-  const current = secrets[0];
-  if (current === undefined) throw new Error('a session check needs a secret');
-  const signWith: string = current;
-  const verified = new Map<string, Verified>();
-
-  function sessionOf(header: string | undefined): Verified | undefined {
-    const raw = header === undefined ? undefined : cookie.parse(header)[SESSION_COOKIE];
-    if (raw === undefined || !raw.startsWith('s:')) return undefined;
-    const known = verified.get(raw);
-    if (known !== undefined) return known;
-    for (const secret of secrets) {
-      const sid = signature.unsign(raw.slice(2), secret);
-      if (sid === false) continue;
-      // Signed with the current secret, as express-session re-signs a cookie made with an older one.
-      const entry = { sid, key: sessionKey(sid), signed: secret === signWith ? raw : `s:${signature.sign(sid, signWith)}` };
-      if (verified.size >= MAX_VERIFIED_COOKIES) verified.clear();
-      verified.set(raw, entry);
-      return entry;
-    }
-    return undefined;
-  }
-
-  return (cookieHeader, secure) =>
-    new Promise((resolve, reject) => {
-      const found = sessionOf(cookieHeader);
-      if (found === undefined) return reject(notLoggedIn());
-      store.get(found.sid, (err, data?: SessionData | null) => {
-        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
-        if (!data?.username) return reject(notLoggedIn());
-        if (pastMaxAge(data.loggedInAt, maxDays)) return store.destroy(found.sid, () => reject(expired()));
-        // Rounded up to the hour, and set once an hour per cookie: the stores write a session's expiry at most
-        // hourly anyway (touch), and a Set-Cookie on every send and poll answer was 150 of its bytes, which
-        // both ends pay for on every message (issue #4; the floor benchmark measured what answer bytes cost).
-        // An answer that fails after this check carries no cookie; that hour's move then comes with the next
-        // hour's first answer, and the cookie meanwhile still has its idle time less an hour or two to run.
-        const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / HOUR_MS) * HOUR_MS);
-        data.cookie.expires = expires;
-        let setCookie: string | undefined;
-        if (found.rolled?.expires !== expires.getTime() || found.rolled.secure !== secure) {
-          setCookie = cookie.serialize(SESSION_COOKIE, found.signed, { path: '/', expires, httpOnly: true, sameSite: 'lax', secure });
-          found.rolled = { expires: expires.getTime(), secure };
-        }
-        const username = data.username;
-        const session = { key: found.key, expiresAt: Math.min(expires.getTime(), (data.loggedInAt ?? 0) + maxDays * DAY_MS) };
-        store.touch(found.sid, data, (touchErr) => {
-          if (touchErr) reject(touchErr instanceof Error ? touchErr : new Error(String(touchErr)));
-          else resolve({ username, session, setCookie });
-        });
-      });
-    });
 }
 
 /** The user that requireUser put on the response. */

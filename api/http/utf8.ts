@@ -28,8 +28,8 @@ const ESCAPE_RUN = /(?:%[0-9a-f]{2})+/gi;
  * escape stays a literal, as the query parser keeps it. (Raw bytes above 0x7F never get this far: Node's HTTP
  * parser refuses them in the request line.)
  */
-export function checkUtf8Target(url: string | undefined): void {
-  if (url === undefined || !url.includes('%')) return;
+export function checkUtf8Target(url: string): void {
+  if (!url.includes('%')) return;
   for (const run of url.match(ESCAPE_RUN) ?? []) {
     try {
       decodeURIComponent(run);

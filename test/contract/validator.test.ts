@@ -1,9 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../api/errors.js';
-import { docsRouter, loadSpec, openApiErrorToAppError, openApiRequestValidator } from '../../api/http/openapi.js';
-import { compileOperation } from '../../api/http/operation-validator.js';
+import { docsRouter, openApiErrorToAppError, openApiRequestValidator } from '../../api/http/openapi.js';
 import { SPEC_PATH, specAgent } from '../support/contract.js';
 
 /**
@@ -153,105 +151,5 @@ describe('docsRouter', () => {
     const init = await request(app).get('/api/docs/swagger-ui-init.js').expect(200);
     expect(init.text).toContain('"title": "Papo API"');
     await request(app).get('/api/docs/swagger-ui-bundle.js').expect(200);
-  });
-});
-
-/**
- * The hot routes' compiled validators (api/http/operation-validator.ts) on the same bare app: each request
- * below must get exactly the answer express-openapi-validator gives it, status and body.
- */
-function compiledApp(): express.Express {
-  const spec = loadSpec(SPEC_PATH);
-  const validators = { GET: compileOperation(spec, '/api/messages', 'get'), POST: compileOperation(spec, '/api/messages', 'post') };
-  const app = express();
-  app.use(express.json({ limit: '16kb' }));
-  app.all('/api/messages', (req, res) => {
-    const validate = req.method === 'POST' ? validators.POST : validators.GET;
-    const query = validate({ query: req.query as Record<string, unknown>, body: req.body, headers: req.headers });
-    res.json({ query, body: req.body as unknown });
-  });
-  app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!(err instanceof AppError)) {
-      next(err);
-      return;
-    }
-    res.status(err.status).json({ error: { code: err.code, message: err.message } });
-  });
-  return app;
-}
-
-describe('compileOperation', () => {
-  const generic = echoApp();
-  const compiled = compiledApp();
-  const same = async (send: (app: express.Express) => request.Test) => {
-    const [a, b] = await Promise.all([send(generic), send(compiled)]);
-    expect({ status: b.status, body: b.body as unknown }).toEqual({ status: a.status, body: a.body as unknown });
-    return b;
-  };
-
-  it('when a poll query is valid or not, then it answers exactly as express-openapi-validator', async () => {
-    const queries = [
-      '',
-      '?wait=10&after=c1',
-      '?wait=0',
-      '?wait=50',
-      '?wait=abc',
-      '?wait=1.5',
-      '?wait=51',
-      '?wait=-1',
-      '?wait=',
-      '?after=',
-      '?after=a&after=b',
-      '?wait=1&wait=2',
-      `?after=${'x'.repeat(201)}`,
-      `?after=${'x'.repeat(200)}`,
-      '?foo=1',
-      '?after=%F0%9F%91%8D',
-      '?wait=1e1',
-      '?wait=%20%205',
-      '?wait=0x10',
-      '?wait=true',
-    ];
-    for (const q of queries) await same((app) => request(app).get(`/api/messages${q}`));
-    expect((await same((app) => request(app).get('/api/messages'))).body).toEqual({ query: { wait: 25 } });
-  });
-
-  it('when a send body is valid or not, then it answers exactly as express-openapi-validator', async () => {
-    const bodies: unknown[] = [
-      { to: 'joao', content: 'oi' },
-      { to: 'joao', content: 'oi', clientId: 'abc-1' },
-      { to: 'joao' },
-      { content: 'oi' },
-      {},
-      { to: 'joao', content: 5 },
-      { to: 5, content: 'oi' },
-      { to: 'joao', content: '' },
-      { to: 'joao', content: 'x'.repeat(4001) },
-      { to: 'joao', content: '👍'.repeat(4000) },
-      { to: 'j'.repeat(1025), content: 'oi' },
-      { to: 'joao', content: 'oi', clientId: 'a b' },
-      { to: 'joao', content: 'oi', clientId: '' },
-      { to: 'joao', content: 'oi', priority: 'high' },
-      { to: 'joao', content: null },
-      [],
-      'text',
-      42,
-      null,
-    ];
-    for (const body of bodies) {
-      await same((app) => request(app).post('/api/messages').set('Content-Type', 'application/json').send(JSON.stringify(body)));
-    }
-  });
-
-  it('when a send is not JSON or has a query, then it answers exactly as express-openapi-validator', async () => {
-    await same((app) => request(app).post('/api/messages'));
-    await same((app) => request(app).post('/api/messages').set('Content-Type', 'text/plain').send('to=joao'));
-    await same((app) => request(app).post('/api/messages').type('form').send({ to: 'joao', content: 'oi' }));
-    await same((app) =>
-      request(app).post('/api/messages').set('Content-Type', 'application/json; charset=utf-8').send('{"to":"j","content":"c"}'),
-    );
-    await same((app) => request(app).post('/api/messages').set('Content-Type', 'APPLICATION/JSON').send('{"to":"j","content":"c"}'));
-    await same((app) => request(app).post('/api/messages').set('Content-Type', 'application/json').send(''));
-    await same((app) => request(app).post('/api/messages?wait=1').send({ to: 'joao', content: 'oi' }));
   });
 });

@@ -3,7 +3,7 @@
  * own name at the address where Papo listens (a LAN, localhost), and its same-origin requests then reach Papo
  * with `Host: evil.example`, past every same-origin rule, since to the browser they are same-origin. When the
  * operator names the origins Papo is served at, every other Host is refused (421), and so is an `Origin` that
- * is not one of them (403), on every request: the API, the lane, the documentation and the PWA's pages.
+ * is not one of them (403), on every request: the API, the fast path, the documentation and the PWA's pages.
  */
 import { writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,7 +55,7 @@ describe('PUBLIC_ORIGIN (configuration)', () => {
 });
 
 describe.each(STORES)('PUBLIC_ORIGIN (%s store)', (store) => {
-  it('when a request names another Host (DNS rebinding), then it is a 421 misdirected_request on /api, the lane, the docs and the pages; /healthz still answers', async () => {
+  it('when a request names another Host (DNS rebinding), then it is a 421 misdirected_request on /api, the fast path, the docs and the pages; /healthz still answers', async () => {
     const s = await start(store, { PUBLIC_ORIGIN: PUBLIC });
     const rebound = { Host: 'evil.example' };
     const agent = specAgent(s.url);

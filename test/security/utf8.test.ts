@@ -1,7 +1,7 @@
 /**
  * Invalid UTF-8 (issue #15, item 9): bytes that are not UTF-8 used to become U+FFFD on the way in, and the
  * message was stored changed with a 201. A body is refused with 400 `invalid_request`, and so is a URL whose
- * %-escapes do not decode to UTF-8, on every route: the send and poll lane and the Express app alike.
+ * %-escapes do not decode to UTF-8, on every route: the fast path (send and poll) and the Express app alike.
  */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../api/contract.js';
@@ -31,7 +31,7 @@ const NOT_UTF8: [string, number[]][] = [
 
 describe.each(STORES)('invalid UTF-8 (%s store)', (store) => {
   it.each(NOT_UTF8)(
-    'when a send (the lane) carries %s in its JSON, then it is a 400 invalid_request and nothing is stored',
+    'when a send (the fast path) carries %s in its JSON, then it is a 400 invalid_request and nothing is stored',
     async (_name, bad) => {
       const s = await servers.start({ store });
       const alice = await signUp(s.url, 'alice');

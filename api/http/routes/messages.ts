@@ -1,16 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import querystring from 'node:querystring';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import type { PollResponse, ReadRequest, SendRequest, SendResponse } from '../../contract.js';
-import type { Messaging } from '../../messaging/messaging.js';
-import { jsonBody } from '../json-body.js';
-import type { LaneRoute } from '../message-lane.js';
-import { compileOperation } from '../operation-validator.js';
-import { checkSameOrigin } from '../same-origin.js';
-import { apiAnswerHeaders } from '../security-headers.js';
-import { currentUser, type SessionCheck } from '../session.js';
-
-export const DEFAULT_WAIT_SECONDS = 25;
+import type { Messaging, PollSession } from '../../messaging/messaging.js';
+import { currentUser, expressPollSession } from '../session.js';
 
 /** What the message routes report to /metrics (api/metrics.ts). */
 export interface MessageObserver {
@@ -20,93 +13,74 @@ export interface MessageObserver {
   delivered(user: string, events: PollResponse['events']): void;
 }
 
-export interface MessageRouteDeps {
-  messaging: Messaging;
-  /** The lean session check (`createSessionCheck` in ../session.ts). */
-  session: SessionCheck;
-  /** The parsed openapi.yaml: the routes validate against its own schemas. */
-  spec: unknown;
-  observer?: MessageObserver;
+/**
+ * Send and poll once their request is checked (whose session it is, the body or query validated against
+ * openapi.yaml): written once, for the fast path (../fast-path/message-routes.ts) and the Express routes below,
+ * which write the answer each in their own way.
+ */
+export interface MessageHandlers {
+  /** Sends `body` from `username`: 201 with the new message, or 200 with the one a retry (the same clientId) made. */
+  send(username: string, body: SendRequest, startedAt: number): Promise<{ status: 200 | 201; body: SendResponse }>;
+  /**
+   * `user`'s poll: its answer once there are events after `query.after` or `query.wait` has run out, or
+   * undefined when the client went away first (`res` closed) and there is no one to answer.
+   */
+  poll(user: string, session: PollSession, query: Record<string, unknown>, res: ServerResponse): Promise<PollResponse | undefined>;
 }
 
-/** The query of a request URL, parsed as Express's default ('simple') parser does: a repeated parameter is an array. */
-function queryOf(url: string | undefined): Record<string, unknown> {
-  const q = url?.indexOf('?') ?? -1;
-  return q < 0 || url === undefined ? {} : querystring.parse(url.slice(q + 1));
-}
+export function messageHandlers(messaging: Messaging, observer?: MessageObserver): MessageHandlers {
+  return {
+    async send(username, body, startedAt) {
+      const { message, created } = await messaging.send(username, body);
+      if (created) observer?.sent(startedAt);
+      return { status: created ? 201 : 200, body: { message } };
+    },
 
-/** Writes a JSON answer with the API's headers (security, no-store, HSTS when `secure`) and the rolling cookie, when due. */
-function answer(res: ServerResponse, status: number, body: unknown, secure: boolean, setCookie: string | undefined): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, [
-    ...apiAnswerHeaders(secure),
-    ...(setCookie === undefined ? [] : ['Set-Cookie', setCookie]),
-    'Content-Type',
-    'application/json; charset=utf-8',
-    'Content-Length',
-    String(Buffer.byteLength(json)),
-  ]);
-  res.end(json);
+    async poll(user, session, query, res) {
+      const { after, wait } = query;
+      assert(typeof wait === 'number', 'the validated query has a wait: openapi.yaml gives it a default');
+      // 'close' on the response fires when the client goes away before we answer: stop holding its poll, also
+      // when it went while the poll was still acknowledging (before it handed over its stop).
+      let gone = false;
+      let stopHolding: (() => void) | undefined;
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        gone = true;
+        stopHolding?.();
+      });
+      const body = await messaging.poll(user, {
+        ...(typeof after === 'string' ? { after } : {}),
+        waitSeconds: wait,
+        session,
+        onGone: (stop) => {
+          if (gone) stop();
+          else stopHolding = stop;
+        },
+      });
+      if (res.destroyed) return undefined;
+      observer?.delivered(user, body.events);
+      return body;
+    },
+  };
 }
 
 /**
- * Send and the long-poll receive: every message crosses both (the sender's send, the recipient's poll), so
- * they run outside the Express app (../message-lane.ts), on Node's own request and response, with only what
- * they need: the same-origin check, the lean session check, the JSON body parser (send), validators
- * compiled from openapi.yaml, and one `writeHead` with the API's headers. What it saves was measured
- * (docs/performance.md): Express's router, request and response cost CPU on every message, and a held poll
- * kept about 5 KB more in memory (thousands are held at once, for up to 50 s). Their errors go to the app's
- * one error handler, like any route's.
+ * Send and poll as Express routes, behind the app's generic middleware (same-origin, JSON body, OpenAPI
+ * validation, express-session, requireUser): the reference the fast path (../fast-path/) is held to. The
+ * app serves them only when built with `fastPath: false`, as the parity tests build it; otherwise the fast
+ * path answers these two requests before the Express app sees them.
  */
-export function messageRoutes({ messaging, session, spec, observer }: MessageRouteDeps): { send: LaneRoute; poll: LaneRoute } {
-  const validateSend = compileOperation(spec, '/api/messages', 'post');
-  const validatePoll = compileOperation(spec, '/api/messages', 'get');
-  const json = jsonBody() as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-  const readJson = (req: IncomingMessage, res: ServerResponse) =>
-    new Promise<unknown>((resolve, reject) => json(req, res, (err) => (err ? reject(err) : resolve((req as { body?: unknown }).body))));
-
-  const send: LaneRoute = async (req, res, where) => {
-    const startedAt = performance.now();
-    checkSameOrigin(req.headers, () => where.origin);
-    const { username, setCookie } = await session(req.headers.cookie, where.secure);
-    const body = await readJson(req, res);
-    validateSend({ query: queryOf(req.url), body, headers: req.headers });
-    const { message, created } = await messaging.send(username, body as SendRequest);
-    const reply: SendResponse = { message };
-    answer(res, created ? 201 : 200, reply, where.secure, setCookie);
-    if (created) observer?.sent(startedAt);
-  };
-
-  const poll: LaneRoute = async (req, res, where) => {
-    // Before anything else: a poll with a cursor acknowledges (issue #15, item 4).
-    checkSameOrigin(req.headers, () => where.origin);
-    const { username: user, session: heldBy, setCookie } = await session(req.headers.cookie, where.secure);
-    const query = validatePoll({ query: queryOf(req.url), body: undefined, headers: req.headers });
-    // 'close' on the response fires when the client goes away before we answer: stop holding its poll, also
-    // when it went while the poll was still acknowledging (before it handed over its stop).
-    let gone = false;
-    let stopHolding: (() => void) | undefined;
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      gone = true;
-      stopHolding?.();
-    });
-    const after = typeof query.after === 'string' ? query.after : undefined;
-    const body = await messaging.poll(user, {
-      ...(after === undefined ? {} : { after }),
-      waitSeconds: typeof query.wait === 'number' ? query.wait : DEFAULT_WAIT_SECONDS,
-      session: heldBy,
-      onGone: (stop) => {
-        if (gone) stop();
-        else stopHolding = stop;
-      },
-    });
-    if (res.destroyed) return;
-    observer?.delivered(user, body.events);
-    answer(res, 200, body, where.secure, setCookie);
-  };
-
-  return { send, poll };
+export function messageRoutes(handlers: MessageHandlers, requireUser: RequestHandler, maxDays: number): Router {
+  const router = Router();
+  router.post('/api/messages', requireUser, async (req, res) => {
+    const { status, body } = await handlers.send(currentUser(res), req.body as SendRequest, performance.now());
+    res.status(status).json(body);
+  });
+  router.get('/api/messages', requireUser, async (req, res) => {
+    const body = await handlers.poll(currentUser(res), expressPollSession(req, maxDays), req.query, res);
+    if (body !== undefined) res.json(body);
+  });
+  return router;
 }
 
 /** Read receipts: not on every message's path, so behind the app's generic API middleware. */

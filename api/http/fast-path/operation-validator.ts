@@ -3,10 +3,11 @@
  * start from openapi.yaml's own schemas with ajv, the validator express-openapi-validator uses, with its
  * options. The generic validator finds a request's route by compiling a path regex for every route of the spec
  * on every request, and rebuilds its parameter handling each time; a route that knows its operation needs
- * none of that. test/contract/validator.test.ts holds both to the same answers, request by request.
+ * none of that. test/http/fast-path/validator.test.ts holds both to the same answers, request by request.
  */
+import assert from 'node:assert/strict';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { notJson, validationError, type ValidationItem } from './openapi.js';
+import { notJson, validationError, type ValidationItem } from '../openapi.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -42,15 +43,18 @@ const AJV_OPTIONS = { strict: false, strictNumbers: true, strictTuples: true, al
 function toItem(e: ErrorObject): ValidationItem {
   const params = e.params as { missingProperty?: string; additionalProperty?: string };
   const named = params.missingProperty ?? params.additionalProperty;
+  assert(e.message !== undefined, 'ajv words every error (its `messages` option is on)');
   return {
     path: named === undefined ? e.instancePath : `${e.instancePath}/${named}`,
-    message: e.message ?? 'is invalid',
+    message: e.message,
     errorCode: `${e.keyword}.openapi.validation`,
   };
 }
 
 function check(validate: ValidateFunction, data: JsonObject): void {
-  if (!validate(data)) throw validationError((validate.errors ?? []).map(toItem), 'the request is invalid');
+  if (validate(data)) return;
+  assert(validate.errors, 'ajv lists what failed');
+  throw validationError(validate.errors.map(toItem), 'the request is invalid');
 }
 
 /**
