@@ -4,12 +4,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RequestListener } from 'node:http';
 import type { RequestHandler } from 'express';
 import { createAccounts } from './accounts/accounts.js';
 import { createDeviceTokens } from './accounts/device-token.js';
 import { createLoginLimits, MemoryRateLimits } from './accounts/login-limits.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
-import { createApp } from './app.js';
+import { createApp, type AppDeps } from './app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -40,7 +41,17 @@ const HEADERS_TIMEOUT_MS = 10_000;
  */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
-export async function startServer(config: Readonly<Config>, log: Logger, options: { pwa?: RequestHandler } = {}): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Serves the PWA at `/`. */
+  pwa?: RequestHandler;
+  /**
+   * Builds the request listener from the server's parts; `createApp` unless given. The fast path's parity
+   * tests (test/http/fast-path/) build a second one, without the fast path, on the same parts.
+   */
+  app?: (deps: AppDeps) => RequestListener;
+}
+
+export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const hasher = createPasswordHasher(config.BCRYPT_COST);
   // Assigned once the store and the hub exist; the store's outage hook, which reads it, can only fire later.
   // eslint-disable-next-line prefer-const
@@ -72,7 +83,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   store.sessions.onSessionsEnded({ ended: (keys) => hub.endSessions(keys), held: () => hub.heldSessions() });
   metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
   let stopping = false;
-  const app = createApp({
+  const app = (options.app ?? createApp)({
     store,
     accounts: createAccounts(
       store.users,

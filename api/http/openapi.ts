@@ -50,6 +50,8 @@ function isIgnoredPath(path: string): boolean {
  * Mount it on the app itself (not under `app.use('/api', ...)`: the validator then sees `/api//messages`),
  * after `express.json()` (it validates `req.body`, so the body must be parsed) and before the routes.
  * On success `req.query` holds coerced values with defaults applied (`wait` is the number 25 when absent).
+ * The fast path (send and poll) validates with its own compiled validators (fast-path/operation-validator.ts),
+ * from the same spec and with these options: a change to the options is a change there too.
  *
  * @example
  * app.use(express.json({ limit: '16kb' }));

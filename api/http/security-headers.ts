@@ -73,7 +73,9 @@ const API_PATH = /^\/api(?:\/|$)/i;
 
 /**
  * Every answer's security headers: the documentation pages (/api/docs) get helmet's with the docs' exception,
- * the rest of /api `apiAnswerHeaders`, and everything else (the PWA) helmet's with the PWA's CSP.
+ * the rest of /api `apiAnswerHeaders`, and everything else (the PWA) helmet's with the PWA's CSP. The fast
+ * path (send and poll) writes `apiAnswerHeaders` with its answers instead: a change here is a change there
+ * (fast-path/index.ts lists the test that holds the two alike).
  */
 export function securityHeaders(): RequestHandler {
   return (req, res, next) => {

@@ -12,7 +12,6 @@ import { PASSWORD } from '../support/users.js';
 import { setCookieLine } from '../support/cookies.js';
 
 const DAY = 24 * 60 * 60 * 1000;
-const MINUTE = 60 * 1000;
 const SECRET_A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const SECRET_B = 'secret-b-that-is-long-enough-0123456789abcdef';
 
@@ -30,13 +29,9 @@ async function login(url: string, username: string, cookie?: string): Promise<{ 
 }
 
 const whoAmI = (url: string, cookie: string) => specAgent(url).get('/api/session').set('Cookie', cookie);
-/** The poll and send routes check sessions with their own lean code (sessionCheck): it must agree with express-session. */
+/** The poll checks sessions on the fast path (test/http/fast-path/session.test.ts holds it to express-session). */
 const poll = (url: string, cookie: string) => specAgent(url).get('/api/messages?wait=0').set('Cookie', cookie);
 const sessionChecks = { 'GET /api/session (express-session)': whoAmI, 'GET /api/messages (sessionCheck)': poll };
-
-function setCookieOf(res: { headers: Record<string, unknown> }): string {
-  return (res.headers['set-cookie'] as string[] | undefined)?.[0] ?? '';
-}
 
 /** Live sessions in sessions.txt: `s` lines whose key has no later `d` line. */
 async function storedSessions(dataDir: string): Promise<number> {
@@ -166,62 +161,5 @@ describe('secret rotation', () => {
     const onlyNew = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
     await whoAmI(onlyNew.url, fresh.cookie).expect(200, { user: { username: 'bruno' } });
     await whoAmI(onlyNew.url, old.cookie).expect(401);
-  });
-
-  it('when a cookie signed with the old secret reaches the poll route, then it works and comes back re-signed as express-session would', async () => {
-    const first = await servers.start({ env: { SESSION_SECRET: SECRET_A } });
-    const old = await login(first.url, 'alice');
-    await first.stop();
-
-    const rotated = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: `${SECRET_B},${SECRET_A}` } });
-    const viaSession = setCookieOf(await whoAmI(rotated.url, old.cookie).expect(200));
-    const viaPoll = setCookieOf(await poll(rotated.url, old.cookie).expect(200));
-    const value = (c: string) => c.split(';')[0];
-    expect(value(viaPoll)).not.toBe(old.cookie);
-    expect(value(viaPoll)).toBe(value(viaSession));
-    await rotated.stop();
-
-    const onlyNew = await servers.start({ dataDir: first.dataDir, env: { SESSION_SECRET: SECRET_B } });
-    await poll(onlyNew.url, value(viaPoll) ?? '').expect(200);
-    await poll(onlyNew.url, old.cookie).expect(401);
-  });
-});
-
-describe('the rolling cookie', () => {
-  it('when the poll and send routes answer, then the first answer of the hour sets the cookie express-session sets, its expiry rounded up to the hour, and the rest of that hour set none', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const t0 = new Date('2030-01-01T00:00:00Z').getTime();
-    vi.setSystemTime(t0);
-    const s = await servers.start({ env: { SESSION_IDLE_DAYS: '30' } });
-    await login(s.url, 'bruno');
-    const { cookie } = await login(s.url, 'alice');
-    const rolledTo = (expires: number) => `${cookie}; Path=/; Expires=${new Date(expires).toUTCString()}; HttpOnly; SameSite=Lax`;
-
-    vi.setSystemTime(t0 + DAY + 12_345);
-    const viaSession = setCookieOf(await whoAmI(s.url, cookie).expect(200));
-    const viaPoll = setCookieOf(await poll(s.url, cookie).expect(200));
-    vi.setSystemTime(t0 + DAY + 40 * MINUTE); // later in the same hour
-    const viaSend = setCookieOf(
-      await specAgent(s.url).post('/api/messages').set('Cookie', cookie).send({ to: 'bruno', content: 'oi' }).expect(201),
-    );
-    const viaSecondPoll = setCookieOf(await poll(s.url, cookie).expect(200));
-    vi.setSystemTime(t0 + DAY + 61 * MINUTE); // the next hour
-    const viaNextHour = setCookieOf(await poll(s.url, cookie).expect(200));
-
-    // The Express routes roll the cookie with every answer, as express-session does.
-    expect(viaSession).toBe(rolledTo(t0 + 31 * DAY + 12_345));
-    expect(viaPoll).toBe(rolledTo(t0 + 31 * DAY + 60 * MINUTE));
-    expect(viaSend).toBe('');
-    expect(viaSecondPoll).toBe('');
-    expect(viaNextHour).toBe(rolledTo(t0 + 31 * DAY + 120 * MINUTE));
-  });
-
-  it('when the poll route is refused (no cookie, a forged one, a logged-out one), then it sets no cookie', async () => {
-    const s = await servers.start();
-    const { cookie } = await login(s.url, 'alice');
-    const forged = cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-    for (const c of ['', 'papo.sid=nonsense', forged]) expect(setCookieOf(await poll(s.url, c).expect(401))).toBe('');
-    await specAgent(s.url).delete('/api/session').set('Cookie', cookie).expect(204);
-    expect(setCookieOf(await poll(s.url, cookie).expect(401))).toBe('');
   });
 });

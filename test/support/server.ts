@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
 import { loadConfig, type Config } from '../../api/config.js';
-import { startServer, type RunningServer } from '../../api/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../api/server.js';
 import { cleanupAfterEach } from './after-each.js';
 import { captureLog, type CapturedLog } from './log.js';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema, schemaOf } from './postgres.js';
@@ -61,6 +61,8 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** What serves the pages outside /api (the PWA's place). */
   pwa?: RequestHandler;
+  /** Builds the request listener from the server's parts (api/server.ts); the fast path's parity tests build two. */
+  app?: ServerOptions['app'];
 }
 
 /** Starts a server; the caller destroys it (most tests let testServers() do that). */
@@ -79,7 +81,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const log = captureLog(config.LOG_LEVEL);
-  const running = await startServer(config, log.logger, options.pwa ? { pwa: options.pwa } : {});
+  const running = await startServer(config, log.logger, {
+    ...(options.pwa ? { pwa: options.pwa } : {}),
+    ...(options.app ? { app: options.app } : {}),
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -2,23 +2,31 @@
  * The fast path: `POST /api/messages` and `GET /api/messages`, the send and the poll that every message
  * crosses, answered on Node's own request and response instead of the Express app, because the generic
  * chain costs CPU on every message and memory in every held poll (docs/performance.md, "The fast path").
- * It re-does, for those two routes, what libraries do for every other route. Change one side, change the
- * other; the tests that hold the two in line today:
+ * For those two routes it re-does what libraries do for the rest: change one side, change the other. Each
+ * copy below, library side first, and the test in test/http/fast-path/ that sends the same requests through
+ * both (answers.test.ts: through this server and through the same app built with `fastPath: false`, where
+ * send and poll are Express routes behind the generic middleware).
  *
- * - Routing and the query: Express's router (any case, optional trailing slash) and 'simple' query parser,
- *   here `takes` and `queryOf`. Test: test/contract/validator.test.ts, test/security/utf8.test.ts.
- * - Where a request was addressed: Express's `req.protocol`, `req.host`, `req.secure` under TRUST_PROXY,
- *   here `targetOriginOf` (target-origin.ts). Test: test/security/public-origin.test.ts, http.test.ts.
- * - The session: express-session with `requireUser` (../session.ts), here `createSessionCheck`
- *   (session-check.ts). Test: test/security/session.test.ts.
- * - Validation: express-openapi-validator (../openapi.ts), here operation-validator.ts.
- *   Test: test/http/fast-path/validator.test.ts.
- * - Answer headers: `securityHeaders()` on Express, here `apiAnswerHeaders` written with the answer.
- *   Test: test/security/http.test.ts ("headers").
+ * - Routing: Express's router (any case, optional trailing slash) | `takes` below. routing.test.ts.
+ * - The query: Express's 'simple' parser | `queryOf` (message-routes.ts). routing.test.ts.
+ * - Where a request was addressed: Express's `req.protocol`, `req.host`, `req.secure` under TRUST_PROXY |
+ *   `targetOriginOf` (target-origin.ts). target-origin.test.ts; answers.test.ts (HTTPS, proxy and TLS).
+ * - The session: express-session and `requireUser` (../session.ts) | `createSessionCheck`
+ *   (session-check.ts): cookie, signature, secrets, 401s, idle and absolute expiry. session.test.ts.
+ * - Validation: express-openapi-validator (../openapi.ts) | operation-validator.ts: the 400s' wording, 415,
+ *   defaults, coercion. validator.test.ts (the library directly); answers.test.ts.
+ * - Answer headers: `securityHeaders()` (../security-headers.ts) and `res.json` | `apiAnswerHeaders`
+ *   written with the answer by `writeJson` (../json-answer.ts), HSTS over HTTPS. answers.test.ts.
  *
- * Shared, not mirrored: the guard every request passes first (`RequestGuard`: PUBLIC_ORIGIN and the URL's
- * encoding, issue #15, items 14 and 9), the same-origin check, the JSON body parser, the one error answer
- * (../error-handler.ts), and send and poll themselves (`messageHandlers`, ../routes/messages.ts).
+ * Shared, not copied: the guard every request passes first (PUBLIC_ORIGIN and the URL's encoding, issue
+ * #15, items 14 and 9), `checkSameOrigin`, the JSON body parser, the one error answer (../error-handler.ts)
+ * and send and poll themselves (`messageHandlers`, ../routes/messages.ts); answers.test.ts covers their
+ * 421, 403, 413, 415 and 400s here too.
+ *
+ * Different on purpose, and pinned: the session is checked before the body or query is read (a request
+ * with both faults is a 401 here, a 400 on the Express chain), the poll never reads a body (a GET's body
+ * means nothing; Express parses one and may refuse it; both in answers.test.ts), and the cookie rolls once
+ * an hour, to the next whole hour (session-check.ts says why; session.test.ts).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
