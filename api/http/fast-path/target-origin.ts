@@ -23,7 +23,7 @@ const firstListed = (value: string): string => {
 /**
  * Express 5's `req.protocol` and `req.host`, for a request that is not (or not yet) an Express request: the
  * socket, or the first X-Forwarded-Proto / X-Forwarded-Host when `trust` trusts the peer. A request with no
- * Host at all (HTTP/1.0) gets `http://undefined`, as `${req.protocol}://${req.host}` would.
+ * Host, or an empty one, gets `http://undefined`, as `${req.protocol}://${req.host}` would.
  */
 export function targetOriginOf(req: IncomingMessage, trust: TrustProxy): TargetOrigin {
   const direct = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
@@ -32,7 +32,7 @@ export function targetOriginOf(req: IncomingMessage, trust: TrustProxy): TargetO
   const protocol = forwardedProto === undefined || forwardedProto === '' ? direct : firstListed(forwardedProto).trim();
   const forwardedHost = trusted ? valueOf(req.headers['x-forwarded-host']) : undefined;
   const host = forwardedHost ? firstListed(forwardedHost).trimEnd() : req.headers.host;
-  return { secure: protocol === 'https', origin: `${protocol}://${host ?? 'undefined'}` };
+  return { secure: protocol === 'https', origin: `${protocol}://${host || 'undefined'}` };
 }
 
 /** The target (path and query) of a request a server received: Node always sets it; only a client's request lacks one. */

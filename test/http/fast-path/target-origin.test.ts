@@ -38,6 +38,7 @@ const HEADERS: Record<string, string>[] = [
   { 'X-Forwarded-Host': '' },
   { 'X-Forwarded-Host': 'papo.example', 'X-Forwarded-Proto': 'https' },
   { Host: 'PAPO.example:80' },
+  { Host: '' },
   { Host: 'papo.example', 'X-Forwarded-Host': 'evil.example' },
 ];
 
