@@ -113,8 +113,8 @@ function describe(item: ValidationItem): string {
 /**
  * The 400 for what a request validator found: `unknown_field` when the body has a field the spec lacks,
  * otherwise `invalid_request` naming each problem (`fallback` when the validator listed none). Shared by
- * express-openapi-validator's errors and the hot routes' compiled validators (operation-validator.ts), so
- * both word a problem the same way.
+ * express-openapi-validator's errors and the fast path's compiled validators
+ * (fast-path/operation-validator.ts), so both word a problem the same way.
  */
 export function validationError(items: readonly ValidationItem[], fallback: string, cause?: unknown): AppError {
   const options = cause === undefined ? {} : { cause };

@@ -40,9 +40,8 @@ const docsHelmet = helmet({ ...common, contentSecurityPolicy: { useDefaults: fal
  * can pull it into its own process with a no-cors request (CORP); it is never sniffed into something else
  * (nosniff) nor stored by a browser or a proxy (no-store). helmet's other headers (DNS prefetch, download
  * options, opener policy, origin-agent cluster, referrer policy, Flash's cross-domain policy, the old XSS
- * filter) act on documents only; on every answer they were 430 of its 600 header bytes, and the floor
- * benchmark (bench/scenarios/floor.ts) put their cost at about 55 µs of server and 75 µs of client CPU a
- * delivered message at 1,000 messages a second (medians of three runs; issue #4).
+ * filter) act on documents only, and every byte of an answer's headers costs CPU at both ends on every
+ * message (issue #4; docs/performance.md, "The floor", has the figures).
  */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const API_HEADERS: readonly string[] = [

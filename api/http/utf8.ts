@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors.js';
 
 /**
- * UTF-8 on the way in (issue #15, item 9): bytes that are not UTF-8 used to be decoded to U+FFFD, and the
- * request went on with text the client never sent (a message stored changed, with a 201). They are refused
- * instead, as an unpaired surrogate in JSON is (api/messaging/messaging.ts).
+ * UTF-8 on the way in (issue #15, item 9): bytes that are not UTF-8 would be decoded to U+FFFD, and the
+ * request would go on with text the client never sent (a message stored changed, with a 201). They are
+ * refused instead, as an unpaired surrogate in JSON is (api/messaging/messaging.ts).
  */
 
 /**
