@@ -4,6 +4,8 @@
  *
  *   http  ->  messaging, accounts  ->  store/store.ts  <-  store/text, store/postgres
  *
+ * Below all of them, api/names/ (how a username folds) is used by the domain and by the stores alike.
+ *
  * The edge (api/http/) calls the domain; the domain (api/messaging/, api/accounts/) reaches the data only
  * through the storage interface; each store implements that interface on its own and knows nothing of the
  * domain, the edge or the other store. api/app.ts, server.ts, main.ts, store/open-store.ts and scripts/ wire
@@ -68,6 +70,13 @@ const RULES = [
     to: { path: 'node_modules/(@types/)?(express|express-session|express-serve-static-core)/' },
   },
   {
+    name: 'names-below-every-layer',
+    comment: 'Username folding is shared by the domain and both stores, so it imports none of them.',
+    severity: 'error',
+    from: { path: '^api/names/' },
+    to: { path: ['^api/(http|messaging|accounts|store)/', ...COMPOSITION] },
+  },
+  {
     name: 'shared-modules-below-every-layer',
     comment: 'contract, errors, logger, config and metrics are used by every layer, so they import none of them.',
     severity: 'error',
@@ -84,30 +93,6 @@ const RULES = [
  * @type {{ rule: string; from: string; to: string[]; why: string }[]}
  */
 const KNOWN_EXCEPTIONS = [
-  {
-    rule: 'store-below-the-domain',
-    from: 'api/store/text/text-store.ts',
-    to: ['api/accounts/username.ts'],
-    why: 'username folding lives in the domain; issue #16 moves it below both the domain and the stores',
-  },
-  {
-    rule: 'store-below-the-domain',
-    from: 'api/store/text/account-file.ts',
-    to: ['api/accounts/username.ts'],
-    why: 'username folding, as above',
-  },
-  {
-    rule: 'store-below-the-domain',
-    from: 'api/store/text/legacy-import.ts',
-    to: ['api/accounts/username.ts'],
-    why: 'username folding, as above',
-  },
-  {
-    rule: 'store-below-the-domain',
-    from: 'api/store/text/unreadable-message.ts',
-    to: ['api/accounts/username.ts'],
-    why: 'username folding, as above',
-  },
   {
     rule: 'postgres-store-self-contained',
     from: 'api/store/postgres/data-copy.ts',

@@ -5,7 +5,8 @@ import { NO_LOGIN_LIMITS, type LoginClient, type LoginLimits, type PendingAttemp
 import { newPasswordProblem } from './new-password.js';
 import { PASSWORD_LENGTH_RULE, loginCandidates, normalizePassword } from './password.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { foldUsername, newUsernameProblem } from './username.js';
+import { foldUsername } from '../names/username.js';
+import { newUsernameProblem } from './new-username.js';
 
 export interface LoginResult {
   username: string;

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import type { UserRepository } from '../store/store.js';
 import { newPasswordProblem } from './new-password.js';
 import { normalizePassword } from './password.js';
-import { foldUsername } from './username.js';
+import { foldUsername } from '../names/username.js';
 
 /**
  * The operator's way out for a locked account (issue #15), and for a forgotten password: `npm run

@@ -1,4 +1,4 @@
-import { foldUsername } from '../accounts/username.js';
+import { foldUsername } from '../names/username.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
 import type { Store, TokenKey } from '../store/store.js';

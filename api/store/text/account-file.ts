@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { isCanonicalUsername } from '../../accounts/username.js';
+import { isCanonicalUsername } from '../../names/username.js';
 import { writeDurably, type Disk } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { decodeUser, encodeUser, type UserRecord } from './records.js';

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { foldUsername } from '../../accounts/username.js';
+import { foldUsername } from '../../names/username.js';
 import { makeFolder, writeDurably, type Disk } from './disk.js';
 import { encodeHistory, encodeQueue, encodeUser, type HistoryRecord } from './records.js';
 

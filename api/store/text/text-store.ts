@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { isCanonicalUsername } from '../../accounts/username.js';
+import { isCanonicalUsername } from '../../names/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';

@@ -1,4 +1,4 @@
-import { isCanonicalUsername } from '../../accounts/username.js';
+import { isCanonicalUsername } from '../../names/username.js';
 import { splitFields } from './codec.js';
 import { parseSeq, type HistoryRecord } from './records.js';
 
