@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
+import { tempDir } from '../support/server.js';
+
+const run = promisify(execFile);
+const README = path.join(import.meta.dirname, '..', '..', 'README.md');
+
+/** The `sh` blocks of one README section, as a person would paste them, in order. */
+function shBlocksOf(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README has no section "${heading}"`);
+  const next = markdown.indexOf('\n## ', start + heading.length + 1);
+  const section = markdown.slice(start, next < 0 ? undefined : next);
+  const blocks = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  if (blocks.length === 0) throw new Error(`README section "${heading}" has no sh block`);
+  return blocks.join('\n');
+}
+
+const servers = serverProcessesPerTest();
+const defer = cleanupAfterEach();
+
+/**
+ * The README's curl walkthrough, run as it is written against the real server (issue #19, item 16): so it
+ * cannot drift from the API again. Only the address changes, to the test server's port.
+ */
+describe('the README curl walkthrough', () => {
+  it('when pasted twice into bash against a fresh server, then maria sees delivered and read for the real id both times', async () => {
+    const server = await servers.start();
+    const dir = await tempDir('papo-readme-');
+    defer(() => rm(dir, { recursive: true, force: true }));
+    const script = shBlocksOf(await readFile(README, 'utf8'), '## Try it with curl').replaceAll('http://localhost:3000', server.url);
+    await writeFile(path.join(dir, 'walkthrough.sh'), `set -eu\n${script}\n`);
+
+    const outputs: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const { stdout } = await run('bash', ['walkthrough.sh'], { cwd: dir, timeout: 60_000 });
+      outputs.push(stdout);
+    }
+
+    for (const [round, out] of outputs.entries()) {
+      const lines = out.trim().split('\n');
+      const sent = JSON.parse(lines[2]) as { message: { id: string } };
+      const id = sent.message.id;
+      expect(lines[3], `round ${round}: ID holds the id the send answered`).toBe(id);
+      expect(id).not.toBe('1');
+      const statuses = lines
+        .filter((l) => l.startsWith('{"events"'))
+        .flatMap((l) => (JSON.parse(l) as { events: { type: string; id?: string; status?: string }[] }).events)
+        .filter((e) => e.type === 'status' && e.id === id)
+        .map((e) => e.status);
+      expect(statuses, `round ${round}`).toEqual(['delivered', 'read']);
+      expect(lines.at(-1), `round ${round}: logout`).toBe('204');
+    }
+    expect(outputs[0]).toContain('"created":true');
+    expect(outputs[1]).toContain('"created":false');
+  });
+});
