@@ -44,7 +44,7 @@ describe('the README curl walkthrough', () => {
 
     for (const [round, out] of outputs.entries()) {
       const lines = out.trim().split('\n');
-      const sent = JSON.parse(lines[2]) as { message: { id: string } };
+      const sent = JSON.parse(lines[2] ?? 'null') as { message: { id: string } };
       const id = sent.message.id;
       expect(lines[3], `round ${round}: ID holds the id the send answered`).toBe(id);
       expect(id).not.toBe('1');

@@ -12,7 +12,7 @@ async function documentedNames(): Promise<string> {
   const doc = await readFile(STORAGE_MD, 'utf8');
   const layout = /^```\ndata\/\n([\s\S]*?)^```$/m.exec(doc);
   if (!layout) throw new Error('docs/storage.md has no data/ layout block');
-  return layout[1];
+  return layout[1] ?? '';
 }
 
 /** docs/storage.md against a real data folder (issue #19, item 17): every file Papo writes is in its map. */
