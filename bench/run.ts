@@ -15,8 +15,10 @@ import type { BenchContext, Scenario, ScenarioResult } from './lib/scenario.js';
 import { REPO_ROOT } from './lib/server.js';
 import { median } from './lib/stats.js';
 import { lineChart, type Series } from './lib/svg.js';
+import { meets, RATIOS, roundRatios, targetText } from './lib/ratios.js';
 import { TARGETS } from './lib/targets.js';
 import { deliver } from './scenarios/deliver.js';
+import { faye } from './scenarios/faye.js';
 import { floor } from './scenarios/floor.js';
 import { idle, idlePolls } from './scenarios/idle.js';
 import { loginStorm } from './scenarios/login-storm.js';
@@ -25,7 +27,7 @@ import { scale } from './scenarios/scale.js';
 import { throughput } from './scenarios/throughput.js';
 import { TOOLS } from './tools/catalog.js';
 
-const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, postgres];
+const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, faye, postgres];
 // `postgres` (issue #5: two processes on one PostgreSQL) runs only when DATABASE_URL names a cluster to use.
 const AVAILABLE = SCENARIOS.filter((s) => s !== postgres || process.env.DATABASE_URL);
 const RESULTS = path.join(REPO_ROOT, 'bench', 'results');
@@ -40,7 +42,7 @@ const about = [
   '',
   'Options:',
   '  --quick     smaller loads, under a minute (what CI runs)',
-  '  --runs N    run each scenario N times; the summary shows medians',
+  '  --runs N    N rounds of the scenarios; the summary shows medians, the ratios their median within rounds',
   '  --cpu-prof  V8 CPU profiles of the server in DIR/profiles/ (read them with npm run bench:profile-top)',
   `  --out DIR   where the JSON, SVG and profiles go (default ${path.relative(process.cwd(), RESULTS) || '.'})`,
   '',
@@ -144,14 +146,19 @@ const ctx: BenchContext = { quick, cpuProfileDir: profileDir, progress: (m) => c
 let failed = 0;
 const figures = new Map<string, number[]>();
 const charts = new Map<string, Series[]>();
-for (const scenario of selected) {
-  const results: ScenarioResult[] = [];
-  for (let run = 1; run <= runs; run++) {
+const results = new Map<Scenario, ScenarioResult[]>(selected.map((s) => [s, []]));
+/** Each round's figures, for the ratios of issue #20 (Papo against the peer and the floor in the same round). */
+const rounds: Map<string, number>[] = [];
+// Rounds outside, scenarios inside: Papo, the floor and Faye run in turn in each round, as close in time as they can.
+for (let run = 1; run <= runs; run++) {
+  const round = new Map<string, number>();
+  rounds.push(round);
+  for (const scenario of selected) {
     try {
       const result = await scenario.run(ctx);
-      results.push(result);
+      results.get(scenario)?.push(result);
       console.log(
-        `  ${runs > 1 ? `run ${run} of ${runs}, ` : ''}load average after it: ${os
+        `  ${runs > 1 ? `${scenario.name}, round ${run} of ${runs}, ` : ''}load average after it: ${os
           .loadavg()
           .map((l) => l.toFixed(2))
           .join(' ')}`,
@@ -161,7 +168,10 @@ for (const scenario of selected) {
         failed++;
         console.log(`  ✗ ${scenario.name}: ${result.errors} request(s) failed`);
       }
-      for (const f of result.figures) figures.set(f.key, [...(figures.get(f.key) ?? []), f.value]);
+      for (const f of result.figures) {
+        figures.set(f.key, [...(figures.get(f.key) ?? []), f.value]);
+        round.set(f.key, f.value);
+      }
       // The charts show the last run (a distribution is not a median).
       for (const [name, series] of Object.entries(result.charts ?? {})) {
         const others = (charts.get(name) ?? []).filter((s) => !series.some((n) => n.name === s.name));
@@ -172,9 +182,11 @@ for (const scenario of selected) {
       console.log(`  ✗ ${scenario.name} failed: ${(err as Error).stack ?? String(err)}`);
     }
   }
+}
+for (const [scenario, done] of results) {
   writeFileSync(
     path.join(outDir, `${scenario.name}.json`),
-    `${JSON.stringify({ machine: info, scenario: scenario.name, runs: results.map((r) => ({ figures: r.figures, details: r.details, errors: r.errors })) }, null, 2)}\n`,
+    `${JSON.stringify({ machine: info, scenario: scenario.name, runs: done.map((r) => ({ figures: r.figures, details: r.details, errors: r.errors })) }, null, 2)}\n`,
   );
 }
 
@@ -222,7 +234,36 @@ const rows = TARGETS.flatMap((t) => {
   return r ? [{ figure: t.figure, target: t.target, measured: r.measured, met: r.met ? 'yes' : 'NO' }] : [];
 });
 printTable(rows);
-writeFileSync(path.join(outDir, 'summary.json'), `${JSON.stringify({ machine: info, medians, targets: rows }, null, 2)}\n`);
+
+// Issue #20: Papo against the Faye peer and the durable floor, each ratio taken within a round.
+const perRound = rounds.map(roundRatios);
+const ratioRows = RATIOS.flatMap((r) => {
+  const values = perRound.flatMap((x) => (x[r.key] === undefined ? [] : [x[r.key] as number]));
+  if (values.length === 0) return [];
+  const value = median(values);
+  const met = meets(r, value);
+  return [
+    {
+      ratio: r.figure,
+      target: targetText(r),
+      measured: `${value.toFixed(2)}x${values.length > 1 ? ` (rounds: ${values.map((v) => v.toFixed(2)).join(', ')})` : ''}`,
+      met: met === undefined ? '' : met ? 'yes' : 'NO',
+    },
+  ];
+});
+if (ratioRows.length > 0) {
+  console.log(`\nRatios, issue #20${runs > 1 ? ` (median of ${runs} rounds, each ratio within its round)` : ''}`);
+  printTable(ratioRows);
+}
+const ratios = Object.fromEntries(
+  RATIOS.flatMap((r) => {
+    const values = perRound.flatMap((x) => (x[r.key] === undefined ? [] : [x[r.key] as number]));
+    return values.length === 0
+      ? []
+      : [[r.key, { median: median(values), rounds: values, papo: r.papo, over: r.over, target: targetText(r) }]];
+  }),
+);
+writeFileSync(path.join(outDir, 'summary.json'), `${JSON.stringify({ machine: info, medians, targets: rows, ratios }, null, 2)}\n`);
 console.log(`\nResults and charts in ${path.relative(process.cwd(), outDir) || '.'}/`);
 if (failed > 0) {
   console.log(`${failed} scenario run(s) failed or had errors`);

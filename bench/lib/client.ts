@@ -2,8 +2,9 @@
  * The load generator's side of the API, on undici pools: one for the held polls (each holds a connection),
  * one for everything else, so a send never waits behind a poll.
  */
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import type { LoginResponse, PollResponse, SendResponse } from '../../api/contract.js';
+import { exchanger } from './exchange.js';
 import type { SeededUser } from './seed.js';
 
 export interface ApiClient {
@@ -32,69 +33,7 @@ export function createClient(url: string, options: { pollConnections: number; co
     bodyTimeout: 70_000,
   });
 
-  /**
-   * What aborts each exchange in progress, by the signal that stops it. All the held polls share one
-   * signal, and EventTarget looks through the listeners already there at every addEventListener: one
-   * listener a poll would cost the load generator time that grows with the square of the polls held.
-   */
-  const aborters = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
-  function abortersOf(signal: AbortSignal): Set<(reason: Error) => void> {
-    let set = aborters.get(signal);
-    if (!set) {
-      const created = new Set<(reason: Error) => void>();
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const abort of created) abort(signal.reason as Error);
-        },
-        { once: true },
-      );
-      aborters.set(signal, created);
-      set = created;
-    }
-    return set;
-  }
-
-  /**
-   * One exchange on undici's dispatcher interface, the body collected as text. `request()` hands each answer
-   * over as a stream, with its headers parsed and an async resource around it; on a 2-core machine the load
-   * generator shares the cores with the server, so CPU it spends is CPU the server does not get (issue #4;
-   * the figures are in docs/performance.md).
-   */
-  function exchange(pool: Pool, options: Dispatcher.DispatchOptions, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      let status = 0;
-      const chunks: Buffer[] = [];
-      let abort: ((reason: Error) => void) | undefined;
-      const done = () => {
-        if (signal && abort) aborters.get(signal)?.delete(abort);
-      };
-      pool.dispatch(options, {
-        // Called again when undici retries the request: the abort then goes to the new attempt.
-        onRequestStart(controller) {
-          if (!signal) return;
-          if (signal.aborted) return controller.abort(signal.reason as Error);
-          done();
-          abort = (reason) => controller.abort(reason);
-          abortersOf(signal).add(abort);
-        },
-        onResponseStart(_controller, statusCode) {
-          status = statusCode;
-        },
-        onResponseData(_controller, chunk) {
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          done();
-          resolve({ status, text: chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString() });
-        },
-        onResponseError(_controller, err) {
-          done();
-          reject(err);
-        },
-      });
-    });
-  }
+  const exchange = exchanger();
 
   /** The answer's JSON body, when it is a success that has one. */
   async function json<T>(pending: Promise<{ status: number; text: string }>): Promise<{ status: number; body: T | undefined }> {

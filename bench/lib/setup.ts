@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { at } from './at.js';
 import { createClient, type ApiClient } from './client.js';
+import { createFayeClient } from './faye-client.js';
 import type { BenchContext, Figure } from './scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from './seed.js';
 import { startServer, type BenchServer, type ProcessSample } from './server.js';
@@ -17,12 +18,17 @@ export interface MessagingRig {
   close(): Promise<void>;
 }
 
-/** Another server than Papo for the same load: the floor (bench/floor/), which reads floor-users.json. */
+/**
+ * Another server than Papo for the same load: the floor (bench/floor/), which reads floor-users.json and
+ * speaks Papo's API, or the Faye peer (bench/faye/), which speaks Bayeux.
+ */
 export interface ServerUnderTest {
   name: string;
   /** Its script, from the repository's root. */
   entry: string;
   env: Record<string, string>;
+  /** How the load generator talks to it: Papo's API (the default) or Bayeux's long-polling. */
+  protocol?: 'papo' | 'bayeux';
 }
 
 /**
@@ -45,7 +51,8 @@ export async function messagingRig(
     await writeFile(path.join(dir, 'floor-users.json'), JSON.stringify(byCookie));
   }
   const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, env, ...(entry === undefined ? {} : { entry }) });
-  const client = createClient(server.url, { pollConnections: counts.recipients + 16, connections: 256 });
+  const pools = { pollConnections: counts.recipients + 16, connections: 256 };
+  const client = options.target?.protocol === 'bayeux' ? createFayeClient(server.url, pools) : createClient(server.url, pools);
   const traffic = new Traffic(client, senders, recipients);
   await traffic.startPollers();
   return {

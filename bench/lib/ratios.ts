@@ -1,0 +1,77 @@
+/**
+ * Issue #20's targets: Papo's figures as ratios to the Faye peer's and to the durable floor's, measured in the
+ * same round of the same run, so the machine of the day divides out. Each ratio is computed within a round
+ * (the scenarios of a round run one after the other), and the summary shows the median over the rounds.
+ */
+
+export interface Ratio {
+  key: string;
+  figure: string;
+  /** Papo's figure and the one it is divided by. */
+  papo: string;
+  over: string;
+  /** The target, when issue #20 sets one: at least (throughput) or at most (latency, CPU). */
+  target?: { atLeast: number } | { atMost: number };
+}
+
+const PAPO = { throughput: 'throughput.delivered_per_s', p99: 'deliver.delivery_p99_ms', cpu: 'deliver.cpu_us_per_msg' };
+const FLOOR = {
+  throughput: 'floor.durable.throughput.delivered_per_s',
+  p99: 'floor.durable.deliver.delivery_p99_ms',
+  cpu: 'floor.durable.deliver.cpu_us_per_msg',
+};
+const FAYE = { throughput: 'faye.throughput.delivered_per_s', p99: 'faye.deliver.delivery_p99_ms', cpu: 'faye.deliver.cpu_us_per_msg' };
+
+export const RATIOS: Ratio[] = [
+  {
+    key: 'throughput_over_faye',
+    figure: 'closed-loop throughput, Papo / Faye',
+    papo: PAPO.throughput,
+    over: FAYE.throughput,
+    target: { atLeast: 1 },
+  },
+  {
+    key: 'throughput_over_floor',
+    figure: 'closed-loop throughput, Papo / durable floor',
+    papo: PAPO.throughput,
+    over: FLOOR.throughput,
+    target: { atLeast: 0.9 },
+  },
+  { key: 'p99_over_faye', figure: 'delivery p99 at 1,000 msg/s, Papo / Faye', papo: PAPO.p99, over: FAYE.p99, target: { atMost: 1 } },
+  {
+    key: 'p99_over_floor',
+    figure: 'delivery p99 at 1,000 msg/s, Papo / durable floor',
+    papo: PAPO.p99,
+    over: FLOOR.p99,
+    target: { atMost: 1.5 },
+  },
+  { key: 'cpu_over_faye', figure: 'server CPU a message at 1,000 msg/s, Papo / Faye', papo: PAPO.cpu, over: FAYE.cpu },
+  {
+    key: 'cpu_over_floor',
+    figure: 'server CPU a message at 1,000 msg/s, Papo / durable floor',
+    papo: PAPO.cpu,
+    over: FLOOR.cpu,
+    target: { atMost: 1.5 },
+  },
+];
+
+/** The ratios one round's figures give (those whose two figures were both measured). */
+export function roundRatios(figures: ReadonlyMap<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of RATIOS) {
+    const a = figures.get(r.papo);
+    const b = figures.get(r.over);
+    if (a !== undefined && b !== undefined && b > 0) out[r.key] = a / b;
+  }
+  return out;
+}
+
+export function targetText(r: Ratio): string {
+  if (!r.target) return '(none)';
+  return 'atLeast' in r.target ? `>= ${r.target.atLeast}x` : `<= ${r.target.atMost}x`;
+}
+
+export function meets(r: Ratio, value: number): boolean | undefined {
+  if (!r.target) return undefined;
+  return 'atLeast' in r.target ? value >= r.target.atLeast : value <= r.target.atMost;
+}
