@@ -97,6 +97,10 @@ describe('openapi.yaml', () => {
         'POST /api/session',
         'GET /api/session',
         'DELETE /api/session',
+        'GET /api/account/devices',
+        'DELETE /api/account/devices',
+        'DELETE /api/account/devices/{id}',
+        'POST /api/account/password',
         'POST /api/messages',
         'GET /api/messages',
         'POST /api/messages/read',
@@ -174,6 +178,10 @@ describe('openapi.yaml', () => {
     expect(guarded.map((op) => op.name).sort()).toEqual(
       [
         'GET /api/session',
+        'GET /api/account/devices',
+        'DELETE /api/account/devices',
+        'DELETE /api/account/devices/{id}',
+        'POST /api/account/password',
         'POST /api/messages',
         'GET /api/messages',
         'POST /api/messages/read',
@@ -186,7 +194,9 @@ describe('openapi.yaml', () => {
 
   it('when an operation takes a JSON body, then it documents 400 unknown_field, 413 and 415', () => {
     const withBody = operations().filter((op) => op.node.requestBody !== undefined);
-    expect(withBody.map((op) => op.name).sort()).toEqual(['POST /api/session', 'POST /api/messages', 'POST /api/messages/read'].sort());
+    expect(withBody.map((op) => op.name).sort()).toEqual(
+      ['POST /api/session', 'POST /api/messages', 'POST /api/messages/read', 'POST /api/account/password'].sort(),
+    );
     for (const op of withBody) {
       const badRequest = codesOf(op.responses.get(400));
       expect(badRequest, op.name).toEqual(expect.arrayContaining(['invalid_request', 'unknown_field']));

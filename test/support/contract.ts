@@ -77,7 +77,16 @@ export class Contract {
   /** The spec path serving a request path: case-insensitive, trailing slash ignored, as Express routes. */
   specPathOf(requestPath: string): string | undefined {
     const wanted = requestPath.replace(/(.)\/$/, '$1').toLowerCase();
-    return Object.keys(this.document.paths as Json).find((path) => path.toLowerCase() === wanted);
+    const paths = Object.keys(this.document.paths as Json);
+    // A templated path (`/api/account/devices/{id}`) matches one segment per parameter; an exact path wins.
+    const templated = (path: string) =>
+      new RegExp(
+        `^${path
+          .toLowerCase()
+          .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+          .replace(/\{[^}/]+\}/g, '[^/]+')}$`,
+      );
+    return paths.find((path) => path.toLowerCase() === wanted) ?? paths.find((path) => path.includes('{') && templated(path).test(wanted));
   }
 
   validator(schemaPointer: string): ValidateFunction {
