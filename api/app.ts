@@ -1,8 +1,6 @@
 import type { RequestListener } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import type { Accounts } from './accounts/accounts.js';
-import { createDevices } from './accounts/devices.js';
-import { accountRoutes } from './http/routes/account.js';
 import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js';
 import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard } from './http/fast-path/index.js';
 import { targetOf } from './http/fast-path/target-origin.js';
@@ -11,6 +9,7 @@ import { docsRouter, loadSpec, openApiRequestValidator } from './http/openapi.js
 import { historyRoutes } from './http/routes/history.js';
 import { healthRoutes } from './http/routes/health.js';
 import { messageHandlers, messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
+import { profileRoutes } from './http/routes/profiles.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { publicOriginCheck } from './http/public-origin.js';
 import { sameOriginOnly } from './http/same-origin.js';
@@ -20,12 +19,15 @@ import { requireUser, sessionMiddleware } from './http/session.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Messaging } from './messaging/messaging.js';
+import type { Profiles } from './profiles/profiles.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
   store: Store;
   accounts: Accounts;
   messaging: Messaging;
+  /** Display names, last seen and typing (issue #19, items 10 to 12). */
+  profiles: Profiles;
   log: Logger;
   sessionSecrets: string[];
   sessionIdleDays: number;
@@ -40,12 +42,7 @@ export interface AppDeps {
   isStopping: () => boolean;
   /** Prometheus metrics at GET /metrics (issue #5). */
   metrics?: Metrics;
-  /** Sessions one user may have (issue #17); a new login ends the least recently used one past it. Default 20. */
-  sessionsPerUser?: number;
 }
-
-/** Sessions per user when the server is not told otherwise (SESSIONS_PER_USER). */
-export const DEFAULT_SESSIONS_PER_USER = 20;
 
 export interface AppOptions {
   /**
@@ -83,12 +80,11 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
 
   const authenticated = requireUser(deps.sessionMaxDays);
   const handlers = messageHandlers(deps.messaging, deps.metrics);
-  const devices = createDevices(deps.store.sessions, deps.sessionsPerUser ?? DEFAULT_SESSIONS_PER_USER);
-  app.use(sessionRoutes(deps.accounts, authenticated, devices));
-  app.use(accountRoutes(deps.accounts, devices, authenticated));
+  app.use(sessionRoutes(deps.accounts, authenticated));
   if (!fastPath) app.use(messageRoutes(handlers, authenticated, deps.sessionMaxDays));
   app.use(readReceiptRoutes(deps.messaging, authenticated));
   app.use(historyRoutes(deps.messaging, authenticated));
+  app.use(profileRoutes(deps.profiles, authenticated));
   app.use('/api', apiNotFound);
   if (deps.pwa) app.use(deps.pwa);
 

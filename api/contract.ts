@@ -38,7 +38,52 @@ export interface StatusEvent {
   at: string;
 }
 
-export type StreamEvent = MessageEvent | StatusEvent;
+/**
+ * `from` is typing a message to the user (issue #19, item 10): never stored, only handed to polls held when
+ * it came, and it carries no cursor. Show it for `seconds` unless another comes or a message from `from` does.
+ */
+export interface TypingEvent {
+  type: 'typing';
+  from: string;
+  seconds: number;
+}
+
+export type StreamEvent = MessageEvent | StatusEvent | TypingEvent;
+
+/** Who may see one's last seen and online status (issue #19, item 11). */
+export type LastSeenVisibility = 'everyone' | 'nobody';
+
+/** Someone as another user sees them (issue #19, items 11 and 12). */
+export interface UserProfile {
+  username: string;
+  /** Set by the person; null: show the username. */
+  displayName: string | null;
+  /**
+   * Null when hidden: the person hides it, or the one asking hides theirs. `lastSeenAt` (ISO 8601, UTC) is
+   * null when they were never seen since this was kept.
+   */
+  presence: { online: boolean; lastSeenAt: string | null } | null;
+}
+
+export interface UsersResponse {
+  users: UserProfile[];
+}
+
+/** One's own profile and settings. */
+export interface MyProfile {
+  username: string;
+  displayName: string | null;
+  lastSeenVisibility: LastSeenVisibility;
+}
+
+export interface ProfileUpdate {
+  displayName?: string | null;
+  lastSeenVisibility?: LastSeenVisibility;
+}
+
+export interface TypingRequest {
+  to: string;
+}
 
 export interface User {
   username: string;
@@ -93,34 +138,6 @@ export interface Conversation {
 
 export interface ConversationsResponse {
   conversations: Conversation[];
-}
-
-/** A logged-in device of the user: one of their sessions (issue #17). */
-export interface Device {
-  /** Opaque; names the device in `DELETE /api/account/devices/{id}`. */
-  id: string;
-  /** From the User-Agent it logged in with, e.g. "Chrome on Android". */
-  name: string;
-  /** ISO 8601, UTC. */
-  loggedInAt: string;
-  /** ISO 8601, UTC; right to the hour, except for this device. */
-  lastUsedAt: string;
-  /** True for the device that asked. */
-  current: boolean;
-}
-
-export interface DevicesResponse {
-  devices: Device[];
-}
-
-export interface EndDevicesResponse {
-  /** How many devices were logged out. */
-  ended: number;
-}
-
-export interface ChangePasswordRequest {
-  currentPassword: string;
-  newPassword: string;
 }
 
 export type ErrorCode =

@@ -16,6 +16,9 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { LongPollHub } from './messaging/long-poll.js';
 import { createMessaging } from './messaging/messaging.js';
+import { PresenceTracker } from './profiles/presence.js';
+import { createProfiles } from './profiles/profiles.js';
+import { TYPING_SECONDS } from './profiles/typing-limiter.js';
 import { openStore, usesPostgres } from './store/open-store.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 
@@ -78,8 +81,19 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     // made with a previous key now fail cleanly (410, 404) and clients reload (docs/storage.md).
     log.info({ legacyIdsUpTo: tokenKey.legacyIdsUpTo }, `generated the key of message ids and cursors and kept it ${where}`);
   }
-  const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS });
+  // The hub tells the presence tracker who polls; the tracker asks the hub who holds a poll now.
+  // eslint-disable-next-line prefer-const
+  let presence: PresenceTracker | undefined;
+  const hub = new LongPollHub({ perUser: config.MAX_POLLS_PER_USER, total: config.MAX_HELD_POLLS }, (user) => presence?.active(user));
+  presence = new PresenceTracker(store, (user) => hub.isHolding(user), log);
+  presence.start();
+  const tracker = presence;
   store.onStreamAppended((users) => hub.wake(users));
+  // Typing goes to the peer's held polls only; `seen` says who is online on the other processes (issue #19).
+  store.signals.subscribe((signal, local) => {
+    if (signal.kind === 'typing') hub.signal(signal.to, { type: 'typing', from: signal.from, seconds: TYPING_SECONDS });
+    else if (!local) tracker.heard(signal.user, signal.at);
+  });
   store.sessions.onSessionsEnded({ ended: (keys) => hub.endSessions(keys), held: () => hub.heldSessions() });
   metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
   let stopping = false;
@@ -99,11 +113,11 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
       }),
     ),
     messaging: createMessaging(store, hub, tokenKey),
+    profiles: createProfiles(store, tracker),
     log,
     sessionSecrets: secrets,
     sessionIdleDays: config.SESSION_IDLE_DAYS,
     sessionMaxDays: config.SESSION_MAX_DAYS,
-    sessionsPerUser: config.SESSIONS_PER_USER,
     trustProxy: config.TRUST_PROXY,
     publicOrigins: config.PUBLIC_ORIGIN,
     specPath: SPEC_PATH,
@@ -140,6 +154,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
       await closed;
       clearInterval(sweep);
       clearTimeout(deadline);
+      await tracker.close();
       await store.close();
       await hasher.close();
     },

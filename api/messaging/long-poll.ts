@@ -1,3 +1,4 @@
+import type { TypingEvent } from '../contract.js';
 import { AppError } from '../errors.js';
 
 /** Why a held poll stopped waiting. */
@@ -19,6 +20,8 @@ export class Waiter {
   private resolveNext: ((reason: WakeReason) => void) | undefined;
   private finished: WakeReason | undefined;
   private readonly timer: NodeJS.Timeout;
+  /** Ephemeral events (typing) given to this poll since it was held: never stored, handed over once. */
+  private signals: TypingEvent[] = [];
 
   constructor(
     readonly user: string,
@@ -44,6 +47,20 @@ export class Waiter {
     return new Promise((resolve) => {
       this.resolveNext = resolve;
     });
+  }
+
+  /** Takes the ephemeral events given to this poll so far. */
+  takeSignals(): TypingEvent[] {
+    const taken = this.signals;
+    this.signals = [];
+    return taken;
+  }
+
+  /** Gives this poll an ephemeral event (the newest from each sender wins) and wakes it. */
+  signal(event: TypingEvent): void {
+    if (this.finished) return;
+    this.signals = [...this.signals.filter((e) => e.from !== event.from), event];
+    this.wake();
   }
 
   wake(): void {
@@ -83,10 +100,28 @@ export class LongPollHub {
   private count = 0;
   private closed = false;
 
-  constructor(private readonly limits: PollLimits) {}
+  constructor(
+    private readonly limits: PollLimits,
+    /** Told each time a user's poll is held or ends: their last seen (api/profiles/presence.ts). */
+    private readonly onActive: (user: string) => void = () => undefined,
+  ) {}
 
   get held(): number {
     return this.count;
+  }
+
+  /** Whether this process holds a poll of `user` now: they are online. */
+  isHolding(user: string): boolean {
+    return this.byUser.has(user);
+  }
+
+  /**
+   * Hands an ephemeral event to the polls `user` holds here, and to nobody else (issue #19, item 10): a
+   * signal that finds no held poll is gone, as a signal may be; the next one comes a few seconds later.
+   */
+  signal(user: string, event: TypingEvent): void {
+    const mine = this.byUser.get(user);
+    if (mine) for (const w of mine) w.signal(event);
   }
 
   /** Holds a poll of `user` by the session whose key is `session`, for at most `timeoutMs`. */
@@ -113,6 +148,7 @@ export class LongPollHub {
     const waiter = new Waiter(user, session, timeoutMs, (w) => this.release(w));
     mine.add(waiter);
     this.count++;
+    this.onActive(user);
     return waiter;
   }
 
@@ -163,5 +199,6 @@ export class LongPollHub {
     if (!mine?.delete(w)) return;
     this.count--;
     if (mine.size === 0) this.byUser.delete(w.user);
+    this.onActive(w.user);
   }
 }

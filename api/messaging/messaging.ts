@@ -110,7 +110,11 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): 
           const page = await messages.readStream(user, position, MAX_EVENTS_PER_POLL);
           // Its session ended while the stream was read: nothing more goes to that session.
           if (waiter.sessionEnded) return { events: [], cursor: cursors.encode(position) };
-          if (page.events.length > 0) return { events: ids.events(page.events), cursor: cursors.encode(page.last) };
+          if (page.events.length > 0)
+            return { events: [...ids.events(page.events), ...waiter.takeSignals()], cursor: cursors.encode(page.last) };
+          // Ephemeral events (typing) answer too, with the cursor where it was: they are not in the stream.
+          const signals = waiter.takeSignals();
+          if (signals.length > 0) return { events: signals, cursor: cursors.encode(position) };
           if ((await waiter.next()) !== 'woken') return { events: [], cursor: cursors.encode(position) };
         }
       } finally {

@@ -167,23 +167,9 @@ export interface SessionEndWatcher {
   held(): Iterable<string>;
 }
 
-/** A live session of a user, as the store keeps it: its key (`sessionKey(sid)`) and its express-session data. */
-export interface StoredSession {
-  key: string;
-  data: SessionData;
-}
-
 export interface SessionRepository {
   /** The express-session store that keeps sessions where this store keeps its data. */
   readonly expressStore: TouchableSessionStore;
-  /** The live sessions of `username` (its devices, issue #17), in no particular order. */
-  ofUser(username: string): Promise<StoredSession[]>;
-  /**
-   * Ends those of `keys` that are sessions of `username` (another user's keys are ignored), durably, and
-   * announces them as a logout does, on every process: their cookies stop working at once and their held
-   * polls are answered. Resolves with how many ended.
-   */
-  end(username: string, keys: readonly string[]): Promise<number>;
   /** A secret kept with the data, created on first use, for when the operator sets none. */
   generatedSecret(): Promise<{ secret: string; created: boolean }>;
   /**
@@ -218,6 +204,51 @@ export interface RateLimitRepository {
   reset(key: string): Promise<void>;
 }
 
+/** Who may see a person's last seen and online status (issue #19, item 11). */
+export type LastSeenVisibility = 'everyone' | 'nobody';
+
+/** What a person says about themself, and when they were last seen (ms since the epoch). */
+export interface StoredProfile {
+  username: string;
+  /** Shown instead of the username where set; null: the username. */
+  displayName: string | null;
+  lastSeenVisibility: LastSeenVisibility;
+  lastSeenAt: number | null;
+}
+
+export interface ProfileChange {
+  displayName?: string | null;
+  lastSeenVisibility?: LastSeenVisibility;
+}
+
+/**
+ * Profiles (issue #19, items 11 and 12). A person's settings are acknowledged, so durable before `update`
+ * resolves. Last-seen times are written in batches (`recordLastSeen`, about once a minute), off every
+ * request's path: a kill -9 keeps them, a power loss may cost the last batch, which only makes a "last seen"
+ * a minute older. A store that finds a profile record damaged must hide that person's last seen (the
+ * narrower setting), never fall back to showing it.
+ */
+export interface ProfileRepository {
+  /** Profiles of these usernames, in that order; a user who never set anything gets the defaults. */
+  get(usernames: readonly string[]): Promise<StoredProfile[]>;
+  /** Changes the profile durably; returns it as now stored. */
+  update(username: string, change: ProfileChange): Promise<StoredProfile>;
+  /** Moves last-seen times forward (never back: several processes may report one user). */
+  recordLastSeen(seen: ReadonlyMap<string, number>): Promise<void>;
+}
+
+/**
+ * Ephemeral signals (issue #19, items 10 and 11): never stored, but heard by every process serving the data
+ * (on PostgreSQL through NOTIFY), this one at once. `local` says this process sent it.
+ */
+export type Signal = { kind: 'typing'; from: string; to: string } | { kind: 'seen'; user: string; at: number };
+
+export interface SignalChannel {
+  publish(signal: Signal): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (signal: Signal, local: boolean) => void): () => void;
+}
+
 /** Called after events became durable, with the users whose streams grew. */
 export type StreamListener = (users: readonly string[]) => void;
 
@@ -230,6 +261,8 @@ export interface Store {
    * counts in memory (api/accounts/login-limits.ts MemoryRateLimits), and the limits reset on restart.
    */
   readonly rateLimits?: RateLimitRepository;
+  readonly profiles: ProfileRepository;
+  readonly signals: SignalChannel;
   /** Subscribes to stream growth (after the write is durable); returns the unsubscribe function. */
   onStreamAppended(listener: StreamListener): () => void;
   /** Waits for the writes in flight, then releases files, locks and connections. */

@@ -97,15 +97,16 @@ describe('openapi.yaml', () => {
         'POST /api/session',
         'GET /api/session',
         'DELETE /api/session',
-        'GET /api/account/devices',
-        'DELETE /api/account/devices',
-        'DELETE /api/account/devices/{id}',
-        'POST /api/account/password',
         'POST /api/messages',
         'GET /api/messages',
         'POST /api/messages/read',
         'GET /api/history',
         'GET /api/conversations',
+        'GET /api/profile',
+        'PATCH /api/profile',
+        'GET /api/users',
+        'GET /api/users/{username}',
+        'POST /api/typing',
         'GET /api/openapi.yaml',
         'GET /api/docs',
       ].sort(),
@@ -178,15 +179,16 @@ describe('openapi.yaml', () => {
     expect(guarded.map((op) => op.name).sort()).toEqual(
       [
         'GET /api/session',
-        'GET /api/account/devices',
-        'DELETE /api/account/devices',
-        'DELETE /api/account/devices/{id}',
-        'POST /api/account/password',
         'POST /api/messages',
         'GET /api/messages',
         'POST /api/messages/read',
         'GET /api/history',
         'GET /api/conversations',
+        'GET /api/profile',
+        'PATCH /api/profile',
+        'GET /api/users',
+        'GET /api/users/{username}',
+        'POST /api/typing',
       ].sort(),
     );
     for (const op of guarded) expect(codesOf(op.responses.get(401)), op.name).toContain('not_authenticated');
@@ -195,7 +197,7 @@ describe('openapi.yaml', () => {
   it('when an operation takes a JSON body, then it documents 400 unknown_field, 413 and 415', () => {
     const withBody = operations().filter((op) => op.node.requestBody !== undefined);
     expect(withBody.map((op) => op.name).sort()).toEqual(
-      ['POST /api/session', 'POST /api/messages', 'POST /api/messages/read', 'POST /api/account/password'].sort(),
+      ['POST /api/session', 'POST /api/messages', 'POST /api/messages/read', 'PATCH /api/profile', 'POST /api/typing'].sort(),
     );
     for (const op of withBody) {
       const badRequest = codesOf(op.responses.get(400));

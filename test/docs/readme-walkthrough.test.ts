@@ -55,7 +55,10 @@ describe('the README curl walkthrough', () => {
         .map((e) => e.status);
       expect(statuses, `round ${round}`).toEqual(['delivered', 'read']);
       expect(lines.at(-1), `round ${round}: logout`).toBe('204');
+      expect(out, `round ${round}: joao sees maria's display name`).toContain('"displayName":"Maria Silva"');
     }
+    // The first round's typing signal reaches joao's held poll (the second may be coalesced into it).
+    expect(outputs[0]).toContain('{"type":"typing","from":"maria","seconds":5}');
     expect(outputs[0]).toContain('"created":true');
     expect(outputs[1]).toContain('"created":false');
   });

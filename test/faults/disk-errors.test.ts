@@ -17,6 +17,8 @@ import { createApp } from '../../api/app.js';
 import type { Message } from '../../api/contract.js';
 import { LongPollHub } from '../../api/messaging/long-poll.js';
 import { createMessaging } from '../../api/messaging/messaging.js';
+import { PresenceTracker } from '../../api/profiles/presence.js';
+import { createProfiles } from '../../api/profiles/profiles.js';
 import { NodeDisk } from '../../api/store/text/disk.js';
 import type { TextStore } from '../../api/store/text/text-store.js';
 import { SPEC_PATH, specAgent, type SpecAgent } from '../support/contract.js';
@@ -81,6 +83,7 @@ beforeEach(async () => {
   const app = createApp({
     store,
     accounts: createAccounts(store.users, hasher, createDeviceTokens([TEST_SECRET])),
+    profiles: createProfiles(store, new PresenceTracker(store, (user) => hub.isHolding(user), store.log)),
     messaging: createMessaging(store, hub, await store.messages.tokenKey()),
     log: store.log,
     sessionSecrets: [TEST_SECRET],

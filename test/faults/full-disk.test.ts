@@ -22,6 +22,8 @@ import { createApp } from '../../api/app.js';
 import type { Message } from '../../api/contract.js';
 import { LongPollHub } from '../../api/messaging/long-poll.js';
 import { createMessaging } from '../../api/messaging/messaging.js';
+import { PresenceTracker } from '../../api/profiles/presence.js';
+import { createProfiles } from '../../api/profiles/profiles.js';
 import { NodeDisk, type DiskFile } from '../../api/store/text/disk.js';
 import { appendHistory, appendQueued, encodeJournal } from '../../api/store/text/journal.js';
 import type { TextStore } from '../../api/store/text/text-store.js';
@@ -93,6 +95,7 @@ async function start(dir: string, disk?: FullDisk): Promise<Running> {
   const app = createApp({
     store,
     accounts: createAccounts(store.users, hasher, createDeviceTokens([TEST_SECRET]), createLoginLimits(store.rateLimits, limits)),
+    profiles: createProfiles(store, new PresenceTracker(store, (user) => hub.isHolding(user), store.log)),
     messaging: createMessaging(store, hub, await store.messages.tokenKey()),
     log: store.log,
     sessionSecrets: [TEST_SECRET],

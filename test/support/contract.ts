@@ -78,15 +78,11 @@ export class Contract {
   specPathOf(requestPath: string): string | undefined {
     const wanted = requestPath.replace(/(.)\/$/, '$1').toLowerCase();
     const paths = Object.keys(this.document.paths as Json);
-    // A templated path (`/api/account/devices/{id}`) matches one segment per parameter; an exact path wins.
-    const templated = (path: string) =>
-      new RegExp(
-        `^${path
-          .toLowerCase()
-          .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-          .replace(/\{[^}/]+\}/g, '[^/]+')}$`,
-      );
-    return paths.find((path) => path.toLowerCase() === wanted) ?? paths.find((path) => path.includes('{') && templated(path).test(wanted));
+    // An exact path first; then a template (`/api/users/{username}`), whose parameter is one segment.
+    return (
+      paths.find((path) => path.toLowerCase() === wanted) ??
+      paths.find((path) => path.includes('{') && new RegExp(`^${path.toLowerCase().replace(/\{[^}]+\}/g, '[^/]+')}$`).test(wanted))
+    );
   }
 
   validator(schemaPointer: string): ValidateFunction {

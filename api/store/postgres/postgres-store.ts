@@ -9,7 +9,9 @@ import { PgMessages } from './pg-messages.js';
 import { HashedSidStore, pgSessions } from './pg-sessions.js';
 import { PgUsers } from './pg-users.js';
 import { StreamNotifications } from './stream-notifications.js';
+import { PgProfiles } from './pg-profiles.js';
 import { PgRateLimits } from './pg-rate-limits.js';
+import { PgSignals } from './pg-signals.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -38,6 +40,8 @@ export class PostgresStore implements Store {
   readonly messages: PgMessages;
   readonly sessions: SessionRepository;
   readonly rateLimits: PgRateLimits;
+  readonly profiles: PgProfiles;
+  readonly signals: PgSignals;
   private readonly listeners = new Set<StreamListener>();
   private notifications: StreamNotifications | undefined;
   private closing: Promise<void> | undefined;
@@ -47,11 +51,14 @@ export class PostgresStore implements Store {
     { epoch, tokenKey }: PreparedSchema,
     private readonly sessionStore: HashedSidStore,
     now: () => Date,
+    log: Logger,
   ) {
     this.users = new PgUsers(db, sessionStore.channel);
     this.messages = new PgMessages(db, epoch, now, tokenKey);
     this.sessions = pgSessions(db, sessionStore);
     this.rateLimits = new PgRateLimits(db);
+    this.profiles = new PgProfiles(db);
+    this.signals = new PgSignals(db, sessionStore.channel, log);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -71,7 +78,7 @@ export class PostgresStore implements Store {
       const db = new Db(pool, (err) => options.onUnavailable?.(err));
       const channel = `papo:${schema}`;
       const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log, channel);
-      const store = new PostgresStore(db, prepared, sessionStore, options.now ?? (() => new Date()));
+      const store = new PostgresStore(db, prepared, sessionStore, options.now ?? (() => new Date()), options.log);
       store.notifications = new StreamNotifications({
         connection: { ...connection, application_name: `papo-listen ${schema}`.slice(0, 63) },
         channel,
@@ -82,6 +89,7 @@ export class PostgresStore implements Store {
         highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
         sessionsEnded: (keys) => sessionStore.ended(keys),
         recheckSessions: () => sessionStore.recheck(),
+        signal: (words) => store.signals.heard(words),
       });
       await store.notifications.start().catch(async (err: unknown) => {
         await sessionStore.close();

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { quoteIdent } from './db.js';
 import { SESSION_END_PAYLOAD } from './pg-sessions.js';
+import { SIGNAL_PAYLOAD } from './pg-signals.js';
 
 export interface NotificationOptions {
   /** Connection settings of the pool, for the dedicated listening connection. */
@@ -18,6 +19,8 @@ export interface NotificationOptions {
   sessionsEnded: (keys: readonly string[]) => void;
   /** The catch-up for ended sessions after a lost connection: which of the sessions holding polls are gone. */
   recheckSessions: () => Promise<void>;
+  /** Ephemeral signals (`sig ...`, pg-signals.ts): the words after `sig`. */
+  signal: (words: readonly string[]) => void;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -93,6 +96,7 @@ export class StreamNotifications {
   private onNotification(payload: string): void {
     const [seqText, ...users] = payload.split(' ');
     if (seqText === SESSION_END_PAYLOAD) return this.options.sessionsEnded(users);
+    if (seqText === SIGNAL_PAYLOAD) return this.options.signal(users);
     const seq = Number(seqText);
     if (users[0] === '*') {
       void this.catchUp(this.lastSeq).catch((err: unknown) => this.options.log.warn({ err }, 'could not look up whom to wake'));

@@ -25,7 +25,7 @@ import { decodeHistory, decodeQueue, decodeUser, type Decoded } from './records.
 export const FORMAT_FILE = 'papo-format.txt';
 const FORMAT_VERSION = '1';
 /** Files only Papo writes: their presence alone says Papo has used the folder. */
-const PAPO_FILES = ['journal.txt', 'journal-2.txt', 'sessions.txt', 'session-secret.txt', 'limites.txt', 'token-key.txt'];
+const PAPO_FILES = ['journal.txt', 'journal-2.txt', 'sessions.txt', 'session-secret.txt', 'limites.txt', 'token-key.txt', 'perfis.txt'];
 const RECOVERY_DOC = 'docs/storage.md, "When papo-format.txt is missing"';
 
 /** What a folder without papo-format.txt holds. */

@@ -15,6 +15,8 @@ import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js
 import { prepareFormat } from './folder-format.js';
 import { type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
+import { LocalSignals } from './local-signals.js';
+import { PROFILE_FILE, ProfileFile } from './profile-file.js';
 import { RateLimitFile } from './rate-limit-file.js';
 import { decodeHistory, decodeUser } from './records.js';
 import { FileSessionStore } from './session-file.js';
@@ -67,6 +69,8 @@ export class TextStore implements Store, BatchTarget {
   readonly users: UserRepository;
   readonly messages: TextMessages;
   readonly sessions: SessionRepository;
+  /** One process serves a data folder: its signals never leave it. */
+  readonly signals = new LocalSignals();
   private readonly listeners = new Set<StreamListener>();
   private stateValue: TextState | undefined;
   private reloading: Promise<void> | undefined;
@@ -84,6 +88,7 @@ export class TextStore implements Store, BatchTarget {
     private readonly unlock: () => Promise<void>,
     private readonly sessionStore: FileSessionStore,
     readonly rateLimits: RateLimitFile,
+    readonly profiles: ProfileFile,
   ) {
     this.users = new TextUsers(this);
     this.messages = new TextMessages(this, epoch);
@@ -91,8 +96,6 @@ export class TextStore implements Store, BatchTarget {
       expressStore: sessionStore,
       generatedSecret: () => this.generatedSecret(),
       onSessionsEnded: (watcher) => sessionStore.onEnded(watcher),
-      ofUser: async (username) => sessionStore.ofUser(username),
-      end: (username, keys) => sessionStore.endSessions(username, keys),
     };
   }
 
@@ -112,12 +115,15 @@ export class TextStore implements Store, BatchTarget {
       const journal = await Journal.open([path.join(dir, 'journal.txt'), path.join(dir, 'journal-2.txt')], disk);
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs, undefined, disk);
       const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime(), disk);
-      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits);
+      const profiles = await ProfileFile.open(path.join(dir, PROFILE_FILE), disk);
+      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles);
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
       store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
+      store.report(path.join(dir, PROFILE_FILE), profiles.loadReport);
       for (const [file, err] of [
         ['sessions.txt', sessions.notCompacted],
         ['limites.txt', rateLimits.notCompacted],
+        [PROFILE_FILE, profiles.notCompacted],
       ] as const) {
         if (err !== undefined) options.log.warn({ file, err }, 'not rewritten with its live records only: the disk is full');
       }
@@ -247,6 +253,7 @@ export class TextStore implements Store, BatchTarget {
     for (const old of this.retired.splice(0)) await closeState(old).catch(() => undefined);
     await this.sessionStore.close();
     await this.rateLimits.close();
+    await this.profiles.close();
     await this.journal.close();
     await this.unlock();
   }

@@ -12,6 +12,8 @@ import { SESSION_COOKIE } from '../../../api/http/session.js';
 import { createLogger } from '../../../api/logger.js';
 import { LongPollHub } from '../../../api/messaging/long-poll.js';
 import { createMessaging } from '../../../api/messaging/messaging.js';
+import { PresenceTracker } from '../../../api/profiles/presence.js';
+import { createProfiles } from '../../../api/profiles/profiles.js';
 import { TextStore } from '../../../api/store/text/text-store.js';
 import { SPEC_PATH } from '../../support/contract.js';
 import { TEST_SECRET } from '../../support/server.js';
@@ -126,6 +128,7 @@ export class Workload {
     const app = createApp({
       store: this.store,
       accounts: createAccounts(this.store.users, this.hasher, createDeviceTokens([TEST_SECRET]), limits),
+      profiles: createProfiles(this.store, new PresenceTracker(this.store, (user) => hub.isHolding(user), this.store.log)),
       messaging: createMessaging(this.store, hub, await this.store.messages.tokenKey()),
       log: this.store.log,
       sessionSecrets: [TEST_SECRET],

@@ -1,0 +1,115 @@
+import { foldUsername } from '../names/username.js';
+import type { MyProfile, ProfileUpdate, UserProfile } from '../contract.js';
+import { AppError } from '../errors.js';
+import type { Store, StoredProfile } from '../store/store.js';
+import { checkDisplayName } from './display-name.js';
+import type { PresenceTracker } from './presence.js';
+import { TypingLimiter } from './typing-limiter.js';
+
+/** At most this many users in one `GET /api/users?names=` (the conversation list asks for its rows at once). */
+export const MAX_USERS_PER_LOOKUP = 100;
+
+export interface Profiles {
+  mine(user: string): Promise<MyProfile>;
+  updateMine(user: string, change: ProfileUpdate): Promise<MyProfile>;
+  /** How `viewer` sees these users, in order; names with no account are left out. */
+  lookup(viewer: string, names: readonly string[]): Promise<UserProfile[]>;
+  /** How `viewer` sees one user; user_not_found when there is no such account. */
+  lookupOne(viewer: string, name: string): Promise<UserProfile>;
+  /** `from` is typing to `to`: passed on to `to`'s held polls, or coalesced into the one just passed on. */
+  typing(from: string, to: string): Promise<'sent' | 'coalesced'>;
+  /**
+   * The name to show for `username` where a person reads it (a notification's title): the display name, else
+   * the username. For the notifications' sender (issue #17).
+   */
+  shownName(username: string): Promise<string>;
+}
+
+/**
+ * Profiles, last seen and typing (issue #19, items 10 to 12), in the words of the product: a display name is
+ * checked and kept durably; last seen is hidden from everyone by a person who chose "nobody", and that person
+ * sees nobody's; a typing signal goes to the peer's polls only.
+ */
+export function createProfiles(store: Pick<Store, 'users' | 'profiles' | 'signals'>, presence: PresenceTracker, now = Date.now): Profiles {
+  const limiter = new TypingLimiter();
+
+  async function existingUser(raw: string, field: string): Promise<string> {
+    const name = foldUsername(raw);
+    if (!name.ok) throw new AppError('invalid_username', `${field}: ${name.reason}`);
+    if (!(await store.users.exists(name.username)))
+      throw new AppError('user_not_found', `there is no user named ${JSON.stringify(name.username)}`);
+    return name.username;
+  }
+
+  const own = (p: StoredProfile): MyProfile => ({
+    username: p.username,
+    displayName: p.displayName,
+    lastSeenVisibility: p.lastSeenVisibility,
+  });
+
+  async function one(user: string): Promise<StoredProfile> {
+    const [profile] = await store.profiles.get([user]);
+    if (!profile) throw new Error('the store answers one profile per name');
+    return profile;
+  }
+
+  async function seenBy(viewer: string, users: readonly string[]): Promise<UserProfile[]> {
+    const profiles = await store.profiles.get([viewer, ...users]);
+    const viewerHides = profiles[0]?.lastSeenVisibility === 'nobody';
+    return profiles.slice(1).map((p) => {
+      const hidden = p.username !== viewer && (viewerHides || p.lastSeenVisibility === 'nobody');
+      const presence = presenceTracker(p);
+      return { username: p.username, displayName: p.displayName, presence: hidden ? null : presence };
+    });
+  }
+
+  function presenceTracker(p: StoredProfile): UserProfile['presence'] {
+    const { online, lastSeenAt } = presence.of(p.username, p.lastSeenAt);
+    return { online, lastSeenAt: lastSeenAt === null ? null : new Date(lastSeenAt).toISOString() };
+  }
+
+  return {
+    async mine(user) {
+      return own(await one(user));
+    },
+
+    async updateMine(user, change) {
+      const checked = change.displayName === undefined ? undefined : checkDisplayName(change.displayName);
+      if (checked && !checked.ok) throw new AppError('invalid_request', `displayName: ${checked.reason}`);
+      return own(
+        await store.profiles.update(user, {
+          ...(checked ? { displayName: checked.displayName } : {}),
+          ...(change.lastSeenVisibility === undefined ? {} : { lastSeenVisibility: change.lastSeenVisibility }),
+        }),
+      );
+    },
+
+    async lookup(viewer, names) {
+      if (names.length > MAX_USERS_PER_LOOKUP) throw new AppError('invalid_request', `names: at most ${MAX_USERS_PER_LOOKUP} at once`);
+      const found: string[] = [];
+      for (const raw of names) {
+        const name = foldUsername(raw);
+        if (name.ok && !found.includes(name.username) && (await store.users.exists(name.username))) found.push(name.username);
+      }
+      return seenBy(viewer, found);
+    },
+
+    async lookupOne(viewer, name) {
+      const [profile] = await seenBy(viewer, [await existingUser(name, 'username')]);
+      if (!profile) throw new Error('seenBy answers one profile per name');
+      return profile;
+    },
+
+    async typing(from, rawTo) {
+      const to = await existingUser(rawTo, 'to');
+      if (to === from) throw new AppError('invalid_request', 'you cannot type to yourself');
+      if (!limiter.accept(from, to, now())) return 'coalesced';
+      await store.signals.publish({ kind: 'typing', from, to });
+      return 'sent';
+    },
+
+    async shownName(username) {
+      return (await one(username)).displayName ?? username;
+    },
+  };
+}
