@@ -16,7 +16,7 @@
 
 const STORE_IMPLEMENTATIONS = '^api/store/(text|postgres|migrate)/';
 const COMPOSITION = ['^api/(app|server|main)[.]ts$', '^api/store/open-store[.]ts$'];
-const DOMAIN = '^api/(messaging|accounts|profiles)/';
+const DOMAIN = '^api/(messaging|accounts|profiles|attachments)/';
 
 /** @type {Rule[]} */
 const RULES = [

@@ -1,6 +1,8 @@
 import type { RequestListener } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import type { Accounts } from './accounts/accounts.js';
+import { createAttachments, type Attachments } from './attachments/attachments.js';
+import { attachmentRoutes } from './http/routes/attachments.js';
 import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js';
 import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard } from './http/fast-path/index.js';
 import { targetOf } from './http/fast-path/target-origin.js';
@@ -28,6 +30,8 @@ export interface AppDeps {
   messaging: Messaging;
   /** Display names, last seen and typing (issue #19, items 10 to 12). */
   profiles: Profiles;
+  /** Photos and files (issue #18); unless given, made on the store with the default limit. */
+  attachments?: Attachments;
   log: Logger;
   sessionSecrets: string[];
   sessionIdleDays: number;
@@ -85,6 +89,7 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
   app.use(readReceiptRoutes(deps.messaging, authenticated));
   app.use(historyRoutes(deps.messaging, authenticated));
   app.use(profileRoutes(deps.profiles, authenticated));
+  app.use(attachmentRoutes(deps.attachments ?? createAttachments(deps.store.attachments, { maxBytes: 25 * 1024 * 1024 }), authenticated));
   app.use('/api', apiNotFound);
   if (deps.pwa) app.use(deps.pwa);
 

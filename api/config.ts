@@ -55,6 +55,8 @@ const schema = z.object({
   MAX_POLLS_PER_USER: integer(1, 100, 5),
   /** Long-polls the server holds at once; one more gets a 503. */
   MAX_HELD_POLLS: integer(1, 1_000_000, 15_000),
+  /** The largest file one upload may be, in MB (issue #18); a bigger one is refused with 413. */
+  MAX_ATTACHMENT_MB: integer(1, 1024, 25),
   /**
    * Express "trust proxy": `false` (default: clients connect directly), the proxies' addresses or subnets,
    * comma-separated (`loopback`, `10.0.0.5`, `10.0.0.0/8`), or how many proxies stand in front (a hop count).

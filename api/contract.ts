@@ -22,6 +22,28 @@ export interface Message {
    * could not be read". Only in history pages and conversations, never in the stream.
    */
   unreadable?: true;
+  /** Files the message carries (issue #18); absent when none. */
+  attachments?: Attachment[];
+}
+
+/** A file a message carries (issue #18). Fetch it at `/api/attachments/{id}`, its preview at `.../thumbnail`. */
+export interface Attachment {
+  id: string;
+  /** The display name (cleaned by the server: never a path). */
+  name: string;
+  /** Read from the file's bytes by the server. Only image/jpeg, png, webp and gif are shown inline. */
+  type: string;
+  /** Bytes. */
+  size: number;
+  /** Pixels, for images: reserve the space before the picture loads. */
+  width?: number;
+  height?: number;
+  /** Whether `/api/attachments/{id}/thumbnail` has a small preview (images). */
+  thumbnail: boolean;
+}
+
+export interface UploadResponse {
+  attachment: Attachment;
 }
 
 export interface MessageEvent {
@@ -104,8 +126,11 @@ export interface LoginResponse extends SessionResponse {
 
 export interface SendRequest {
   to: string;
+  /** May be empty when the message carries attachments. */
   content: string;
   clientId?: string;
+  /** Ids of files this sender uploaded (POST /api/attachments), at most 10. */
+  attachments?: string[];
 }
 
 export interface SendResponse {
@@ -154,6 +179,8 @@ export type ErrorCode =
   | 'not_found'
   | 'user_not_found'
   | 'message_not_found'
+  | 'attachment_not_found'
+  | 'attachment_in_use'
   | 'client_id_conflict'
   | 'cursor_expired'
   | 'payload_too_large'

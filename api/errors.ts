@@ -14,6 +14,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   user_not_found: 404,
   message_not_found: 404,
+  attachment_not_found: 404,
+  attachment_in_use: 409,
   client_id_conflict: 409,
   cursor_expired: 410,
   payload_too_large: 413,

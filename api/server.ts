@@ -11,6 +11,8 @@ import { createDeviceTokens } from './accounts/device-token.js';
 import { createLoginLimits, MemoryRateLimits } from './accounts/login-limits.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createApp, type AppDeps } from './app.js';
+import { createAttachments } from './attachments/attachments.js';
+import { sweepAttachments } from './attachments/attachment-sweep.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -97,6 +99,8 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   store.sessions.onSessionsEnded({ ended: (keys) => hub.endSessions(keys), held: () => hub.heldSessions() });
   metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
   let stopping = false;
+  const attachments = createAttachments(store.attachments, { maxBytes: config.MAX_ATTACHMENT_MB * 1024 * 1024 });
+  const stopSweeping = sweepAttachments(attachments, log);
   const app = (options.app ?? createApp)({
     store,
     accounts: createAccounts(
@@ -114,6 +118,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     ),
     messaging: createMessaging(store, hub, tokenKey),
     profiles: createProfiles(store, tracker),
+    attachments,
     log,
     sessionSecrets: secrets,
     sessionIdleDays: config.SESSION_IDLE_DAYS,
@@ -155,6 +160,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
       clearInterval(sweep);
       clearTimeout(deadline);
       await tracker.close();
+      await stopSweeping();
       await store.close();
       await hasher.close();
     },

@@ -66,5 +66,6 @@ function wire(m: StoredMessage, id: string): Message {
   const message: Message = { id, from: m.from, to: m.to, content: m.content, sentAt: m.sentAt, status: m.status };
   if (m.clientId !== undefined) message.clientId = m.clientId;
   if (m.unreadable) message.unreadable = true;
+  if (m.attachments !== undefined && m.attachments.length > 0) message.attachments = m.attachments;
   return message;
 }

@@ -1,4 +1,5 @@
 import { foldUsername } from '../names/username.js';
+import { claimForSend } from '../attachments/attachments.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
 import type { Store, TokenKey } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface SendInput {
   to: string;
   content: string;
   clientId?: string;
+  /** Ids of attachments the sender uploaded (issue #18). */
+  attachments?: string[];
 }
 
 /** The session a poll comes with: a poll never outlives it (issue #15, item 5). */
@@ -75,11 +78,21 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): 
       if (LONE_SURROGATE.test(input.content) || LONE_SURROGATE.test(input.clientId ?? '')) {
         throw new AppError('invalid_request', 'content and clientId must be valid Unicode text (no unpaired surrogates)');
       }
+      const attachmentIds = input.attachments ?? [];
+      if (input.content.length === 0 && attachmentIds.length === 0) {
+        throw new AppError('invalid_request', 'content must not be empty unless the message carries attachments');
+      }
+      // Claimed before the message is stored, so no message can point to a file the sweep could take.
+      const attachments =
+        attachmentIds.length === 0
+          ? []
+          : await claimForSend(store.attachments, { from, to, clientId: input.clientId, ids: attachmentIds, at: new Date().toISOString() });
       const result = await messages.append({
         from,
         to,
         content: input.content,
         ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
+        ...(attachments.length === 0 ? {} : { attachments }),
       });
       const message = ids.message(result.message);
       if (result.kind === 'conflict') {

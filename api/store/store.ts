@@ -1,5 +1,6 @@
 import type { Store as ExpressSessionStore, SessionData } from 'express-session';
 import type { MessageStatus } from '../contract.js';
+import type { AttachmentRepository, MessageAttachment } from './attachment-repository.js';
 
 /**
  * The storage boundary. The HTTP layer and the domain only ever see these interfaces; the text-file store
@@ -27,6 +28,8 @@ export interface StoredMessage {
   status: MessageStatus;
   /** A placeholder for a message whose record is damaged (issue #15, text store only): empty content. */
   unreadable?: true;
+  /** The files the message carries (issue #18), as they were when it was sent. */
+  attachments?: MessageAttachment[];
 }
 
 export type StoredEvent =
@@ -86,6 +89,8 @@ export interface NewMessage {
   to: string;
   content: string;
   clientId?: string;
+  /** Attachments the sender uploaded and the domain claimed for this send (issue #18). */
+  attachments?: MessageAttachment[];
 }
 
 export type AppendResult =
@@ -252,8 +257,12 @@ export interface SignalChannel {
 /** Called after events became durable, with the users whose streams grew. */
 export type StreamListener = (users: readonly string[]) => void;
 
+export * from './attachment-repository.js';
+
 export interface Store {
   readonly users: UserRepository;
+  /** Uploaded files and who may read them (issue #18). */
+  readonly attachments: AttachmentRepository;
   readonly messages: MessageRepository;
   readonly sessions: SessionRepository;
   /**

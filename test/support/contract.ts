@@ -183,7 +183,9 @@ function checkBody(what: string, res: ResponseLike, response: Json, pointer: str
   }
   const contentType = header(res, 'content-type');
   const mediaType = typeof contentType === 'string' ? contentType.split(';')[0]?.trim().toLowerCase() : undefined;
-  if (mediaType === undefined || !(mediaType in content)) {
+  const range = mediaType === undefined ? undefined : `${mediaType.split('/')[0] ?? ''}/*`;
+  const documented = mediaType !== undefined && (mediaType in content || (range !== undefined && range in content) || '*/*' in content);
+  if (mediaType === undefined || !documented) {
     fail(what, res, `content type ${String(contentType)} is not one of ${Object.keys(content).join(', ')}`);
   }
   // Only JSON is parsed into a value worth checking; YAML and HTML are documented as strings.

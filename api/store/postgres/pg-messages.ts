@@ -14,11 +14,12 @@ import type {
   TokenKey,
 } from '../store.js';
 import { Batcher } from './batcher.js';
+import { decodeAttachments, encodeAttachments } from '../message-attachments-json.js';
 import { decodeContent, encodeContent } from './content.js';
 import type { Db } from './db.js';
 
 /** A message row with its status for the reader: delivery is a prefix per recipient, reads a mark per conversation. */
-const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id,
+const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id, m.attachments,
   CASE WHEN m.seq <= rm.upto THEN 'read' WHEN m.seq <= d.upto THEN 'delivered' ELSE 'sent' END AS status`;
 const STATUS_JOINS = `LEFT JOIN read_marks rm ON rm.username = m.recipient AND rm.peer = m.sender
   LEFT JOIN deliveries d ON d.username = m.recipient`;
@@ -30,6 +31,7 @@ interface MessageRow {
   content: string;
   sent_at: Date;
   client_id: string | null;
+  attachments: unknown;
   status: MessageStatus;
   [column: string]: unknown;
 }
@@ -75,6 +77,8 @@ export class PgMessages implements MessageRepository {
       status: 'sent',
     };
     if (row.o_client_id !== null) message.clientId = row.o_client_id;
+    const attachments = attachmentsOf(row.o_attachments);
+    if (attachments !== undefined) message.attachments = attachments;
     if (row.o_outcome !== 'created') message.status = await this.statusOf(row.o_seq);
     return { kind: row.o_outcome, message };
   }
@@ -163,13 +167,17 @@ export class PgMessages implements MessageRepository {
 
   /** Concurrent sends in one transaction (migrations/002_send_batch.sql); all items share the batch's time. */
   private async sendBatch(items: (NewMessage & { at: Date })[]): Promise<SendRow[]> {
-    const rows = await this.db.query<SendRow & { o_index: number }>('SELECT * FROM papo_send_batch($1, $2, $3, $4, $5) ORDER BY o_index', [
-      items.map((m) => m.from),
-      items.map((m) => m.to),
-      items.map((m) => encodeContent(m.content)),
-      items.map((m) => m.clientId ?? null),
-      items[items.length - 1]?.at ?? this.now(),
-    ]);
+    const rows = await this.db.query<SendRow & { o_index: number }>(
+      'SELECT * FROM papo_send_batch($1, $2, $3, $4, $5::jsonb[], $6) ORDER BY o_index',
+      [
+        items.map((m) => m.from),
+        items.map((m) => m.to),
+        items.map((m) => encodeContent(m.content)),
+        items.map((m) => m.clientId ?? null),
+        items.map((m) => (m.attachments === undefined || m.attachments.length === 0 ? null : encodeAttachments(m.attachments))),
+        items[items.length - 1]?.at ?? this.now(),
+      ],
+    );
     return rows;
   }
 
@@ -197,6 +205,7 @@ interface SendRow {
   o_content: string;
   o_sent_at: Date;
   o_client_id: string | null;
+  o_attachments: unknown;
   [column: string]: unknown;
 }
 
@@ -210,5 +219,13 @@ function toMessage(r: MessageRow): StoredMessage {
     status: r.status,
   };
   if (r.client_id !== null) message.clientId = r.client_id;
+  const attachments = attachmentsOf(r.attachments);
+  if (attachments !== undefined) message.attachments = attachments;
   return message;
+}
+
+/** The attachments column (jsonb, as node-pg parses it): the same array as the text store's field. */
+function attachmentsOf(column: unknown): StoredMessage['attachments'] {
+  if (column === null || column === undefined) return undefined;
+  return decodeAttachments(JSON.stringify(column));
 }

@@ -12,6 +12,7 @@ import { StreamNotifications } from './stream-notifications.js';
 import { PgProfiles } from './pg-profiles.js';
 import { PgRateLimits } from './pg-rate-limits.js';
 import { PgSignals } from './pg-signals.js';
+import { PgAttachments } from './pg-attachments.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -42,6 +43,7 @@ export class PostgresStore implements Store {
   readonly rateLimits: PgRateLimits;
   readonly profiles: PgProfiles;
   readonly signals: PgSignals;
+  readonly attachments: PgAttachments;
   private readonly listeners = new Set<StreamListener>();
   private notifications: StreamNotifications | undefined;
   private closing: Promise<void> | undefined;
@@ -59,6 +61,7 @@ export class PostgresStore implements Store {
     this.rateLimits = new PgRateLimits(db);
     this.profiles = new PgProfiles(db);
     this.signals = new PgSignals(db, sessionStore.channel, log);
+    this.attachments = new PgAttachments(db);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -122,6 +125,7 @@ export class PostgresStore implements Store {
     this.closing ??= (async () => {
       await this.notifications?.close();
       await this.sessionStore.close();
+      await this.attachments.close();
       // Waits for the queries in flight to finish and their connections to come back.
       await this.db.pool.end();
     })();

@@ -1,3 +1,5 @@
+import type { MessageAttachment } from '../attachment-repository.js';
+import { decodeAttachments, encodeAttachments } from '../message-attachments-json.js';
 import { decodeRecord, encodeRecord, type DecodeResult } from './codec.js';
 
 /**
@@ -101,18 +103,31 @@ function flagCharIndex(line: string): number {
 
 // --- historico/history_{user}.txt: one record a line, tagged ---------------------------------------------
 //   msg;seq;sentAt;from;to;content;clientId;crc     a message the user sent or received
+//   msg;seq;sentAt;from;to;content;clientId;attachments;crc   one that carries files (issue #18): a JSON array
 //   st;seq;at;messageSeq;delivered|read;peer;crc    a message the user sent reached that status
 //   rd;seq;at;peer;upToSeq;crc                      the user read the conversation with peer up to upToSeq
 
 export type HistoryRecord =
-  | { kind: 'msg'; seq: number; sentAt: string; from: string; to: string; content: string; clientId: string | undefined }
+  | {
+      kind: 'msg';
+      seq: number;
+      sentAt: string;
+      from: string;
+      to: string;
+      content: string;
+      clientId: string | undefined;
+      attachments?: MessageAttachment[];
+    }
   | { kind: 'st'; seq: number; at: string; messageSeq: number; status: 'delivered' | 'read'; peer: string }
   | { kind: 'rd'; seq: number; at: string; peer: string; upTo: number };
 
 export function encodeHistory(r: HistoryRecord): string {
   switch (r.kind) {
-    case 'msg':
-      return encodeRecord(['msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? '']);
+    case 'msg': {
+      const fields = ['msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? ''];
+      if (r.attachments !== undefined && r.attachments.length > 0) fields.push(encodeAttachments(r.attachments));
+      return encodeRecord(fields);
+    }
     case 'st':
       return encodeRecord(['st', String(r.seq), r.at, String(r.messageSeq), r.status, r.peer]);
     case 'rd':
@@ -127,10 +142,16 @@ export function decodeHistory(line: string): Decoded<HistoryRecord> {
   const seq = parseSeq(f[1] ?? '');
   const at = f[2] ?? '';
   if (seq === undefined || !ISO.test(at)) return fail('bad sequence number or time');
-  if (f[0] === 'msg' && f.length === 7) {
+  if (f[0] === 'msg' && (f.length === 7 || f.length === 8)) {
     const [, , , from, to, content, clientId] = f as [string, string, string, string, string, string, string];
     if (!from || !to) return fail('missing sender or recipient');
-    return { ok: true, value: { kind: 'msg', seq, sentAt: at, from, to, content, clientId: clientId || undefined } };
+    const value: HistoryRecord = { kind: 'msg', seq, sentAt: at, from, to, content, clientId: clientId || undefined };
+    if (f.length === 8) {
+      const attachments = decodeAttachments(f[7] ?? '');
+      if (attachments === undefined) return fail('bad attachments');
+      value.attachments = attachments;
+    }
+    return { ok: true, value };
   }
   if (f[0] === 'st' && f.length === 6) {
     const messageSeq = parseSeq(f[3] ?? '');

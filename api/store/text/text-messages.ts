@@ -184,6 +184,7 @@ export class TextMessages implements MessageRepository {
     const seq = this.nextSeq();
     const sentAt = this.store.now().toISOString();
     const record: MessageRecord = { kind: 'msg', seq, sentAt, from: m.from, to: m.to, content: m.content, clientId: m.clientId };
+    if (m.attachments !== undefined && m.attachments.length > 0) record.attachments = m.attachments;
     const line = encodeHistory(record);
     await this.commit(
       [appendQueued({ ...record, delivered: false }), appendHistory(m.from, record, line), appendHistory(m.to, record, line)],
@@ -234,6 +235,7 @@ export class TextMessages implements MessageRepository {
 function storedMessage(r: MessageRecord, status: MessageStatus): StoredMessage {
   const message: StoredMessage = { seq: r.seq, from: r.from, to: r.to, content: r.content, sentAt: r.sentAt, status };
   if (r.clientId !== undefined) message.clientId = r.clientId;
+  if (r.attachments !== undefined) message.attachments = r.attachments;
   return message;
 }
 

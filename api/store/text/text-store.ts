@@ -6,6 +6,7 @@ import { isCanonicalUsername } from '../../names/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
+import { AttachmentFiles } from './attachment-files.js';
 import { lockDataFolder } from './data-lock.js';
 import { tightenDataFolder } from './file-modes.js';
 import { removeUnfinishedFiles } from './unfinished-files.js';
@@ -89,6 +90,7 @@ export class TextStore implements Store, BatchTarget {
     private readonly sessionStore: FileSessionStore,
     readonly rateLimits: RateLimitFile,
     readonly profiles: ProfileFile,
+    readonly attachments: AttachmentFiles,
   ) {
     this.users = new TextUsers(this);
     this.messages = new TextMessages(this, epoch);
@@ -116,7 +118,8 @@ export class TextStore implements Store, BatchTarget {
       const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs, undefined, disk);
       const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime(), disk);
       const profiles = await ProfileFile.open(path.join(dir, PROFILE_FILE), disk);
-      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles);
+      const attachments = await AttachmentFiles.open(dir, disk, options.log);
+      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments);
       store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
       store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
       store.report(path.join(dir, PROFILE_FILE), profiles.loadReport);
@@ -254,6 +257,7 @@ export class TextStore implements Store, BatchTarget {
     await this.sessionStore.close();
     await this.rateLimits.close();
     await this.profiles.close();
+    await this.attachments.close();
     await this.journal.close();
     await this.unlock();
   }

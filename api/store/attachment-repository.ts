@@ -1,0 +1,100 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Uploaded files (issue #18). The bytes are kept by content (their SHA-256), so a photo sent twice is kept
+ * once; an attachment is one upload of them: who uploaded it, under which name, and, once a send carried it,
+ * to whom. An attachment goes with one message (one send, retried with its clientId as often as needed), so
+ * "is it still referenced" is "is it claimed", and deleting that message removes it (`remove`).
+ */
+
+/** An attachment as a message carries it: what the reader needs to show it before fetching a byte. */
+export interface MessageAttachment {
+  id: string;
+  /** The display name, cleaned (api/attachments/file-name.ts): never a path. */
+  name: string;
+  /** Read from the bytes (api/attachments/file-kind.ts), never the client's word. */
+  type: string;
+  size: number;
+  /** Pixels, for images: the reader reserves the space before the picture arrives. */
+  width?: number;
+  height?: number;
+  /** Whether a small preview exists (images). */
+  thumbnail: boolean;
+}
+
+/** The send an attachment went with: its recipient may read it too. */
+export interface AttachmentClaim {
+  to: string;
+  /** The send's clientId: a retry of that send may carry the attachment again, no other send. */
+  clientId: string | undefined;
+  /** ISO 8601, UTC. */
+  at: string;
+}
+
+export interface StoredAttachment extends MessageAttachment {
+  uploader: string;
+  /** ISO 8601, UTC. */
+  uploadedAt: string;
+  /** SHA-256 (hex) of the stored bytes, and of the preview's. */
+  sha256: string;
+  thumbnailSha256?: string;
+  claim?: AttachmentClaim;
+}
+
+/** A file being received: written by the domain, then handed to `add` (which takes it) or discarded. */
+export interface StagedFile {
+  /** Where it is, on the same file system as the store's files: sharp reads and writes it by name. */
+  readonly path: string;
+  write(chunk: Buffer): Promise<void>;
+  /** Closes it once written (`add` syncs it before keeping it). */
+  close(): Promise<void>;
+  /** Removes it (a refused or failed upload): nothing of it is left behind. */
+  discard(): Promise<void>;
+}
+
+/** A staged file whose bytes are final: their digest and length. */
+export interface FinishedFile {
+  staged: StagedFile;
+  sha256: string;
+  size: number;
+}
+
+export interface NewAttachment {
+  id: string;
+  uploader: string;
+  uploadedAt: string;
+  name: string;
+  type: string;
+  width?: number;
+  height?: number;
+  file: FinishedFile;
+  thumbnail?: FinishedFile;
+}
+
+export type ClaimOutcome = 'claimed' | 'not_found' | 'in_use';
+
+export interface AttachmentRepository {
+  /** A new file to receive an upload into. */
+  stage(): Promise<StagedFile>;
+  /**
+   * Keeps the files (fsynced, renamed to their digest, folder fsynced; or in the database) and records the
+   * attachment, durably, before it resolves: no message can point to bytes that a crash could take. Takes the
+   * staged files either way.
+   */
+  add(attachment: NewAttachment): Promise<StoredAttachment>;
+  get(id: string): Promise<StoredAttachment | undefined>;
+  /**
+   * Durably marks `id` as carried by a send from `from` to `to`: `not_found` unless `from` uploaded it,
+   * `in_use` when another send (another recipient, another or no clientId) already carries it.
+   */
+  claim(id: string, from: string, claim: AttachmentClaim): Promise<ClaimOutcome>;
+  /** The stored bytes of a digest (an attachment's or its preview's); undefined when gone. */
+  read(sha256: string): Promise<Readable | undefined>;
+  /**
+   * Removes the attachments durably: their records, and the bytes no other attachment shares. What is gone
+   * from every file and table once this resolves (the metadata file is rewritten, crash-safe).
+   */
+  remove(ids: readonly string[]): Promise<void>;
+  /** Attachments uploaded before `before` that no send claimed: the sweep removes them. */
+  unclaimedBefore(before: Date): Promise<string[]>;
+}
