@@ -98,6 +98,7 @@ const KNOWN_EXCEPTIONS = [
     from: 'api/store/postgres/data-copy.ts',
     to: [
       'api/store/text/codec.ts',
+      'api/store/text/data-layout.ts',
       'api/store/text/disk.ts',
       'api/store/text/line-file.ts',
       'api/store/text/records.ts',

@@ -23,6 +23,7 @@ import { createProfiles } from './profiles/profiles.js';
 import { TYPING_SECONDS } from './profiles/typing-limiter.js';
 import { openStore, usesPostgres } from './store/open-store.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
+import { dataLayout } from './store/text/data-layout.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SPEC_PATH = path.join(REPO_ROOT, 'openapi.yaml');
@@ -71,14 +72,14 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   if (!secrets) {
     const generated = await store.sessions.generatedSecret();
     if (generated.created) {
-      const where = usesPostgres(config) ? 'in the database' : `in ${path.join(config.DATA_DIR, 'session-secret.txt')}`;
+      const where = usesPostgres(config) ? 'in the database' : `in ${dataLayout(config.DATA_DIR).sessionSecret}`;
       log.info(`no SESSION_SECRET set: generated one and kept it ${where}`);
     }
     secrets = [generated.secret];
   }
   const tokenKey = await store.messages.tokenKey();
   if (tokenKey.created) {
-    const where = usesPostgres(config) ? 'in the database' : `in ${path.join(config.DATA_DIR, 'token-key.txt')}`;
+    const where = usesPostgres(config) ? 'in the database' : `in ${dataLayout(config.DATA_DIR).tokenKey}`;
     // On data that already holds messages this is the upgrade to opaque ids, or a lost key: cursors and ids
     // made with a previous key now fail cleanly (410, 404) and clients reload (docs/storage.md).
     log.info({ legacyIdsUpTo: tokenKey.legacyIdsUpTo }, `generated the key of message ids and cursors and kept it ${where}`);

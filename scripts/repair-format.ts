@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataFolderError, lockDataFolder } from '../api/store/text/data-lock.js';
+import { dataLayout } from '../api/store/text/data-layout.js';
 import { nodeDisk } from '../api/store/text/disk.js';
 import { repairFormat } from '../api/store/text/folder-format.js';
 
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         result.kind === 'present'
           ? `${dir} already has its papo-format.txt (data set ${result.epoch}): nothing to do\n`
-          : `wrote ${path.join(dir, 'papo-format.txt')} (new data set ${result.epoch}); start the server: each device reloads once\n`,
+          : `wrote ${dataLayout(dir).format} (new data set ${result.epoch}); start the server: each device reloads once\n`,
       );
     } finally {
       await unlock();

@@ -10,6 +10,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
+import { dataLayout, formatLine, newEpoch } from '../../api/store/text/data-layout.js';
 import { encodeHistory, encodeQueue, encodeUser } from '../../api/store/text/records.js';
 import { encodeSessionLine } from '../../api/store/text/session-file.js';
 import { SESSION_COOKIE } from '../../api/http/session.js';
@@ -32,9 +33,9 @@ let sharedHash: string | undefined;
 
 export async function emptyDataDir(prefix: string): Promise<string> {
   const dir = await fsp.mkdtemp(path.join(process.env.BENCH_TMP ?? '/tmp', `papo-bench-${prefix}-`));
-  await fsp.mkdir(path.join(dir, 'historico'), { mode: FOLDER_MODE });
+  await fsp.mkdir(dataLayout(dir).histories, { mode: FOLDER_MODE });
   // Written here so the server does not take the folder for an old-system one to import.
-  await fsp.writeFile(path.join(dir, 'papo-format.txt'), `papo-data;1;${randomBytes(6).toString('hex')}\n`, { mode: FILE_MODE });
+  await fsp.writeFile(dataLayout(dir).format, formatLine(newEpoch()), { mode: FILE_MODE });
   return dir;
 }
 
@@ -71,8 +72,8 @@ export async function seedUsers(dir: string, names: readonly string[]): Promise<
     sessionLines.push(encodeSessionLine({ kind: 's', key: sessionKey(sid), expires, json: JSON.stringify(data) }));
     users.push({ username, cookie: signedCookie(sid) });
   }
-  await fsp.appendFile(path.join(dir, 'usuarios.txt'), userLines.join(''), { mode: FILE_MODE });
-  await fsp.appendFile(path.join(dir, 'sessions.txt'), sessionLines.join(''), { mode: FILE_MODE });
+  await fsp.appendFile(dataLayout(dir).users, userLines.join(''), { mode: FILE_MODE });
+  await fsp.appendFile(dataLayout(dir).sessions, sessionLines.join(''), { mode: FILE_MODE });
   return users;
 }
 
@@ -114,7 +115,7 @@ const CONTENT = 'a history line of ordinary length, as people write them; with a
  * The peers' own history files are left out: the page queries read only `user`'s file.
  */
 export async function seedHistory(dir: string, user: string, peers: readonly string[], lines: number): Promise<void> {
-  const sink = LineSink.open(path.join(dir, 'historico', `history_${user}.txt`));
+  const sink = LineSink.open(dataLayout(dir).history(user));
   for (let seq = 1; seq <= lines; seq++) {
     const peer = at(peers, seq % peers.length);
     const mine = seq % 2 === 0;
@@ -138,12 +139,12 @@ export async function seedHistory(dir: string, user: string, peers: readonly str
  * message in both users' histories, as a send through the API leaves them.
  */
 export async function seedQueue(dir: string, senders: readonly string[], recipients: readonly string[], count: number): Promise<void> {
-  const queue = LineSink.open(path.join(dir, 'mensagens.txt'));
+  const queue = LineSink.open(dataLayout(dir).queue);
   const histories = new Map<string, LineSink>();
   const historyOf = (user: string) => {
     let sink = histories.get(user);
     if (!sink) {
-      sink = LineSink.open(path.join(dir, 'historico', `history_${user}.txt`));
+      sink = LineSink.open(dataLayout(dir).history(user));
       histories.set(user, sink);
     }
     return sink;

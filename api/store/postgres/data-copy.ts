@@ -5,8 +5,9 @@ import { decodeRecord, encodeRecord } from '../text/codec.js';
 import { makeFolder, nodeDisk, writeDurably } from '../text/disk.js';
 import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
-import { historyPath, TextStore } from '../text/text-store.js';
-import { encodeTokenKey, TOKEN_KEY_FILE } from '../text/token-key-file.js';
+import { dataLayout, formatLine } from '../text/data-layout.js';
+import { TextStore } from '../text/text-store.js';
+import { encodeTokenKey } from '../text/token-key-file.js';
 import type { TokenKey } from '../store.js';
 import type { Logger } from '../../logger.js';
 import { decodeContent, encodeContent } from './content.js';
@@ -69,7 +70,7 @@ export async function importTextFolder(
       [[...users.keys()], [...users.values()]],
     );
 
-    const files = [...users.keys()].map((u) => ({ user: u, file: historyPath(dir, u) }));
+    const files = [...users.keys()].map((u) => ({ user: u, file: dataLayout(dir).history(u) }));
     const sizes = await Promise.all(files.map(async (f) => (await fsp.stat(f.file).catch(() => ({ size: 0 }))).size));
     const total = sizes.reduce((a, b) => a + b, 0);
     let done = 0;
@@ -196,10 +197,10 @@ async function copyBatch(client: pg.Client, user: string, records: HistoryRecord
 
 /** sessions.txt already holds SHA-256 session ids, the form the PostgreSQL store keeps too. */
 async function copySessions(client: pg.Client, dir: string): Promise<void> {
-  const secret = (await fsp.readFile(path.join(dir, 'session-secret.txt'), 'utf8').catch(() => '')).trim();
+  const secret = (await fsp.readFile(dataLayout(dir).sessionSecret, 'utf8').catch(() => '')).trim();
   if (secret.length >= 32)
     await client.query("INSERT INTO papo_meta (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING", [secret]);
-  const loaded = await loadRecordFile(path.join(dir, 'sessions.txt'), decodeSessionLine).catch(() => undefined);
+  const loaded = await loadRecordFile(dataLayout(dir).sessions, decodeSessionLine).catch(() => undefined);
   const live = new Map<string, { expires: number; json: string }>();
   for (const { value: r } of loaded?.records ?? []) {
     if (r.kind === 'd') live.delete(r.key);
@@ -237,9 +238,10 @@ export interface ExportResult {
  * the way back from PostgreSQL to the embedded store, with the same epoch and sequence numbers.
  */
 export async function exportToTextFolder(url: string, dir: string, log: Logger, progress: CopyProgress = {}): Promise<ExportResult> {
-  await makeFolder(nodeDisk, path.join(dir, 'historico'));
-  const existing = (await fsp.readdir(dir)).filter((n) => n !== 'historico');
-  if (existing.length > 0 || (await fsp.readdir(path.join(dir, 'historico'))).length > 0)
+  const files = dataLayout(dir);
+  await makeFolder(nodeDisk, files.histories);
+  const existing = (await fsp.readdir(dir)).filter((n) => path.join(dir, n) !== files.histories);
+  if (existing.length > 0 || (await fsp.readdir(files.histories)).length > 0)
     throw new Error(`${dir} is not empty: export into a new folder`);
   const client = new pg.Client({ connectionString: url, application_name: 'papo-export-data' });
   await client.connect();
@@ -277,11 +279,11 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
         done += rows.length;
         progress.onProgress?.(done, total);
       }
-      if (lines !== '') await writeDurably(nodeDisk, historyPath(dir, u.username), lines);
+      if (lines !== '') await writeDurably(nodeDisk, files.history(u.username), lines);
     }
     await writeDurably(
       nodeDisk,
-      path.join(dir, 'usuarios.txt'),
+      files.users,
       users.map((u) => encodeUser({ username: u.username, passwordHash: u.password_hash })).join(''),
     );
     const queued = (
@@ -292,7 +294,7 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     ).rows;
     await writeDurably(
       nodeDisk,
-      path.join(dir, 'mensagens.txt'),
+      files.queue,
       queued
         .map(
           (m) =>
@@ -313,20 +315,16 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
         'SELECT sid, sess, (extract(epoch FROM expire) * 1000)::bigint AS ms FROM session WHERE expire > now()::timestamp',
       )
     ).rows;
-    await writeDurably(
-      nodeDisk,
-      path.join(dir, 'sessions.txt'),
-      sessions.map((s) => encodeRecord(['s', s.sid, s.ms, JSON.stringify(s.sess)])).join(''),
-    );
+    await writeDurably(nodeDisk, files.sessions, sessions.map((s) => encodeRecord(['s', s.sid, s.ms, JSON.stringify(s.sess)])).join(''));
     const secret = meta.get('session_secret');
-    if (secret) await writeDurably(nodeDisk, path.join(dir, 'session-secret.txt'), `${secret}\n`);
+    if (secret) await writeDurably(nodeDisk, files.sessionSecret, `${secret}\n`);
     // A database never started since ids became tokens has no key: the text store makes one on its first start.
     const tokenKey = meta.get('token_key');
     if (tokenKey) {
       const k = { key: Buffer.from(tokenKey, 'hex'), legacyIdsUpTo: Number(meta.get('legacy_ids_up_to') ?? 0) };
-      await writeDurably(nodeDisk, path.join(dir, TOKEN_KEY_FILE), encodeTokenKey(k));
+      await writeDurably(nodeDisk, files.tokenKey, encodeTokenKey(k));
     }
-    await writeDurably(nodeDisk, path.join(dir, 'papo-format.txt'), `papo-data;1;${epoch}\n`);
+    await writeDurably(nodeDisk, files.format, formatLine(epoch));
     await client.query('COMMIT');
     return { users: users.length, records: done, epoch };
   } finally {

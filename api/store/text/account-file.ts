@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isCanonicalUsername } from '../../names/username.js';
+import { DATA_FILES, historyOwner } from './data-layout.js';
 import { writeDurably, type Disk } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import { decodeUser, encodeUser, type UserRecord } from './records.js';
@@ -98,10 +99,10 @@ export async function lockedAccounts(
 
 /** The names of `historico/history_<name>.txt` files. */
 async function historyOwners(dir: string): Promise<string[]> {
-  const names = await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[]);
+  const names = await fsp.readdir(path.join(dir, DATA_FILES.histories)).catch(() => [] as string[]);
   return names.flatMap((name) => {
-    const owner = /^history_(.+)\.txt$/.exec(name)?.[1];
-    return owner !== undefined && isCanonicalUsername(owner) ? [owner] : [];
+    const owner = historyOwner(name);
+    return owner === undefined ? [] : [owner];
   });
 }
 

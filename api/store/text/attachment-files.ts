@@ -14,12 +14,13 @@ import type {
   StoredAttachment,
 } from '../attachment-repository.js';
 import { decodeAttachmentRecord, encodeAttachmentRecord } from './attachment-records.js';
+import { DATA_FILES } from './data-layout.js';
 import { isOutOfSpace, makeFolder, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile } from './line-file.js';
 
 /** The metadata file and the folder of the bytes, in the data folder (docs/storage.md). */
-export const ATTACHMENTS_FILE = 'anexos.txt';
-export const ATTACHMENTS_FOLDER = 'anexos';
+export const ATTACHMENTS_FILE = DATA_FILES.attachments;
+export const ATTACHMENTS_FOLDER = DATA_FILES.attachmentBytes;
 const BLOB = /^[0-9a-f]{64}$/;
 const STAGED = /^upload-[0-9a-f]{16}\.tmp$/;
 

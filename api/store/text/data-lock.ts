@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { flockSync } from 'fs-ext';
+import { DATA_FILES } from './data-layout.js';
 import { isOutOfSpace } from './disk.js';
 
-const LOCK_FILE = 'papo.pid';
+const LOCK_FILE = DATA_FILES.lock;
 
 /**
  * A problem with the data folder that only its operator can solve (another server on it, a missing file):

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { TEMPORARY_SUFFIX } from './data-layout.js';
 
 /**
  * Every change the text store makes to its data folder goes through a `Disk`: the files it opens and writes,
@@ -157,28 +158,47 @@ export class NodeDisk implements Disk {
 
 export const nodeDisk: Disk = new NodeDisk();
 
+/** The steps of a durable write, in order: the crash tests stop a write after each (test/faults/compaction-crash.test.ts). */
+export type DurableWriteStep = 'written' | 'synced' | 'renamed' | 'folder-synced';
+
+export interface DurableWriteOptions {
+  /** The copy's name before its rename (default `<file>.tmp`); start-up removes such leftovers (unfinished-files.ts). */
+  copy?: string;
+  afterStep?: (step: DurableWriteStep) => void | Promise<void>;
+}
+
 /**
- * Writes a whole file so that a crash leaves the old content or the new, never a mix. The copy is FILE_MODE
- * before anything is written (Disk.open), so a secret is never readable by others even for a moment. A
- * write that fails (a full disk) removes its temporary copy: it holds nothing anyone was promised (issue #15).
+ * Writes a whole file so that a crash leaves the old content or the new, never a mix: a copy written and
+ * fdatasynced, renamed over the file, then the folder fsynced. The copy is FILE_MODE before anything is
+ * written (Disk.open), so a secret is never readable by others even for a moment. A write that fails (a full
+ * disk) removes its copy: it holds nothing anyone was promised (issue #15). The one place this is done.
  */
-export async function writeDurably(disk: Disk, file: string, content: string): Promise<void> {
-  const tmp = `${file}.tmp`;
+export async function writeDurably(disk: Disk, file: string, content: string | Buffer, options: DurableWriteOptions = {}): Promise<void> {
+  const copy = options.copy ?? `${file}${TEMPORARY_SUFFIX}`;
+  const data = typeof content === 'string' ? Buffer.from(content) : content;
   try {
-    const handle = await disk.open(tmp, 'w');
+    const handle = await disk.open(copy, 'w');
     try {
-      const data = Buffer.from(content);
       await handle.write(data, 0, data.length, 0);
+      await options.afterStep?.('written');
       await handle.datasync();
     } finally {
       await handle.close();
     }
-    await disk.rename(tmp, file);
   } catch (err) {
-    await disk.unlink(tmp).catch(() => undefined);
+    await disk.unlink(copy).catch(() => undefined);
     throw err;
   }
+  await options.afterStep?.('synced');
+  try {
+    await disk.rename(copy, file);
+  } catch (err) {
+    await disk.unlink(copy).catch(() => undefined);
+    throw err;
+  }
+  await options.afterStep?.('renamed');
   await disk.syncFolder(path.dirname(file));
+  await options.afterStep?.('folder-synced');
 }
 
 /** Whether a failed write failed for want of space (a full disk, a quota), which frees up by itself. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import { DataFolderError } from './data-lock.js';
+import { DATA_FILES, formatLine, FORMAT_READ, newEpoch, parseFormatLine, PAPO_ONLY_FILES } from './data-layout.js';
 import { writeDurably, type Disk } from './disk.js';
 import {
   importLegacyFolder,
@@ -22,10 +22,7 @@ import { decodeHistory, decodeQueue, decodeUser, type Decoded } from './records.
  * nothing either system wrote, is refused with one line that says how to recover.
  */
 
-export const FORMAT_FILE = 'papo-format.txt';
-const FORMAT_VERSION = '1';
-/** Files only Papo writes: their presence alone says Papo has used the folder. */
-const PAPO_FILES = ['journal.txt', 'journal-2.txt', 'sessions.txt', 'session-secret.txt', 'limites.txt', 'token-key.txt', 'perfis.txt'];
+export const FORMAT_FILE = DATA_FILES.format;
 const RECOVERY_DOC = 'docs/storage.md, "When papo-format.txt is missing"';
 
 /** What a folder without papo-format.txt holds. */
@@ -131,16 +128,14 @@ async function readFormatFile(dir: string): Promise<string | undefined> {
     throw err;
   });
   if (text === undefined) return undefined;
-  const [name, version, epoch] = text.trim().split(';');
-  if (name !== 'papo-data' || version !== FORMAT_VERSION || !epoch) {
-    throw new DataFolderError(`${file} says ${JSON.stringify(text.trim())}; this server reads papo-data version ${FORMAT_VERSION}`);
-  }
+  const epoch = parseFormatLine(text);
+  if (epoch === undefined) throw new DataFolderError(`${file} says ${JSON.stringify(text.trim())}; this server reads ${FORMAT_READ}`);
   return epoch;
 }
 
 async function writeFormatFile(disk: Disk, dir: string): Promise<string> {
-  const epoch = randomBytes(6).toString('hex');
-  await writeDurably(disk, path.join(dir, FORMAT_FILE), `papo-data;${FORMAT_VERSION};${epoch}\n`);
+  const epoch = newEpoch();
+  await writeDurably(disk, path.join(dir, FORMAT_FILE), formatLine(epoch));
   return epoch;
 }
 
@@ -149,17 +144,17 @@ export async function classifyUnmarkedFolder(dir: string): Promise<UnmarkedFolde
   const state = await legacyImportState(dir);
   if (state === 'imported') return { kind: 'papo', evidence: 'backup-legacy/IMPORTED: it was imported from the old system' };
   const names = new Set(await fsp.readdir(dir).catch(() => [] as string[]));
-  const papoFile = PAPO_FILES.find((name) => names.has(name));
+  const papoFile = PAPO_ONLY_FILES.find((name) => names.has(name));
   // An import writes none of these before papo-format.txt: with one of them, the import had finished (before
   // IMPORTED existed) and the folder was used since.
   if (papoFile !== undefined) return { kind: 'papo', evidence: papoFile };
   if (state === 'backed-up') return { kind: 'interrupted-import' };
 
-  const histories = (await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[])).sort();
+  const histories = (await fsp.readdir(path.join(dir, DATA_FILES.histories)).catch(() => [] as string[])).sort();
   const files: { rel: string; papo: (line: string) => Decoded<unknown>; old: (line: string) => unknown }[] = [
-    { rel: 'usuarios.txt', papo: decodeUser, old: parseLegacyUser },
-    { rel: 'mensagens.txt', papo: decodeQueue, old: parseLegacyQueue },
-    ...histories.map((name) => ({ rel: path.join('historico', name), papo: decodeHistory, old: parseLegacyHistory })),
+    { rel: DATA_FILES.users, papo: decodeUser, old: parseLegacyUser },
+    { rel: DATA_FILES.queue, papo: decodeQueue, old: parseLegacyQueue },
+    ...histories.map((name) => ({ rel: path.join(DATA_FILES.histories, name), papo: decodeHistory, old: parseLegacyHistory })),
   ];
   let oldLines = 0;
   let firstStranger: string | undefined;

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { foldUsername } from '../../names/username.js';
+import { DATA_FILES, historyFileName } from './data-layout.js';
 import { makeFolder, writeDurably, type Disk } from './disk.js';
 import { encodeHistory, encodeQueue, encodeUser, type HistoryRecord } from './records.js';
 
@@ -32,11 +33,12 @@ interface LegacyMessage {
   order: number;
 }
 
-const BACKUP = 'backup-legacy';
+const BACKUP = DATA_FILES.legacyBackup;
+const HISTORIES = DATA_FILES.histories;
 /** Written once the backup is whole: from then on the import reads the backup, never the folder. */
-const BACKED_UP = 'COMPLETE';
+const BACKED_UP = DATA_FILES.legacyBackedUp;
 /** Written once papo-format.txt is durable: the import is over and must never run again (issue #15). */
-const IMPORTED = 'IMPORTED';
+const IMPORTED = DATA_FILES.legacyImported;
 const BCRYPT = /^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/;
 const HISTORY_LINE = /^\[(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\] (\S+) -> (\S+): (.*)$/;
 const QUEUE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
@@ -98,7 +100,7 @@ export async function importLegacyFolder(
   const read = (rel: string) => fsp.readFile(path.join(backup, rel), 'utf8').catch(() => '');
 
   const users = new Map<string, string>();
-  for (const [i, line] of lines(await read('usuarios.txt'))) {
+  for (const [i, line] of lines(await read(DATA_FILES.users))) {
     const user = parseLegacyUser(line);
     if (!user) warnings.push(`usuarios.txt line ${i}: skipped (bad name or no password)`);
     else if (users.has(user.username)) warnings.push(`usuarios.txt line ${i}: ${user.username} already defined, skipped`);
@@ -108,7 +110,7 @@ export async function importLegacyFolder(
   const sources: { name: string; messages: LegacyLine[] }[] = [];
   const queued: { key: string; delivered: boolean }[] = [];
   const queueMessages: LegacyLine[] = [];
-  for (const [i, line] of lines(await read('mensagens.txt'))) {
+  for (const [i, line] of lines(await read(DATA_FILES.queue))) {
     const parsed = parseLegacyQueue(line);
     if (!parsed) {
       warnings.push(`mensagens.txt line ${i}: not a message, skipped`);
@@ -122,13 +124,13 @@ export async function importLegacyFolder(
     queueMessages.push(m);
     queued.push({ key: keyOf(m), delivered: flag === 'true' || flag === '1' });
   }
-  sources.push({ name: 'mensagens.txt', messages: queueMessages });
+  sources.push({ name: DATA_FILES.queue, messages: queueMessages });
 
-  for (const file of (await fsp.readdir(path.join(backup, 'historico')).catch(() => [] as string[])).sort()) {
+  for (const file of (await fsp.readdir(path.join(backup, HISTORIES)).catch(() => [] as string[])).sort()) {
     const messages: LegacyLine[] = [];
-    for (const [i, line] of lines(await read(path.join('historico', file)))) {
+    for (const [i, line] of lines(await read(path.join(HISTORIES, file)))) {
       const m = parseLegacyHistory(line);
-      if (!m) warnings.push(`historico/${file} line ${i}: not a message, left in ${BACKUP}/ only`);
+      if (!m) warnings.push(`${HISTORIES}/${file} line ${i}: not a message, left in ${BACKUP}/ only`);
       else messages.push(m);
     }
     sources.push({ name: file, messages });
@@ -163,13 +165,13 @@ export async function importLegacyFolder(
     }
   });
 
-  await removeFiles(disk, path.join(dir, 'historico'));
-  await makeFolder(disk, path.join(dir, 'historico'));
-  for (const [owner, list] of histories) await writeDurably(disk, path.join(dir, 'historico', `history_${owner}.txt`), list.join(''));
-  await writeDurably(disk, path.join(dir, 'mensagens.txt'), queueLines.join(''));
+  await removeFiles(disk, path.join(dir, HISTORIES));
+  await makeFolder(disk, path.join(dir, HISTORIES));
+  for (const [owner, list] of histories) await writeDurably(disk, path.join(dir, HISTORIES, historyFileName(owner)), list.join(''));
+  await writeDurably(disk, path.join(dir, DATA_FILES.queue), queueLines.join(''));
   await writeDurably(
     disk,
-    path.join(dir, 'usuarios.txt'),
+    path.join(dir, DATA_FILES.users),
     [...users].map(([username, passwordHash]) => encodeUser({ username, passwordHash })).join(''),
   );
   return { users: users.size, messages: all.length, undelivered: queueLines.length, warnings };
@@ -216,15 +218,15 @@ function* lines(text: string): Generator<[number, string]> {
 async function backUp(disk: Disk, dir: string, backup: string): Promise<void> {
   const done = path.join(backup, BACKED_UP);
   if (await exists(done)) return;
-  await removeFiles(disk, path.join(backup, 'historico'));
+  await removeFiles(disk, path.join(backup, HISTORIES));
   await removeFiles(disk, backup);
-  await makeFolder(disk, path.join(backup, 'historico'));
-  for (const name of ['usuarios.txt', 'mensagens.txt']) await copyFile(disk, path.join(dir, name), path.join(backup, name));
-  for (const name of await fsp.readdir(path.join(dir, 'historico')).catch(() => [] as string[])) {
-    await copyFile(disk, path.join(dir, 'historico', name), path.join(backup, 'historico', name));
+  await makeFolder(disk, path.join(backup, HISTORIES));
+  for (const name of [DATA_FILES.users, DATA_FILES.queue]) await copyFile(disk, path.join(dir, name), path.join(backup, name));
+  for (const name of await fsp.readdir(path.join(dir, HISTORIES)).catch(() => [] as string[])) {
+    await copyFile(disk, path.join(dir, HISTORIES, name), path.join(backup, HISTORIES, name));
   }
   // COMPLETE says the copies can be trusted: they and their names are on the disk before it is (issue #15).
-  await disk.syncFolder(path.join(backup, 'historico'));
+  await disk.syncFolder(path.join(backup, HISTORIES));
   await writeDurably(disk, done, `backup of the old system's files, taken ${new Date().toISOString()}\n`);
 }
 

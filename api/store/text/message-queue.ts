@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { nodeDisk, openCreating, settleAll, type Disk, type DiskFile } from './disk.js';
+import { COMPACTION_COPY_SUFFIX } from './data-layout.js';
+import { nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { visitRecordFile, type Damage } from './line-file.js';
 import { decodeQueueLine, type QueueLine, type QueueRecord } from './records.js';
 
@@ -190,31 +190,13 @@ export class MessageQueue {
     // Nothing is written meanwhile (see above), but a write still in flight on the handle closed below could
     // land in whatever file is opened next under its descriptor number.
     await this.writing;
-    const tmp = `${this.file}.compact`;
     const buf = await fsp.readFile(this.file);
     const kept = this.keptLines(buf);
     await hooks.afterStep?.('read');
     // The kept lines as they are: undelivered, so their bytes are exactly what encoding them would give.
     const data = Buffer.concat(kept.map((k) => k.line));
-    try {
-      const tmpHandle = await this.disk.open(tmp, 'w');
-      try {
-        await tmpHandle.write(data, 0, data.length, 0);
-        await hooks.afterStep?.('written');
-        await tmpHandle.datasync();
-      } finally {
-        await tmpHandle.close();
-      }
-    } catch (err) {
-      // A full disk: the old queue stays, whole, and the half-written copy must not keep the space (issue #15).
-      await this.disk.unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await hooks.afterStep?.('synced');
-    await this.disk.rename(tmp, this.file);
-    await hooks.afterStep?.('renamed');
-    await this.disk.syncFolder(path.dirname(this.file));
-    await hooks.afterStep?.('folder-synced');
+    // A full disk: the old queue stays, whole, and the half-written copy does not keep the space (issue #15).
+    await writeDurably(this.disk, this.file, data, { copy: `${this.file}${COMPACTION_COPY_SUFFIX}`, afterStep: hooks.afterStep });
     await this.handle.close();
     this.handle = await openReadWrite(this.file, this.disk);
     const maxSeq = this.maxSeq;

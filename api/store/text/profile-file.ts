@@ -2,11 +2,12 @@ import { promises as fsp } from 'node:fs';
 import { isCanonicalUsername } from '../../names/username.js';
 import type { LastSeenVisibility, ProfileChange, ProfileRepository, StoredProfile } from '../store.js';
 import { decodeRecord, encodeRecord, splitFields } from './codec.js';
+import { DATA_FILES } from './data-layout.js';
 import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
-export const PROFILE_FILE = 'perfis.txt';
+export const PROFILE_FILE = DATA_FILES.profiles;
 
 type ProfileRecord =
   | { kind: 'p'; username: string; displayName: string | null; lastSeenVisibility: LastSeenVisibility }

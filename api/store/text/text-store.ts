@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import pLimit from 'p-limit';
-import { isCanonicalUsername } from '../../names/username.js';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
+import { isCanonicalUsername } from '../../names/username.js';
 import { AttachmentFiles } from './attachment-files.js';
 import { lockDataFolder } from './data-lock.js';
+import { DATA_FILES, dataLayout, historyOwner, type DataLayout } from './data-layout.js';
 import { tightenDataFolder } from './file-modes.js';
 import { removeUnfinishedFiles } from './unfinished-files.js';
 import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
@@ -17,13 +17,13 @@ import { prepareFormat } from './folder-format.js';
 import { type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { LocalSignals } from './local-signals.js';
-import { PROFILE_FILE, ProfileFile } from './profile-file.js';
+import { ProfileFile } from './profile-file.js';
 import { RateLimitFile } from './rate-limit-file.js';
 import { decodeHistory, decodeUser } from './records.js';
 import { FileSessionStore } from './session-file.js';
 import { TextMessages } from './text-messages.js';
 import { TextUsers } from './text-users.js';
-import { createTokenKey, readTokenKey, TOKEN_KEY_FILE } from './token-key-file.js';
+import { createTokenKey, readTokenKey } from './token-key-file.js';
 import { UserHistory } from './user-history.js';
 
 export interface TextStoreOptions {
@@ -49,7 +49,7 @@ const COMPACT_QUEUE_AT = 1000;
 
 /** Everything the text store keeps open; rebuilt from the files after a disk failure. */
 export interface TextState {
-  readonly dir: string;
+  readonly files: DataLayout;
   readonly queue: MessageQueue;
   readonly users: Map<string, string>;
   /** Names reserved by damage, with why (account-file.ts): they exist but cannot log in until a reset. */
@@ -102,7 +102,8 @@ export class TextStore implements Store, BatchTarget {
   }
 
   static async open(options: TextStoreOptions): Promise<TextStore> {
-    const dir = path.resolve(options.dataDir);
+    const files = dataLayout(options.dataDir);
+    const { dir } = files;
     const disk = options.disk ?? nodeDisk;
     await makeFolder(disk, dir);
     const unlock = await lockDataFolder(dir);
@@ -112,21 +113,21 @@ export class TextStore implements Store, BatchTarget {
       if (unfinished.length > 0) options.log.info({ files: unfinished }, 'removed files left by unfinished writes');
       const epoch = await prepareFormat(dir, options, disk);
       // Read before anything is opened: a damaged key file stops the start (token-key-file.ts).
-      const keptKey = await readTokenKey(path.join(dir, TOKEN_KEY_FILE));
-      await makeFolder(disk, path.join(dir, 'historico'));
-      const journal = await Journal.open([path.join(dir, 'journal.txt'), path.join(dir, 'journal-2.txt')], disk);
-      const sessions = await FileSessionStore.open(path.join(dir, 'sessions.txt'), options.sessionTtlMs, undefined, disk);
-      const rateLimits = await RateLimitFile.open(path.join(dir, 'limites.txt'), (options.now?.() ?? new Date()).getTime(), disk);
-      const profiles = await ProfileFile.open(path.join(dir, PROFILE_FILE), disk);
+      const keptKey = await readTokenKey(files.tokenKey);
+      await makeFolder(disk, files.histories);
+      const journal = await Journal.open(files.journals, disk);
+      const sessions = await FileSessionStore.open(files.sessions, options.sessionTtlMs, undefined, disk);
+      const rateLimits = await RateLimitFile.open(files.rateLimits, (options.now?.() ?? new Date()).getTime(), disk);
+      const profiles = await ProfileFile.open(files.profiles, disk);
       const attachments = await AttachmentFiles.open(dir, disk, options.log);
       const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments);
-      store.report(path.join(dir, 'sessions.txt'), sessions.loadReport);
-      store.report(path.join(dir, 'limites.txt'), rateLimits.loadReport);
-      store.report(path.join(dir, PROFILE_FILE), profiles.loadReport);
+      store.report(files.sessions, sessions.loadReport);
+      store.report(files.rateLimits, rateLimits.loadReport);
+      store.report(files.profiles, profiles.loadReport);
       for (const [file, err] of [
-        ['sessions.txt', sessions.notCompacted],
-        ['limites.txt', rateLimits.notCompacted],
-        [PROFILE_FILE, profiles.notCompacted],
+        [DATA_FILES.sessions, sessions.notCompacted],
+        [DATA_FILES.rateLimits, rateLimits.notCompacted],
+        [DATA_FILES.profiles, profiles.notCompacted],
       ] as const) {
         if (err !== undefined) options.log.warn({ file, err }, 'not rewritten with its live records only: the disk is full');
       }
@@ -137,7 +138,7 @@ export class TextStore implements Store, BatchTarget {
       store.tokenKeyValue = keptKey
         ? { ...keptKey, created: false }
         : {
-            ...(await createTokenKey(disk, path.join(dir, TOKEN_KEY_FILE), state.seq.committed).catch(async (err: unknown) => {
+            ...(await createTokenKey(disk, files.tokenKey, state.seq.committed).catch(async (err: unknown) => {
               await closeState(state).catch(() => undefined);
               throw err;
             })),
@@ -185,10 +186,10 @@ export class TextStore implements Store, BatchTarget {
   /** The history of a user, loaded on first use and kept indexed in memory. */
   history(username: string): Promise<UserHistory> {
     if (!isCanonicalUsername(username)) throw new Error(`not a canonical username: ${JSON.stringify(username)}`);
-    const { histories, dir } = this.state;
+    const { histories, files } = this.state;
     let h = histories.get(username);
     if (!h) {
-      h = UserHistory.open(username, historyPath(dir, username), this.disk).then(({ history, tornBytes, damage }) => {
+      h = UserHistory.open(username, files.history(username), this.disk).then(({ history, tornBytes, damage }) => {
         this.report(history.path, { tornBytes, damage });
         return history;
       });
@@ -280,16 +281,16 @@ export class TextStore implements Store, BatchTarget {
    * batches included: `outOfSpace` then says why it takes no writes yet (issue #15).
    */
   private async load(): Promise<{ state: TextState; outOfSpace?: unknown }> {
-    const dir = path.resolve(this.options.dataDir);
-    const usersPath = path.join(dir, 'usuarios.txt');
+    const files = dataLayout(this.options.dataDir);
+    const usersPath = files.users;
     const accountFile = await loadAccountFile(usersPath, this.disk);
     this.report(usersPath, accountFile.loaded);
-    const opened = await MessageQueue.open(path.join(dir, 'mensagens.txt'), this.disk);
+    const opened = await MessageQueue.open(files.queue, this.disk);
     this.report(opened.queue.file, opened);
     let state: TextState | undefined;
     try {
       state = {
-        dir,
+        files,
         queue: opened.queue,
         users: accountFile.accounts,
         locked: new Map(),
@@ -323,14 +324,14 @@ export class TextStore implements Store, BatchTarget {
       }
       await this.lockDamagedAccounts(state, accountFile);
       if (outOfSpace === undefined && state.queue.stats.delivered > 0) await this.compactQueue(state.queue);
-      let highest = Math.max(state.queue.maxSeq, await highestHistorySeq(dir, (u) => this.history(u)));
+      let highest = Math.max(state.queue.maxSeq, await highestHistorySeq(files, (u) => this.history(u)));
       // Histories hold replayed records in memory that a full disk kept out of their files.
       for (const h of state.histories.values()) highest = Math.max(highest, (await h).lastSeq);
       state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
       // A server killed between creating a file and fsyncing its folder (openCreating) left a name that only
       // the page cache holds, and it exists now: fsynced here before the journal can move past it (issue #15).
-      await this.disk.syncFolder(dir);
-      await this.disk.syncFolder(path.join(dir, 'historico'));
+      await this.disk.syncFolder(files.dir);
+      await this.disk.syncFolder(files.histories);
       if (outOfSpace === undefined) state.committer.recovered();
       else state.committer.suspend(outOfSpace);
       return { state, outOfSpace };
@@ -347,7 +348,7 @@ export class TextStore implements Store, BatchTarget {
    * restore their lines, and says so in the log: an operator must run reset-password for each.
    */
   private async lockDamagedAccounts(state: TextState, file: AccountFile): Promise<void> {
-    const { locked, marks } = await lockedAccounts(state.dir, file, state.users);
+    const { locked, marks } = await lockedAccounts(state.files.dir, file, state.users);
     if (marks.length > 0) {
       try {
         await state.usersFile.write(marks.map(lockRecord).join(''));
@@ -362,7 +363,7 @@ export class TextStore implements Store, BatchTarget {
     for (const [username, reason] of locked) {
       state.locked.set(username, reason);
       this.log.error(
-        { file: path.join(state.dir, 'usuarios.txt'), username, reason },
+        { file: state.files.users, username, reason },
         'account locked: its name stays reserved, and it cannot log in until an operator runs npm run reset-password',
       );
     }
@@ -379,7 +380,7 @@ export class TextStore implements Store, BatchTarget {
     await state.committer.drain();
     state.committer.suspend(new Error('an account is being rewritten'));
     try {
-      const file = path.join(state.dir, 'usuarios.txt');
+      const file = state.files.users;
       await state.usersFile.close();
       await replaceAccountLine(this.disk, file, username, passwordHash);
       state.usersFile = await this.disk.open(file, 'a');
@@ -481,17 +482,13 @@ export class TextStore implements Store, BatchTarget {
   }
 
   private async generatedSecret(): Promise<{ secret: string; created: boolean }> {
-    const file = path.join(this.state.dir, 'session-secret.txt');
+    const file = this.state.files.sessionSecret;
     const existing = (await fsp.readFile(file, 'utf8').catch(() => '')).trim();
     if (existing.length >= 32) return { secret: existing, created: false };
     const secret = randomBytes(32).toString('base64url');
     await writeDurably(this.disk, file, `${secret}\n`);
     return { secret, created: true };
   }
-}
-
-export function historyPath(dir: string, username: string): string {
-  return path.join(dir, 'historico', `history_${username}.txt`);
 }
 
 async function closeState(state: TextState): Promise<void> {
@@ -501,12 +498,12 @@ async function closeState(state: TextState): Promise<void> {
 }
 
 /** The highest sequence number in any history: read from each file's last records, not the whole file. */
-async function highestHistorySeq(dir: string, loadFully: (user: string) => Promise<UserHistory>): Promise<number> {
+async function highestHistorySeq(files: DataLayout, loadFully: (user: string) => Promise<UserHistory>): Promise<number> {
   let highest = 0;
-  for (const name of await fsp.readdir(path.join(dir, 'historico'))) {
-    const m = /^history_(.+)\.txt$/.exec(name);
-    if (!m?.[1] || !isCanonicalUsername(m[1])) continue;
-    const file = path.join(dir, 'historico', name);
+  for (const name of await fsp.readdir(files.histories)) {
+    const owner = historyOwner(name);
+    if (owner === undefined) continue;
+    const file = files.history(owner);
     const handle = await fsp.open(file, 'r');
     try {
       const { size } = await handle.stat();
@@ -521,7 +518,7 @@ async function highestHistorySeq(dir: string, loadFully: (user: string) => Promi
         if (d.ok) found = d.value.seq;
       }
       // Nothing readable near the end (a long torn tail): load it whole, which also repairs it.
-      if (found === 0 && size > 0) found = (await loadFully(m[1])).lastSeq;
+      if (found === 0 && size > 0) found = (await loadFully(owner)).lastSeq;
       highest = Math.max(highest, found);
     } finally {
       await handle.close();

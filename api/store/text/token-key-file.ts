@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Seq, TokenKey } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
+import { DATA_FILES } from './data-layout.js';
 import { writeDurably, type Disk } from './disk.js';
 
-export const TOKEN_KEY_FILE = 'token-key.txt';
+export const TOKEN_KEY_FILE = DATA_FILES.tokenKey;
 const MAGIC = 'papo-token-key';
 const VERSION = '1';
 const KEY_HEX = /^[0-9a-f]{32}$/;
