@@ -2,7 +2,7 @@ import type { ErrorBody } from '../../../api/contract';
 import { ApiError, isAbort } from './api-error';
 import type { PapoApi } from './papo-api';
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 function isErrorBody(value: unknown): value is ErrorBody {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
@@ -57,4 +57,8 @@ export const api: PapoApi = {
   markRead: (peer, upTo) => request('POST', '/api/messages/read', { with: peer, upTo }),
   history: (query) => request('GET', `/api/history${queryString({ ...query })}`),
   conversations: () => request('GET', '/api/conversations'),
+  users: (names) => request('GET', `/api/users${queryString({ names: names.join(',') })}`),
+  myProfile: () => request('GET', '/api/profile'),
+  updateMyProfile: (change) => request('PATCH', '/api/profile', change),
+  typing: (to) => request('POST', '/api/typing', { to }),
 };

@@ -2,10 +2,13 @@ import type {
   ConversationsResponse,
   HistoryResponse,
   LoginResponse,
+  MyProfile,
+  ProfileUpdate,
   PollResponse,
   SendRequest,
   SendResponse,
   SessionResponse,
+  UsersResponse,
 } from '../../../api/contract';
 
 /** `GET /api/history`: one conversation (`with`) or every one, the page before the cursor `before`. */
@@ -30,4 +33,10 @@ export interface PapoApi {
   markRead(peer: string, upTo: string): Promise<void>;
   history(query: HistoryQuery): Promise<HistoryResponse>;
   conversations(): Promise<ConversationsResponse>;
+  /** Display names and presence of these users (issue #19, items 11 and 12). */
+  users(names: readonly string[]): Promise<UsersResponse>;
+  myProfile(): Promise<MyProfile>;
+  updateMyProfile(change: ProfileUpdate): Promise<MyProfile>;
+  /** "I am typing to `to`" (issue #19, item 10): the server passes one on every 2.5 s and coalesces the rest. */
+  typing(to: string): Promise<void>;
 }

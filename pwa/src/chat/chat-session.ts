@@ -1,3 +1,4 @@
+import type { MyProfile, ProfileUpdate } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
 import type { PapoApi } from '../api/papo-api';
 import { ObservableState } from '../lib/observable-state';
@@ -10,6 +11,7 @@ import type { Device } from './device';
 import { EarlyReceipts } from './early-receipts';
 import { LiveEvents } from './live-events';
 import { OutgoingMessages } from './outgoing-messages';
+import { People } from './people';
 import { ReadReceipts } from './read-receipts';
 import { ShownMessages } from './shown-messages';
 import { StreamPoller } from './stream-poller';
@@ -39,6 +41,8 @@ export class ChatSession {
   private readonly threads: ThreadPages;
   private readonly rows: ConversationRows;
   private readonly receipts: ReadReceipts;
+  /** Display names, presence and typing of the people in my chats (issue #19). */
+  readonly people: People;
   private readonly cleanups: Array<() => void> = [];
   private stopped = false;
 
@@ -54,6 +58,8 @@ export class ChatSession {
       threads: {},
       openPeer: null,
       announcement: { text: '', seq: 0 },
+      typing: {},
+      people: {},
     });
     const context: ChatContext = { me, state: this.state, api, cache, device, requestFailed: (error) => this.requestFailed(error) };
     this.context = context;
@@ -62,7 +68,8 @@ export class ChatSession {
     const shown = new ShownMessages(context, early, this.receipts);
     this.threads = new ThreadPages(context, early, this.receipts);
     this.rows = new ConversationRows(context, this.receipts);
-    const live = new LiveEvents(context, early, shown);
+    this.people = new People(context);
+    const live = new LiveEvents(context, early, shown, this.people);
     this.connection = new Connection(this.state, (previous) => {
       void this.outgoing.flush();
       if (previous === 'offline') this.threads.loadNewestIfNeverLoaded();
@@ -109,7 +116,7 @@ export class ChatSession {
       }),
     );
     this.poller.start();
-    void this.rows.refresh();
+    void this.rows.refresh().then(() => this.people.refresh(this.state.get().conversations.map((c) => c.with)));
     void this.outgoing.flush();
   }
 
@@ -118,6 +125,7 @@ export class ChatSession {
     this.connection.stop();
     this.poller.stop();
     this.outgoing.stop();
+    this.people.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 
@@ -136,7 +144,17 @@ export class ChatSession {
   }
 
   send(to: string, content: string): Promise<void> {
+    this.people.sent(to);
     return this.outgoing.send(to, content);
+  }
+
+  myProfile(): Promise<MyProfile> {
+    return this.context.api.myProfile();
+  }
+
+  async updateMyProfile(change: ProfileUpdate): Promise<MyProfile> {
+    const mine = await this.context.api.updateMyProfile(change);
+    return mine;
   }
 
   userExists(name: string): Promise<'yes' | 'no' | 'unknown'> {

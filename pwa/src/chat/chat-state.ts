@@ -1,3 +1,4 @@
+import type { UserProfile } from '../../../api/contract';
 import type { ObservableState } from '../lib/observable-state';
 import type { CachedConversation } from './chat-cache';
 import type { LocalMessage } from './local-message';
@@ -23,6 +24,10 @@ export interface ChatState {
   openPeer: string | null;
   /** For the screen-reader live region: the newest message that arrived live (`seq` tells repeats apart). */
   announcement: { text: string; seq: number };
+  /** Who is typing to me, and until when (ms, this device's clock): issue #19, item 10. */
+  typing: Readonly<Record<string, number>>;
+  /** Display names and presence of the people in my chats, as the server last said. */
+  people: Readonly<Record<string, UserProfile>>;
 }
 
 export function setThread(state: ObservableState<ChatState>, peer: string, thread: Thread): void {

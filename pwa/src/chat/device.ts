@@ -14,7 +14,8 @@ export interface Device {
   on(event: DeviceEvent, listener: () => void): () => void;
   askNotificationPermissionOnce(): void;
   /** A system notification for a message that arrived while the app is in the background. */
-  notifyMessage(from: string, content: string): void;
+  /** `shownName`: the sender's display name where known (the title); `from` still names the conversation. */
+  notifyMessage(from: string, content: string, shownName?: string): void;
   /** The unread count on the installed app's icon, where the platform has badges. */
   setBadge(unread: number): void;
   /** Runs `task` while no other tab of the app runs one under the same `name`. */

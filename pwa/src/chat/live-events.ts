@@ -2,6 +2,7 @@ import type { StreamEvent } from '../../../api/contract';
 import type { ChatContext } from './chat-context';
 import { applyReceipt } from './chat-updates';
 import type { EarlyReceipts } from './early-receipts';
+import type { People } from './people';
 import { type LocalMessage, type LocalStatus, fromServer } from './local-message';
 import type { ShownMessages } from './shown-messages';
 
@@ -11,6 +12,7 @@ export class LiveEvents {
     private readonly context: ChatContext,
     private readonly early: EarlyReceipts,
     private readonly shown: ShownMessages,
+    private readonly people: People,
   ) {}
 
   /** Resolves once the events are applied and cached: the poll that follows acknowledges them. */
@@ -20,6 +22,10 @@ export class LiveEvents {
       switch (event.type) {
         case 'message':
           messages.push(fromServer(event.message));
+          this.people.stoppedTyping(event.message.from);
+          break;
+        case 'typing':
+          this.people.typingFrom(event.from, event.seconds);
           break;
         case 'status':
           await this.applyReceipt(event.id, event.status);

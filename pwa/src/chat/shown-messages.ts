@@ -22,6 +22,8 @@ export class ShownMessages {
   async upsert(incoming: LocalMessage[], { live }: { live: boolean }): Promise<void> {
     const { me, state, cache, device } = this.context;
     const current = state.get();
+    // The display name where one is known (issue #19, item 12); the username stays the handle everywhere else.
+    const shownName = (username: string) => current.people[username]?.displayName ?? username;
     const applied = applyMessages(
       current,
       incoming.map((m) => this.early.applyTo(m)),
@@ -32,11 +34,11 @@ export class ShownMessages {
       threads: applied.threads,
       conversations: applied.conversations,
       announcement: newest
-        ? { text: t('announceMessage', { name: newest.from, text: newest.content }), seq: current.announcement.seq + 1 }
+        ? { text: t('announceMessage', { name: shownName(newest.from), text: newest.content }), seq: current.announcement.seq + 1 }
         : current.announcement,
     });
     showUnreadOnBadge(this.context);
-    if (!device.isVisible()) for (const m of applied.arrivals) device.notifyMessage(m.from, m.content);
+    if (!device.isVisible()) for (const m of applied.arrivals) device.notifyMessage(m.from, m.content, shownName(m.from));
     const open = state.get().openPeer;
     if (open && applied.touched.has(open)) void this.receipts.markRead(open);
     await cache.putMessages(me, applied.stored, applied.replacedKeys);

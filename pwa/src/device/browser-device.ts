@@ -17,7 +17,7 @@ export const browserDevice: Device = {
     return () => window.removeEventListener(event, listener);
   },
   askNotificationPermissionOnce,
-  notifyMessage: (from, content) => void notifyMessage(from, content),
+  notifyMessage: (from, content, shownName) => void notifyMessage(from, content, shownName),
   setBadge: setAppBadge,
   async exclusive(name, task) {
     // Web Locks are shared by every tab of the origin; without them (old browsers) a tab runs alone.

@@ -22,9 +22,9 @@ export function askNotificationPermissionOnce(): void {
 }
 
 /** A system notification for a message that arrived while the app is in the background. */
-export async function notifyMessage(from: string, content: string): Promise<void> {
+export async function notifyMessage(from: string, content: string, shownName = from): Promise<void> {
   if (!notificationsSupported() || Notification.permission !== 'granted') return;
-  const title = t('notificationTitle', { name: from });
+  const title = t('notificationTitle', { name: shownName });
   const options: NotificationOptions = {
     body: content.length > 140 ? `${content.slice(0, 140)}…` : content,
     // One notification per conversation, replaced by the newest message.

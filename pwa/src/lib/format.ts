@@ -32,6 +32,17 @@ export function formatDay(iso: string, now = new Date()): string {
   return date.getFullYear() === now.getFullYear() ? dayMonth.format(date) : fullDate.format(date);
 }
 
+/** Someone's presence in a chat header (issue #19, item 11): online, or when they were last seen. */
+export function formatPresence(presence: { online: boolean; lastSeenAt: string | null }, now = new Date()): string | null {
+  if (presence.online) return t('online');
+  if (presence.lastSeenAt === null) return null;
+  const ago = daysAgo(presence.lastSeenAt, now);
+  const at = formatTime(presence.lastSeenAt);
+  if (ago === 0) return t('lastSeenToday', { time: at });
+  if (ago === 1) return t('lastSeenYesterday', { time: at });
+  return t('lastSeenOn', { date: formatDay(presence.lastSeenAt, now) });
+}
+
 /** The time in a conversation row, as messaging apps do: a time today, then Yesterday, a weekday, a date. */
 export function formatListTime(iso: string, now = new Date()): string {
   const ago = daysAgo(iso, now);

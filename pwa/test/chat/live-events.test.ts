@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EarlyReceipts } from '../../src/chat/early-receipts';
 import { LiveEvents } from '../../src/chat/live-events';
+import { People } from '../../src/chat/people';
 import { ReadReceipts } from '../../src/chat/read-receipts';
 import { ShownMessages } from '../../src/chat/shown-messages';
 import { testChat } from '../support/chat-context';
@@ -9,7 +10,8 @@ import { localMessage, row, serverMessage, thread } from '../support/messages';
 function liveEventsIn(chat: ReturnType<typeof testChat>) {
   const early = new EarlyReceipts();
   const shown = new ShownMessages(chat.context, early, new ReadReceipts(chat.context));
-  return { live: new LiveEvents(chat.context, early, shown), shown };
+  const people = new People(chat.context);
+  return { live: new LiveEvents(chat.context, early, shown, people), shown, people };
 }
 
 describe('LiveEvents', () => {
@@ -49,5 +51,16 @@ describe('LiveEvents', () => {
     await shown.upsert([localMessage({ from: 'ana', to: 'bia', id: 'm1', status: 'sent' })], { live: false });
 
     expect(chat.state.get().conversations[0]?.last.status).toBe('read');
+  });
+
+  it('when bia is typing, then it shows until her message arrives, and is never cached', async () => {
+    const chat = testChat();
+    const { live } = liveEventsIn(chat);
+
+    await live.apply([{ type: 'typing', from: 'bia', seconds: 5 }]);
+    expect(Object.keys(chat.state.get().typing)).toEqual(['bia']);
+
+    await live.apply([{ type: 'message', message: serverMessage({ id: 'm1', from: 'bia', to: 'ana' }) }]);
+    expect(chat.state.get().typing).toEqual({});
   });
 });

@@ -33,6 +33,8 @@ export function chatState(fields: Partial<ChatState> & Pick<ChatState, 'me'>): C
     threads: {},
     openPeer: null,
     announcement: { text: '', seq: 0 },
+    typing: {},
+    people: {},
     ...fields,
   };
 }

@@ -2,10 +2,13 @@ import type {
   ConversationsResponse,
   HistoryResponse,
   LoginResponse,
+  MyProfile,
+  ProfileUpdate,
   PollResponse,
   SendRequest,
   SendResponse,
   SessionResponse,
+  UsersResponse,
 } from '../../../api/contract';
 import { ApiError } from '../../src/api/api-error';
 import type { HistoryQuery, PapoApi } from '../../src/api/papo-api';
@@ -38,6 +41,8 @@ export class ScriptedApi implements PapoApi {
   onConversations: () => Answer<ConversationsResponse> = () => unexpected('conversations');
   onMarkRead: () => Answer<void> = () => undefined;
   onLogout: () => Answer<void> = () => undefined;
+  onUsers: (names: readonly string[]) => Answer<UsersResponse> = () => ({ users: [] });
+  readonly typed: string[] = [];
 
   private readonly pollAnswers: Array<Answer<PollResponse>> = [];
   private heldPoll: (() => void) | null = null;
@@ -102,6 +107,24 @@ export class ScriptedApi implements PapoApi {
   conversations(): Promise<ConversationsResponse> {
     this.requests.push('conversations');
     return settle(this.onConversations());
+  }
+
+  users(names: readonly string[]): Promise<UsersResponse> {
+    this.requests.push(`users ${names.join(',')}`);
+    return settle(this.onUsers(names));
+  }
+
+  async myProfile(): Promise<MyProfile> {
+    return unexpected('myProfile');
+  }
+
+  async updateMyProfile(_change: ProfileUpdate): Promise<MyProfile> {
+    return unexpected('updateMyProfile');
+  }
+
+  async typing(to: string): Promise<void> {
+    this.requests.push(`typing ${to}`);
+    this.typed.push(to);
   }
 }
 

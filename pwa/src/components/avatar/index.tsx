@@ -4,14 +4,22 @@ import styles from './avatar.module.css';
 
 const HUES = [styles.hue0, styles.hue1, styles.hue2, styles.hue3, styles.hue4, styles.hue5];
 
-/** A letter on a colour derived from the name: tells conversations apart at a glance, without images. */
-export function Avatar({ name, size = 'normal' }: { name: string; size?: 'normal' | 'small' }) {
+/**
+ * A letter on a colour derived from the username: tells conversations apart at a glance, without images. The
+ * letter is the display name's first when there is one (`label`); the colour stays the username's, so it does
+ * not change when someone renames themself. Profile photos (issue #19, item 12) are the seam here: once
+ * attachments exist, a `photoUrl` prop shows the image instead of the letter, on the same circle.
+ */
+export function Avatar({ name, label, size = 'normal' }: { name: string; label?: string | null; size?: 'normal' | 'small' | 'large' }) {
   let hash = 0;
   for (const char of name) hash = (hash * 31 + defined(char.codePointAt(0), 'a code point')) >>> 0;
   const hue = defined(HUES[hash % HUES.length], 'an avatar hue class');
-  const initial = defined([...name][0], 'the first letter of a username').toUpperCase();
+  const initial = defined([...(label || name)][0], 'the first letter of a name').toUpperCase();
   return (
-    <span class={`${controls.circle48} ${styles.avatar} ${hue} ${size === 'small' ? styles.small : ''}`} aria-hidden="true">
+    <span
+      class={`${controls.circle48} ${styles.avatar} ${hue} ${size === 'small' ? styles.small : size === 'large' ? styles.large : ''}`}
+      aria-hidden="true"
+    >
       {initial}
     </span>
   );

@@ -10,10 +10,12 @@ interface Props {
   autoFocus?: boolean;
   /** Resolves to a problem to show (and the text stays), or null (and the field clears). */
   onSubmit: (text: string) => Promise<string | null>;
+  /** Called on each edit that leaves text in the field: "typing…" for the peer (issue #19, item 10). */
+  onTyping?: () => void;
 }
 
 /** The message field: Enter sends, Shift+Enter breaks the line; commands (`/msg`, `/history`, `/sair`) go here too. */
-export function Composer({ label, onSubmit, autoFocus = false }: Props) {
+export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props) {
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
@@ -66,6 +68,7 @@ export function Composer({ label, onSubmit, autoFocus = false }: Props) {
           onInput={(event) => {
             setText(event.currentTarget.value);
             if (problem) setProblem(null);
+            if (event.currentTarget.value.trim() !== '' && !event.currentTarget.value.startsWith('/')) onTyping?.();
           }}
           onKeyDown={onKeyDown}
         />

@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { t } from '../../lib/i18n';
 import { navigate } from '../../lib/use-route';
 import { useSession } from '../../lib/use-session';
@@ -11,6 +12,12 @@ import styles from './conversation-list.module.css';
 export function ConversationList({ notice, onDismissNotice }: { notice: string | null; onDismissNotice: () => void }) {
   const { session, logout } = useSession();
   const conversations = useSlice(session.state, (state) => state.conversations);
+  const people = useSlice(session.state, (state) => state.people);
+  const peers = conversations.map((c) => c.with).join(',');
+  useEffect(() => {
+    // Display names of the rows (issue #19, item 12): asked again when the list is shown or its people change.
+    if (peers) void session.people.refresh(peers.split(','));
+  }, [session, peers]);
   return (
     <>
       <AppHeader
@@ -45,6 +52,7 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
                 key={conversation.with}
                 conversation={conversation}
                 me={session.me}
+                displayName={people[conversation.with]?.displayName}
                 onOpen={(peer) => navigate({ name: 'chat', peer })}
               />
             ))}

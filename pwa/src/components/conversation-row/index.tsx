@@ -9,10 +9,12 @@ import styles from './conversation-row.module.css';
 interface Props {
   conversation: CachedConversation;
   me: string;
+  /** The peer's display name, when they set one (issue #19, item 12). */
+  displayName?: string | null | undefined;
   onOpen: (peer: string) => void;
 }
 
-export function ConversationRow({ conversation, me, onOpen }: Props) {
+export function ConversationRow({ conversation, me, onOpen, displayName }: Props) {
   const { last, unread } = conversation;
   const mine = last.from === me;
   return (
@@ -26,10 +28,12 @@ export function ConversationRow({ conversation, me, onOpen }: Props) {
         }}
         data-peer={conversation.with}
       >
-        <Avatar name={conversation.with} />
+        <Avatar name={conversation.with} label={displayName} />
         <span class={styles.body}>
           <span class={styles.top}>
-            <span class={styles.peer}>{conversation.with}</span>
+            <span class={styles.peer} title={conversation.with}>
+              {displayName ?? conversation.with}
+            </span>
             <time class={`${styles.time} ${unread > 0 ? styles.timeUnread : ''}`} dateTime={last.sentAt}>
               {formatListTime(last.sentAt)}
             </time>

@@ -9,12 +9,13 @@ import { Avatar } from '../avatar';
 import { Composer } from '../composer';
 import { ConnectionBanner } from '../connection-banner';
 import { MessageList } from '../message-list';
+import { PeerStatus } from '../peer-status';
 import styles from './conversation-view.module.css';
 
 export function ConversationView({ peer }: { peer: string }) {
   const { session } = useSession();
   const thread = useSlice(session.state, (state) => state.threads[peer]);
-  const connection = useSlice(session.state, (state) => state.connection);
+  const displayName = useSlice(session.state, (state) => state.people[peer]?.displayName ?? null);
 
   useEffect(() => {
     void session.openConversation(peer);
@@ -30,14 +31,17 @@ export function ConversationView({ peer }: { peer: string }) {
   );
   const runCommand = useCommandRunner(sendText);
   const loadOlder = useCallback(() => void session.loadOlder(peer), [session, peer]);
+  const typing = useCallback(() => session.people.typingTo(peer), [session, peer]);
 
   return (
     <>
       <AppHeader onBack={goBack}>
-        <Avatar name={peer} size="small" />
+        <Avatar name={peer} label={displayName} size="small" />
         <span class={styles.heading}>
-          <h1 class={styles.peer}>{peer}</h1>
-          {connection === 'connecting' && <span class={styles.sub}>{t('reconnecting')}</span>}
+          <h1 class={styles.peer} title={peer}>
+            {displayName ?? peer}
+          </h1>
+          <PeerStatus peer={peer} class={styles.sub} />
         </span>
       </AppHeader>
       <ConnectionBanner />
@@ -58,7 +62,7 @@ export function ConversationView({ peer }: { peer: string }) {
             emptyText={t('noMessages')}
           />
         )}
-        <Composer label={t('messageLabel', { name: peer })} onSubmit={runCommand} autoFocus />
+        <Composer label={t('messageLabel', { name: peer })} onSubmit={runCommand} onTyping={typing} autoFocus />
       </main>
     </>
   );

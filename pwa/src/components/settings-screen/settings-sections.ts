@@ -1,6 +1,8 @@
 import type { FunctionComponent } from 'preact';
 import type { TextKey } from '../../lib/i18n';
 import { AccountSettings } from '../account-settings';
+import { PrivacySettings } from '../privacy-settings';
+import { ProfileSettings } from '../profile-settings';
 
 /**
  * The sections of the settings screen, in the order shown. A feature that has settings (notifications, devices,
@@ -14,4 +16,8 @@ export interface SettingsSection {
   Component: FunctionComponent;
 }
 
-export const SETTINGS_SECTIONS: readonly SettingsSection[] = [{ id: 'account', title: 'settingsAccount', Component: AccountSettings }];
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
+  { id: 'profile', title: 'settingsProfile', Component: ProfileSettings },
+  { id: 'privacy', title: 'settingsPrivacy', Component: PrivacySettings },
+  { id: 'account', title: 'settingsAccount', Component: AccountSettings },
+];

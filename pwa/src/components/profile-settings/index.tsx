@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../../api/api-error';
+import { t } from '../../lib/i18n';
+import { useSession } from '../../lib/use-session';
+import controls from '../../styles/controls.module.css';
+import { Avatar } from '../avatar';
+import styles from './profile-settings.module.css';
+
+const MAX_CHARACTERS = 40;
+
+/** My display name (issue #19, item 12), beside the initial people see until photos come with attachments. */
+export function ProfileSettings() {
+  const { session } = useSession();
+  const [name, setName] = useState('');
+  const [saved, setSaved] = useState<string | null>(null);
+  const [status, setStatus] = useState<'idle' | 'saving' | 'saved' | 'refused' | 'failed'>('idle');
+
+  useEffect(() => {
+    session.myProfile().then(
+      (mine) => {
+        setName(mine.displayName ?? '');
+        setSaved(mine.displayName);
+      },
+      () => setStatus('failed'),
+    );
+  }, [session]);
+
+  const tooLong = [...name.trim()].length > MAX_CHARACTERS;
+
+  async function save() {
+    setStatus('saving');
+    try {
+      const mine = await session.updateMyProfile({ displayName: name.trim() === '' ? null : name });
+      setName(mine.displayName ?? '');
+      setSaved(mine.displayName);
+      setStatus('saved');
+    } catch (error) {
+      setStatus(error instanceof ApiError && error.code === 'invalid_request' ? 'refused' : 'failed');
+    }
+  }
+
+  const problem = tooLong
+    ? t('displayNameTooLong')
+    : status === 'refused'
+      ? t('displayNameRefused')
+      : status === 'failed'
+        ? t('somethingWrong')
+        : null;
+  return (
+    <form
+      class={styles.profile}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <div class={styles.who}>
+        <Avatar name={session.me} label={saved} size="large" />
+        <p class={styles.photo}>{t('photoLater')}</p>
+      </div>
+      <label class={styles.label} for="display-name">
+        {t('displayName')}
+      </label>
+      <input
+        id="display-name"
+        class={styles.field}
+        value={name}
+        placeholder={session.me}
+        autocomplete="nickname"
+        aria-describedby="display-name-hint display-name-problem"
+        aria-invalid={problem !== null}
+        onInput={(event) => {
+          setName(event.currentTarget.value);
+          setStatus('idle');
+        }}
+      />
+      <p id="display-name-hint" class={styles.hint}>
+        {t('displayNameHint', { name: session.me })}
+      </p>
+      <p id="display-name-problem" class={styles.problem} role="alert">
+        {problem}
+      </p>
+      <div class={styles.actions}>
+        <button type="submit" class={`${controls.accentFill} ${styles.save}`} disabled={tooLong || status === 'saving'}>
+          {t('save')}
+        </button>
+        <span role="status">{status === 'saved' ? t('saved') : ''}</span>
+      </div>
+    </form>
+  );
+}
