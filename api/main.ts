@@ -3,14 +3,15 @@ import { ConfigError, loadConfig } from './config.js';
 import { servePwa } from './http/pwa-static.js';
 import { createLogger } from './logger.js';
 import { REPO_ROOT, startServer, type RunningServer } from './server.js';
+import { database, startFailureLine } from './start-failure.js';
 import { usesPostgres } from './store/open-store.js';
-import { DataFolderError } from './store/text/data-lock.js';
-import { TokenKeyFileError } from './store/text/token-key-file.js';
 
-/** host:port/database of a connection URL, never its password. */
-function describeDatabase(url: string): string {
-  const u = new URL(url);
-  return `${u.host}${u.pathname}`;
+/**
+ * The address a person can open: a server listening on every interface (0.0.0.0, ::) is reached at
+ * localhost, which a browser opens and "0.0.0.0" is not (issue #19, item 16).
+ */
+function openableUrl(url: string): string {
+  return url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, '$1localhost');
 }
 
 const PWA_DIST = path.join(REPO_ROOT, 'pwa', 'dist');
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`papo: ${err.message}\n`);
+    process.stderr.write(`${startFailureLine(err, {})}\n`);
     process.exit(1);
   }
   const log = createLogger({ level: config.LOG_LEVEL });
@@ -30,20 +31,14 @@ async function main(): Promise<void> {
   try {
     running = await startServer(config, log, { pwa: servePwa(PWA_DIST) });
   } catch (err) {
-    if (
-      err instanceof DataFolderError ||
-      err instanceof TokenKeyFileError ||
-      (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
-      (err as NodeJS.ErrnoException).code === 'EACCES'
-    ) {
-      process.stderr.write(`papo: ${(err as Error).message}\n`);
-    } else {
-      log.fatal({ err }, 'could not start');
-    }
+    // One plain line on the terminal (issue #19, item 15); the stack only for whoever asks for it.
+    log.debug({ err }, 'could not start');
+    process.stderr.write(`${startFailureLine(err, config)}\n`);
     process.exit(1);
   }
-  const data = usesPostgres(config) ? `PostgreSQL at ${describeDatabase(config.DATABASE_URL ?? '')}` : config.DATA_DIR;
-  log.info({ url: running.url, data }, `Papo listening on ${running.url}, data in ${data}`);
+  const data = usesPostgres(config) ? `PostgreSQL at ${database(config.DATABASE_URL)}` : config.DATA_DIR;
+  const url = openableUrl(running.url);
+  log.info({ url, data }, `Papo listening on ${url}, data in ${data}`);
 
   let stopping = false;
   const stop = (signal: string) => {
