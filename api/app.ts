@@ -3,6 +3,8 @@ import express, { type RequestHandler } from 'express';
 import type { Accounts } from './accounts/accounts.js';
 import { createAttachments, type Attachments } from './attachments/attachments.js';
 import { attachmentRoutes } from './http/routes/attachments.js';
+import { createDevices } from './accounts/devices.js';
+import { accountRoutes } from './http/routes/account.js';
 import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js';
 import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard } from './http/fast-path/index.js';
 import { targetOf } from './http/fast-path/target-origin.js';
@@ -46,7 +48,12 @@ export interface AppDeps {
   isStopping: () => boolean;
   /** Prometheus metrics at GET /metrics (issue #5). */
   metrics?: Metrics;
+  /** Sessions one user may have (issue #17); a new login ends the least recently used one past it. Default 20. */
+  sessionsPerUser?: number;
 }
+
+/** Sessions per user when the server is not told otherwise (SESSIONS_PER_USER). */
+export const DEFAULT_SESSIONS_PER_USER = 20;
 
 export interface AppOptions {
   /**
@@ -84,7 +91,9 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
 
   const authenticated = requireUser(deps.sessionMaxDays);
   const handlers = messageHandlers(deps.messaging, deps.metrics);
-  app.use(sessionRoutes(deps.accounts, authenticated));
+  const devices = createDevices(deps.store.sessions, deps.sessionsPerUser ?? DEFAULT_SESSIONS_PER_USER);
+  app.use(sessionRoutes(deps.accounts, authenticated, devices));
+  app.use(accountRoutes(deps.accounts, devices, authenticated));
   if (!fastPath) app.use(messageRoutes(handlers, authenticated, deps.sessionMaxDays));
   app.use(readReceiptRoutes(deps.messaging, authenticated));
   app.use(historyRoutes(deps.messaging, authenticated));

@@ -51,6 +51,8 @@ const schema = z.object({
   SESSION_IDLE_DAYS: integer(1, 3650, 30),
   /** Days a session lasts at most, however much it is used. */
   SESSION_MAX_DAYS: integer(1, 3650, 365),
+  /** Sessions (logged-in devices) one user may have; a new login ends the least recently used one past it (issue #17). */
+  SESSIONS_PER_USER: integer(1, 1000, 20),
   /** Long-polls one user may hold at once; one more ends the oldest. */
   MAX_POLLS_PER_USER: integer(1, 100, 5),
   /** Long-polls the server holds at once; one more gets a 503. */

@@ -165,6 +165,34 @@ export interface ConversationsResponse {
   conversations: Conversation[];
 }
 
+/** A logged-in device of the user: one of their sessions (issue #17). */
+export interface Device {
+  /** Opaque; names the device in `DELETE /api/account/devices/{id}`. */
+  id: string;
+  /** From the User-Agent it logged in with, e.g. "Chrome on Android". */
+  name: string;
+  /** ISO 8601, UTC. */
+  loggedInAt: string;
+  /** ISO 8601, UTC; right to the hour, except for this device. */
+  lastUsedAt: string;
+  /** True for the device that asked. */
+  current: boolean;
+}
+
+export interface DevicesResponse {
+  devices: Device[];
+}
+
+export interface EndDevicesResponse {
+  /** How many devices were logged out. */
+  ended: number;
+}
+
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
 export type ErrorCode =
   | 'invalid_request'
   | 'invalid_username'

@@ -124,6 +124,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     sessionSecrets: secrets,
     sessionIdleDays: config.SESSION_IDLE_DAYS,
     sessionMaxDays: config.SESSION_MAX_DAYS,
+    sessionsPerUser: config.SESSIONS_PER_USER,
     trustProxy: config.TRUST_PROXY,
     publicOrigins: config.PUBLIC_ORIGIN,
     specPath: SPEC_PATH,

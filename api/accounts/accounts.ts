@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../store/store.js';
+import { changePassword } from './change-password.js';
 import type { DeviceTokens } from './device-token.js';
 import { NO_LOGIN_LIMITS, type LoginClient, type LoginLimits, type PendingAttempt } from './login-limits.js';
 import { newPasswordProblem } from './new-password.js';
@@ -26,6 +27,8 @@ export interface LoginAttempt {
 export interface Accounts {
   /** The old system's login: an unknown username creates the account with this password, a known one logs in. */
   loginOrRegister(username: string, password: string, attempt?: LoginAttempt): Promise<LoginResult>;
+  /** Changes a logged-in user's password, given the current one; ends every session of theirs (change-password.ts). */
+  changePassword(username: string, current: string, next: string): Promise<void>;
 }
 
 export const accountLocked = (): AppError =>
@@ -84,6 +87,8 @@ export function createAccounts(
   }
 
   return {
+    changePassword: (username, current, next) => changePassword(users, hasher, username, current, next),
+
     async loginOrRegister(rawName, password, { address = 'unknown', deviceToken } = {}) {
       const name = foldUsername(rawName);
       if (!name.ok) throw new AppError('invalid_username', name.reason);

@@ -11,6 +11,8 @@ declare module 'express-session' {
     username: string;
     /** When this login happened (ms): sessions end after SESSION_MAX_DAYS however active. */
     loggedInAt: number;
+    /** The User-Agent the session logged in with, cut to USER_AGENT_KEPT: how its owner tells their devices apart (issue #17). Absent in sessions made before. */
+    userAgent?: string;
   }
 }
 

@@ -172,9 +172,23 @@ export interface SessionEndWatcher {
   held(): Iterable<string>;
 }
 
+/** A live session of a user, as the store keeps it: its key (`sessionKey(sid)`) and its express-session data. */
+export interface StoredSession {
+  key: string;
+  data: SessionData;
+}
+
 export interface SessionRepository {
   /** The express-session store that keeps sessions where this store keeps its data. */
   readonly expressStore: TouchableSessionStore;
+  /** The live sessions of `username` (its devices, issue #17), in no particular order. */
+  ofUser(username: string): Promise<StoredSession[]>;
+  /**
+   * Ends those of `keys` that are sessions of `username` (another user's keys are ignored), durably, and
+   * announces them as a logout does, on every process: their cookies stop working at once and their held
+   * polls are answered. Resolves with how many ended.
+   */
+  end(username: string, keys: readonly string[]): Promise<number>;
   /** A secret kept with the data, created on first use, for when the operator sets none. */
   generatedSecret(): Promise<{ secret: string; created: boolean }>;
   /**

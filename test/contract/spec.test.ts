@@ -97,6 +97,10 @@ describe('openapi.yaml', () => {
         'POST /api/session',
         'GET /api/session',
         'DELETE /api/session',
+        'GET /api/account/devices',
+        'DELETE /api/account/devices',
+        'DELETE /api/account/devices/{id}',
+        'POST /api/account/password',
         'POST /api/messages',
         'GET /api/messages',
         'POST /api/messages/read',
@@ -182,6 +186,10 @@ describe('openapi.yaml', () => {
     expect(guarded.map((op) => op.name).sort()).toEqual(
       [
         'GET /api/session',
+        'GET /api/account/devices',
+        'DELETE /api/account/devices',
+        'DELETE /api/account/devices/{id}',
+        'POST /api/account/password',
         'POST /api/messages',
         'GET /api/messages',
         'POST /api/messages/read',
@@ -204,7 +212,14 @@ describe('openapi.yaml', () => {
     // An upload's body is the file (POST /api/attachments): it has no fields to be unknown.
     const withBody = operations().filter((op) => JSON.stringify(op.node.requestBody ?? {}).includes('application/json'));
     expect(withBody.map((op) => op.name).sort()).toEqual(
-      ['POST /api/session', 'POST /api/messages', 'POST /api/messages/read', 'PATCH /api/profile', 'POST /api/typing'].sort(),
+      [
+        'POST /api/session',
+        'POST /api/messages',
+        'POST /api/messages/read',
+        'PATCH /api/profile',
+        'POST /api/typing',
+        'POST /api/account/password',
+      ].sort(),
     );
     for (const op of withBody) {
       const badRequest = codesOf(op.responses.get(400));

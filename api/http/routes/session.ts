@@ -1,11 +1,14 @@
 import { Router, type RequestHandler } from 'express';
 import type { Accounts } from '../../accounts/accounts.js';
+import type { Devices } from '../../accounts/devices.js';
+import { sessionKey } from '../../store/session-key.js';
 import type { LoginRequest, LoginResponse, SessionResponse } from '../../contract.js';
 import { deviceTokenOf, setDeviceCookie } from '../device-cookie.js';
+import { userAgentOf } from './account.js';
 import { SESSION_COOKIE, currentUser, destroy, regenerate, save } from '../session.js';
 
 /** Login-or-register, who am I, and logout (the old client's `/sair`). */
-export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler): Router {
+export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler, devices?: Devices): Router {
   const router = Router();
 
   router.post('/api/session', async (req, res) => {
@@ -16,7 +19,11 @@ export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler): 
     await regenerate(req);
     req.session.username = result.username;
     req.session.loggedInAt = Date.now();
+    const userAgent = userAgentOf(req);
+    if (userAgent !== undefined) req.session.userAgent = userAgent;
     await save(req);
+    // Sessions per user are limited (issue #17): a new login ends the least recently used one past the limit.
+    await devices?.limit(result.username, sessionKey(req.sessionID));
     setDeviceCookie(req, res, result.deviceToken);
     const body: LoginResponse = { user: { username: result.username }, created: result.created };
     res.status(result.created ? 201 : 200).json(body);

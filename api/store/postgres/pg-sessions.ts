@@ -143,6 +143,24 @@ export function pgSessions(db: Db, store: HashedSidStore): SessionRepository {
   return {
     expressStore: store,
     onSessionsEnded: (watcher) => store.onEnded(watcher),
+    async ofUser(username) {
+      const rows = await db.query<{ sid: string; sess: SessionData }>(
+        "SELECT sid, sess FROM session WHERE sess->>'username' = $1 AND expire > now()",
+        [username],
+      );
+      return rows.map((r) => ({ key: r.sid, data: r.sess }));
+    },
+    async end(username, keys) {
+      // One statement: the rows go and every process hears of it at the commit, as for a logout.
+      const rows = await db.query<{ sid: string }>(
+        `WITH ended AS (DELETE FROM session WHERE sid = ANY($1::text[]) AND sess->>'username' = $2 RETURNING sid)
+         SELECT sid, pg_notify($3, $4 || ' ' || sid) FROM ended`,
+        [keys, username, store.channel, SESSION_END_PAYLOAD],
+      );
+      // This process ends its own polls at once, as destroy() does.
+      store.ended(rows.map((r) => r.sid));
+      return rows.length;
+    },
     async generatedSecret() {
       const secret = randomBytes(32).toString('base64url');
       const inserted = await db.query(

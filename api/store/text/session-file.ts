@@ -169,7 +169,29 @@ export class FileSessionStore extends session.Store {
 
   /** Ends every session of `username` (a password reset, issue #15); resolves once that is on disk. */
   async destroyUser(username: string): Promise<number> {
-    const ended = [...this.entries].filter(([, e]) => (e.parsed ??= JSON.parse(e.json) as SessionData).username === username);
+    return this.endSessions(
+      username,
+      this.ofUser(username).map((s) => s.key),
+    );
+  }
+
+  /** The live sessions of `username` (issue #17: their devices). */
+  ofUser(username: string): { key: string; data: SessionData }[] {
+    const now = this.now();
+    return [...this.entries]
+      .filter(([, e]) => e.expires > now && this.parsedOf(e).username === username)
+      .map(([key, e]) => ({ key, data: this.parsedOf(e) }));
+  }
+
+  /**
+   * Ends those of `keys` that are sessions of `username` (issue #17: a device ended from another one), in
+   * memory at once, announced to the watchers as a logout is; resolves once the ends are on disk.
+   */
+  async endSessions(username: string, keys: readonly string[]): Promise<number> {
+    const ended = keys.flatMap((key): [string, Entry][] => {
+      const e = this.entries.get(key);
+      return e !== undefined && this.parsedOf(e).username === username ? [[key, e]] : [];
+    });
     for (const [key] of ended) this.entries.delete(key);
     for (const watcher of this.watchers) watcher.ended(ended.map(([key]) => key));
     await Promise.all(
@@ -178,7 +200,7 @@ export class FileSessionStore extends session.Store {
           new Promise<void>((resolve, reject) =>
             this.persist({
               line: encodeSessionLine({ kind: 'd', key }),
-              // Not written: the session is back, as for a logout that failed (the reset reports the failure).
+              // Not written: the session is back, as for a logout that failed (the caller reports the failure).
               undo: () => {
                 if (!this.entries.has(key)) this.entries.set(key, before);
               },
@@ -188,6 +210,10 @@ export class FileSessionStore extends session.Store {
       ),
     );
     return ended.length;
+  }
+
+  private parsedOf(e: Entry): SessionData {
+    return (e.parsed ??= JSON.parse(e.json) as SessionData);
   }
 
   override length(callback: (err: unknown, length?: number) => void): void {

@@ -98,6 +98,8 @@ export class TextStore implements Store, BatchTarget {
       expressStore: sessionStore,
       generatedSecret: () => this.generatedSecret(),
       onSessionsEnded: (watcher) => sessionStore.onEnded(watcher),
+      ofUser: async (username) => sessionStore.ofUser(username),
+      end: (username, keys) => sessionStore.endSessions(username, keys),
     };
   }
 

@@ -1,0 +1,57 @@
+import { Router, type RequestHandler } from 'express';
+import type { Accounts } from '../../accounts/accounts.js';
+import { USER_AGENT_KEPT } from '../../accounts/device-name.js';
+import type { Devices } from '../../accounts/devices.js';
+import type { ChangePasswordRequest, DevicesResponse, EndDevicesResponse } from '../../contract.js';
+import { sessionKey } from '../../store/session-key.js';
+import { SESSION_COOKIE, currentUser, regenerate, save } from '../session.js';
+import type { Request, Response } from 'express';
+
+/** The User-Agent a new session keeps (issue #17), cut to a bound. */
+export function userAgentOf(req: Request): string | undefined {
+  const ua = req.get('user-agent');
+  return ua === undefined || ua === '' ? undefined : ua.slice(0, USER_AGENT_KEPT);
+}
+
+function clearSessionCookie(res: Response): void {
+  res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax' });
+}
+
+/** The user's devices (their sessions) and their password (issue #17). */
+export function accountRoutes(accounts: Accounts, devices: Devices, requireUser: RequestHandler): Router {
+  const router = Router();
+
+  router.get('/api/account/devices', requireUser, async (req, res) => {
+    const body: DevicesResponse = { devices: await devices.list(currentUser(res), sessionKey(req.sessionID)) };
+    res.json(body);
+  });
+
+  router.delete('/api/account/devices', requireUser, async (req, res) => {
+    const body: EndDevicesResponse = { ended: await devices.endOthers(currentUser(res), sessionKey(req.sessionID)) };
+    res.json(body);
+  });
+
+  router.delete('/api/account/devices/:id', requireUser, async (req, res) => {
+    const { current } = await devices.end(currentUser(res), String(req.params.id), sessionKey(req.sessionID));
+    // Ending this very device is a logout: its cookie goes too.
+    if (current) clearSessionCookie(res);
+    res.status(204).end();
+  });
+
+  router.post('/api/account/password', requireUser, async (req, res) => {
+    const username = currentUser(res);
+    const { currentPassword, newPassword } = req.body as ChangePasswordRequest;
+    await accounts.changePassword(username, currentPassword, newPassword);
+    // Every session ended with the change, this one too: this device goes on with a new one (a new id, so
+    // its old cookie is worth nothing either).
+    await regenerate(req);
+    req.session.username = username;
+    req.session.loggedInAt = Date.now();
+    const userAgent = userAgentOf(req);
+    if (userAgent !== undefined) req.session.userAgent = userAgent;
+    await save(req);
+    res.status(204).end();
+  });
+
+  return router;
+}
