@@ -61,5 +61,5 @@ describe('the README curl walkthrough', () => {
     expect(outputs[0]).toContain('{"type":"typing","from":"maria","seconds":5}');
     expect(outputs[0]).toContain('"created":true');
     expect(outputs[1]).toContain('"created":false');
-  });
+  }, 120_000);
 });
