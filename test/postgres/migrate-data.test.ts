@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../api/server.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
+import { encodeRecord } from '../../api/store/text/codec.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema } from '../support/postgres.js';
@@ -102,6 +103,41 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     // And the export is a data folder the text store opens.
     const reopened = await TextStore.open({ dataDir: exported, log, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
     await reopened.close();
+  }, 60_000);
+
+  it('when a folder holds profiles, then migrate-data carries them to PostgreSQL and export-data back to perfis.txt (issue #19)', async () => {
+    const source = await copyOfSeed();
+    const log = captureLog().logger;
+    const text = await TextStore.open({ dataDir: source, log, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
+    await text.profiles.update('maria', { displayName: 'Maria Silva', lastSeenVisibility: 'nobody' });
+    await text.profiles.recordLastSeen(new Map([['joao', 1_765_000_000_000]]));
+    const expected = await text.profiles.get(['joao', 'maria', 'pedro']);
+    await text.close();
+    const { schema, url } = await createTestSchema();
+    defer(() => dropTestSchema(schema));
+
+    await migrateData(source, url);
+    const pg = await PostgresStore.open({ url, poolSize: 2, log, sessionTtlMs: 60_000 });
+    try {
+      expect(await pg.profiles.get(['joao', 'maria', 'pedro'])).toEqual(expected);
+    } finally {
+      await pg.close();
+    }
+
+    const exported = await tempDir('papo-export-');
+    defer(() => rm(exported, { recursive: true, force: true }));
+    await migrateData(url, exported);
+    expect(await readFile(path.join(exported, 'perfis.txt'), 'utf8')).toBe(
+      encodeRecord(['p', 'joao', '', 'everyone']) +
+        encodeRecord(['s', 'joao', '1765000000000']) +
+        encodeRecord(['p', 'maria', 'Maria Silva', 'nobody']),
+    );
+    const reopened = await TextStore.open({ dataDir: exported, log, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
+    try {
+      expect(await reopened.profiles.get(['joao', 'maria', 'pedro'])).toEqual(expected);
+    } finally {
+      await reopened.close();
+    }
   }, 60_000);
 
   it('when the database already holds another data set, then the import refuses and changes nothing', async () => {

@@ -7,6 +7,7 @@ import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
 import { dataLayout, formatLine } from '../text/data-layout.js';
 import { TextStore } from '../text/text-store.js';
+import { encodeSeen, encodeSettings } from '../text/profile-file.js';
 import { encodeTokenKey } from '../text/token-key-file.js';
 import type { TokenKey } from '../store.js';
 import type { Logger } from '../../logger.js';
@@ -68,6 +69,21 @@ export async function importTextFolder(
     await client.query(
       'INSERT INTO users (username, password_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (username) DO NOTHING',
       [[...users.keys()], [...users.values()]],
+    );
+    // Profiles (issue #19): display names, who sees one's last seen, when one was last seen. Only those
+    // that differ from the defaults; a profile already in the database is kept (a second run changes nothing).
+    const profiles = (await text.profiles.get([...users.keys()])).filter(
+      (p) => p.displayName !== null || p.lastSeenVisibility !== 'everyone' || p.lastSeenAt !== null,
+    );
+    await client.query(
+      `INSERT INTO profiles (username, display_name, last_seen_visibility, last_seen_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ON CONFLICT (username) DO NOTHING`,
+      [
+        profiles.map((p) => p.username),
+        profiles.map((p) => p.displayName),
+        profiles.map((p) => p.lastSeenVisibility),
+        profiles.map((p) => p.lastSeenAt),
+      ],
     );
 
     const files = [...users.keys()].map((u) => ({ user: u, file: dataLayout(dir).history(u) }));
@@ -324,6 +340,25 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       const k = { key: Buffer.from(tokenKey, 'hex'), legacyIdsUpTo: Number(meta.get('legacy_ids_up_to') ?? 0) };
       await writeDurably(nodeDisk, files.tokenKey, encodeTokenKey(k));
     }
+    const profiles = (
+      await client.query<{
+        username: string;
+        display_name: string | null;
+        last_seen_visibility: 'everyone' | 'nobody';
+        last_seen_at: string | null;
+      }>('SELECT username, display_name, last_seen_visibility, last_seen_at FROM profiles ORDER BY username')
+    ).rows;
+    await writeDurably(
+      nodeDisk,
+      files.profiles,
+      profiles
+        .map(
+          (p) =>
+            encodeSettings(p.username, { displayName: p.display_name, lastSeenVisibility: p.last_seen_visibility }) +
+            (p.last_seen_at === null ? '' : encodeSeen(p.username, Number(p.last_seen_at))),
+        )
+        .join(''),
+    );
     await writeDurably(nodeDisk, files.format, formatLine(epoch));
     await client.query('COMMIT');
     return { users: users.length, records: done, epoch };

@@ -152,11 +152,13 @@ export class ProfileFile implements ProfileRepository {
   }
 }
 
-function encodeSettings(username: string, s: Settings): string {
+/** A `p` line (the migrate/export tool writes perfis.txt with these). */
+export function encodeSettings(username: string, s: Settings): string {
   return encodeRecord(['p', username, s.displayName ?? '', s.lastSeenVisibility]);
 }
 
-function encodeSeen(username: string, at: number): string {
+/** An `s` line. */
+export function encodeSeen(username: string, at: number): string {
   return encodeRecord(['s', username, String(at)]);
 }
 
