@@ -7,14 +7,19 @@ export type Command =
   | { kind: 'msg'; to: string; text: string }
   | { kind: 'history' }
   | { kind: 'logout' }
-  | { kind: 'invalid'; reason: 'msg-usage' | 'unknown' };
+  | { kind: 'invalid'; reason: 'msg-usage' };
 
+/**
+ * Only the known commands are commands (issue #19, item 2): "/etc/hosts é o arquivo…" is a message like any
+ * other, and `//` sends a text that starts with a slash, as IRC clients do ("//msg" sends "/msg").
+ */
 export function parseCommand(input: string): Command {
   const trimmed = input.trim();
-  if (!trimmed.startsWith('/')) return { kind: 'text', text: input.trim() };
+  if (!trimmed.startsWith('/')) return { kind: 'text', text: trimmed };
+  if (trimmed.startsWith('//')) return { kind: 'text', text: trimmed.slice(1) };
   const match = /^\/(\S+)\s*([\s\S]*)$/.exec(trimmed);
-  // A slash alone, or one followed by a space, names no command.
-  if (!match) return { kind: 'invalid', reason: 'unknown' };
+  // A slash alone, or one followed by a space, names no command: it is text.
+  if (!match) return { kind: 'text', text: trimmed };
   const name = defined(match[1], 'the command name').toLowerCase();
   const rest = defined(match[2], 'the command arguments');
   switch (name) {
@@ -30,6 +35,6 @@ export function parseCommand(input: string): Command {
     case 'logout':
       return { kind: 'logout' };
     default:
-      return { kind: 'invalid', reason: 'unknown' };
+      return { kind: 'text', text: trimmed };
   }
 }

@@ -24,7 +24,7 @@ export function useCommandRunner(onText: (text: string) => Promise<string | null
           await logout();
           return null;
         case 'invalid':
-          return command.reason === 'msg-usage' ? t('msgUsage') : t('unknownCommand');
+          return t('msgUsage');
         case 'msg': {
           if (!isValidUsername(command.to)) return t('noSuchUser', { name: command.to });
           if (command.to === session.me) return t('notYourself');

@@ -24,7 +24,14 @@ describe('parseCommand', () => {
     for (const input of ['/sair', '/logout', '/Sair']) expect(parseCommand(input)).toEqual({ kind: 'logout' });
   });
 
-  it('when the command is not one of those, or is a slash alone, then it is unknown', () => {
-    for (const input of ['/nope', '/', '/ msg maria oi']) expect(parseCommand(input)).toEqual({ kind: 'invalid', reason: 'unknown' });
+  it('when the text starts with a slash but names no known command, then it is a message as typed (issue #19)', () => {
+    for (const input of ['/etc/hosts é o arquivo de nomes', '/nope', '/', '/ msg maria oi', '/msgx maria'])
+      expect(parseCommand(input)).toEqual({ kind: 'text', text: input });
+  });
+
+  it('when the text starts with two slashes, then one is dropped and the rest is a message, even a command name', () => {
+    expect(parseCommand('//msg maria oi')).toEqual({ kind: 'text', text: '/msg maria oi' });
+    expect(parseCommand('  //sair  ')).toEqual({ kind: 'text', text: '/sair' });
+    expect(parseCommand('///')).toEqual({ kind: 'text', text: '//' });
   });
 });

@@ -1,8 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { t } from '../../lib/i18n';
+import { locale, t } from '../../lib/i18n';
 import controls from '../../styles/controls.module.css';
 import { Icon } from '../icon';
 import styles from './composer.module.css';
+
+/** The server's limit on a message (openapi.yaml, SendRequest.content), counted as it counts: code points. */
+export const MAX_MESSAGE_CHARACTERS = 4000;
+/** From here on the field shows how many characters are left: the limit is said before it is met. */
+const COUNTER_FROM = 3500;
 
 interface Props {
   label: string;
@@ -24,8 +29,18 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
     if (autoFocus && matchMedia('(pointer: fine)').matches) field.current?.focus();
   }, [autoFocus]);
 
+  // Never cut what the person wrote (issue #19, item 3): a text over the limit stays whole, and Send says why
+  // it cannot go rather than the field dropping the rest of a paste.
+  const length = [...text].length;
+  const over = length - MAX_MESSAGE_CHARACTERS;
+  const tooLong = over > 0;
+  const counter =
+    length >= COUNTER_FROM
+      ? t('characterCount', { n: length.toLocaleString(locale), max: MAX_MESSAGE_CHARACTERS.toLocaleString(locale) })
+      : null;
+
   async function submit() {
-    if (!text.trim()) return;
+    if (!text.trim() || tooLong) return;
     const sent = text;
     // Cleared at once so typing can go on; restored if the command was refused.
     setText('');
@@ -54,6 +69,11 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
           {problem}
         </p>
       )}
+      {tooLong && (
+        <p class={styles.problem} role="alert" id="composer-too-long">
+          {t('messageTooLong', { over: over.toLocaleString(locale), max: MAX_MESSAGE_CHARACTERS.toLocaleString(locale) })}
+        </p>
+      )}
       <div class={styles.row}>
         <textarea
           ref={field}
@@ -62,9 +82,12 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
           value={text}
           placeholder={t('messagePlaceholder')}
           aria-label={label}
-          aria-describedby={problem ? 'composer-problem' : undefined}
+          aria-describedby={
+            [problem ? 'composer-problem' : '', tooLong ? 'composer-too-long' : '', counter ? 'composer-counter' : ''].join(' ').trim() ||
+            undefined
+          }
+          aria-invalid={tooLong || undefined}
           enterkeyhint="send"
-          maxLength={4000}
           onInput={(event) => {
             setText(event.currentTarget.value);
             if (problem) setProblem(null);
@@ -74,6 +97,8 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
         />
         <button
           type="submit"
+          disabled={tooLong}
+          aria-describedby={tooLong ? 'composer-too-long' : undefined}
           class={`${controls.circle48} ${controls.accentFill}`}
           aria-label={t('send')}
           title={t('send')}
@@ -83,6 +108,11 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
           <Icon name="send" />
         </button>
       </div>
+      {counter && (
+        <p class={`${styles.counter} ${tooLong ? styles.counterOver : ''}`} id="composer-counter" aria-live="polite">
+          {counter}
+        </p>
+      )}
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { formatTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
+import { linkify } from '../../lib/linkify';
 import type { LocalMessage } from '../../chat/local-message';
 import { MessageTicks } from '../message-ticks';
 import styles from './message-bubble.module.css';
@@ -12,8 +13,8 @@ interface Props {
 }
 
 /**
- * One message. Its content is only ever a text node (Preact escapes it): `<img onerror=...>` shows as typed,
- * newlines and spaces as written.
+ * One message. Its content is only ever text nodes and `<a>` elements for its http(s) addresses (Preact escapes
+ * the text): `<img onerror=...>` shows as typed, newlines and spaces as written.
  */
 export function MessageBubble({ message, mine, showParticipants = false }: Props) {
   return (
@@ -27,7 +28,18 @@ export function MessageBubble({ message, mine, showParticipants = false }: Props
         {message.unreadable ? (
           <p class={`${styles.content} ${styles.unreadable}`}>{t('unreadableMessage')}</p>
         ) : (
-          <p class={styles.content}>{message.content}</p>
+          <p class={styles.content}>
+            {linkify(message.content).map((part, i) =>
+              part.kind === 'text' ? (
+                part.text
+              ) : (
+                // A new tab that cannot reach back to Papo (noopener) and is not told where it came from (noreferrer).
+                <a key={i} href={part.href} target="_blank" rel="noopener noreferrer" class={styles.link}>
+                  {part.text}
+                </a>
+              ),
+            )}
+          </p>
         )}
         <span class={styles.meta}>
           <time dateTime={message.sentAt}>{formatTime(message.sentAt)}</time>
