@@ -11,6 +11,7 @@ import { targetOf } from './http/fast-path/target-origin.js';
 import { jsonBody } from './http/json-body.js';
 import { docsRouter, loadSpec, openApiRequestValidator } from './http/openapi.js';
 import { historyRoutes } from './http/routes/history.js';
+import { messageChangeRoutes } from './http/routes/message-changes.js';
 import { healthRoutes } from './http/routes/health.js';
 import { messageHandlers, messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { profileRoutes } from './http/routes/profiles.js';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
   app.use(historyRoutes(deps.messaging, authenticated));
   app.use(profileRoutes(deps.profiles, authenticated));
   app.use(attachmentRoutes(deps.attachments ?? createAttachments(deps.store.attachments, { maxBytes: 25 * 1024 * 1024 }), authenticated));
+  app.use(messageChangeRoutes(deps.messaging.changes, authenticated));
   app.use('/api', apiNotFound);
   if (deps.pwa) app.use(deps.pwa);
 

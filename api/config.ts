@@ -53,6 +53,10 @@ const schema = z.object({
   SESSION_MAX_DAYS: integer(1, 3650, 365),
   /** Sessions (logged-in devices) one user may have; a new login ends the least recently used one past it (issue #17). */
   SESSIONS_PER_USER: integer(1, 1000, 20),
+  /** Minutes after sending during which the sender may edit a message (issue #18; WhatsApp's 15). */
+  EDIT_WINDOW_MINUTES: integer(0, 5_256_000, 15),
+  /** Hours after sending during which the sender may delete a message for everyone (issue #18; WhatsApp's about 48). */
+  DELETE_WINDOW_HOURS: integer(0, 87_600, 48),
   /** Long-polls one user may hold at once; one more ends the oldest. */
   MAX_POLLS_PER_USER: integer(1, 100, 5),
   /** Long-polls the server holds at once; one more gets a 503. */

@@ -24,6 +24,21 @@ export interface Message {
   unreadable?: true;
   /** Files the message carries (issue #18); absent when none. */
   attachments?: Attachment[];
+  /** When the sender last edited it (issue #18): `content` is the latest text; show an "edited" mark. */
+  editedAt?: string;
+  /** Deleted for everyone by its sender (issue #18): `content` is empty; show "message deleted" where it was. */
+  deleted?: true;
+  /** The message this one answers, as it stands now (issue #18). */
+  replyTo?: Quote;
+}
+
+/** The message a reply answers: enough to show the quote without fetching it. */
+export interface Quote {
+  id: string;
+  from: string;
+  /** Its latest text, at most 200 characters (cut with "…"); empty when it was deleted. */
+  content: string;
+  deleted?: true;
 }
 
 /** A file a message carries (issue #18). Fetch it at `/api/attachments/{id}`, its preview at `.../thumbnail`. */
@@ -70,8 +85,6 @@ export interface TypingEvent {
   seconds: number;
 }
 
-export type StreamEvent = MessageEvent | StatusEvent | TypingEvent;
-
 /** Who may see one's last seen and online status (issue #19, item 11). */
 export type LastSeenVisibility = 'everyone' | 'nobody';
 
@@ -106,6 +119,28 @@ export interface ProfileUpdate {
 export interface TypingRequest {
   to: string;
 }
+/** The sender edited a message (issue #18): apply `content` to the message `id`. */
+export interface EditEvent {
+  type: 'edit';
+  id: string;
+  content: string;
+  /** ISO 8601, UTC. */
+  editedAt: string;
+}
+
+/**
+ * A message was deleted for everyone (`for: "everyone"`: show "message deleted" in its place), or this user
+ * hid it on another device (`for: "me"`: remove it from view). Issue #18.
+ */
+export interface DeleteEvent {
+  type: 'delete';
+  id: string;
+  for: 'everyone' | 'me';
+  /** ISO 8601, UTC. */
+  at: string;
+}
+
+export type StreamEvent = MessageEvent | StatusEvent | TypingEvent | EditEvent | DeleteEvent;
 
 export interface User {
   username: string;
@@ -131,6 +166,23 @@ export interface SendRequest {
   clientId?: string;
   /** Ids of files this sender uploaded (POST /api/attachments), at most 10. */
   attachments?: string[];
+  /** The id of the message this one answers, in the same conversation (issue #18). */
+  replyTo?: string;
+}
+
+export interface EditRequest {
+  content: string;
+}
+
+export interface EditResponse {
+  message: Message;
+}
+
+export interface SearchResponse {
+  /** Newest first. */
+  messages: Message[];
+  /** Pass as `before` for the next (older) page; null when there are no more matches. */
+  before: string | null;
 }
 
 export interface SendResponse {
@@ -210,6 +262,10 @@ export type ErrorCode =
   | 'attachment_not_found'
   | 'attachment_in_use'
   | 'client_id_conflict'
+  | 'not_your_message'
+  | 'message_deleted'
+  | 'change_window_over'
+  | 'invalid_reply'
   | 'cursor_expired'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -117,7 +117,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
         signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
       }),
     ),
-    messaging: createMessaging(store, hub, tokenKey),
+    messaging: createMessaging(store, hub, tokenKey, { editMinutes: config.EDIT_WINDOW_MINUTES, deleteHours: config.DELETE_WINDOW_HOURS }),
     profiles: createProfiles(store, tracker),
     attachments,
     log,

@@ -35,12 +35,22 @@ export class MessageIds {
   }
 
   message(m: StoredMessage): Message {
-    return wire(m, this.cipher.encode('message', m.seq));
+    return this.wire(m, this.cipher.encode('message', m.seq));
   }
 
   messages(ms: readonly StoredMessage[]): Message[] {
     const tokens = this.cipher.encodeAll('message', ms.map(seqOf));
-    return ms.map((m, i) => wire(m, tokens[i] ?? ''));
+    return ms.map((m, i) => this.wire(m, tokens[i] ?? ''));
+  }
+
+  private wire(m: StoredMessage, id: string): Message {
+    const message = wire(m, id);
+    if (m.replyTo) {
+      const q = m.replyTo;
+      message.replyTo = { id: this.cipher.encode('message', q.seq), from: q.from, content: snippet(q.content) };
+      if (q.deleted) message.replyTo.deleted = true;
+    }
+    return message;
   }
 
   /** A poll answer's events, with every id made in one call to the cipher. */
@@ -48,7 +58,16 @@ export class MessageIds {
     const tokens = this.cipher.encodeAll('message', events.map(messageSeqOf));
     return events.map((e, i): StreamEvent => {
       const id = tokens[i] ?? '';
-      return e.type === 'message' ? { type: 'message', message: wire(e.message, id) } : { type: 'status', id, status: e.status, at: e.at };
+      switch (e.type) {
+        case 'message':
+          return { type: 'message', message: this.wire(e.message, id) };
+        case 'status':
+          return { type: 'status', id, status: e.status, at: e.at };
+        case 'edit':
+          return { type: 'edit', id, content: e.content, editedAt: e.at };
+        case 'delete':
+          return { type: 'delete', id, for: e.forMe ? 'me' : 'everyone', at: e.at };
+      }
     });
   }
 
@@ -67,5 +86,15 @@ function wire(m: StoredMessage, id: string): Message {
   if (m.clientId !== undefined) message.clientId = m.clientId;
   if (m.unreadable) message.unreadable = true;
   if (m.attachments !== undefined && m.attachments.length > 0) message.attachments = m.attachments;
+  if (m.editedAt !== undefined) message.editedAt = m.editedAt;
+  if (m.deleted) message.deleted = true;
   return message;
+}
+
+/** A quote carries at most this many characters of the message it answers. */
+const SNIPPET_CHARS = 200;
+
+function snippet(content: string): string {
+  const chars = [...content];
+  return chars.length <= SNIPPET_CHARS ? content : `${chars.slice(0, SNIPPET_CHARS - 1).join('')}…`;
 }

@@ -5,8 +5,12 @@ import { AppError } from '../errors.js';
 import type { Store, TokenKey } from '../store/store.js';
 import { StreamCursors } from './cursor.js';
 import type { LongPollHub } from './long-poll.js';
+import { createMessageChanges, type ChangeWindows, type MessageChanges } from './message-changes.js';
 import { MessageIds } from './message-ids.js';
 import { TokenCipher } from './token-cipher.js';
+
+/** EDIT_WINDOW_MINUTES and DELETE_WINDOW_HOURS's defaults (api/config.ts). */
+const DEFAULT_WINDOWS: ChangeWindows = { editMinutes: 15, deleteHours: 48 };
 
 /** At most this many events in one poll answer; the rest come with the next poll. */
 export const MAX_EVENTS_PER_POLL = 100;
@@ -20,6 +24,8 @@ export interface SendInput {
   clientId?: string;
   /** Ids of attachments the sender uploaded (issue #18). */
   attachments?: string[];
+  /** The id of the message this one answers (issue #18). */
+  replyTo?: string;
 }
 
 /** The session a poll comes with: a poll never outlives it (issue #15, item 5). */
@@ -43,6 +49,8 @@ export interface PollInput {
 }
 
 export interface Messaging {
+  /** Edit, delete, search (issue #18): message-changes.ts. */
+  readonly changes: MessageChanges;
   send(from: string, input: SendInput): Promise<{ message: Message; created: boolean }>;
   poll(user: string, input: PollInput): Promise<PollResponse>;
   markRead(user: string, peer: string, upTo: string): Promise<void>;
@@ -55,7 +63,7 @@ export interface Messaging {
  * long-poll waits. Storage is the store's; waiting is the hub's. The store speaks sequence numbers; what
  * clients see are the opaque ids and cursors made here with `key` (the store's `tokenKey()`).
  */
-export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): Messaging {
+export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, windows: ChangeWindows = DEFAULT_WINDOWS): Messaging {
   const { messages, users } = store;
   const cipher = new TokenCipher(key.key);
   const ids = new MessageIds(cipher, key.legacyIdsUpTo);
@@ -70,7 +78,11 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): 
     return name.username;
   }
 
+  const changes = createMessageChanges(messages, key, windows, existingUser);
+
   return {
+    changes,
+
     async send(from, input) {
       const to = await existingUser(input.to, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot send a message to yourself');
@@ -87,12 +99,14 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey): 
         attachmentIds.length === 0
           ? []
           : await claimForSend(store.attachments, { from, to, clientId: input.clientId, ids: attachmentIds, at: new Date().toISOString() });
+      const replyTo = input.replyTo === undefined ? undefined : await changes.replyTarget(from, to, input.replyTo);
       const result = await messages.append({
         from,
         to,
         content: input.content,
         ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
         ...(attachments.length === 0 ? {} : { attachments }),
+        ...(replyTo === undefined ? {} : { replyTo }),
       });
       const message = ids.message(result.message);
       if (result.kind === 'conflict') {

@@ -30,12 +30,30 @@ export interface StoredMessage {
   unreadable?: true;
   /** The files the message carries (issue #18), as they were when it was sent. */
   attachments?: MessageAttachment[];
+  /** When its sender last edited it (issue #18); `content` is then the latest text. */
+  editedAt?: string;
+  /** Deleted for everyone by its sender (issue #18): its content is empty, and gone from the files and tables. */
+  deleted?: true;
+  /** The message this one answers, as it stands now (its latest text, or deleted). */
+  replyTo?: StoredQuote;
+}
+
+/** The message a reply quotes (issue #18). */
+export interface StoredQuote {
+  seq: Seq;
+  from: string;
+  content: string;
+  deleted?: true;
 }
 
 export type StoredEvent =
   | { type: 'message'; message: StoredMessage }
   /** A message the user sent (`messageSeq`) became delivered or read. */
-  | { type: 'status'; messageSeq: Seq; status: 'delivered' | 'read'; at: string };
+  | { type: 'status'; messageSeq: Seq; status: 'delivered' | 'read'; at: string }
+  /** The sender edited message `messageSeq` (issue #18): in both parties' streams. */
+  | { type: 'edit'; messageSeq: Seq; content: string; at: string }
+  /** Message `messageSeq` was deleted for everyone (both streams), or hidden by this user (`forMe`, their own stream only). */
+  | { type: 'delete'; messageSeq: Seq; at: string; forMe: boolean };
 
 export interface StoredConversation {
   with: string;
@@ -91,6 +109,49 @@ export interface NewMessage {
   clientId?: string;
   /** Attachments the sender uploaded and the domain claimed for this send (issue #18). */
   attachments?: MessageAttachment[];
+  /** The message this one answers: the domain has checked it is in the same conversation. */
+  replyTo?: Seq;
+}
+
+/**
+ * What an edit or a delete for everyone found (issue #18). The store decides under its own serialisation, so
+ * two deletes at once give one `done` and one `deleted`.
+ */
+export type ChangeOutcome =
+  | { kind: 'done'; at: string }
+  /** No such message in this user's history (or hidden by them). */
+  | { kind: 'not_found' }
+  /** The user received it: only its sender may change it. */
+  | { kind: 'not_sender' }
+  /** It was deleted for everyone already. */
+  | { kind: 'deleted' }
+  /** It was sent before `notBefore`: the window for this change is over. */
+  | { kind: 'too_late' };
+
+export interface MessageChange {
+  user: string;
+  seq: Seq;
+  /** Messages sent before this moment (ISO 8601) may no longer be changed this way. */
+  notBefore: string;
+}
+
+export interface SearchQuery {
+  /**
+   * The words to find, already folded (NFD, marks removed, lower case: api/messaging/search-words.ts), each
+   * at least 2 characters: a message matches when each is the start of one of its words.
+   */
+  words: string[];
+  with?: string;
+  /** Only messages below this sequence number (the oldest of the previous page). */
+  before?: Seq;
+  limit: number;
+}
+
+export interface SearchPage {
+  /** Newest first. */
+  messages: StoredMessage[];
+  /** The oldest message's sequence number when there may be older matches, else null. */
+  before: Seq | null;
 }
 
 export type AppendResult =
@@ -149,6 +210,19 @@ export interface MessageRepository {
   markRead(user: string, peer: string, upTo: Seq): Promise<void>;
   history(user: string, query: HistoryQuery): Promise<HistoryPage>;
   conversations(user: string): Promise<StoredConversation[]>;
+  /** Message `seq` as `user` sees it; undefined when it is not in their history or they hid it (issue #18). */
+  find(user: string, seq: Seq): Promise<StoredMessage | undefined>;
+  /** The sender replaces a message's text, durably; both streams get an `edit` event (issue #18). */
+  edit(change: MessageChange & { content: string }): Promise<ChangeOutcome>;
+  /**
+   * The sender deletes a message for everyone: both streams get a `delete` event, and its text (and every
+   * edit of it) leaves every file or row within the bound docs/reliability.md states (issue #18).
+   */
+  deleteForEveryone(change: MessageChange): Promise<ChangeOutcome>;
+  /** `user` hides a message in their own history (delete for me); `deleted` when they had hidden it already. */
+  hide(user: string, seq: Seq): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>>;
+  /** `user`'s own messages that match, newest first; never deleted or hidden ones (issue #18). */
+  search(user: string, query: SearchQuery): Promise<SearchPage>;
   /** The key of this data set's ids and cursors, created on first use and kept with the data. */
   tokenKey(): Promise<TokenKey & { created: boolean }>;
 }

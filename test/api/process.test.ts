@@ -55,6 +55,6 @@ describe('api/main.ts (npm start)', { timeout: 120_000 }, () => {
     const tito = specAgent(url);
     await tito.post('/api/session').send({ username: 'tito', password: 'correct horse battery' }).expect(200);
     const got = await poll(tito);
-    expect(got.events.map((e) => (e.type === 'message' ? e.message.id : e.type === 'status' ? e.id : e.from))).toContain(m.id);
+    expect(got.events.map((e) => (e.type === 'message' ? e.message.id : e.type === 'typing' ? e.from : e.id))).toContain(m.id);
   });
 });

@@ -1,7 +1,10 @@
-import type { MessageStatus } from '../../contract.js';
 import { AppError } from '../../errors.js';
 import type {
   AppendResult,
+  ChangeOutcome,
+  MessageChange,
+  SearchPage,
+  SearchQuery,
   HistoryPage,
   HistoryQuery,
   MessageRepository,
@@ -14,27 +17,11 @@ import type {
   TokenKey,
 } from '../store.js';
 import { Batcher } from './batcher.js';
-import { decodeAttachments, encodeAttachments } from '../message-attachments-json.js';
+import { encodeAttachments } from '../message-attachments-json.js';
 import { decodeContent, encodeContent } from './content.js';
 import type { Db } from './db.js';
-
-/** A message row with its status for the reader: delivery is a prefix per recipient, reads a mark per conversation. */
-const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id, m.attachments,
-  CASE WHEN m.seq <= rm.upto THEN 'read' WHEN m.seq <= d.upto THEN 'delivered' ELSE 'sent' END AS status`;
-const STATUS_JOINS = `LEFT JOIN read_marks rm ON rm.username = m.recipient AND rm.peer = m.sender
-  LEFT JOIN deliveries d ON d.username = m.recipient`;
-
-interface MessageRow {
-  seq: string;
-  sender: string;
-  recipient: string;
-  content: string;
-  sent_at: Date;
-  client_id: string | null;
-  attachments: unknown;
-  status: MessageStatus;
-  [column: string]: unknown;
-}
+import { PgMessageChanges } from './pg-message-changes.js';
+import { attachmentsOf, MESSAGE_COLUMNS, NOT_HIDDEN, searchText, STATUS_JOINS, toMessage, type MessageRow } from './pg-message-rows.js';
 
 /**
  * Messages, streams, receipts and history in PostgreSQL, with the text store's semantics exactly. Every
@@ -45,12 +32,16 @@ export class PgMessages implements MessageRepository {
   private readonly acks = new Batcher<{ user: string; upTo: Seq }, 'ok' | 'expired'>((items) => this.acknowledgeBatch(items), 200);
   private readonly sends = new Batcher<NewMessage & { at: Date }, SendRow>((items) => this.sendBatch(items), 200);
 
+  readonly changes: PgMessageChanges;
+
   constructor(
     private readonly db: Db,
     readonly epoch: string,
     private readonly now: () => Date,
     private readonly key: TokenKey & { created: boolean },
-  ) {}
+  ) {
+    this.changes = new PgMessageChanges(db, now);
+  }
 
   async tokenKey(): Promise<TokenKey & { created: boolean }> {
     return this.key;
@@ -79,27 +70,72 @@ export class PgMessages implements MessageRepository {
     if (row.o_client_id !== null) message.clientId = row.o_client_id;
     const attachments = attachmentsOf(row.o_attachments);
     if (attachments !== undefined) message.attachments = attachments;
-    if (row.o_outcome !== 'created') message.status = await this.statusOf(row.o_seq);
-    return { kind: row.o_outcome, message };
+    if (row.o_outcome === 'created' && m.replyTo === undefined) return { kind: row.o_outcome, message };
+    // A retry (its status, an edit since) or a reply (the message it quotes): the row as it stands.
+    const stored = await this.changes.find(m.from, message.seq);
+    return { kind: row.o_outcome, message: stored ? { ...stored, status: row.o_outcome === 'created' ? 'sent' : stored.status } : message };
+  }
+
+  find(user: string, seq: Seq): Promise<StoredMessage | undefined> {
+    return this.changes.find(user, seq);
+  }
+
+  edit(change: MessageChange & { content: string }): Promise<ChangeOutcome> {
+    return this.changes.edit(change);
+  }
+
+  deleteForEveryone(change: MessageChange): Promise<ChangeOutcome> {
+    return this.changes.deleteForEveryone(change);
+  }
+
+  hide(user: string, seq: Seq): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>> {
+    return this.changes.hide(user, seq);
+  }
+
+  search(user: string, query: SearchQuery): Promise<SearchPage> {
+    return this.changes.search(user, query);
   }
 
   async readStream(user: string, after: Seq, limit: number): Promise<StreamPage> {
     // One statement, one snapshot: it holds a prefix of the sequence (papo_lock_seq), so nothing below the
     // last seq returned can still appear later.
     const rows = await this.db.query<
-      MessageRow & { eseq: string; kind: 'msg' | 'st'; message_seq: string; event_status: 'delivered' | 'read' | null; at: Date }
+      MessageRow & {
+        eseq: string;
+        kind: 'msg' | 'st' | 'ed' | 'del' | 'hd';
+        message_seq: string;
+        event_status: 'delivered' | 'read' | null;
+        at: Date;
+        event_content: string | null;
+        hidden: boolean;
+        message_deleted: boolean;
+      }
     >(
-      `SELECT e.seq AS eseq, e.kind, e.message_seq, e.status AS event_status, e.at, ${MESSAGE_COLUMNS}
+      `SELECT e.seq AS eseq, e.kind, e.message_seq, e.status AS event_status, e.at, e.content AS event_content,
+         e.kind = 'msg' AND NOT ${NOT_HIDDEN} AS hidden,
+         e.kind = 'ed' AND EXISTS (SELECT 1 FROM messages x WHERE x.seq = e.message_seq AND x.deleted_at IS NOT NULL) AS message_deleted,
+         ${MESSAGE_COLUMNS}
        FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq ${STATUS_JOINS}
        WHERE e.username = $1 AND e.seq > $2 AND e.kind <> 'rd'
        ORDER BY e.seq LIMIT $3`,
       [user, after, limit],
     );
-    const events = rows.map((r): StoredEvent =>
-      r.kind === 'msg'
-        ? { type: 'message', message: toMessage(r) }
-        : { type: 'status', messageSeq: Number(r.message_seq), status: r.event_status ?? 'delivered', at: r.at.toISOString() },
-    );
+    // As the text store: a message this user hid is left out, and so is an edit of a message deleted since.
+    const events = rows.flatMap((r): StoredEvent[] => {
+      const messageSeq = Number(r.message_seq);
+      const at = r.at.toISOString();
+      switch (r.kind) {
+        case 'msg':
+          return r.hidden ? [] : [{ type: 'message', message: toMessage(r) }];
+        case 'st':
+          return [{ type: 'status', messageSeq, status: r.event_status ?? 'delivered', at }];
+        case 'ed':
+          return r.message_deleted ? [] : [{ type: 'edit', messageSeq, content: decodeContent(r.event_content ?? ''), at }];
+        case 'del':
+        case 'hd':
+          return [{ type: 'delete', messageSeq, at, forMe: r.kind === 'hd' }];
+      }
+    });
     const last = rows.at(-1);
     return { events, last: last ? Number(last.eseq) : after };
   }
@@ -144,6 +180,7 @@ export class PgMessages implements MessageRepository {
       `SELECT ${MESSAGE_COLUMNS}
        FROM events e JOIN messages m ON m.seq = e.seq ${STATUS_JOINS}
        WHERE e.username = $1 AND e.kind = 'msg' AND ($2::text IS NULL OR e.peer = $2) AND ($3::bigint IS NULL OR e.seq < $3)
+         AND ${NOT_HIDDEN}
        ORDER BY e.seq DESC LIMIT $4`,
       [user, query.with ?? null, query.before ?? null, query.limit + 1],
     );
@@ -157,9 +194,12 @@ export class PgMessages implements MessageRepository {
       `SELECT c.peer, ${MESSAGE_COLUMNS},
          (SELECT count(*) FROM messages u WHERE u.recipient = $1 AND u.sender = c.peer
             AND u.seq > COALESCE((SELECT upto FROM read_marks WHERE username = $1 AND peer = c.peer), 0)) AS unread
-       FROM conversations c JOIN messages m ON m.seq = c.last_seq ${STATUS_JOINS}
+       FROM conversations c
+         JOIN LATERAL (SELECT e.seq FROM events e WHERE e.username = $1 AND e.peer = c.peer AND e.kind = 'msg' AND ${NOT_HIDDEN}
+                       ORDER BY e.seq DESC LIMIT 1) shown ON true
+         JOIN messages m ON m.seq = shown.seq ${STATUS_JOINS}
        WHERE c.username = $1
-       ORDER BY c.last_seq DESC`,
+       ORDER BY shown.seq DESC`,
       [user],
     );
     return rows.map((r) => ({ with: r.peer, last: toMessage(r), unread: Number(r.unread) }));
@@ -168,7 +208,7 @@ export class PgMessages implements MessageRepository {
   /** Concurrent sends in one transaction (migrations/002_send_batch.sql); all items share the batch's time. */
   private async sendBatch(items: (NewMessage & { at: Date })[]): Promise<SendRow[]> {
     const rows = await this.db.query<SendRow & { o_index: number }>(
-      'SELECT * FROM papo_send_batch($1, $2, $3, $4, $5::jsonb[], $6) ORDER BY o_index',
+      'SELECT * FROM papo_send_batch($1, $2, $3, $4, $5::jsonb[], $6, $7, $8) ORDER BY o_index',
       [
         items.map((m) => m.from),
         items.map((m) => m.to),
@@ -176,6 +216,8 @@ export class PgMessages implements MessageRepository {
         items.map((m) => m.clientId ?? null),
         items.map((m) => (m.attachments === undefined || m.attachments.length === 0 ? null : encodeAttachments(m.attachments))),
         items[items.length - 1]?.at ?? this.now(),
+        items.map((m) => m.replyTo ?? null),
+        items.map((m) => searchText(m.content)),
       ],
     );
     return rows;
@@ -191,11 +233,6 @@ export class PgMessages implements MessageRepository {
     const expired = new Set(rows.map((r) => r.o_index - 1));
     return items.map((_, i) => (expired.has(i) ? 'expired' : 'ok'));
   }
-
-  private async statusOf(seq: string): Promise<MessageStatus> {
-    const [row] = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages m ${STATUS_JOINS} WHERE m.seq = $1`, [seq]);
-    return row?.status ?? 'sent';
-  }
 }
 
 interface SendRow {
@@ -207,25 +244,4 @@ interface SendRow {
   o_client_id: string | null;
   o_attachments: unknown;
   [column: string]: unknown;
-}
-
-function toMessage(r: MessageRow): StoredMessage {
-  const message: StoredMessage = {
-    seq: Number(r.seq),
-    from: r.sender,
-    to: r.recipient,
-    content: decodeContent(r.content),
-    sentAt: r.sent_at.toISOString(),
-    status: r.status,
-  };
-  if (r.client_id !== null) message.clientId = r.client_id;
-  const attachments = attachmentsOf(r.attachments);
-  if (attachments !== undefined) message.attachments = attachments;
-  return message;
-}
-
-/** The attachments column (jsonb, as node-pg parses it): the same array as the text store's field. */
-function attachmentsOf(column: unknown): StoredMessage['attachments'] {
-  if (column === null || column === undefined) return undefined;
-  return decodeAttachments(JSON.stringify(column));
 }

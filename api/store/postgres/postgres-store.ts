@@ -82,6 +82,9 @@ export class PostgresStore implements Store {
       const channel = `papo:${schema}`;
       const sessionStore = new HashedSidStore(db, options.sessionTtlMs, options.log, channel);
       const store = new PostgresStore(db, prepared, sessionStore, options.now ?? (() => new Date()), options.log);
+      // Messages from before search existed get their folded words once (migrations/010_message_changes.sql).
+      const backfilled = await store.messages.changes.backfillSearchText();
+      if (backfilled > 0) options.log.info({ messages: backfilled }, 'indexed older messages for search');
       store.notifications = new StreamNotifications({
         connection: { ...connection, application_name: `papo-listen ${schema}`.slice(0, 63) },
         channel,

@@ -113,6 +113,13 @@ export class GroupCommitter {
     this.failure = undefined;
   }
 
+  /** Runs `maintain` at the next quiet point even without a checkpoint (the deleted-text scrub, issue #18). */
+  requestMaintenance(): void {
+    if (this.failure !== undefined) return;
+    this.maintenanceDue = true;
+    this.run();
+  }
+
   private run(): void {
     this.running ??= this.runBatches();
   }

@@ -106,6 +106,10 @@ function flagCharIndex(line: string): number {
 //   msg;seq;sentAt;from;to;content;clientId;attachments;crc   one that carries files (issue #18): a JSON array
 //   st;seq;at;messageSeq;delivered|read;peer;crc    a message the user sent reached that status
 //   rd;seq;at;peer;upToSeq;crc                      the user read the conversation with peer up to upToSeq
+//   ed;seq;at;messageSeq;content;crc                the sender edited messageSeq: its text is now content (issue #18)
+//   del;seq;at;messageSeq;crc                       messageSeq was deleted for everyone (issue #18)
+//   hd;seq;at;messageSeq;crc                        the user hid messageSeq in their own history (issue #18)
+// A reply's msg record has an eighth field, the seq it answers; a msg without it is written as before.
 
 export type HistoryRecord =
   | {
@@ -117,17 +121,30 @@ export type HistoryRecord =
       content: string;
       clientId: string | undefined;
       attachments?: MessageAttachment[];
+      replyTo?: number;
     }
+  | { kind: 'ed'; seq: number; at: string; messageSeq: number; content: string }
+  | { kind: 'del' | 'hd'; seq: number; at: string; messageSeq: number }
   | { kind: 'st'; seq: number; at: string; messageSeq: number; status: 'delivered' | 'read'; peer: string }
   | { kind: 'rd'; seq: number; at: string; peer: string; upTo: number };
+
+export type MessageRecord = Extract<HistoryRecord, { kind: 'msg' }>;
 
 export function encodeHistory(r: HistoryRecord): string {
   switch (r.kind) {
     case 'msg': {
       const fields = ['msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? ''];
-      if (r.attachments !== undefined && r.attachments.length > 0) fields.push(encodeAttachments(r.attachments));
+      const hasAttachments = r.attachments !== undefined && r.attachments.length > 0;
+      // A reply's seq is the ninth field, after the attachments' (empty when there are none).
+      if (hasAttachments || r.replyTo !== undefined) fields.push(hasAttachments ? encodeAttachments(r.attachments ?? []) : '');
+      if (r.replyTo !== undefined) fields.push(String(r.replyTo));
       return encodeRecord(fields);
     }
+    case 'ed':
+      return encodeRecord(['ed', String(r.seq), r.at, String(r.messageSeq), r.content]);
+    case 'del':
+    case 'hd':
+      return encodeRecord([r.kind, String(r.seq), r.at, String(r.messageSeq)]);
     case 'st':
       return encodeRecord(['st', String(r.seq), r.at, String(r.messageSeq), r.status, r.peer]);
     case 'rd':
@@ -142,16 +159,32 @@ export function decodeHistory(line: string): Decoded<HistoryRecord> {
   const seq = parseSeq(f[1] ?? '');
   const at = f[2] ?? '';
   if (seq === undefined || !ISO.test(at)) return fail('bad sequence number or time');
-  if (f[0] === 'msg' && (f.length === 7 || f.length === 8)) {
+  if (f[0] === 'msg' && f.length >= 7 && f.length <= 9) {
     const [, , , from, to, content, clientId] = f as [string, string, string, string, string, string, string];
     if (!from || !to) return fail('missing sender or recipient');
     const value: HistoryRecord = { kind: 'msg', seq, sentAt: at, from, to, content, clientId: clientId || undefined };
-    if (f.length === 8) {
+    // The eighth field: attachments (empty in a reply that has none); the ninth: the seq a reply answers.
+    if (f.length === 8 || (f.length === 9 && f[7] !== '')) {
       const attachments = decodeAttachments(f[7] ?? '');
       if (attachments === undefined) return fail('bad attachments');
       value.attachments = attachments;
     }
+    if (f.length === 9) {
+      const replyTo = parseSeq(f[8] ?? '');
+      if (replyTo === undefined) return fail('bad reply field');
+      value.replyTo = replyTo;
+    }
     return { ok: true, value };
+  }
+  if (f[0] === 'ed' && f.length === 5) {
+    const messageSeq = parseSeq(f[3] ?? '');
+    if (messageSeq === undefined) return fail('bad edit record');
+    return { ok: true, value: { kind: 'ed', seq, at, messageSeq, content: f[4] ?? '' } };
+  }
+  if ((f[0] === 'del' || f[0] === 'hd') && f.length === 4) {
+    const messageSeq = parseSeq(f[3] ?? '');
+    if (messageSeq === undefined) return fail('bad delete record');
+    return { ok: true, value: { kind: f[0], seq, at, messageSeq } };
   }
   if (f[0] === 'st' && f.length === 6) {
     const messageSeq = parseSeq(f[3] ?? '');

@@ -2,6 +2,10 @@ import type { MessageStatus } from '../../contract.js';
 import { AppError } from '../../errors.js';
 import type {
   AppendResult,
+  ChangeOutcome,
+  MessageChange,
+  SearchPage,
+  SearchQuery,
   HistoryPage,
   HistoryQuery,
   MessageRepository,
@@ -14,11 +18,11 @@ import type {
   TokenKey,
 } from '../store.js';
 import { appendHistory, appendQueued, type WriteOp } from './journal.js';
-import { encodeHistory, type HistoryRecord } from './records.js';
+import { encodeHistory, type HistoryRecord, type MessageRecord } from './records.js';
+import { TextMessageChanges } from './text-message-changes.js';
+import { TextSearch } from './text-search.js';
 import type { TextStore } from './text-store.js';
 import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './user-history.js';
-
-type MessageRecord = Extract<HistoryRecord, { kind: 'msg' }>;
 
 /**
  * Messages, streams, receipts and history on the text files. Each write is one journal batch (queue line +
@@ -33,10 +37,47 @@ export class TextMessages implements MessageRepository {
   /** Read marks being written, per `user\0peer`. */
   private readonly reading = new Map<string, number>();
 
+  private readonly changes: TextMessageChanges;
+  private readonly searching: TextSearch;
+
   constructor(
     private readonly store: TextStore,
     readonly epoch: string,
-  ) {}
+  ) {
+    this.changes = new TextMessageChanges(
+      store,
+      (ops, wake) => this.commit(ops, wake),
+      () => this.nextSeq(),
+    );
+    this.searching = new TextSearch(store, (h, records) => this.messagesOf(h, records));
+  }
+
+  find(user: string, seq: Seq): Promise<StoredMessage | undefined> {
+    return this.searching.find(user, seq);
+  }
+
+  edit(change: MessageChange & { content: string }): Promise<ChangeOutcome> {
+    return this.changes.edit(change);
+  }
+
+  deleteForEveryone(change: MessageChange): Promise<ChangeOutcome> {
+    return this.changes.deleteForEveryone(change);
+  }
+
+  hide(user: string, seq: Seq): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>> {
+    return this.changes.hide(user, seq);
+  }
+
+  search(user: string, query: SearchQuery): Promise<SearchPage> {
+    return this.searching.search(user, query);
+  }
+
+  /** Messages as `h`'s owner sees them now: status, latest text, deleted, the message each answers. */
+  async messagesOf(h: UserHistory, records: readonly MessageRecord[]): Promise<StoredMessage[]> {
+    const messages = records.map((r) => this.toMessage(h, r));
+    await this.changes.decorate(h, records, messages);
+    return messages;
+  }
 
   committedSeq(): Seq {
     return this.store.state.seq.committed;
@@ -51,7 +92,7 @@ export class TextMessages implements MessageRepository {
     const ref = sender.sentByClientId.get(m.clientId);
     if (ref) {
       const [original] = await sender.records([ref]);
-      if (original?.kind === 'msg') return retryOf(this.toMessage(sender, original), m);
+      if (original?.kind === 'msg') return retryOf((await this.messagesOf(sender, [original]))[0] ?? this.toMessage(sender, original), m);
     }
     const write = this.write(m);
     this.sending.set(key, write);
@@ -72,9 +113,21 @@ export class TextMessages implements MessageRepository {
     const last = refs.at(-1);
     if (!last) return { events: [], last: after };
     const records = await h.records(refs);
+    const messages = await this.messagesOf(
+      h,
+      records.filter((r) => r.kind === 'msg'),
+    );
+    let next = 0;
     const events = records.flatMap((r): StoredEvent[] => {
-      if (r.kind === 'msg') return [{ type: 'message', message: this.toMessage(h, r) }];
+      if (r.kind === 'msg') {
+        const message = messages[next++];
+        return message && !h.hidden.has(r.seq) ? [{ type: 'message', message }] : [];
+      }
       if (r.kind === 'st') return [{ type: 'status', messageSeq: r.messageSeq, status: r.status, at: r.at }];
+      // An edit of a message deleted since carries text that is gone (blanked in the file, or about to be).
+      if (r.kind === 'ed')
+        return h.deleted.has(r.messageSeq) ? [] : [{ type: 'edit', messageSeq: r.messageSeq, content: r.content, at: r.at }];
+      if (r.kind === 'del' || r.kind === 'hd') return [{ type: 'delete', messageSeq: r.messageSeq, at: r.at, forMe: r.kind === 'hd' }];
       return [];
     });
     return { events, last: last.seq };
@@ -146,14 +199,21 @@ export class TextMessages implements MessageRepository {
     const h = await this.store.history(user);
     const refs = query.with === undefined ? h.messages : (h.peers.get(query.with)?.messages ?? []);
     const end = query.before === undefined ? refs.length : refUpperBound(refs, query.before - 1);
-    const start = Math.max(0, end - query.limit);
-    const page = refs.slice(start, end);
-    const records = new Map((await h.records(page)).map((r) => [r.seq, r]));
+    // Hidden messages (delete for me) are skipped: a page still has `limit` messages when there are that many.
+    let start = end;
+    const page: RecordRef[] = [];
+    while (start > 0 && page.length < query.limit) {
+      const ref = refs[--start];
+      if (ref && !h.hidden.has(ref.seq)) page.unshift(ref);
+    }
+    while (start > 0 && h.hidden.has(refs[start - 1]?.seq ?? 0)) start--;
+    const read = (await h.records(page)).filter((r) => r.kind === 'msg');
+    const messages = new Map((await this.messagesOf(h, read)).map((m) => [m.seq, m]));
     return {
       messages: page.flatMap((ref) => {
         if (ref.unreadable) return this.placeholder(h, ref.seq);
-        const r = records.get(ref.seq);
-        return r?.kind === 'msg' ? [this.toMessage(h, r)] : [];
+        const m = messages.get(ref.seq);
+        return m ? [m] : [];
       }),
       before: start > 0 && page[0] ? page[0].seq : null,
     };
@@ -163,7 +223,9 @@ export class TextMessages implements MessageRepository {
     const h = await this.store.history(user);
     const rows: { peer: string; last: RecordRef }[] = [];
     for (const [peer, p] of h.peers) {
-      const last = p.messages.at(-1);
+      let i = p.messages.length - 1;
+      while (i >= 0 && h.hidden.has(p.messages[i]?.seq ?? 0)) i--;
+      const last = p.messages[i];
       if (last) rows.push({ peer, last });
     }
     rows.sort((a, b) => b.last.seq - a.last.seq);
@@ -175,7 +237,8 @@ export class TextMessages implements MessageRepository {
         continue;
       }
       const [record] = await h.records([row.last]);
-      if (record?.kind === 'msg') out.push({ with: row.peer, last: this.toMessage(h, record), unread: h.unreadFrom(row.peer) });
+      const [last] = record?.kind === 'msg' ? await this.messagesOf(h, [record]) : [];
+      if (last) out.push({ with: row.peer, last, unread: h.unreadFrom(row.peer) });
     }
     return out;
   }
@@ -185,12 +248,14 @@ export class TextMessages implements MessageRepository {
     const sentAt = this.store.now().toISOString();
     const record: MessageRecord = { kind: 'msg', seq, sentAt, from: m.from, to: m.to, content: m.content, clientId: m.clientId };
     if (m.attachments !== undefined && m.attachments.length > 0) record.attachments = m.attachments;
+    if (m.replyTo !== undefined) record.replyTo = m.replyTo;
     const line = encodeHistory(record);
     await this.commit(
       [appendQueued({ ...record, delivered: false }), appendHistory(m.from, record, line), appendHistory(m.to, record, line)],
       [m.from, m.to],
     );
-    return { kind: 'created', message: storedMessage(record, 'sent') };
+    const [message] = m.replyTo === undefined ? [] : await this.messagesOf(await this.store.history(m.from), [record]);
+    return { kind: 'created', message: message ? { ...message, status: 'sent' } : storedMessage(record, 'sent') };
   }
 
   async tokenKey(): Promise<TokenKey & { created: boolean }> {

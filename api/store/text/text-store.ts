@@ -25,6 +25,7 @@ import { TextMessages } from './text-messages.js';
 import { TextUsers } from './text-users.js';
 import { createTokenKey, readTokenKey } from './token-key-file.js';
 import { UserHistory } from './user-history.js';
+import { DeletedTextScrub } from './deleted-text-scrub.js';
 
 export interface TextStoreOptions {
   dataDir: string;
@@ -81,6 +82,8 @@ export class TextStore implements Store, BatchTarget {
   private closing = false;
   /** States replaced by a reload, closed a moment later (`retire`). */
   private readonly retired: TextState[] = [];
+  /** The text of messages deleted for everyone, on its way out of the files (issue #18). */
+  private readonly scrub: DeletedTextScrub;
 
   private constructor(
     private readonly options: TextStoreOptions,
@@ -92,6 +95,7 @@ export class TextStore implements Store, BatchTarget {
     readonly profiles: ProfileFile,
     readonly attachments: AttachmentFiles,
   ) {
+    this.scrub = new DeletedTextScrub(options.log);
     this.users = new TextUsers(this);
     this.messages = new TextMessages(this, epoch);
     this.sessions = {
@@ -193,6 +197,7 @@ export class TextStore implements Store, BatchTarget {
     if (!h) {
       h = UserHistory.open(username, files.history(username), this.disk).then(({ history, tornBytes, damage }) => {
         this.report(history.path, { tornBytes, damage });
+        if (history.leftovers.length > 0) this.scrubLater([username], history.leftovers, false);
         return history;
       });
       histories.set(username, h);
@@ -395,9 +400,32 @@ export class TextStore implements Store, BatchTarget {
     return true;
   }
 
-  /** Runs between batches: compacts the queue once delivered entries make up most of it. */
+  isQueued(seq: number): boolean {
+    return this.state.queue.senderOf(seq) !== undefined;
+  }
+
+  /**
+   * Message `seq`s were deleted for everyone: their text leaves these users' histories (and the queue, when
+   * it is `queued` there) and then the journal, at the next quiet points (deleted-text-scrub.ts).
+   */
+  scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void {
+    for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
+    this.stateValue?.committer.requestMaintenance();
+  }
+
+  /**
+   * Runs between batches: takes the text of deleted messages away, and compacts the queue once delivered
+   * entries make up most of it.
+   */
   private async maintain(): Promise<void> {
-    const { queue } = this.state;
+    const { queue, committer } = this.state;
+    if (this.scrub.due) {
+      await this.scrub.run(
+        (user) => this.history(user),
+        () => this.compactQueue(queue),
+        (ops) => committer.submit(ops, () => undefined),
+      );
+    }
     const { total, delivered } = queue.stats;
     if (delivered >= (this.options.compactQueueAt ?? COMPACT_QUEUE_AT) && delivered * 2 >= total) await this.compactQueue(queue);
   }

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
-import { nodeDisk, openCreating, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { blankLines, blankRecord } from './history-scrub.js';
 import { loadRecordFile, type Damage, type LoadedRecord } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
 import { neighbour, unreadableMessage, type UnreadableMessage } from './unreadable-message.js';
@@ -48,6 +49,16 @@ export class UserHistory {
   readonly sentByClientId = new Map<string, RecordRef>();
   /** Placeholders for damaged message lines, by their position; their refs are in `messages` (issue #15). */
   readonly unreadable = new Map<number, UnreadableMessage>();
+  /** message seq -> its `ed` records, oldest first (issue #18). */
+  readonly edits = new Map<number, RecordRef[]>();
+  /** message seq -> where the `del` record that deleted it for everyone is. */
+  readonly deleted = new Map<number, RecordRef>();
+  /** Messages this user hid in their own history (delete for me). */
+  readonly hidden = new Set<number>();
+  /** Deleted messages whose text this file still held when it was opened (deleted-text-scrub.ts). */
+  leftovers: number[] = [];
+  /** Told of every record indexed from now on (the search index, text-search-index.ts). */
+  onIndexed: ((record: HistoryRecord) => void) | undefined;
   /** Sequence number of the last record: appends only go above it. */
   lastSeq = 0;
   /** Bytes of the file, with what is appended but not written yet. */
@@ -62,6 +73,8 @@ export class UserHistory {
    * thousands of idle polls need not hold a file descriptor each (issue #4).
    */
   private opened: Promise<DiskFile> | undefined;
+  /** A rewrite of the file in progress (`rewriteBlanking`): a checkpoint's write waits for it. */
+  private rewriting: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly username: string,
@@ -78,6 +91,15 @@ export class UserHistory {
     const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
     if (loaded.damage.length > 0) await history.placeUnreadable(loaded.records, loaded.damage);
+    if (history.deleted.size > 0) {
+      // A crash between a delete and the rewrite that blanks it: the text is still in the file (issue #18).
+      const left = new Set<number>();
+      for (const { value: r } of loaded.records) {
+        const seq = r.kind === 'msg' ? r.seq : r.kind === 'ed' ? r.messageSeq : 0;
+        if (history.deleted.has(seq) && blankRecord(r) !== r) left.add(seq);
+      }
+      history.leftovers = [...left];
+    }
     history.size = loaded.validEnd;
     history.tailStart = loaded.validEnd;
     return { history, tornBytes: loaded.tornBytes, damage: loaded.damage };
@@ -107,6 +129,7 @@ export class UserHistory {
    * appended while it runs are left for the next one, and the tail keeps them until then.
    */
   async sync(): Promise<void> {
+    await this.rewriting;
     const data = this.unwritten;
     const end = this.size;
     const written = this.tail.length;
@@ -119,8 +142,41 @@ export class UserHistory {
   }
 
   async close(): Promise<void> {
+    await this.rewriting;
     const handle = await this.opened?.catch(() => undefined);
     await handle?.close();
+  }
+
+  /**
+   * Rewrites the file with the text of the records at `refs` blanked (history-scrub.ts): a new file, fsync,
+   * rename, fsync of the folder, so a crash leaves the old file or the new one. The lines keep their length,
+   * so every offset in memory stays true. Only records already in the file are blanked: the caller asks again
+   * for the others after the next checkpoint. Returns how many lines changed. Must not run beside `sync`
+   * (the text store runs it at the committer's quiet point).
+   */
+  async rewriteBlanking(refs: readonly RecordRef[]): Promise<number> {
+    const work = this.rewriting.then(async () => {
+      const end = this.writtenBytes;
+      const buf = await fsp.readFile(this.path);
+      const changed = blankLines(
+        buf,
+        refs.filter((r) => !r.unreadable && r.offset + r.length <= Math.min(end, buf.length)),
+      );
+      if (changed === 0) return 0;
+      await writeDurably(this.disk, this.path, buf);
+      // The old descriptor names the old file: reads begun on it may still use it, so it is closed a moment later.
+      const old = this.opened;
+      this.opened = undefined;
+      setTimeout(() => void old?.then((h) => h.close()).catch(() => undefined), 2000).unref();
+      // Records of the tail are answered from memory: they must not keep the text either.
+      this.tail = this.tail.map((r) => (refs.some((ref) => ref.seq === r.seq) ? blankRecord(r) : r));
+      return changed;
+    });
+    this.rewriting = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    return work;
   }
 
   /**
@@ -226,7 +282,31 @@ export class UserHistory {
       case 'rd':
         if (record.upTo > (this.readUpTo.get(record.peer) ?? 0)) this.readUpTo.set(record.peer, record.upTo);
         break;
+      case 'ed':
+        this.events.push(ref);
+        this.edits.set(record.messageSeq, [...(this.edits.get(record.messageSeq) ?? []), ref]);
+        break;
+      case 'del':
+        this.events.push(ref);
+        this.deleted.set(record.messageSeq, ref);
+        break;
+      case 'hd':
+        this.events.push(ref);
+        this.hidden.add(record.messageSeq);
+        break;
     }
+    this.onIndexed?.(record);
+  }
+
+  /** The ref of message `seq` in this history, placeholders included. */
+  messageRef(seq: number): RecordRef | undefined {
+    const ref = this.messages[refUpperBound(this.messages, seq) - 1];
+    return ref?.seq === seq ? ref : undefined;
+  }
+
+  /** Bytes of the file that are written (the rest, appended since, waits in memory for the checkpoint). */
+  get writtenBytes(): number {
+    return this.size - Buffer.byteLength(this.unwritten);
   }
 
   /** Messages from `peer` this user has not read yet. */

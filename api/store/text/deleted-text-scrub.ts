@@ -1,0 +1,83 @@
+import type { Logger } from '../../logger.js';
+import type { WriteOp } from './journal.js';
+import type { RecordRef, UserHistory } from './user-history.js';
+
+/**
+ * Where the text of a message deleted for everyone still is, and taking it away (issue #18, "deleted means
+ * gone"). After the `del` batch commits, the text is in four places:
+ *
+ * 1. the two history files: each is rewritten with the message's lines blanked (history-scrub.ts), once the
+ *    `del` record itself is in the file (the checkpoint after the delete writes it);
+ * 2. mensagens.txt, when the message was still there: the delete marks it delivered, and the queue is
+ *    compacted at the same quiet point, which drops its line;
+ * 3. the journal's two files: each is started afresh at the first batch after a checkpoint, so two
+ *    checkpoints after the rewrites, both have been. On an idle server no batch would come, so the scrub
+ *    submits an empty one (a `flip` of message 0, which names no message) after each of the two.
+ *
+ * Every step runs at the committer's quiet point after a checkpoint (`TextStore.maintain`), the only time no
+ * batch or checkpoint writes the files. A checkpoint comes at most 5 s after a batch (50 ms when idle), so the
+ * text is gone within three checkpoints: docs/reliability.md states the bound.
+ */
+export class DeletedTextScrub {
+  /** Per user, the deleted messages whose lines may still hold their text. */
+  private readonly pending = new Map<string, Set<number>>();
+  private queueToCompact = false;
+  /** Empty batches still to submit, each after a checkpoint, so that both journal files start afresh. */
+  private journalWipes = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Message `seq` was deleted for everyone: scrub it from these users' histories (and the queue when `queued`). */
+  add(users: readonly string[], seq: number, queued: boolean): void {
+    for (const user of users) {
+      const set = this.pending.get(user) ?? new Set<number>();
+      set.add(seq);
+      this.pending.set(user, set);
+    }
+    if (queued) this.queueToCompact = true;
+  }
+
+  get due(): boolean {
+    return this.pending.size > 0 || this.queueToCompact || this.journalWipes > 0;
+  }
+
+  /**
+   * One round, at a quiet point: rewrites what can be rewritten now, compacts the queue if asked, and submits
+   * the next empty batch. `submit` is the committer's; it resolves once the batch is applied.
+   */
+  async run(
+    history: (user: string) => Promise<UserHistory>,
+    compactQueue: () => Promise<void>,
+    submit: (ops: WriteOp[]) => Promise<void>,
+  ): Promise<void> {
+    let rewrote = false;
+    for (const [user, seqs] of [...this.pending]) {
+      const h = await history(user);
+      const written = h.writtenBytes;
+      const refs: RecordRef[] = [];
+      for (const seq of [...seqs]) {
+        const lines = [h.messageRef(seq), ...(h.edits.get(seq) ?? [])].filter((r): r is RecordRef => r !== undefined);
+        const del = h.deleted.get(seq);
+        // Not all in the file yet: the next checkpoint writes them, and the next round takes them.
+        if (!del || [del, ...lines].some((r) => r.offset + r.length > written)) continue;
+        refs.push(...lines);
+        seqs.delete(seq);
+      }
+      if (seqs.size === 0) this.pending.delete(user);
+      if (refs.length === 0) continue;
+      const changed = await h.rewriteBlanking(refs.sort((a, b) => a.offset - b.offset));
+      if (changed > 0) {
+        rewrote = true;
+        this.log.info({ user, lines: changed }, 'rewrote a history without the text of deleted messages');
+      }
+    }
+    if (this.queueToCompact) {
+      this.queueToCompact = false;
+      await compactQueue();
+      rewrote = true;
+    }
+    if (rewrote) this.journalWipes = 2;
+    else if (this.journalWipes > 0) this.journalWipes--;
+    if (this.journalWipes > 0) void submit([{ kind: 'flip', seq: 0 }]).catch(() => undefined);
+  }
+}
