@@ -35,6 +35,13 @@ export class StreamPoller {
   private running = false;
   private inFlight: AbortController | null = null;
   private wakeUp: (() => void) | null = null;
+  /**
+   * Whether the next poll should answer at once: at start, after a failure and after a kick, the screen says
+   * "Connecting…" until a poll answers, and a held poll with nothing new answers only after WAIT_SECONDS
+   * (issue #19, item 1: 26 s of "Connecting…" while everything worked). A poll that waits 0 s says within a
+   * round trip whether the server is there; the holding ones follow.
+   */
+  private answerAtOnce = true;
 
   constructor(
     private readonly deps: StreamPollerDeps,
@@ -54,6 +61,7 @@ export class StreamPoller {
 
   /** Ends the current wait or held request now: the network came back, or the app came to the foreground. */
   kick(): void {
+    this.answerAtOnce = true;
     this.inFlight?.abort();
     this.wakeUp?.();
   }
@@ -82,7 +90,8 @@ export class StreamPoller {
       this.inFlight = controller;
       const deadline = setTimeout(() => controller.abort(), DEAD_AFTER_MS);
       try {
-        const answer = await this.deps.api.poll(cursor, WAIT_SECONDS, controller.signal);
+        const answer = await this.deps.api.poll(cursor, this.answerAtOnce ? 0 : WAIT_SECONDS, controller.signal);
+        this.answerAtOnce = false;
         this.hooks.onConnection('online');
         backoff = FIRST_BACKOFF_MS;
         if (answer.events.length > 0) await this.hooks.onEvents(answer.events);
@@ -91,6 +100,7 @@ export class StreamPoller {
           await this.hooks.saveCursor(cursor);
         }
       } catch (error) {
+        this.answerAtOnce = true;
         if (!this.running) break;
         if (isAbort(error)) continue;
         if (error instanceof ApiError && error.status === 401) {

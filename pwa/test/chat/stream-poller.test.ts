@@ -50,6 +50,22 @@ describe('StreamPoller', () => {
     expect(api.polls).toEqual(['saved', 'next']);
   });
 
+  it('when the loop starts, fails or is kicked, then its next poll answers at once, and the ones after it are held (issue #19)', async () => {
+    poller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    api.answerPoll({ cursor: 'saved', events: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['online']);
+    expect(api.pollWaits).toEqual([0, 25]);
+
+    poller.kick();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.pollWaits).toEqual([0, 25, 0]);
+    api.answerPoll({ cursor: 'saved', events: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.pollWaits).toEqual([0, 25, 0, 25]);
+  });
+
   it('when a poll ends with nothing new, then nothing is applied or saved', async () => {
     poller.start();
     await vi.advanceTimersByTimeAsync(0);

@@ -33,6 +33,8 @@ export class ScriptedApi implements PapoApi {
   readonly requests: string[] = [];
   readonly sent: SendRequest[] = [];
   readonly polls: Array<string | null> = [];
+  /** The `wait` of each poll, in order. */
+  readonly pollWaits: number[] = [];
   readonly markedRead: Array<{ peer: string; upTo: string }> = [];
   readonly historyQueries: HistoryQuery[] = [];
 
@@ -72,9 +74,10 @@ export class ScriptedApi implements PapoApi {
     return settle(this.onSend(message));
   }
 
-  poll(after: string | null, _wait: number, signal: AbortSignal): Promise<PollResponse> {
+  poll(after: string | null, wait: number, signal: AbortSignal): Promise<PollResponse> {
     this.requests.push('poll');
     this.polls.push(after);
+    this.pollWaits.push(wait);
     return new Promise((resolve, reject) => {
       const answer = () => {
         const next = this.pollAnswers.shift();
