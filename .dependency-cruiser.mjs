@@ -2,7 +2,7 @@
 /**
  * The direction of imports in api/ (issue #16), checked by `npm run lint:imports` in CI:
  *
- *   http  ->  messaging, accounts, profiles  ->  store/store.ts  <-  store/text, store/postgres
+ *   http  ->  messaging, accounts, profiles, push  ->  store/store.ts  <-  store/text, store/postgres
  *
  * Below all of them, api/names/ (how a username folds) is used by the domain and by the stores alike.
  *
@@ -16,7 +16,7 @@
 
 const STORE_IMPLEMENTATIONS = '^api/store/(text|postgres|migrate)/';
 const COMPOSITION = ['^api/(app|server|main)[.]ts$', '^api/store/open-store[.]ts$'];
-const DOMAIN = '^api/(messaging|accounts|profiles|attachments)/';
+const DOMAIN = '^api/(messaging|accounts|profiles|attachments|push)/';
 
 /** @type {Rule[]} */
 const RULES = [

@@ -15,6 +15,7 @@ import { messageChangeRoutes } from './http/routes/message-changes.js';
 import { healthRoutes } from './http/routes/health.js';
 import { messageHandlers, messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
 import { profileRoutes } from './http/routes/profiles.js';
+import { pushRoutes } from './http/routes/push.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { publicOriginCheck } from './http/public-origin.js';
 import { sameOriginOnly } from './http/same-origin.js';
@@ -25,6 +26,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Messaging } from './messaging/messaging.js';
 import type { Profiles } from './profiles/profiles.js';
+import type { Push } from './push/push.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -35,6 +37,8 @@ export interface AppDeps {
   profiles: Profiles;
   /** Photos and files (issue #18); unless given, made on the store with the default limit. */
   attachments?: Attachments;
+  /** Web Push (issue #17); apps built without it (some fault tests) answer its routes 404. */
+  push?: Push;
   log: Logger;
   sessionSecrets: string[];
   sessionIdleDays: number;
@@ -93,8 +97,10 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
   const authenticated = requireUser(deps.sessionMaxDays);
   const handlers = messageHandlers(deps.messaging, deps.metrics);
   const devices = createDevices(deps.store.sessions, deps.sessionsPerUser ?? DEFAULT_SESSIONS_PER_USER);
-  app.use(sessionRoutes(deps.accounts, authenticated, devices));
+  const { push } = deps;
+  app.use(sessionRoutes(deps.accounts, authenticated, devices, push ? (key) => push.sessionsEnded([key]) : undefined));
   app.use(accountRoutes(deps.accounts, devices, authenticated));
+  if (push) app.use(pushRoutes(push, authenticated));
   if (!fastPath) app.use(messageRoutes(handlers, authenticated, deps.sessionMaxDays));
   app.use(readReceiptRoutes(deps.messaging, authenticated));
   app.use(historyRoutes(deps.messaging, authenticated));

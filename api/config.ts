@@ -137,6 +137,44 @@ const schema = z.object({
    */
   TLS_CERT: z.string().optional(),
   TLS_KEY: z.string().optional(),
+  /**
+   * Web Push (issue #17): who runs this server, as a push service may need to reach them, `mailto:` an address
+   * or an `https://` URL. It goes, signed, in every push (the VAPID `sub` claim). Apple's push service refuses
+   * pushes without a real one. Unset: the first PUBLIC_ORIGIN when it is https, else mailto:papo@localhost.
+   */
+  VAPID_SUBJECT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const subject = v.trim();
+      if (!isVapidSubject(subject)) {
+        ctx.addIssue({ code: 'custom', message: `must be mailto:<address> or an https:// URL (got ${JSON.stringify(v)})` });
+        return z.NEVER;
+      }
+      return subject;
+    }),
+  /**
+   * What a push notification shows: `full` the sender's name and the text, `sender` only who wrote, `none`
+   * only that a message came. The payload is encrypted to the device either way; this is for lock screens.
+   */
+  PUSH_PREVIEW: z.enum(['full', 'sender', 'none']).default('full'),
+  /**
+   * The push services subscriptions may point at, comma-separated host names, `*.` for any subdomain: the
+   * server sends requests to these URLs on a user's word, so no other host (an address inside your network)
+   * is accepted. The default covers Chrome/Android (FCM), Firefox (Mozilla), Safari/iOS (Apple) and Edge.
+   */
+  PUSH_SERVICE_HOSTS: z
+    .string()
+    .default('fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    ),
+  /** Push subscriptions (devices with notifications on) one user may have. */
+  PUSH_SUBSCRIPTIONS_PER_USER: integer(1, 1000, 20),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -172,6 +210,16 @@ function checkTls(cert: string | undefined, key: string | undefined): string[] {
   return [cert, key].flatMap((file, i) =>
     file === undefined || existsSync(file) ? [] : [`${i === 0 ? 'TLS_CERT' : 'TLS_KEY'} names a file that does not exist: ${file}`],
   );
+}
+
+/** A VAPID subject as RFC 8292 section 2.1 takes it: a mailto: address or an https URL. */
+function isVapidSubject(text: string): boolean {
+  if (/^mailto:[^@\s]+@[^@\s]+$/i.test(text)) return true;
+  try {
+    return new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** An origin as the operator writes it, in the form browsers send (lower case, no default port); else undefined. */

@@ -245,6 +245,18 @@ export interface ChangePasswordRequest {
   newPassword: string;
 }
 
+/** `PUT /api/push/subscription`: a device's Web Push subscription, as `PushSubscription.toJSON()` gives it (issue #17). */
+export interface PushSubscriptionRequest {
+  endpoint: string;
+  expirationTime?: number | null;
+  keys: { p256dh: string; auth: string };
+}
+
+export interface PushKeyResponse {
+  /** The server's VAPID public key, base64url: `applicationServerKey` for `pushManager.subscribe`. */
+  publicKey: string;
+}
+
 export type ErrorCode =
   | 'invalid_request'
   | 'invalid_username'
@@ -266,6 +278,7 @@ export type ErrorCode =
   | 'message_deleted'
   | 'change_window_over'
   | 'invalid_reply'
+  | 'too_many_subscriptions'
   | 'cursor_expired'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -21,6 +21,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   message_deleted: 409,
   change_window_over: 409,
   invalid_reply: 400,
+  too_many_subscriptions: 409,
   cursor_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

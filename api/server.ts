@@ -21,6 +21,7 @@ import { createMessaging } from './messaging/messaging.js';
 import { PresenceTracker } from './profiles/presence.js';
 import { createProfiles } from './profiles/profiles.js';
 import { TYPING_SECONDS } from './profiles/typing-limiter.js';
+import { createPush, withPush, type Push, type PushOptions } from './push/push.js';
 import { openStore, usesPostgres } from './store/open-store.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 import { dataLayout } from './store/text/data-layout.js';
@@ -31,6 +32,8 @@ export const SPEC_PATH = path.join(REPO_ROOT, 'openapi.yaml');
 export interface RunningServer {
   server: Server;
   url: string;
+  /** Web Push: what the pushes came to, and a way to wait for those queued (tests, benchmarks). */
+  push: Pick<Push, 'outcomes' | 'drained'>;
   /** Stops accepting, answers every held poll (empty), finishes the writes in flight, releases the data folder. */
   close(): Promise<void>;
 }
@@ -47,6 +50,17 @@ const HEADERS_TIMEOUT_MS = 10_000;
  */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
+/**
+ * A device whose poll was answered this recently is polling again (the PWA polls at once after each answer):
+ * it received the message live, so it gets no push (issue #17).
+ */
+const LIVE_GRACE_MS = 5000;
+
+/** VAPID_SUBJECT, else the public origin when it is https, else a placeholder push services may refuse (README). */
+function vapidSubject(config: Readonly<Config>): string {
+  return config.VAPID_SUBJECT ?? config.PUBLIC_ORIGIN?.find((o) => o.startsWith('https://')) ?? 'mailto:papo@localhost';
+}
+
 export interface ServerOptions {
   /** Serves the PWA at `/`. */
   pwa?: RequestHandler;
@@ -55,6 +69,11 @@ export interface ServerOptions {
    * tests (test/http/fast-path/) build a second one, without the fast path, on the same parts.
    */
   app?: (deps: AppDeps) => RequestListener;
+  /** Web Push tuning: tests trust their push-service stand-in (`agent`) and shorten the retries. */
+  push?: Partial<Pick<PushOptions, 'agent' | 'attempts' | 'retryBaseMs' | 'timeoutMs' | 'queueCapacity' | 'concurrency'>> & {
+    /** A device whose poll was answered less than this ago counts as live (LongPollHub.isLive). */
+    liveGraceMs?: number;
+  };
 }
 
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -98,6 +117,29 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     else if (!local) tracker.heard(signal.user, signal.at);
   });
   store.sessions.onSessionsEnded({ ended: (keys) => hub.endSessions(keys), held: () => hub.heldSessions() });
+  const vapid = await store.push.vapidKeys();
+  if (vapid.created) {
+    const where = usesPostgres(config) ? 'in the database' : `in ${dataLayout(config.DATA_DIR).vapidKeys}`;
+    log.info(`generated the VAPID keys of Web Push and kept them ${where}`);
+  }
+  const push = createPush({
+    store,
+    vapid,
+    subject: vapidSubject(config),
+    preview: config.PUSH_PREVIEW,
+    allowedHosts: config.PUSH_SERVICE_HOSTS,
+    limitPerUser: config.PUSH_SUBSCRIPTIONS_PER_USER,
+    isLive: (user, session) => hub.isLive(user, session, options.push?.liveGraceMs ?? LIVE_GRACE_MS),
+    log,
+    ...options.push,
+  });
+  // A session that ends in any way (logout here or on another process, a password change) takes its device's
+  // push subscription along: a logged-out phone must not keep showing messages.
+  store.sessions.onSessionsEnded({
+    ended: (keys) =>
+      void push.sessionsEnded(keys).catch((err: unknown) => log.warn({ err }, 'could not remove the push subscriptions of ended sessions')),
+    held: () => [],
+  });
   metrics = new Metrics({ heldPolls: () => hub.held, ...(store instanceof PostgresStore ? { pool: () => store.poolStats() } : {}) });
   let stopping = false;
   const attachments = createAttachments(store.attachments, { maxBytes: config.MAX_ATTACHMENT_MB * 1024 * 1024 });
@@ -117,9 +159,13 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
         signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
       }),
     ),
-    messaging: createMessaging(store, hub, tokenKey, { editMinutes: config.EDIT_WINDOW_MINUTES, deleteHours: config.DELETE_WINDOW_HOURS }),
+    messaging: withPush(
+      createMessaging(store, hub, tokenKey, { editMinutes: config.EDIT_WINDOW_MINUTES, deleteHours: config.DELETE_WINDOW_HOURS }),
+      push,
+    ),
     profiles: createProfiles(store, tracker),
     attachments,
+    push,
     log,
     sessionSecrets: secrets,
     sessionIdleDays: config.SESSION_IDLE_DAYS,
@@ -149,6 +195,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   return {
     server,
     url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    push,
     async close() {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -163,6 +210,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
       clearTimeout(deadline);
       await tracker.close();
       await stopSweeping();
+      await push.close();
       await store.close();
       await hasher.close();
     },

@@ -33,6 +33,11 @@ export class Waiter {
     this.timer = setTimeout(() => this.finish('timeout'), timeoutMs);
   }
 
+  /** Why the wait ended; undefined while it goes on. */
+  get reason(): WakeReason | undefined {
+    return this.finished;
+  }
+
   /** The session holding this poll has ended: whatever the poll read since must not be handed over. */
   get sessionEnded(): boolean {
     return this.finished === 'session-ended';
@@ -87,6 +92,8 @@ export class Waiter {
  * (the check, then the acknowledgement's write), so a logout in between still ends it.
  */
 const ENDED_SESSION_MEMORY_MS = 60_000;
+/** How long a session's last answered poll is remembered (LongPollHub.isLive). */
+const ANSWERED_MEMORY_MS = 60_000;
 
 /**
  * The held long-polls, per user. The store tells it whose streams grew (after the write is durable) and it
@@ -97,6 +104,11 @@ export class LongPollHub {
   private readonly byUser = new Map<string, Set<Waiter>>();
   /** Sessions that ended lately, and when (oldest first): a poll they still hold is ended as it registers. */
   private readonly ended = new Map<string, number>();
+  /**
+   * Sessions whose poll was answered lately, and when (oldest first): a live client polls again at once, so
+   * for a moment after its answer it is live without holding a poll (Web Push skips it, issue #17).
+   */
+  private readonly answered = new Map<string, number>();
   private count = 0;
   private closed = false;
 
@@ -181,6 +193,18 @@ export class LongPollHub {
     return keys;
   }
 
+  /**
+   * True while `user` holds a poll by the session whose key is `session`, or had one answered less than
+   * `graceMs` ago (it is polling again, or about to): that device receives messages live, and Web Push skips
+   * it (issue #17).
+   */
+  isLive(user: string, session: string, graceMs: number): boolean {
+    const mine = this.byUser.get(user);
+    if (mine) for (const w of mine) if (w.session === session) return true;
+    const at = this.answered.get(session);
+    return at !== undefined && Date.now() - at < Math.min(graceMs, ANSWERED_MEMORY_MS);
+  }
+
   wake(users: readonly string[]): void {
     for (const user of users) {
       const mine = this.byUser.get(user);
@@ -197,8 +221,19 @@ export class LongPollHub {
   private release(w: Waiter): void {
     const mine = this.byUser.get(w.user);
     if (!mine?.delete(w)) return;
+    if (w.reason === 'answered' || w.reason === 'timeout' || w.reason === 'woken') this.rememberAnswered(w.session);
     this.count--;
     if (mine.size === 0) this.byUser.delete(w.user);
     this.onActive(w.user);
+  }
+
+  private rememberAnswered(session: string): void {
+    const now = Date.now();
+    for (const [key, at] of this.answered) {
+      if (now - at < ANSWERED_MEMORY_MS) break;
+      this.answered.delete(key);
+    }
+    this.answered.delete(session);
+    this.answered.set(session, now);
   }
 }

@@ -117,6 +117,9 @@ describe('openapi.yaml', () => {
         'PATCH /api/messages/{id}',
         'DELETE /api/messages/{id}',
         'GET /api/search',
+        'GET /api/push/key',
+        'PUT /api/push/subscription',
+        'DELETE /api/push/subscription',
         'GET /api/openapi.yaml',
         'GET /api/docs',
       ].sort(),
@@ -209,6 +212,8 @@ describe('openapi.yaml', () => {
         'PATCH /api/messages/{id}',
         'DELETE /api/messages/{id}',
         'GET /api/search',
+        'PUT /api/push/subscription',
+        'DELETE /api/push/subscription',
       ].sort(),
     );
     for (const op of guarded) expect(codesOf(op.responses.get(401)), op.name).toContain('not_authenticated');
@@ -226,6 +231,7 @@ describe('openapi.yaml', () => {
         'POST /api/typing',
         'POST /api/account/password',
         'PATCH /api/messages/{id}',
+        'PUT /api/push/subscription',
       ].sort(),
     );
     for (const op of withBody) {

@@ -18,6 +18,8 @@ describe('data-layout', () => {
       rateLimits: 'limites.txt',
       profiles: 'perfis.txt',
       tokenKey: 'token-key.txt',
+      vapidKeys: 'vapid-keys.txt',
+      pushSubscriptions: 'push-subscriptions.txt',
       histories: 'historico',
       attachments: 'anexos.txt',
       attachmentBytes: 'anexos',

@@ -63,6 +63,8 @@ export interface TestServerOptions {
   pwa?: RequestHandler;
   /** Builds the request listener from the server's parts (api/server.ts); the fast path's parity tests build two. */
   app?: ServerOptions['app'];
+  /** Web Push tuning (api/server.ts): the agent that trusts a push-service stand-in, short retries. */
+  push?: ServerOptions['push'];
 }
 
 /** Starts a server; the caller destroys it (most tests let testServers() do that). */
@@ -84,6 +86,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const running = await startServer(config, log.logger, {
     ...(options.pwa ? { pwa: options.pwa } : {}),
     ...(options.app ? { app: options.app } : {}),
+    ...(options.push ? { push: options.push } : {}),
   });
   let stopped = false;
   const stop = async () => {

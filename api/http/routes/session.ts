@@ -7,8 +7,16 @@ import { deviceTokenOf, setDeviceCookie } from '../device-cookie.js';
 import { userAgentOf } from './account.js';
 import { SESSION_COOKIE, currentUser, destroy, regenerate, save } from '../session.js';
 
-/** Login-or-register, who am I, and logout (the old client's `/sair`). */
-export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler, devices?: Devices): Router {
+/**
+ * Login-or-register, who am I, and logout (the old client's `/sair`). `loggingOut` runs before a session is
+ * destroyed, with its key: the device's push subscription goes with it (issue #17).
+ */
+export function sessionRoutes(
+  accounts: Accounts,
+  requireUser: RequestHandler,
+  devices?: Devices,
+  loggingOut: (sessionKey: string) => Promise<void> = () => Promise.resolve(),
+): Router {
   const router = Router();
 
   router.post('/api/session', async (req, res) => {
@@ -35,7 +43,10 @@ export function sessionRoutes(accounts: Accounts, requireUser: RequestHandler, d
   });
 
   router.delete('/api/session', async (req, res) => {
-    if (req.session?.username) await destroy(req);
+    if (req.session?.username) {
+      await loggingOut(sessionKey(req.sessionID));
+      await destroy(req);
+    }
     res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax' });
     res.status(204).end();
   });

@@ -13,6 +13,7 @@ import { PgProfiles } from './pg-profiles.js';
 import { PgRateLimits } from './pg-rate-limits.js';
 import { PgSignals } from './pg-signals.js';
 import { PgAttachments } from './pg-attachments.js';
+import { PgPush } from './pg-push.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -44,6 +45,7 @@ export class PostgresStore implements Store {
   readonly profiles: PgProfiles;
   readonly signals: PgSignals;
   readonly attachments: PgAttachments;
+  readonly push: PgPush;
   private readonly listeners = new Set<StreamListener>();
   private notifications: StreamNotifications | undefined;
   private closing: Promise<void> | undefined;
@@ -62,6 +64,7 @@ export class PostgresStore implements Store {
     this.profiles = new PgProfiles(db);
     this.signals = new PgSignals(db, sessionStore.channel, log);
     this.attachments = new PgAttachments(db);
+    this.push = new PgPush(db);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {

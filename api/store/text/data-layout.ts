@@ -26,6 +26,10 @@ export const DATA_FILES = {
   profiles: 'perfis.txt',
   /** The key of the opaque ids and cursors. */
   tokenKey: 'token-key.txt',
+  /** The Web Push (VAPID) key pair (issue #17). */
+  vapidKeys: 'vapid-keys.txt',
+  /** The devices with notifications on, by session (issue #17). */
+  pushSubscriptions: 'push-subscriptions.txt',
   /** One `history_<user>.txt` per user. */
   histories: 'historico',
   /** Attachments' records; their bytes in the folder beside it, one file per SHA-256. */
@@ -48,6 +52,8 @@ export const PAPO_ONLY_FILES: readonly string[] = [
   DATA_FILES.rateLimits,
   DATA_FILES.profiles,
   DATA_FILES.tokenKey,
+  DATA_FILES.vapidKeys,
+  DATA_FILES.pushSubscriptions,
 ];
 
 /** Suffix of a whole-file rewrite's copy before its rename (disk.ts writeDurably). */
@@ -104,6 +110,8 @@ export function dataLayout(dataDir: string) {
     rateLimits: at(DATA_FILES.rateLimits),
     profiles: at(DATA_FILES.profiles),
     tokenKey: at(DATA_FILES.tokenKey),
+    vapidKeys: at(DATA_FILES.vapidKeys),
+    pushSubscriptions: at(DATA_FILES.pushSubscriptions),
     histories: at(DATA_FILES.histories),
     attachments: at(DATA_FILES.attachments),
     attachmentBytes: at(DATA_FILES.attachmentBytes),

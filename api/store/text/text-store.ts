@@ -24,6 +24,8 @@ import { FileSessionStore } from './session-file.js';
 import { TextMessages } from './text-messages.js';
 import { TextUsers } from './text-users.js';
 import { createTokenKey, readTokenKey } from './token-key-file.js';
+import { PushSubscriptionsFile } from './push-subscriptions-file.js';
+import { readOrCreateVapidKeys } from './vapid-key-file.js';
 import { UserHistory } from './user-history.js';
 import { DeletedTextScrub } from './deleted-text-scrub.js';
 
@@ -94,6 +96,7 @@ export class TextStore implements Store, BatchTarget {
     readonly rateLimits: RateLimitFile,
     readonly profiles: ProfileFile,
     readonly attachments: AttachmentFiles,
+    readonly push: PushSubscriptionsFile,
   ) {
     this.scrub = new DeletedTextScrub(options.log);
     this.users = new TextUsers(this);
@@ -126,14 +129,19 @@ export class TextStore implements Store, BatchTarget {
       const rateLimits = await RateLimitFile.open(files.rateLimits, (options.now?.() ?? new Date()).getTime(), disk);
       const profiles = await ProfileFile.open(files.profiles, disk);
       const attachments = await AttachmentFiles.open(dir, disk, options.log);
-      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments);
+      // A damaged key file stops the start (vapid-key-file.ts); a missing one is made now (issue #17).
+      const vapidKeys = await readOrCreateVapidKeys(disk, files.vapidKeys);
+      const push = await PushSubscriptionsFile.open(files.pushSubscriptions, vapidKeys, disk);
+      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments, push);
       store.report(files.sessions, sessions.loadReport);
       store.report(files.rateLimits, rateLimits.loadReport);
       store.report(files.profiles, profiles.loadReport);
+      store.report(files.pushSubscriptions, push.loadReport);
       for (const [file, err] of [
         [DATA_FILES.sessions, sessions.notCompacted],
         [DATA_FILES.rateLimits, rateLimits.notCompacted],
         [DATA_FILES.profiles, profiles.notCompacted],
+        [DATA_FILES.pushSubscriptions, push.notCompacted],
       ] as const) {
         if (err !== undefined) options.log.warn({ file, err }, 'not rewritten with its live records only: the disk is full');
       }
@@ -266,6 +274,7 @@ export class TextStore implements Store, BatchTarget {
     await this.rateLimits.close();
     await this.profiles.close();
     await this.attachments.close();
+    await this.push.close();
     await this.journal.close();
     await this.unlock();
   }
