@@ -1,6 +1,7 @@
 import type { ErrorBody } from '../../../api/contract';
 import { ApiError, isAbort } from './api-error';
 import type { PapoApi } from './papo-api';
+import { uploadFile } from './upload';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -61,4 +62,5 @@ export const api: PapoApi = {
   myProfile: () => request('GET', '/api/profile'),
   updateMyProfile: (change) => request('PATCH', '/api/profile', change),
   typing: (to) => request('POST', '/api/typing', { to }),
+  upload: uploadFile,
 };

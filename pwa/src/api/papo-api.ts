@@ -9,6 +9,7 @@ import type {
   SendResponse,
   SessionResponse,
   UsersResponse,
+  UploadResponse,
 } from '../../../api/contract';
 
 /** `GET /api/history`: one conversation (`with`) or every one, the page before the cursor `before`. */
@@ -39,4 +40,6 @@ export interface PapoApi {
   updateMyProfile(change: ProfileUpdate): Promise<MyProfile>;
   /** "I am typing to `to`" (issue #19, item 10): the server passes one on every 2.5 s and coalesces the rest. */
   typing(to: string): Promise<void>;
+  /** Uploads one file (issue #18), reporting the share of it sent so far. */
+  upload(file: Blob, name: string, onProgress: (fraction: number) => void): Promise<UploadResponse>;
 }

@@ -1,4 +1,18 @@
+import type { Attachment } from '../../../api/contract';
 import type { LocalMessage } from './local-message';
+
+/** A file a message waits to carry (issue #18): the bytes themselves, kept in IndexedDB with the outbox. */
+export interface OutboxFile {
+  blob: Blob;
+  name: string;
+  type: string;
+  size: number;
+  /** Pixels, for images: the pending bubble reserves the space. */
+  width?: number;
+  height?: number;
+  /** Once uploaded: a retry sends the message without uploading the file again. */
+  attachment?: Attachment;
+}
 
 /** A message waiting to be sent, in the order it was written (`seq`, given by the cache). */
 export interface OutboxItem {
@@ -8,6 +22,7 @@ export interface OutboxItem {
   to: string;
   content: string;
   createdAt: string;
+  files?: OutboxFile[];
 }
 
 export interface CachedConversation {
@@ -41,6 +56,8 @@ export interface ChatCache {
   firstInOutbox(from: string): Promise<OutboxItem | undefined>;
   outbox(from: string): Promise<OutboxItem[]>;
   removeFromOutbox(item: OutboxItem): Promise<void>;
+  /** Stores what changed in an item still in the outbox (its files' uploads). */
+  updateOutbox(item: OutboxItem): Promise<void>;
   /**
    * Forgets the cached chats and the stream cursor (logout, another user, an expired cursor). The outbox stays:
    * what a person wrote is sent when they log in again, never silently dropped.

@@ -2,7 +2,7 @@ import type { MyProfile, ProfileUpdate } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
 import type { PapoApi } from '../api/papo-api';
 import { ObservableState } from '../lib/observable-state';
-import type { ChatCache } from './chat-cache';
+import type { ChatCache, OutboxFile } from './chat-cache';
 import type { ChatContext } from './chat-context';
 import type { ChatState } from './chat-state';
 import { Connection } from './connection';
@@ -143,9 +143,10 @@ export class ChatSession {
     device.setBadge(0);
   }
 
-  send(to: string, content: string): Promise<void> {
+  /** Sends text, files (issue #18), or both, through the outbox. */
+  send(to: string, content: string, files: OutboxFile[] = []): Promise<void> {
     this.people.sent(to);
-    return this.outgoing.send(to, content);
+    return this.outgoing.send(to, content, files);
   }
 
   myProfile(): Promise<MyProfile> {

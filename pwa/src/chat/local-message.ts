@@ -1,4 +1,4 @@
-import type { Message, MessageStatus } from '../../../api/contract';
+import type { Attachment, Message, MessageStatus } from '../../../api/contract';
 import { defined } from '../lib/assert';
 
 /** A message as this device knows it: `pending` while in the outbox, `failed` when the server refused it. */
@@ -18,6 +18,22 @@ export interface LocalMessage {
   failure?: string;
   /** A placeholder for a message the server could not read (issue #15): shown as such, never marked read. */
   unreadable?: true;
+  /** The files it carries, as the server has them (issue #18). */
+  attachments?: Attachment[];
+  /** Its files while it waits in the outbox: shown from this device's copy (object URLs) until sent. */
+  localFiles?: LocalFile[];
+  /** How much of its files went up, 0 to 1, while they upload. */
+  progress?: number;
+}
+
+/** A file of a message not sent yet, as its bubble shows it. */
+export interface LocalFile {
+  url: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
 }
 
 /** Statuses only move up this order; pending and failed are both before the server has it. */
@@ -47,6 +63,11 @@ export function mergeMessage(known: LocalMessage, incoming: LocalMessage): Local
   const merged: LocalMessage = { ...known, ...incoming, status };
   if (!merged.clientId && known.clientId) merged.clientId = known.clientId;
   if (status !== 'failed') delete merged.failure;
+  // The server's copy has the files now: the device's own copies and the progress were for the wait.
+  if (incoming.attachments) {
+    delete merged.localFiles;
+    delete merged.progress;
+  }
   return merged;
 }
 
@@ -61,6 +82,7 @@ export function fromServer(message: Message): LocalMessage {
   };
   if (message.clientId) local.clientId = message.clientId;
   if (message.unreadable) local.unreadable = true;
+  if (message.attachments && message.attachments.length > 0) local.attachments = message.attachments;
   return local;
 }
 

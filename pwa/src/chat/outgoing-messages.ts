@@ -2,15 +2,40 @@ import type { Message } from '../../../api/contract';
 import type { ApiError } from '../api/api-error';
 import { newClientId } from '../lib/client-id';
 import { t } from '../lib/i18n';
-import type { OutboxItem } from './chat-cache';
+import type { OutboxFile, OutboxItem } from './chat-cache';
 import type { ChatContext } from './chat-context';
-import { type LocalMessage, fromServer } from './local-message';
+import { type LocalFile, type LocalMessage, fromServer } from './local-message';
 import { OutboxSender } from './outbox-sender';
 import type { ShownMessages } from './shown-messages';
 
+/** Object URLs of the outbox's files, one per file for as long as the page lives (a bubble re-renders often). */
+const fileUrls = new WeakMap<Blob, string>();
+
+function localFiles(files: OutboxFile[]): LocalFile[] {
+  return files.map((f) => {
+    let url = fileUrls.get(f.blob);
+    if (url === undefined) {
+      url = URL.createObjectURL(f.blob);
+      fileUrls.set(f.blob, url);
+    }
+    const local: LocalFile = { url, name: f.name, type: f.type, size: f.size };
+    if (f.width !== undefined && f.height !== undefined) Object.assign(local, { width: f.width, height: f.height });
+    return local;
+  });
+}
+
 /** An outbox item as its bubble shows it until the server answers. */
 export function pendingFromOutbox(item: OutboxItem): LocalMessage {
-  return { clientId: item.clientId, from: item.from, to: item.to, content: item.content, sentAt: item.createdAt, status: 'pending' };
+  const pending: LocalMessage = {
+    clientId: item.clientId,
+    from: item.from,
+    to: item.to,
+    content: item.content,
+    sentAt: item.createdAt,
+    status: 'pending',
+  };
+  if (item.files && item.files.length > 0) pending.localFiles = localFiles(item.files);
+  return pending;
 }
 
 function rejectedFromOutbox(item: OutboxItem, error: ApiError): LocalMessage {
@@ -42,6 +67,7 @@ export class OutgoingMessages {
     hooks: OutgoingHooks,
   ) {
     this.sender = new OutboxSender(context, {
+      onProgress: (item, fraction) => void shown.upsert([{ ...pendingFromOutbox(item), progress: fraction }], { live: false }),
       onSent: (item, message) => {
         hooks.onServerReached();
         void shown.upsert([sentFromOutbox(item, message)], { live: false });
@@ -52,10 +78,11 @@ export class OutgoingMessages {
     });
   }
 
-  async send(to: string, content: string): Promise<void> {
+  async send(to: string, content: string, files: OutboxFile[] = []): Promise<void> {
     const { me, cache, device } = this.context;
     device.askNotificationPermissionOnce();
     const item: OutboxItem = { clientId: newClientId(), from: me, to, content, createdAt: new Date().toISOString() };
+    if (files.length > 0) item.files = files;
     // Stored before anything is shown or sent: a closed tab or a crash leaves it in the outbox, not lost.
     await cache.addToOutbox(item);
     await this.shown.upsert([pendingFromOutbox(item)], { live: false });

@@ -1,4 +1,5 @@
 import { t } from '../lib/i18n';
+import { summaryOf } from '../lib/message-summary';
 import type { ChatContext } from './chat-context';
 import { applyMessages } from './chat-updates';
 import type { EarlyReceipts } from './early-receipts';
@@ -34,11 +35,11 @@ export class ShownMessages {
       threads: applied.threads,
       conversations: applied.conversations,
       announcement: newest
-        ? { text: t('announceMessage', { name: shownName(newest.from), text: newest.content }), seq: current.announcement.seq + 1 }
+        ? { text: t('announceMessage', { name: shownName(newest.from), text: summaryOf(newest) }), seq: current.announcement.seq + 1 }
         : current.announcement,
     });
     showUnreadOnBadge(this.context);
-    if (!device.isVisible()) for (const m of applied.arrivals) device.notifyMessage(m.from, m.content, shownName(m.from));
+    if (!device.isVisible()) for (const m of applied.arrivals) device.notifyMessage(m.from, summaryOf(m), shownName(m.from));
     const open = state.get().openPeer;
     if (open && applied.touched.has(open)) void this.receipts.markRead(open);
     await cache.putMessages(me, applied.stored, applied.replacedKeys);

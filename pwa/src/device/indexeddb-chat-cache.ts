@@ -160,6 +160,11 @@ export class IndexedDbChatCache implements ChatCache {
     if (seq !== undefined) await this.withDb(undefined, (db) => db.delete('outbox', seq));
   }
 
+  async updateOutbox(item: OutboxItem): Promise<void> {
+    if (this.memoryOutbox.includes(item)) return;
+    if (item.seq !== undefined) await this.withDb(undefined, (db) => db.put('outbox', item).then(() => undefined));
+  }
+
   async clearChats(): Promise<void> {
     await this.withDb(undefined, async (db) => {
       const tx = db.transaction(['meta', 'messages', 'conversations'], 'readwrite');

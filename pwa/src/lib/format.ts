@@ -51,3 +51,17 @@ export function formatListTime(iso: string, now = new Date()): string {
   if (ago < 7) return weekday.format(new Date(iso));
   return shortDate.format(new Date(iso));
 }
+
+const sizeUnits = ['B', 'KB', 'MB', 'GB'];
+const oneDecimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+
+/** A file's size as people read it: 12 KB, 3,4 MB (powers of 1024, as phones show them). */
+export function formatSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < sizeUnits.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? String(value) : oneDecimal.format(value)} ${sizeUnits[unit] ?? 'B'}`;
+}

@@ -83,6 +83,18 @@ const en = {
   lastSeenEveryone: 'Everyone',
   lastSeenNobody: 'Nobody',
   lastSeenNobodyHint: 'If you hide yours, you do not see other people’s either.',
+  attach: 'Attach',
+  attachPhoto: 'Photo or video from the gallery',
+  attachCamera: 'Take a photo',
+  attachFile: 'File',
+  removeAttachment: 'Remove {name}',
+  attachmentsToSend: 'Files to send',
+  uploading: 'Uploading {percent}%',
+  openImage: 'Open {name} full screen',
+  closeImage: 'Close',
+  download: 'Download {name}',
+  photo: 'Photo',
+  fileMessage: 'File: {name}',
 } as const;
 
 /** The name of one of the UI's texts. */
@@ -170,6 +182,18 @@ const pt: Record<TextKey, string> = {
   lastSeenEveryone: 'Todos',
   lastSeenNobody: 'Ninguém',
   lastSeenNobodyHint: 'Se você esconder o seu, também não verá o das outras pessoas.',
+  attach: 'Anexar',
+  attachPhoto: 'Foto ou vídeo da galeria',
+  attachCamera: 'Tirar uma foto',
+  attachFile: 'Arquivo',
+  removeAttachment: 'Remover {name}',
+  attachmentsToSend: 'Arquivos a enviar',
+  uploading: 'Enviando {percent}%',
+  openImage: 'Abrir {name} em tela cheia',
+  closeImage: 'Fechar',
+  download: 'Baixar {name}',
+  photo: 'Foto',
+  fileMessage: 'Arquivo: {name}',
 };
 
 function pickLocale(): string {

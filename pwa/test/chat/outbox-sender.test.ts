@@ -203,4 +203,46 @@ describe('OutboxSender', () => {
 
     expect(api.sent).toHaveLength(1);
   });
+
+  it('when a message carries files, then each is uploaded once, with progress, and a failed send is retried with the ids kept in the outbox', async () => {
+    vi.useFakeTimers();
+    const bytes = (n: number) => new Blob([new Uint8Array(n)]);
+    await cache.addToOutbox({
+      ...item('c1'),
+      files: [
+        { blob: bytes(300), name: 'a.jpg', type: 'image/jpeg', size: 300 },
+        { blob: bytes(100), name: 'b.pdf', type: 'application/pdf', size: 100 },
+      ],
+    });
+    const progress: number[] = [];
+    sender = new OutboxSender(
+      { me: 'ana', api, cache, device: new TestDevice() },
+      {
+        onSent: (sent, message) => heard.push(`sent ${sent.clientId} as ${message.id}`),
+        onProgress: (_item, fraction) => progress.push(fraction),
+        onRejected: (rejected, error: ApiError) => heard.push(`rejected ${rejected.clientId}: ${error.code}`),
+        onOffline: () => heard.push('offline'),
+        onUnauthorized: () => heard.push('unauthorized'),
+      },
+    );
+    api.onUpload = (name, report) => {
+      report(0.5);
+      report(1);
+      return { attachment: { id: `att-${name}`, name, type: 'x', size: 1, thumbnail: false } };
+    };
+    let sends = 0;
+    api.onSend = (request) => (++sends === 1 ? refusals.network() : stored(request));
+
+    await sender.flush();
+    expect(progress).toEqual([0.375, 0.75, 0.875, 1]);
+    expect((await cache.outbox('ana'))[0]?.files?.map((f) => f.attachment?.id)).toEqual(['att-a.jpg', 'att-b.pdf']);
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(api.requests.filter((r) => r.startsWith('upload'))).toEqual(['upload a.jpg', 'upload b.pdf']);
+    expect(api.sent.map((r) => r.attachments)).toEqual([
+      ['att-a.jpg', 'att-b.pdf'],
+      ['att-a.jpg', 'att-b.pdf'],
+    ]);
+    expect(heard).toEqual(['offline', 'sent c1 as id-c1']);
+  });
 });

@@ -73,6 +73,11 @@ export class MemoryChatCache implements ChatCache {
     return this.queue.filter((item) => item.from === from).map((item) => structuredClone(item));
   }
 
+  async updateOutbox(item: OutboxItem): Promise<void> {
+    const i = this.queue.findIndex((queued) => queued.seq === item.seq);
+    if (i >= 0) this.queue[i] = structuredClone(item);
+  }
+
   async removeFromOutbox(item: OutboxItem): Promise<void> {
     const index = this.queue.findIndex((queued) => queued.seq === item.seq);
     if (index >= 0) this.queue.splice(index, 1);

@@ -9,6 +9,7 @@ import type {
   SendResponse,
   SessionResponse,
   UsersResponse,
+  UploadResponse,
 } from '../../../api/contract';
 import { ApiError } from '../../src/api/api-error';
 import type { HistoryQuery, PapoApi } from '../../src/api/papo-api';
@@ -45,6 +46,8 @@ export class ScriptedApi implements PapoApi {
   onLogout: () => Answer<void> = () => undefined;
   onUsers: (names: readonly string[]) => Answer<UsersResponse> = () => ({ users: [] });
   readonly typed: string[] = [];
+  /** Answers an upload; `progress` reports parts of it as the real client's XMLHttpRequest would. */
+  onUpload: (name: string, progress: (fraction: number) => void) => Answer<UploadResponse> = () => unexpected('upload');
 
   private readonly pollAnswers: Array<Answer<PollResponse>> = [];
   private heldPoll: (() => void) | null = null;
@@ -128,6 +131,11 @@ export class ScriptedApi implements PapoApi {
   async typing(to: string): Promise<void> {
     this.requests.push(`typing ${to}`);
     this.typed.push(to);
+  }
+
+  upload(_file: Blob, name: string, onProgress: (fraction: number) => void): Promise<UploadResponse> {
+    this.requests.push(`upload ${name}`);
+    return settle(this.onUpload(name, onProgress));
   }
 }
 

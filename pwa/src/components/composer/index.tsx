@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { locale, t } from '../../lib/i18n';
 import controls from '../../styles/controls.module.css';
+import { namePasted } from '../../lib/outbox-files';
+import { AttachmentPicker } from '../attachment-picker';
 import { Icon } from '../icon';
 import styles from './composer.module.css';
 
@@ -17,17 +19,60 @@ interface Props {
   onSubmit: (text: string) => Promise<string | null>;
   /** Called on each edit that leaves text in the field: "typing…" for the peer (issue #19, item 10). */
   onTyping?: () => void;
+  /** Sends text with files (issue #18); without it the composer takes no files. */
+  onSubmitFiles?: (text: string, files: File[]) => Promise<string | null>;
+}
+
+/** A picked file and the preview shown before sending (an object URL for pictures). */
+interface Picked {
+  file: File;
+  preview: string | null;
 }
 
 /** The message field: Enter sends, Shift+Enter breaks the line; commands (`/msg`, `/history`, `/sair`) go here too. */
-export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props) {
+export function Composer({ label, onSubmit, onSubmitFiles, onTyping, autoFocus = false }: Props) {
   const [text, setText] = useState('');
+  const [picked, setPicked] = useState<Picked[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     if (autoFocus && matchMedia('(pointer: fine)').matches) field.current?.focus();
   }, [autoFocus]);
+
+  const addFiles = (files: File[]) =>
+    setPicked((now) => [
+      ...now,
+      ...files.map((file) => ({ file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null })),
+    ]);
+  const removeFile = (gone: Picked) => {
+    if (gone.preview) URL.revokeObjectURL(gone.preview);
+    setPicked((now) => now.filter((p) => p !== gone));
+  };
+
+  async function submitFiles() {
+    if (!onSubmitFiles) return;
+    const sent = { text, picked };
+    setText('');
+    setPicked([]);
+    const refusal = await onSubmitFiles(
+      sent.text,
+      sent.picked.map((p) => p.file),
+    );
+    setProblem(refusal);
+    if (refusal) {
+      setText(sent.text);
+      setPicked(sent.picked);
+    } else for (const p of sent.picked) if (p.preview) URL.revokeObjectURL(p.preview);
+  }
+
+  function onPaste(event: ClipboardEvent) {
+    if (!onSubmitFiles) return;
+    const images = [...(event.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+    if (images.length === 0) return;
+    event.preventDefault();
+    addFiles(images.map(namePasted));
+  }
 
   // Never cut what the person wrote (issue #19, item 3): a text over the limit stays whole, and Send says why
   // it cannot go rather than the field dropping the rest of a paste.
@@ -40,7 +85,9 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
       : null;
 
   async function submit() {
-    if (!text.trim() || tooLong) return;
+    if (tooLong) return;
+    if (picked.length > 0) return submitFiles();
+    if (!text.trim()) return;
     const sent = text;
     // Cleared at once so typing can go on; restored if the command was refused.
     setText('');
@@ -74,7 +121,29 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
           {t('messageTooLong', { over: over.toLocaleString(locale), max: MAX_MESSAGE_CHARACTERS.toLocaleString(locale) })}
         </p>
       )}
+      {picked.length > 0 && (
+        <ul class={styles.picked} aria-label={t('attachmentsToSend')}>
+          {picked.map((p) => (
+            <li key={p.preview ?? p.file.name} class={styles.pickedItem}>
+              {p.preview ? (
+                <img class={styles.pickedImage} src={p.preview} alt={p.file.name} />
+              ) : (
+                <span class={styles.pickedName}>{p.file.name}</span>
+              )}
+              <button
+                type="button"
+                class={styles.unpick}
+                aria-label={t('removeAttachment', { name: p.file.name })}
+                onClick={() => removeFile(p)}
+              >
+                <Icon name="close" size={16} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div class={styles.row}>
+        {onSubmitFiles && <AttachmentPicker onPick={addFiles} />}
         <textarea
           ref={field}
           class={styles.field}
@@ -94,6 +163,7 @@ export function Composer({ label, onSubmit, onTyping, autoFocus = false }: Props
             if (event.currentTarget.value.trim() !== '' && !event.currentTarget.value.startsWith('/')) onTyping?.();
           }}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
         />
         <button
           type="submit"

@@ -1,6 +1,7 @@
 import type { CachedConversation } from '../../chat/chat-cache';
 import { formatListTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
+import { summaryOf } from '../../lib/message-summary';
 import { routeHref } from '../../lib/use-route';
 import { Avatar } from '../avatar';
 import { MessageTicks } from '../message-ticks';
@@ -42,7 +43,7 @@ export function ConversationRow({ conversation, me, onOpen, displayName }: Props
             <span class={styles.preview}>
               {mine && <MessageTicks status={last.status} />}
               {mine && <span class="visually-hidden">{t('you')}: </span>}
-              {last.unreadable ? t('unreadableMessage') : last.content}
+              {last.unreadable ? t('unreadableMessage') : summaryOf(last)}
             </span>
             {unread > 0 && (
               <span class={styles.badge} role="img" aria-label={t('unread', { n: unread })}>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect } from 'preact/hooks';
 import { t } from '../../lib/i18n';
+import { toOutboxFile } from '../../lib/outbox-files';
 import { useCommandRunner } from '../../lib/use-command-runner';
 import { goBack } from '../../lib/use-route';
 import { useSession } from '../../lib/use-session';
@@ -30,6 +31,13 @@ export function ConversationView({ peer }: { peer: string }) {
     [session, peer],
   );
   const runCommand = useCommandRunner(sendText);
+  const sendFiles = useCallback(
+    async (text: string, files: File[]) => {
+      await session.send(peer, text, await Promise.all(files.map(toOutboxFile)));
+      return null;
+    },
+    [session, peer],
+  );
   const loadOlder = useCallback(() => void session.loadOlder(peer), [session, peer]);
   const typing = useCallback(() => session.people.typingTo(peer), [session, peer]);
 
@@ -62,7 +70,7 @@ export function ConversationView({ peer }: { peer: string }) {
             emptyText={t('noMessages')}
           />
         )}
-        <Composer label={t('messageLabel', { name: peer })} onSubmit={runCommand} onTyping={typing} autoFocus />
+        <Composer label={t('messageLabel', { name: peer })} onSubmit={runCommand} onSubmitFiles={sendFiles} onTyping={typing} autoFocus />
       </main>
     </>
   );

@@ -2,6 +2,7 @@ import { formatTime } from '../../lib/format';
 import { t } from '../../lib/i18n';
 import { linkify } from '../../lib/linkify';
 import type { LocalMessage } from '../../chat/local-message';
+import { MessageAttachments } from '../message-attachments';
 import { MessageTicks } from '../message-ticks';
 import styles from './message-bubble.module.css';
 
@@ -25,21 +26,24 @@ export function MessageBubble({ message, mine, showParticipants = false }: Props
         ) : (
           <span class="visually-hidden">{mine ? t('you') : message.from}: </span>
         )}
+        <MessageAttachments attachments={message.attachments} localFiles={message.localFiles} progress={message.progress} />
         {message.unreadable ? (
           <p class={`${styles.content} ${styles.unreadable}`}>{t('unreadableMessage')}</p>
         ) : (
-          <p class={styles.content}>
-            {linkify(message.content).map((part, i) =>
-              part.kind === 'text' ? (
-                part.text
-              ) : (
-                // A new tab that cannot reach back to Papo (noopener) and is not told where it came from (noreferrer).
-                <a key={i} href={part.href} target="_blank" rel="noopener noreferrer" class={styles.link}>
-                  {part.text}
-                </a>
-              ),
-            )}
-          </p>
+          message.content !== '' && (
+            <p class={styles.content}>
+              {linkify(message.content).map((part, i) =>
+                part.kind === 'text' ? (
+                  part.text
+                ) : (
+                  // A new tab that cannot reach back to Papo (noopener) and is not told where it came from (noreferrer).
+                  <a key={i} href={part.href} target="_blank" rel="noopener noreferrer" class={styles.link}>
+                    {part.text}
+                  </a>
+                ),
+              )}
+            </p>
+          )
         )}
         <span class={styles.meta}>
           <time dateTime={message.sentAt}>{formatTime(message.sentAt)}</time>
