@@ -30,7 +30,9 @@ export default defineConfig({
         id: '/',
         name: 'Papo',
         short_name: 'Papo',
-        description: 'Direct messages that arrive, even after a bad connection.',
+        // In the manifest's language (lang), then in English: a manifest has one description (issue #19, item 9).
+        description:
+          'Mensagens diretas que chegam, mesmo depois de uma conexão ruim. Direct messages that arrive, even after a bad connection.',
         lang: 'pt-BR',
         start_url: '/',
         scope: '/',

@@ -58,6 +58,8 @@ const en = {
   historyTitle: 'All history',
   settings: 'Settings',
   settingsAccount: 'Account',
+  settingsLanguage: 'Language',
+  languageHint: 'Kept on this device. The app reloads in the language you pick.',
   loggedInAs: 'Logged in as {name}',
   fromTo: '{from} → {to}',
   crashed: 'This screen failed to load.',
@@ -157,6 +159,8 @@ const pt: Record<TextKey, string> = {
   historyTitle: 'Histórico completo',
   settings: 'Configurações',
   settingsAccount: 'Conta',
+  settingsLanguage: 'Idioma',
+  languageHint: 'Guardado neste aparelho. O app recarrega no idioma escolhido.',
   loggedInAs: 'Conectado como {name}',
   fromTo: '{from} → {to}',
   crashed: 'Esta tela não carregou.',
@@ -196,7 +200,37 @@ const pt: Record<TextKey, string> = {
   fileMessage: 'Arquivo: {name}',
 };
 
-function pickLocale(): string {
+export type Language = 'pt-BR' | 'en';
+
+/** Where the language a person chose in the settings is kept on this device (issue #19, item 9). */
+const LANGUAGE_KEY = 'papo.language';
+
+/** The language chosen in the settings, if any: it wins over the browser's. */
+export function chosenLanguage(): Language | null {
+  try {
+    const value = typeof localStorage === 'undefined' ? null : localStorage.getItem(LANGUAGE_KEY);
+    return value === 'pt-BR' || value === 'en' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Keeps the choice and reloads: every text, date and `<html lang>` is read once at start, so a reload is the
+ * one way every screen (and the screen reader's voice) switches together.
+ */
+export function chooseLanguage(language: Language): void {
+  try {
+    localStorage.setItem(LANGUAGE_KEY, language);
+  } catch {
+    return;
+  }
+  location.reload();
+}
+
+function pickLocale(): Language {
+  const chosen = chosenLanguage();
+  if (chosen) return chosen;
   const wanted = typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]);
   return wanted
     .find((tag) => /^(pt|en)\b/i.test(tag))

@@ -1,6 +1,7 @@
 import type { FunctionComponent } from 'preact';
 import type { TextKey } from '../../lib/i18n';
 import { AccountSettings } from '../account-settings';
+import { LanguageSettings } from '../language-settings';
 import { PrivacySettings } from '../privacy-settings';
 import { ProfileSettings } from '../profile-settings';
 
@@ -19,5 +20,6 @@ export interface SettingsSection {
 export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { id: 'profile', title: 'settingsProfile', Component: ProfileSettings },
   { id: 'privacy', title: 'settingsPrivacy', Component: PrivacySettings },
+  { id: 'language', title: 'settingsLanguage', Component: LanguageSettings },
   { id: 'account', title: 'settingsAccount', Component: AccountSettings },
 ];
