@@ -60,6 +60,10 @@ export function App({ cache }: { cache: ChatCache }) {
       session && {
         session,
         logout: async () => {
+          // Logging out stops sending: what waits in the outbox would sit on this device until this person logs
+          // in here again, so ask first (issue #19, item 8).
+          const unsent = await session.unsentCount();
+          if (unsent > 0 && !confirm(t('logoutUnsent', { n: unsent }))) return;
           await session.logout();
           navigate({ name: 'list' }, { replace: true });
           setPhase({ name: 'login' });

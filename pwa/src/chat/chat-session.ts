@@ -129,6 +129,11 @@ export class ChatSession {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 
+  /** How many of my messages wait in the outbox, not yet taken by the server. */
+  async unsentCount(): Promise<number> {
+    return (await this.context.cache.outbox(this.me)).length;
+  }
+
   /** Logout (`/sair`): ends the server session, forgets the cached chats; the outbox waits for the next login. */
   async logout(): Promise<void> {
     const { api, cache, device } = this.context;
