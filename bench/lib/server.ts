@@ -35,6 +35,8 @@ export interface ServerOptions {
   cpuProfileDir?: string | undefined;
   /** Give up waiting for /healthz after this long. */
   startTimeoutMs?: number;
+  /** A program and its arguments to run Node under (valgrind for `bench:count`), and Node flags to add before the start flags. */
+  wrapper?: { command: string[]; nodeFlags: string[] };
 }
 
 export interface ProcessSample {
@@ -70,10 +72,12 @@ export function sampleProcess(pid: number): ProcessSample {
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const nodeArgs = startFlags();
+  const nodeArgs = [...(options.wrapper?.nodeFlags ?? []), ...startFlags()];
   if (options.cpuProfileDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, options.entry ?? 'api/main.ts')], {
+  const [program, ...programArgs] = [...(options.wrapper?.command ?? []), process.execPath];
+  if (program === undefined) throw new Error('no program to start');
+  const child: ChildProcess = spawn(program, [...programArgs, ...nodeArgs, path.join(REPO_ROOT, options.entry ?? 'api/main.ts')], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -30,6 +30,11 @@ export const TOOLS = {
     usage: 'npm run bench:token-cost -- [answers=20000] [runs=5]',
     about: 'what opaque ids and cursors add to a poll answer of 1, 10 and 100 events: sequence numbers against tokens.',
   },
+  count: {
+    usage: 'npm run bench:count -- [messages=200] [runs=1] [--servers papo,floor,faye]',
+    about:
+      "instructions a delivered message under valgrind (callgrind), one message at a time: a counted figure the machine's load does not move.",
+  },
   'profile-top': {
     usage: 'npm run bench:profile-top -- <file.cpuprofile> [n=30] [--inclusive] [--callers <function>] [--busy <ms>]',
     about: 'where the server spent its time, from a CPU profile of `npm run bench -- --cpu-prof`: self time by function and by file.',

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:count -- [messages=200] [runs=1] [--servers papo,floor,faye]`: the work a fixed workload costs,
+ * counted rather than timed (issue #20), so that the machine's other load does not move it. Each server runs
+ * under `valgrind --tool=callgrind` (which counts the instructions every thread of the process executes) with
+ * V8 on one thread and a fixed garbage-collection schedule (`--single-threaded --predictable-gc-schedule`), and
+ * this process drives it from outside valgrind with a small workload, one message at a time: a send, its
+ * delivery to the recipient's held poll, and the recipient's next poll (which acknowledges it on Papo and the
+ * floor). The instructions of a window of `messages` such messages, after as many to warm up, are counted
+ * with `callgrind_control` (zero at the start of the window, dump at its end), and divided by the messages.
+ *
+ * One message at a time keeps batches to one message and every poll held when its message comes, so the
+ * work does not depend on timing: a run gives the same count to within a small fraction of a percent (the
+ * figures and the spread are in docs/performance.md). It is the figure to judge a hot-path change by, beside
+ * paired timings.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient, type ApiClient } from '../lib/client.js';
+import { commandLine, fail, wholeNumber } from '../lib/cli.js';
+import { createFayeClient } from '../lib/faye-client.js';
+import { sleep } from '../lib/scenario.js';
+import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
+import { startServer } from '../lib/server.js';
+import { TOOLS } from './catalog.js';
+
+const { values, positionals } = commandLine(TOOLS.count, { servers: { type: 'string', default: 'papo,floor,faye' } }, 2);
+const messages = wholeNumber(positionals[0], 'messages', 200);
+const runs = wholeNumber(positionals[1], 'runs', 1);
+
+interface Counted {
+  key: string;
+  name: string;
+  entry?: string;
+  env?: Record<string, string>;
+  protocol: 'papo' | 'bayeux';
+}
+const SERVERS: Counted[] = [
+  { key: 'papo', name: 'Papo', protocol: 'papo' },
+  { key: 'floor', name: 'floor, durable', entry: 'bench/floor/floor-server.ts', env: { FLOOR_DURABLE: '1' }, protocol: 'papo' },
+  { key: 'faye', name: 'Faye 1.4, in memory', entry: 'bench/faye/faye-server.ts', protocol: 'bayeux' },
+];
+const wanted = values.servers.split(',').map((s) => s.trim());
+const unknown = wanted.filter((w) => !SERVERS.some((s) => s.key === w));
+if (unknown.length > 0) fail(`unknown server(s): ${unknown.join(', ')}; known: ${SERVERS.map((s) => s.key).join(', ')}`);
+const selected = SERVERS.filter((s) => wanted.includes(s.key));
+for (const tool of ['valgrind', 'callgrind_control']) {
+  if (spawnSync(tool, ['--version']).error) fail(`${tool} is not installed (it comes with valgrind: apt-get install valgrind)`);
+}
+
+/** Node's flags under valgrind: V8's work on the main thread, and garbage collections at the same points each run. */
+const NODE_FLAGS = ['--single-threaded', '--predictable-gc-schedule', '--random-seed=1'];
+const RECIPIENTS = 20;
+const SENDERS = 20;
+
+/**
+ * Sends callgrind a command through vgdb. vgdb finds the process's pipes by a name that holds the `HOST` of
+ * its environment, which the benchmark sets to the server's listening address: the same here.
+ */
+function callgrindControl(flag: '-z' | '-d', pid: number): void {
+  const result = spawnSync('callgrind_control', [flag, String(pid)], { encoding: 'utf8', env: { ...process.env, HOST: '127.0.0.1' } });
+  if (result.status !== 0 || !result.stdout.includes('OK') || /error/i.test(result.stderr))
+    throw new Error(`callgrind_control ${flag} ${pid} failed: ${result.stdout}${result.stderr}`);
+}
+
+/**
+ * The instructions in callgrind's first dump (the window: zeroed at its start, dumped at its end). The dump is
+ * written by the process once it takes the command, a moment after `callgrind_control` returns: wait for it.
+ */
+async function dumpedInstructions(dir: string): Promise<number> {
+  for (let tries = 0; tries < 600; tries++) {
+    const dump = (await readdir(dir)).find((f) => f.endsWith('.1'));
+    const totals = dump === undefined ? undefined : /^(?:totals|summary): (\d+)/m.exec(await readFile(path.join(dir, dump), 'utf8'))?.[1];
+    if (totals !== undefined) return Number(totals);
+    await sleep(100);
+  }
+  throw new Error(`callgrind wrote no dump in ${dir} within a minute`);
+}
+
+async function countOne(server: Counted): Promise<number> {
+  const dataDir = await emptyDataDir(`count-${server.key}`);
+  const outDir = await mkdtemp(path.join(os.tmpdir(), 'papo-callgrind-'));
+  const recipients = await seedUsers(dataDir, names('r', RECIPIENTS));
+  const senders = await seedUsers(dataDir, names('s', SENDERS));
+  const byCookie = Object.fromEntries([...recipients, ...senders].map((u) => [u.cookie, u.username]));
+  await writeFile(path.join(dataDir, 'floor-users.json'), JSON.stringify(byCookie));
+  const bench = await startServer({
+    dataDir,
+    ...(server.entry === undefined ? {} : { entry: server.entry }),
+    env: server.env ?? {},
+    cpuProfileDir: undefined,
+    startTimeoutMs: 600_000,
+    wrapper: {
+      command: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${path.join(outDir, 'callgrind.out')}`, '--vgdb=yes'],
+      nodeFlags: NODE_FLAGS,
+    },
+  });
+  const pools = { pollConnections: RECIPIENTS + 4, connections: 8 };
+  const client: ApiClient = server.protocol === 'bayeux' ? createFayeClient(bench.url, pools) : createClient(bench.url, pools);
+  const stop = new AbortController();
+  const waiting = new Map<number, () => void>();
+  const pollLoop = async (user: SeededUser) => {
+    let cursor: string | undefined;
+    while (!stop.signal.aborted) {
+      const answer = await client.poll(user, cursor, 25, stop.signal).catch((err: unknown) => {
+        if (stop.signal.aborted) return undefined;
+        throw err;
+      });
+      if (!answer) return;
+      if (answer.status !== 200 || !answer.body) throw new Error(`${server.name}: poll answered ${answer.status}`);
+      for (const e of answer.body.events) {
+        if (e.type !== 'message') continue;
+        const n = Number(e.message.content.slice(e.message.content.lastIndexOf('#') + 1));
+        waiting.get(n)?.();
+        waiting.delete(n);
+      }
+      cursor = answer.body.cursor === '' ? undefined : answer.body.cursor;
+    }
+  };
+  const pollers = recipients.map(pollLoop);
+  let next = 0;
+  /** `count` messages one at a time, each to a recipient whose poll has had 19 messages' time to be held again. */
+  const oneAtATime = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const n = next++;
+      const to = recipients[n % RECIPIENTS];
+      const from = senders[n % SENDERS];
+      if (!to || !from) throw new Error('no users');
+      const delivered = new Promise<void>((resolve) => waiting.set(n, resolve));
+      const { status } = await client.send(from, to.username, `count #${n}`);
+      if (status !== 201) throw new Error(`${server.name}: send answered ${status}`);
+      await delivered;
+    }
+  };
+  const allHeld = async () => {
+    while ((await client.heldPolls()) < RECIPIENTS) await sleep(50);
+  };
+  try {
+    await allHeld();
+    await oneAtATime(messages);
+    // Settle: the last polls held again, the idle checkpoint after the warm-up done, before the window opens.
+    await allHeld();
+    await sleep(3000);
+    callgrindControl('-z', bench.pid);
+    await oneAtATime(messages);
+    // The window closes once the last message's acknowledgement and the idle checkpoint after it are done.
+    await sleep(3000);
+    callgrindControl('-d', bench.pid);
+    return await dumpedInstructions(outDir);
+  } finally {
+    stop.abort();
+    await Promise.allSettled(pollers);
+    await bench.stop().catch(() => undefined);
+    await client.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `Instructions a delivered message (send, delivery to a held poll, the next poll), ${messages} messages one at a time after ${messages} to warm up, under valgrind --tool=callgrind with node ${NODE_FLAGS.join(' ')}`,
+);
+const results: Record<string, number[]> = {};
+for (let run = 1; run <= runs; run++) {
+  for (const server of selected) {
+    const started = performance.now();
+    const total = await countOne(server);
+    (results[server.key] ??= []).push(total);
+    console.log(
+      `  ${server.name.padEnd(20)} ${String(total).padStart(14)} instructions, ${(total / messages / 1e6).toFixed(3)} M a message${runs > 1 ? ` (run ${run})` : ''}  [${((performance.now() - started) / 1000).toFixed(0)} s]`,
+    );
+  }
+}
+const first = (key: string) => results[key]?.[0];
+const papo = first('papo');
+for (const key of ['floor', 'faye']) {
+  const other = first(key);
+  if (papo !== undefined && other !== undefined) console.log(`  Papo / ${key}: ${(papo / other).toFixed(2)}x`);
+}
+process.exit(0);
