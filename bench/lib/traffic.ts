@@ -16,6 +16,15 @@ export class Traffic {
   readonly sendLatency: number[] = [];
   /** Delivery latency, with the send start of each, to split a run into phases. */
   readonly deliveries: { at: number; ms: number }[] = [];
+  /**
+   * From the sender's 201 to the poll answer that hands the message over (issue #20: the wake across two
+   * processes on PostgreSQL). A message handed over before its 201 arrived counts as 0 and in `wokeBefore201`.
+   */
+  readonly wakes: number[] = [];
+  wokeBefore201 = 0;
+  /** When the 201 of a message not yet delivered arrived; and the messages delivered before their 201. */
+  private readonly answered = new Map<number, number>();
+  private readonly early = new Set<number>();
   sent = 0;
   created = 0;
   errors = 0;
@@ -72,6 +81,12 @@ export class Traffic {
           if (start === undefined) continue;
           this.started.delete(n);
           this.deliveries.push({ at: start, ms: now - start });
+          const answeredAt = this.answered.get(n);
+          if (answeredAt === undefined) this.early.add(n);
+          else {
+            this.answered.delete(n);
+            this.wakes.push(now - answeredAt);
+          }
         }
         cursor = body.cursor;
       } catch (err) {
@@ -95,8 +110,13 @@ export class Traffic {
     try {
       const { status } = await this.client.send(from, to.username, `bench message #${n}`);
       if (status === 201) {
+        const now = performance.now();
         this.created++;
-        this.sendLatency.push(performance.now() - start);
+        this.sendLatency.push(now - start);
+        if (this.early.delete(n)) {
+          this.wakes.push(0);
+          this.wokeBefore201++;
+        } else this.answered.set(n, now);
       } else {
         this.started.delete(n);
         this.error(`send ${status}`);
@@ -141,6 +161,10 @@ export class Traffic {
   reset(): void {
     this.sendLatency.length = 0;
     this.deliveries.length = 0;
+    this.wakes.length = 0;
+    this.wokeBefore201 = 0;
+    this.answered.clear();
+    this.early.clear();
     this.started.clear();
     this.sent = 0;
     this.created = 0;

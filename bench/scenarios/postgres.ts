@@ -3,6 +3,9 @@
  * crossing from one process to the other (sender on A, recipient's held poll on B, and back), so each
  * delivery goes through LISTEN/NOTIFY. Runs only when DATABASE_URL names a cluster the benchmark may create a
  * schema in; the users and sessions are seeded as text files and copied in with migrate-data's import.
+ * Before the throughput load (issue #20): send latency and the wake across the processes (201 to the poll
+ * answer on the other process), idle and under the deliver load, beside a bare insert-and-commit on the same
+ * database (bench/lib/wake.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -17,6 +20,8 @@ import { startServer } from '../lib/server.js';
 import { measureTraffic, trafficDetails, trafficFigures, trafficRows, warmUp } from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 import { Traffic } from '../lib/traffic.js';
+import { insertFloor } from '../lib/insert-floor.js';
+import { idleWake, loadedWake, wakeFigures, wakeRows, type WakePhase } from '../lib/wake.js';
 
 /** One ApiClient over several servers: each user always talks to its own process. */
 function splitClient(clients: ApiClient[], home: Map<string, number>): ApiClient {
@@ -56,6 +61,9 @@ export const postgres: Scenario = {
     const concurrency = 32;
     const users = ctx.quick ? 200 : 1000;
     const seconds = ctx.quick ? 3 : 10;
+    // The deliver scenario's rate, and issue #20's 40 sends for the idle wake.
+    const rate = ctx.quick ? 200 : 1000;
+    const idleSends = ctx.quick ? 10 : 40;
     const schema = `papo_bench_${randomBytes(6).toString('hex')}`;
     const url = new URL(base);
     url.searchParams.set('options', `-c search_path=${schema}`);
@@ -78,8 +86,18 @@ export const postgres: Scenario = {
       const traffic = new Traffic(client, senders, recipients);
       try {
         await traffic.startPollers();
-        ctx.progress(`postgres: ${concurrency} closed-loop senders to ${users} online recipients on 2 processes for ${seconds} s`);
         await warmUp(traffic, 200, 1);
+        // Issue #20: send and wake across the processes, idle and under the deliver load, beside a bare insert.
+        const floor = await insertFloor(url.toString());
+        let wake: WakePhase[];
+        try {
+          ctx.progress(`postgres: ${idleSends} sends one at a time, then ${rate} msg/s for ${seconds} s, each beside bare inserts`);
+          wake = [await idleWake(traffic, floor, idleSends), await loadedWake(traffic, floor, rate, seconds)];
+        } finally {
+          await floor.close();
+        }
+        traffic.reset();
+        ctx.progress(`postgres: ${concurrency} closed-loop senders to ${users} online recipients on 2 processes for ${seconds} s`);
         const m = await measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds));
         return {
           table: [
@@ -88,14 +106,16 @@ export const postgres: Scenario = {
             { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(m.cpuUsPerMessage, 0)} µs` },
             { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
             { figure: 'errors', value: traffic.errors },
+            ...wake.flatMap(wakeRows),
           ],
-          figures: trafficFigures('postgres', m),
+          figures: [...trafficFigures('postgres', m), ...wake.flatMap(wakeFigures)],
           details: {
             processes: 2,
             concurrency,
             users,
             seconds,
             ...trafficDetails(traffic, m),
+            wake,
           },
           errors: traffic.errors,
         };
