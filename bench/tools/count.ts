@@ -14,7 +14,7 @@
  * paired timings.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type ApiClient } from '../lib/client.js';
@@ -25,7 +25,11 @@ import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js'
 import { startServer } from '../lib/server.js';
 import { TOOLS } from './catalog.js';
 
-const { values, positionals } = commandLine(TOOLS.count, { servers: { type: 'string', default: 'papo,floor,faye' } }, 2);
+const { values, positionals } = commandLine(
+  TOOLS.count,
+  { servers: { type: 'string', default: 'papo,floor,faye' }, keep: { type: 'string' } },
+  2,
+);
 const messages = wholeNumber(positionals[0], 'messages', 200);
 const runs = wholeNumber(positionals[1], 'runs', 1);
 
@@ -58,7 +62,7 @@ const SENDERS = 20;
  * Sends callgrind a command through vgdb. vgdb finds the process's pipes by a name that holds the `HOST` of
  * its environment, which the benchmark sets to the server's listening address: the same here.
  */
-function callgrindControl(flag: '-z' | '-d', pid: number): void {
+function callgrindControl(flag: '-z' | '-d' | '--instr=on', pid: number): void {
   const result = spawnSync('callgrind_control', [flag, String(pid)], { encoding: 'utf8', env: { ...process.env, HOST: '127.0.0.1' } });
   if (result.status !== 0 || !result.stdout.includes('OK') || /error/i.test(result.stderr))
     throw new Error(`callgrind_control ${flag} ${pid} failed: ${result.stdout}${result.stderr}`);
@@ -68,17 +72,20 @@ function callgrindControl(flag: '-z' | '-d', pid: number): void {
  * The instructions in callgrind's first dump (the window: zeroed at its start, dumped at its end). The dump is
  * written by the process once it takes the command, a moment after `callgrind_control` returns: wait for it.
  */
-async function dumpedInstructions(dir: string): Promise<number> {
+async function dumpedInstructions(dir: string, keepAs: string | undefined): Promise<number> {
   for (let tries = 0; tries < 600; tries++) {
     const dump = (await readdir(dir)).find((f) => f.endsWith('.1'));
     const totals = dump === undefined ? undefined : /^(?:totals|summary): (\d+)/m.exec(await readFile(path.join(dir, dump), 'utf8'))?.[1];
-    if (totals !== undefined) return Number(totals);
+    if (dump !== undefined && totals !== undefined) {
+      if (keepAs !== undefined) await copyFile(path.join(dir, dump), keepAs);
+      return Number(totals);
+    }
     await sleep(100);
   }
   throw new Error(`callgrind wrote no dump in ${dir} within a minute`);
 }
 
-async function countOne(server: Counted): Promise<number> {
+async function countOne(server: Counted, run: number): Promise<number> {
   const dataDir = await emptyDataDir(`count-${server.key}`);
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'papo-callgrind-'));
   const recipients = await seedUsers(dataDir, names('r', RECIPIENTS));
@@ -90,9 +97,16 @@ async function countOne(server: Counted): Promise<number> {
     ...(server.entry === undefined ? {} : { entry: server.entry }),
     env: server.env ?? {},
     cpuProfileDir: undefined,
-    startTimeoutMs: 600_000,
+    startTimeoutMs: 1_800_000,
     wrapper: {
-      command: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${path.join(outDir, 'callgrind.out')}`, '--vgdb=yes'],
+      // Instrumented from the window on only: the start and the warm-up run at valgrind's plain speed.
+      command: [
+        'valgrind',
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        `--callgrind-out-file=${path.join(outDir, 'callgrind.out')}`,
+        '--vgdb=yes',
+      ],
       nodeFlags: NODE_FLAGS,
     },
   });
@@ -142,12 +156,16 @@ async function countOne(server: Counted): Promise<number> {
     // Settle: the last polls held again, the idle checkpoint after the warm-up done, before the window opens.
     await allHeld();
     await sleep(3000);
+    callgrindControl('--instr=on', bench.pid);
     callgrindControl('-z', bench.pid);
     await oneAtATime(messages);
     // The window closes once the last message's acknowledgement and the idle checkpoint after it are done.
     await sleep(3000);
     callgrindControl('-d', bench.pid);
-    return await dumpedInstructions(outDir);
+    return await dumpedInstructions(
+      outDir,
+      values.keep === undefined ? undefined : path.join(values.keep, `callgrind.${server.key}.${run}.out`),
+    );
   } finally {
     stop.abort();
     await Promise.allSettled(pollers);
@@ -161,11 +179,12 @@ async function countOne(server: Counted): Promise<number> {
 console.log(
   `Instructions a delivered message (send, delivery to a held poll, the next poll), ${messages} messages one at a time after ${messages} to warm up, under valgrind --tool=callgrind with node ${NODE_FLAGS.join(' ')}`,
 );
+if (values.keep !== undefined) await mkdir(values.keep, { recursive: true });
 const results: Record<string, number[]> = {};
 for (let run = 1; run <= runs; run++) {
   for (const server of selected) {
     const started = performance.now();
-    const total = await countOne(server);
+    const total = await countOne(server, run);
     (results[server.key] ??= []).push(total);
     console.log(
       `  ${server.name.padEnd(20)} ${String(total).padStart(14)} instructions, ${(total / messages / 1e6).toFixed(3)} M a message${runs > 1 ? ` (run ${run})` : ''}  [${((performance.now() - started) / 1000).toFixed(0)} s]`,
