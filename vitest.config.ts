@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The default report, then one line per part of the suite that did not run and why (issue #19).
+    reporters: ['default', './test/support/skipped-parts-reporter.ts'],
     projects: [
       {
         test: {
