@@ -25,9 +25,10 @@ import { loginStorm } from './scenarios/login-storm.js';
 import { postgres } from './scenarios/postgres.js';
 import { scale } from './scenarios/scale.js';
 import { throughput } from './scenarios/throughput.js';
+import { upload } from './scenarios/upload.js';
 import { TOOLS } from './tools/catalog.js';
 
-const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, faye, postgres];
+const SCENARIOS: Scenario[] = [deliver, throughput, idle, loginStorm, scale, floor, faye, postgres, upload];
 // `postgres` (issue #5: two processes on one PostgreSQL) runs only when DATABASE_URL names a cluster to use.
 const AVAILABLE = SCENARIOS.filter((s) => s !== postgres || process.env.DATABASE_URL);
 const RESULTS = path.join(REPO_ROOT, 'bench', 'results');
