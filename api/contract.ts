@@ -98,6 +98,8 @@ export interface UserProfile {
    * null when they were never seen since this was kept.
    */
   presence: { online: boolean; lastSeenAt: string | null } | null;
+  /** Where their photo's image is (any logged-in user may fetch it), or null when they have none. */
+  photoUrl: string | null;
 }
 
 export interface UsersResponse {
@@ -109,10 +111,13 @@ export interface MyProfile {
   username: string;
   displayName: string | null;
   lastSeenVisibility: LastSeenVisibility;
+  photoUrl: string | null;
 }
 
 export interface ProfileUpdate {
   displayName?: string | null;
+  /** An image attachment I uploaded (POST /api/attachments) and no message carries; null removes the photo. */
+  photo?: string | null;
   lastSeenVisibility?: LastSeenVisibility;
 }
 

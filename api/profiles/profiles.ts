@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { foldUsername } from '../names/username.js';
 import type { MyProfile, ProfileUpdate, UserProfile } from '../contract.js';
 import { AppError } from '../errors.js';
@@ -23,14 +24,27 @@ export interface Profiles {
    * the username. For the notifications' sender (issue #17).
    */
   shownName(username: string): Promise<string>;
+  /** `name`'s photo (its 320 px preview) for any logged-in user; not_found when they have none. */
+  photo(name: string): Promise<{ body: Readable; etag: string }>;
 }
+
+/** The photo's address: its attachment id in `v`, so a new photo is a new address and no cache shows the old. */
+export const photoUrl = (username: string, photo: string | null): string | null =>
+  photo === null ? null : `/api/users/${username}/photo?v=${photo}`;
+
+/** What an attachment claimed as a profile photo says in its claim (it goes with no message). */
+export const PHOTO_CLAIM = 'profile-photo';
 
 /**
  * Profiles, last seen and typing (issue #19, items 10 to 12), in the words of the product: a display name is
  * checked and kept durably; last seen is hidden from everyone by a person who chose "nobody", and that person
  * sees nobody's; a typing signal goes to the peer's polls only.
  */
-export function createProfiles(store: Pick<Store, 'users' | 'profiles' | 'signals'>, presence: PresenceTracker, now = Date.now): Profiles {
+export function createProfiles(
+  store: Pick<Store, 'users' | 'profiles' | 'signals' | 'attachments'>,
+  presence: PresenceTracker,
+  now = Date.now,
+): Profiles {
   const limiter = new TypingLimiter();
 
   async function existingUser(raw: string, field: string): Promise<string> {
@@ -45,7 +59,23 @@ export function createProfiles(store: Pick<Store, 'users' | 'profiles' | 'signal
     username: p.username,
     displayName: p.displayName,
     lastSeenVisibility: p.lastSeenVisibility,
+    photoUrl: photoUrl(p.username, p.photo),
   });
+
+  /**
+   * Makes an upload of `user` their photo: an image they uploaded that no message carries. It is claimed for
+   * the profile (to themself), so the sweep of unclaimed uploads leaves it, and it can go with no message.
+   */
+  async function claimPhoto(user: string, id: string): Promise<void> {
+    const notYours = () => new AppError('attachment_not_found', `there is no attachment ${JSON.stringify(id)} of yours`);
+    const a = await store.attachments.get(id);
+    if (!a || a.uploader !== user) throw notYours();
+    if (!a.thumbnail) throw new AppError('invalid_request', 'photo: the attachment is not a photo (JPEG, PNG or WebP)');
+    const outcome = await store.attachments.claim(id, user, { to: user, clientId: PHOTO_CLAIM, at: new Date(now()).toISOString() });
+    if (outcome === 'in_use')
+      throw new AppError('attachment_in_use', `attachment ${JSON.stringify(id)} goes with a message; upload the photo again`);
+    if (outcome === 'not_found') throw notYours();
+  }
 
   async function one(user: string): Promise<StoredProfile> {
     const [profile] = await store.profiles.get([user]);
@@ -59,7 +89,12 @@ export function createProfiles(store: Pick<Store, 'users' | 'profiles' | 'signal
     return profiles.slice(1).map((p) => {
       const hidden = p.username !== viewer && (viewerHides || p.lastSeenVisibility === 'nobody');
       const presence = presenceTracker(p);
-      return { username: p.username, displayName: p.displayName, presence: hidden ? null : presence };
+      return {
+        username: p.username,
+        displayName: p.displayName,
+        presence: hidden ? null : presence,
+        photoUrl: photoUrl(p.username, p.photo),
+      };
     });
   }
 
@@ -76,12 +111,16 @@ export function createProfiles(store: Pick<Store, 'users' | 'profiles' | 'signal
     async updateMine(user, change) {
       const checked = change.displayName === undefined ? undefined : checkDisplayName(change.displayName);
       if (checked && !checked.ok) throw new AppError('invalid_request', `displayName: ${checked.reason}`);
-      return own(
-        await store.profiles.update(user, {
-          ...(checked ? { displayName: checked.displayName } : {}),
-          ...(change.lastSeenVisibility === undefined ? {} : { lastSeenVisibility: change.lastSeenVisibility }),
-        }),
-      );
+      const before = change.photo === undefined ? undefined : (await one(user)).photo;
+      if (typeof change.photo === 'string' && change.photo !== before) await claimPhoto(user, change.photo);
+      const after = await store.profiles.update(user, {
+        ...(checked ? { displayName: checked.displayName } : {}),
+        ...(change.lastSeenVisibility === undefined ? {} : { lastSeenVisibility: change.lastSeenVisibility }),
+        ...(change.photo === undefined ? {} : { photo: change.photo }),
+      });
+      // The photo it replaced goes, once the new one is durable: nobody can be shown it any more.
+      if (before && before !== after.photo) await store.attachments.remove([before]);
+      return own(after);
     },
 
     async lookup(viewer, names) {
@@ -110,6 +149,18 @@ export function createProfiles(store: Pick<Store, 'users' | 'profiles' | 'signal
 
     async shownName(username) {
       return (await one(username)).displayName ?? username;
+    },
+
+    async photo(name) {
+      const none = () => new AppError('not_found', `${name} has no photo`);
+      const folded = foldUsername(name);
+      if (!folded.ok) throw none();
+      const { photo } = await one(folded.username);
+      const a = photo === null ? undefined : await store.attachments.get(photo);
+      const sha256 = a?.thumbnailSha256;
+      const body = sha256 === undefined ? undefined : await store.attachments.read(sha256);
+      if (!body || sha256 === undefined) throw none();
+      return { body, etag: `"${sha256}"` };
     },
   };
 }

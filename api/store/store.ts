@@ -308,10 +308,13 @@ export interface StoredProfile {
   displayName: string | null;
   lastSeenVisibility: LastSeenVisibility;
   lastSeenAt: number | null;
+  /** The attachment (issue #18) that is this person's photo, claimed by them for it; null: none. */
+  photo: string | null;
 }
 
 export interface ProfileChange {
   displayName?: string | null;
+  photo?: string | null;
   lastSeenVisibility?: LastSeenVisibility;
 }
 

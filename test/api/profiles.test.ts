@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MyProfile, PollResponse, UserProfile } from '../../api/contract.js';
@@ -40,10 +41,16 @@ describe.each(STORES)('profiles on the %s store', (store) => {
         username: 'maria',
         displayName: null,
         lastSeenVisibility: 'everyone',
+        photoUrl: null,
       });
 
       const res = await maria.patch('/api/profile').send({ displayName: '  Ｍａｒｉａ   Silva 🌻 ' }).expect(200);
-      expect(res.body).toEqual({ username: 'maria', displayName: 'Maria Silva 🌻', lastSeenVisibility: 'everyone' } satisfies MyProfile);
+      expect(res.body).toEqual({
+        username: 'maria',
+        displayName: 'Maria Silva 🌻',
+        lastSeenVisibility: 'everyone',
+        photoUrl: null,
+      } satisfies MyProfile);
       expect((await profileOf(bruno, 'maria')).displayName).toBe('Maria Silva 🌻');
       expect(
         (await bruno.get('/api/users?names=maria,nobody_here,bruno').expect(200)).body.users.map((u: UserProfile) => u.displayName),
@@ -76,6 +83,74 @@ describe.each(STORES)('profiles on the %s store', (store) => {
       await maria.patch('/api/profile').send({ displayName: 'Maria' }).expect(200);
       expect((await maria.patch('/api/profile').send({ displayName: null }).expect(200)).body.displayName).toBeNull();
       expect((await maria.patch('/api/profile').send({ nickname: 'm' }).expect(400)).body.error.code).toBe('unknown_field');
+    });
+  });
+
+  describe('profile photo (PATCH /api/profile {photo}, GET /api/users/{username}/photo)', () => {
+    const png = () =>
+      sharp({ create: { width: 200, height: 120, channels: 3, background: { r: 30, g: 120, b: 200 } } })
+        .png()
+        .toBuffer();
+    const upload = async (device: SpecAgent, bytes: Buffer, name = 'me.png'): Promise<string> =>
+      (await device.post(`/api/attachments?name=${name}`).set('Content-Type', 'application/octet-stream').send(bytes).expect(201)).body
+        .attachment.id;
+
+    it('when maria makes an upload her photo, then anyone logged in gets its preview, a new one replaces it, and it survives a restart', async () => {
+      const s = await servers.start({ store });
+      const maria = await signUp(s.url, 'maria');
+      const carol = await signUp(s.url, 'carol'); // never talked to maria: anyone may message anyone
+      const first = await upload(maria, await png());
+      const mine = (await maria.patch('/api/profile').send({ photo: first }).expect(200)).body as MyProfile;
+      expect(mine.photoUrl).toBe(`/api/users/maria/photo?v=${first}`);
+      const seen = await profileOf(carol, 'maria');
+      expect(seen.photoUrl).toBe(mine.photoUrl);
+      const served = await carol
+        .get(seen.photoUrl ?? '')
+        .buffer(true)
+        .expect(200);
+      expect(served.headers['content-type']).toBe('image/webp');
+      expect(served.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
+      expect((await sharp(served.body as Buffer).metadata()).format).toBe('webp');
+      await carol.get('/api/users/maria/photo').set('If-None-Match', String(served.headers.etag)).expect(304);
+
+      const second = await upload(
+        maria,
+        await sharp(await png())
+          .rotate(90)
+          .png()
+          .toBuffer(),
+        'other.png',
+      );
+      expect((await maria.patch('/api/profile').send({ photo: second }).expect(200)).body.photoUrl).toBe(
+        `/api/users/maria/photo?v=${second}`,
+      );
+      // The one it replaced is gone, for its uploader too.
+      await maria.get(`/api/attachments/${first}`).expect(404);
+
+      const again = await servers.restart(s);
+      const carolAgain = await signUp(again.url, 'carol');
+      expect((await profileOf(carolAgain, 'maria')).photoUrl).toBe(`/api/users/maria/photo?v=${second}`);
+      await carolAgain.get('/api/users/maria/photo').buffer(true).expect(200);
+      const mariaAgain = await signUp(again.url, 'maria');
+      expect((await mariaAgain.patch('/api/profile').send({ photo: null }).expect(200)).body.photoUrl).toBeNull();
+      expect((await carolAgain.get('/api/users/maria/photo').expect(404)).body.error.code).toBe('not_found');
+    });
+
+    it('when the photo is not an image, or not hers, or goes with a message, then it is refused and nothing changes', async () => {
+      const s = await servers.start({ store });
+      const maria = await signUp(s.url, 'maria');
+      const bruno = await signUp(s.url, 'bruno');
+      const text = await upload(maria, Buffer.from('just some text\n'), 'notes.txt');
+      expect((await maria.patch('/api/profile').send({ photo: text }).expect(400)).body.error.code).toBe('invalid_request');
+      const his = await upload(bruno, await png());
+      expect((await maria.patch('/api/profile').send({ photo: his }).expect(404)).body.error.code).toBe('attachment_not_found');
+      const sent = await upload(maria, await png());
+      await maria
+        .post('/api/messages')
+        .send({ to: 'bruno', content: '', attachments: [sent] })
+        .expect(201);
+      expect((await maria.patch('/api/profile').send({ photo: sent }).expect(409)).body.error.code).toBe('attachment_in_use');
+      expect((await maria.get('/api/profile').expect(200)).body.photoUrl).toBeNull();
     });
   });
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
 import { stageForThisFile } from './support/stage.js';
@@ -25,6 +26,22 @@ describe.skipIf(!e2eEnabled())('PWA: display names, last seen and typing (issue 
     await profile.getByLabel('Display name').fill('Luana Souza 🌻');
     await profile.getByRole('button', { name: 'Save' }).click();
     await profile.getByText('Saved.').waitFor();
+    // And a photo: uploaded as an attachment, then made her profile photo.
+    const photo = await sharp({ create: { width: 240, height: 240, channels: 3, background: { r: 233, g: 150, b: 40 } } })
+      .composite([
+        {
+          input: Buffer.from(
+            '<svg width="240" height="240"><circle cx="120" cy="100" r="55" fill="#fff"/><rect x="40" y="170" width="160" height="70" rx="35" fill="#fff"/></svg>',
+          ),
+        },
+      ])
+      .png()
+      .toBuffer();
+    await profile.locator('input[type="file"]').setInputFiles({ name: 'luana.png', mimeType: 'image/png', buffer: photo });
+    await profile.getByRole('button', { name: 'Remove photo' }).waitFor();
+    await expect
+      .poll(() => profile.locator('img').evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth))
+      .toBeGreaterThan(0);
     await luana.page.screenshot({ path: shot('profile-settings-360x640') });
     await luana.page.getByRole('button', { name: 'Back' }).click();
 
@@ -32,6 +49,10 @@ describe.skipIf(!e2eEnabled())('PWA: display names, last seen and typing (issue 
     await tiago.startChat('luana');
     const header = tiago.page.locator('header');
     await header.getByRole('heading', { level: 1, name: 'Luana Souza 🌻' }).waitFor();
+    // Her photo, served to him though they never talked before.
+    await expect
+      .poll(() => header.locator('img').evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth))
+      .toBeGreaterThan(0);
     await header.getByText('online', { exact: true }).waitFor();
     await tiago.type('luana', 'Oi Luana!');
     await tiago.page.getByRole('button', { name: 'Back' }).click();

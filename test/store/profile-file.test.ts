@@ -35,12 +35,31 @@ describe('perfis.txt (ProfileFile)', () => {
     await profiles.close();
     const again = await open(file);
     expect(await again.get(['maria', 'bruno'])).toEqual([
-      { username: 'maria', displayName: 'Maria; a "quoted" name', lastSeenVisibility: 'nobody', lastSeenAt: 1_765_000_000_000 },
-      { username: 'bruno', displayName: null, lastSeenVisibility: 'everyone', lastSeenAt: null },
+      {
+        username: 'maria',
+        displayName: 'Maria; a "quoted" name',
+        lastSeenVisibility: 'nobody',
+        lastSeenAt: 1_765_000_000_000,
+        photo: null,
+      },
+      { username: 'bruno', displayName: null, lastSeenVisibility: 'everyone', lastSeenAt: null, photo: null },
     ]);
     expect(await readFile(file, 'utf8')).toBe(
       encodeRecord(['p', 'maria', 'Maria; a "quoted" name', 'nobody']) + encodeRecord(['s', 'maria', '1765000000000']),
     );
+  });
+
+  it('when a photo is set, then its id is a fifth field, and removing it goes back to four', async () => {
+    const file = await fileIn();
+    const profiles = await open(file);
+    await profiles.update('maria', { photo: 'Qx3v0bT9LkP2aW8nZc1dYg' });
+    await profiles.update('maria', { photo: null });
+    expect(await readFile(file, 'utf8')).toBe(
+      encodeRecord(['p', 'maria', '', 'everyone', 'Qx3v0bT9LkP2aW8nZc1dYg']) + encodeRecord(['p', 'maria', '', 'everyone']),
+    );
+    await profiles.update('maria', { photo: 'Qx3v0bT9LkP2aW8nZc1dYg' });
+    await profiles.close();
+    expect((await (await open(file)).get(['maria']))[0]?.photo).toBe('Qx3v0bT9LkP2aW8nZc1dYg');
   });
 
   it('when a torn last line is found, then it is dropped and the rest kept', async () => {

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import { Router, type RequestHandler } from 'express';
 import type { MyProfile, ProfileUpdate, TypingRequest, UserProfile, UsersResponse } from '../../contract.js';
 import type { Profiles } from '../../profiles/profiles.js';
@@ -26,6 +27,24 @@ export function profileRoutes(profiles: Profiles, requireUser: RequestHandler): 
   router.get('/api/users/:username', requireUser, async (req, res) => {
     const body: UserProfile = await profiles.lookupOne(currentUser(res), String(req.params.username));
     res.json(body);
+  });
+
+  // The photo's preview (a WebP the server made, issue #18), to any logged-in user: as the attachments are,
+  // never sniffed or run (nosniff, CSP sandbox), revalidated by ETag.
+  router.get('/api/users/:username/photo', requireUser, async (req, res) => {
+    const photo = await profiles.photo(String(req.params.username));
+    res.setHeader('ETag', photo.etag);
+    res.setHeader('Cache-Control', 'private, no-cache');
+    if (req.headers['if-none-match'] === photo.etag) {
+      photo.body.destroy();
+      res.status(304).end();
+      return;
+    }
+    res.setHeader('Content-Type', 'image/webp');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    await pipeline(photo.body, res).catch((err: unknown) => {
+      if (!res.destroyed) throw err;
+    });
   });
 
   router.post('/api/typing', requireUser, async (req, res) => {

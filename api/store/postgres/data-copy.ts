@@ -7,7 +7,6 @@ import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
 import { dataLayout, formatLine } from '../text/data-layout.js';
 import { TextStore } from '../text/text-store.js';
-import { encodeSeen, encodeSettings } from '../text/profile-file.js';
 import { encodeTokenKey } from '../text/token-key-file.js';
 import type { TokenKey } from '../store.js';
 import type { Logger } from '../../logger.js';
@@ -73,16 +72,17 @@ export async function importTextFolder(
     // Profiles (issue #19): display names, who sees one's last seen, when one was last seen. Only those
     // that differ from the defaults; a profile already in the database is kept (a second run changes nothing).
     const profiles = (await text.profiles.get([...users.keys()])).filter(
-      (p) => p.displayName !== null || p.lastSeenVisibility !== 'everyone' || p.lastSeenAt !== null,
+      (p) => p.displayName !== null || p.lastSeenVisibility !== 'everyone' || p.lastSeenAt !== null || p.photo !== null,
     );
     await client.query(
-      `INSERT INTO profiles (username, display_name, last_seen_visibility, last_seen_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ON CONFLICT (username) DO NOTHING`,
+      `INSERT INTO profiles (username, display_name, last_seen_visibility, last_seen_at, photo)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) ON CONFLICT (username) DO NOTHING`,
       [
         profiles.map((p) => p.username),
         profiles.map((p) => p.displayName),
         profiles.map((p) => p.lastSeenVisibility),
         profiles.map((p) => p.lastSeenAt),
+        profiles.map((p) => p.photo),
       ],
     );
 
@@ -350,7 +350,8 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
         display_name: string | null;
         last_seen_visibility: 'everyone' | 'nobody';
         last_seen_at: string | null;
-      }>('SELECT username, display_name, last_seen_visibility, last_seen_at FROM profiles ORDER BY username')
+        photo: string | null;
+      }>('SELECT username, display_name, last_seen_visibility, last_seen_at, photo FROM profiles ORDER BY username')
     ).rows;
     await writeDurably(
       nodeDisk,
@@ -358,8 +359,9 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
       profiles
         .map(
           (p) =>
-            encodeSettings(p.username, { displayName: p.display_name, lastSeenVisibility: p.last_seen_visibility }) +
-            (p.last_seen_at === null ? '' : encodeSeen(p.username, Number(p.last_seen_at))),
+            // perfis.txt's lines (docs/storage.md): p with the photo field only when there is one, then s.
+            encodeRecord(['p', p.username, p.display_name ?? '', p.last_seen_visibility, ...(p.photo === null ? [] : [p.photo])]) +
+            (p.last_seen_at === null ? '' : encodeRecord(['s', p.username, p.last_seen_at])),
         )
         .join(''),
     );

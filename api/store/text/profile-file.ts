@@ -10,22 +10,23 @@ import type { Decoded } from './records.js';
 export const PROFILE_FILE = DATA_FILES.profiles;
 
 type ProfileRecord =
-  | { kind: 'p'; username: string; displayName: string | null; lastSeenVisibility: LastSeenVisibility }
+  | { kind: 'p'; username: string; displayName: string | null; lastSeenVisibility: LastSeenVisibility; photo: string | null }
   | { kind: 's'; username: string; at: number };
 
 interface Settings {
   displayName: string | null;
   lastSeenVisibility: LastSeenVisibility;
+  photo: string | null;
 }
 
-const DEFAULTS: Settings = { displayName: null, lastSeenVisibility: 'everyone' };
+const DEFAULTS: Settings = { displayName: null, lastSeenVisibility: 'everyone', photo: null };
 
 /**
  * Profiles on the data folder (`perfis.txt`, issue #19, items 11 and 12; docs/storage.md). Two kinds of line,
  * the last of each kind for a user winning:
  *
- *   p;<username>;<display name, empty for none>;<everyone|nobody>;crc   a person's settings: fsynced before
- *                                                                        the change is acknowledged
+ *   p;<username>;<display name, empty for none>;<everyone|nobody>[;<photo>];crc   a person's settings,
+ *       fsynced before the change is acknowledged; the photo (an attachment id) only when there is one
  *   s;<username>;<last seen, ms since the epoch>;crc                    last seen, appended in batches about
  *                                                                        once a minute, not fsynced
  *
@@ -55,7 +56,7 @@ export class ProfileFile implements ProfileRepository {
     const lastSeen = new Map<string, number>();
     for (const { value } of loaded.records) {
       if (value.kind === 'p')
-        settings.set(value.username, { displayName: value.displayName, lastSeenVisibility: value.lastSeenVisibility });
+        settings.set(value.username, { displayName: value.displayName, lastSeenVisibility: value.lastSeenVisibility, photo: value.photo });
       else lastSeen.set(value.username, Math.max(value.at, lastSeen.get(value.username) ?? 0));
     }
     let hideAll = false;
@@ -100,6 +101,7 @@ export class ProfileFile implements ProfileRepository {
         displayName: s.displayName,
         lastSeenVisibility: this.hideAll ? 'nobody' : s.lastSeenVisibility,
         lastSeenAt: this.lastSeen.get(username) ?? null,
+        photo: s.photo,
       };
     });
   }
@@ -152,23 +154,26 @@ export class ProfileFile implements ProfileRepository {
   }
 }
 
-/** A `p` line (the migrate/export tool writes perfis.txt with these). */
-export function encodeSettings(username: string, s: Settings): string {
-  return encodeRecord(['p', username, s.displayName ?? '', s.lastSeenVisibility]);
+function encodeSettings(username: string, s: Settings): string {
+  const fields = ['p', username, s.displayName ?? '', s.lastSeenVisibility];
+  return encodeRecord(s.photo === null ? fields : [...fields, s.photo]);
 }
 
-/** An `s` line. */
-export function encodeSeen(username: string, at: number): string {
+function encodeSeen(username: string, at: number): string {
   return encodeRecord(['s', username, String(at)]);
 }
 
 function decodeProfileRecord(line: string): Decoded<ProfileRecord> {
   const r = decodeRecord(line);
   if (!r.ok) return r;
-  const [kind, username = '', third = '', fourth] = r.fields;
+  const [kind, username = '', third = '', fourth, photo] = r.fields;
   if (!isCanonicalUsername(username)) return { ok: false, reason: 'not a username' };
-  if (kind === 'p' && r.fields.length === 4 && (fourth === 'everyone' || fourth === 'nobody')) {
-    return { ok: true, value: { kind, username, displayName: third === '' ? null : third, lastSeenVisibility: fourth } };
+  const photoOk = photo === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(photo);
+  if (kind === 'p' && (r.fields.length === 4 || r.fields.length === 5) && photoOk && (fourth === 'everyone' || fourth === 'nobody')) {
+    return {
+      ok: true,
+      value: { kind, username, displayName: third === '' ? null : third, lastSeenVisibility: fourth, photo: photo ?? null },
+    };
   }
   if (kind === 's' && r.fields.length === 3 && /^\d{1,15}$/.test(third)) return { ok: true, value: { kind, username, at: Number(third) } };
   return { ok: false, reason: 'not a profile record' };

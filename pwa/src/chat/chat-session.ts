@@ -154,6 +154,12 @@ export class ChatSession {
     return this.outgoing.send(to, content, files);
   }
 
+  /** Uploads a photo and makes it my profile photo (issue #19, item 12). */
+  async setMyPhoto(file: File): Promise<MyProfile> {
+    const { attachment } = await this.context.api.upload(file, file.name, () => undefined);
+    return this.context.api.updateMyProfile({ photo: attachment.id });
+  }
+
   myProfile(): Promise<MyProfile> {
     return this.context.api.myProfile();
   }

@@ -46,7 +46,9 @@ describe('People', () => {
   it('when the server describes people, then their display names are known; offline changes nothing', async () => {
     const chat = testChat();
     const people = new People(chat.context);
-    chat.api.onUsers = () => ({ users: [{ username: 'bia', displayName: 'Bia Lima', presence: { online: true, lastSeenAt: null } }] });
+    chat.api.onUsers = () => ({
+      users: [{ username: 'bia', displayName: 'Bia Lima', presence: { online: true, lastSeenAt: null }, photoUrl: null }],
+    });
 
     await people.refresh(['bia', 'bia']);
     expect(chat.api.requests).toEqual(['users bia']);

@@ -53,6 +53,7 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
                 conversation={conversation}
                 me={session.me}
                 displayName={people[conversation.with]?.displayName}
+                photoUrl={people[conversation.with]?.photoUrl}
                 onOpen={(peer) => navigate({ name: 'chat', peer })}
               />
             ))}

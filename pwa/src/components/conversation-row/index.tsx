@@ -12,10 +12,11 @@ interface Props {
   me: string;
   /** The peer's display name, when they set one (issue #19, item 12). */
   displayName?: string | null | undefined;
+  photoUrl?: string | null | undefined;
   onOpen: (peer: string) => void;
 }
 
-export function ConversationRow({ conversation, me, onOpen, displayName }: Props) {
+export function ConversationRow({ conversation, me, onOpen, displayName, photoUrl }: Props) {
   const { last, unread } = conversation;
   const mine = last.from === me;
   return (
@@ -29,7 +30,7 @@ export function ConversationRow({ conversation, me, onOpen, displayName }: Props
         }}
         data-peer={conversation.with}
       >
-        <Avatar name={conversation.with} label={displayName} />
+        <Avatar name={conversation.with} label={displayName} photoUrl={photoUrl} />
         <span class={styles.body}>
           <span class={styles.top}>
             <span class={styles.peer} title={conversation.with}>

@@ -17,6 +17,7 @@ export function ConversationView({ peer }: { peer: string }) {
   const { session } = useSession();
   const thread = useSlice(session.state, (state) => state.threads[peer]);
   const displayName = useSlice(session.state, (state) => state.people[peer]?.displayName ?? null);
+  const photoUrl = useSlice(session.state, (state) => state.people[peer]?.photoUrl ?? null);
 
   useEffect(() => {
     void session.openConversation(peer);
@@ -44,7 +45,7 @@ export function ConversationView({ peer }: { peer: string }) {
   return (
     <>
       <AppHeader onBack={goBack}>
-        <Avatar name={peer} label={displayName} size="small" />
+        <Avatar name={peer} label={displayName} photoUrl={photoUrl} size="small" />
         <span class={styles.heading}>
           <h1 class={styles.peer} title={peer}>
             {displayName ?? peer}

@@ -3,16 +3,17 @@ import { ApiError } from '../../api/api-error';
 import { t } from '../../lib/i18n';
 import { useSession } from '../../lib/use-session';
 import controls from '../../styles/controls.module.css';
-import { Avatar } from '../avatar';
+import { PhotoPicker } from './photo-picker';
 import styles from './profile-settings.module.css';
 
 const MAX_CHARACTERS = 40;
 
-/** My display name (issue #19, item 12), beside the initial people see until photos come with attachments. */
+/** My photo and display name (issue #19, item 12): what the people I talk to see of me besides my username. */
 export function ProfileSettings() {
   const { session } = useSession();
   const [name, setName] = useState('');
   const [saved, setSaved] = useState<string | null>(null);
+  const [photoUrl, setPhotoUrl] = useState<string | null>(null);
   const [status, setStatus] = useState<'idle' | 'saving' | 'saved' | 'refused' | 'failed'>('idle');
 
   useEffect(() => {
@@ -20,6 +21,7 @@ export function ProfileSettings() {
       (mine) => {
         setName(mine.displayName ?? '');
         setSaved(mine.displayName);
+        setPhotoUrl(mine.photoUrl);
       },
       () => setStatus('failed'),
     );
@@ -54,10 +56,7 @@ export function ProfileSettings() {
         void save();
       }}
     >
-      <div class={styles.who}>
-        <Avatar name={session.me} label={saved} size="large" />
-        <p class={styles.photo}>{t('photoLater')}</p>
-      </div>
+      <PhotoPicker label={saved} photoUrl={photoUrl} onChange={setPhotoUrl} />
       <label class={styles.label} for="display-name">
         {t('displayName')}
       </label>
