@@ -56,6 +56,10 @@ describe('the README curl walkthrough', () => {
       expect(statuses, `round ${round}`).toEqual(['delivered', 'read']);
       expect(lines.at(-1), `round ${round}: logout`).toBe('204');
       expect(out, `round ${round}: joao sees maria's display name`).toContain('"displayName":"Maria Silva"');
+      expect(out, `round ${round}: the photo's type is read from its bytes`).toContain('"type":"image/png","size":');
+      expect(lines, `round ${round}: the message carrying it, and joao's download`).toEqual(
+        expect.arrayContaining(['201', '200 image/png']),
+      );
     }
     // The first round's typing signal reaches joao's held poll (the second may be coalesced into it).
     expect(outputs[0]).toContain('{"type":"typing","from":"maria","seconds":5}');
