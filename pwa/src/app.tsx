@@ -8,6 +8,7 @@ import { LoginScreen } from './components/login-screen';
 import { SettingsScreen } from './components/settings-screen';
 import { api } from './api/client';
 import { ChatSession } from './chat/chat-session';
+import { renewPushSubscription } from './device/web-push';
 import { browserDevice } from './device/browser-device';
 import { t } from './lib/i18n';
 import type { ChatCache } from './chat/chat-cache';
@@ -34,6 +35,8 @@ export function App({ cache }: { cache: ChatCache }) {
       });
       await session.start();
       setPhase({ name: 'ready', session, notice });
+      // Gives the server this browser's push subscription again (a new login, a lost record, a new key: issue #17).
+      void renewPushSubscription().catch((error: unknown) => console.warn('papo: push subscription not renewed', error));
     },
     [cache],
   );

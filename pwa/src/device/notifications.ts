@@ -1,4 +1,5 @@
 import { t } from '../lib/i18n';
+import { subscribeGranted } from './web-push';
 
 const ASKED_KEY = 'papo.notifications-asked';
 
@@ -18,7 +19,10 @@ export function askNotificationPermissionOnce(): void {
   } catch {
     // Storage refused (private mode): asking once per page load is still fine.
   }
-  void Notification.requestPermission().catch(() => undefined);
+  void Notification.requestPermission()
+    // Allowed: notifications when the app is closed too (issue #17); Settings can turn them off.
+    .then((permission) => (permission === 'granted' ? subscribeGranted() : undefined))
+    .catch((error: unknown) => console.warn('papo: push not turned on', error));
 }
 
 /** A system notification for a message that arrived while the app is in the background. */

@@ -101,6 +101,17 @@ const en = {
   download: 'Download {name}',
   photo: 'Photo',
   fileMessage: 'File: {name}',
+  settingsNotifications: 'Notifications',
+  pushExplain:
+    'Get a notification when a message arrives while Papo is closed: it shows who wrote and the text, and the app icon shows how many are unread. Tapping it opens that conversation.',
+  pushOn: 'On for this device.',
+  pushOff: 'Off for this device.',
+  pushTurnOn: 'Turn on notifications',
+  pushTurnOff: 'Turn off',
+  pushDenied: 'Notifications are blocked for Papo in this browser. Allow them in the site settings, then come back here.',
+  pushUnsupported: 'This browser cannot show notifications while Papo is closed (it needs HTTPS and a recent browser).',
+  pushNeedsHomeScreen: 'On iPhone and iPad: tap Share, then “Add to Home Screen”, and open Papo from there (iOS 16.4 or later).',
+  pushFailed: 'Notifications could not be turned on here. Try again later.',
 } as const;
 
 /** The name of one of the UI's texts. */
@@ -206,6 +217,18 @@ const pt: Record<TextKey, string> = {
   download: 'Baixar {name}',
   photo: 'Foto',
   fileMessage: 'Arquivo: {name}',
+  settingsNotifications: 'Notificações',
+  pushExplain:
+    'Receba uma notificação quando chegar uma mensagem com o Papo fechado: ela mostra quem escreveu e o texto, e o ícone do app mostra quantas não foram lidas. Tocar nela abre a conversa.',
+  pushOn: 'Ativadas neste aparelho.',
+  pushOff: 'Desativadas neste aparelho.',
+  pushTurnOn: 'Ativar notificações',
+  pushTurnOff: 'Desativar',
+  pushDenied: 'As notificações do Papo estão bloqueadas neste navegador. Permita-as nas configurações do site e volte aqui.',
+  pushUnsupported: 'Este navegador não mostra notificações com o Papo fechado (precisa de HTTPS e de um navegador recente).',
+  pushNeedsHomeScreen:
+    'No iPhone e no iPad: toque em Compartilhar, depois em “Adicionar à Tela de Início”, e abra o Papo por lá (iOS 16.4 ou posterior).',
+  pushFailed: 'Não foi possível ativar as notificações aqui. Tente de novo mais tarde.',
 };
 
 export type Language = 'pt-BR' | 'en';

@@ -2,6 +2,7 @@ import type { FunctionComponent } from 'preact';
 import type { TextKey } from '../../lib/i18n';
 import { AccountSettings } from '../account-settings';
 import { LanguageSettings } from '../language-settings';
+import { NotificationSettings } from '../notification-settings';
 import { PrivacySettings } from '../privacy-settings';
 import { ProfileSettings } from '../profile-settings';
 
@@ -21,5 +22,6 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { id: 'profile', title: 'settingsProfile', Component: ProfileSettings },
   { id: 'privacy', title: 'settingsPrivacy', Component: PrivacySettings },
   { id: 'language', title: 'settingsLanguage', Component: LanguageSettings },
+  { id: 'notifications', title: 'settingsNotifications', Component: NotificationSettings },
   { id: 'account', title: 'settingsAccount', Component: AccountSettings },
 ];
