@@ -44,6 +44,16 @@ describe('api/main.ts (npm start)', { timeout: 120_000 }, () => {
     expect(second.stderr).toMatch(/already using the data folder/);
   });
 
+  it('when killed with -9 right after a profile change is answered, then it is there after a restart (issue #19)', async () => {
+    const server = await processes.start();
+    const maria = await signUp(server.url, 'maria');
+    await maria.patch('/api/profile').send({ displayName: 'Maria Silva', lastSeenVisibility: 'nobody' }).expect(200);
+    await server.kill();
+    await server.start();
+    const joao = await signUp(server.url, 'joao');
+    expect((await joao.get('/api/users/maria').expect(200)).body).toMatchObject({ displayName: 'Maria Silva', presence: null });
+  });
+
   it('when killed with -9 right after a 201, then the message is there after a restart', async () => {
     const server = await processes.start();
     const url = server.url;
