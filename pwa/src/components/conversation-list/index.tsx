@@ -1,5 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { t } from '../../lib/i18n';
+import { takeLeftChat } from '../../lib/return-focus';
 import { navigate } from '../../lib/use-route';
 import { useSession } from '../../lib/use-session';
 import { useSlice } from '../../lib/use-slice';
@@ -18,6 +19,10 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
     // Display names of the rows (issue #19, item 12): asked again when the list is shown or its people change.
     if (peers) void session.people.refresh(peers.split(','));
   }, [session, peers]);
+  useEffect(() => {
+    const peer = takeLeftChat();
+    if (peer) document.querySelector<HTMLElement>(`a[data-peer="${CSS.escape(peer)}"]`)?.focus();
+  }, []);
   return (
     <>
       <AppHeader

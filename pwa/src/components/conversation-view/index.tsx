@@ -10,6 +10,7 @@ import { Avatar } from '../avatar';
 import { Composer } from '../composer';
 import { ConnectionBanner } from '../connection-banner';
 import { MessageList } from '../message-list';
+import { rememberLeftChat } from '../../lib/return-focus';
 import { PeerStatus } from '../peer-status';
 import styles from './conversation-view.module.css';
 
@@ -44,7 +45,12 @@ export function ConversationView({ peer }: { peer: string }) {
 
   return (
     <>
-      <AppHeader onBack={goBack}>
+      <AppHeader
+        onBack={() => {
+          rememberLeftChat(peer);
+          goBack();
+        }}
+      >
         <Avatar name={peer} label={displayName} photoUrl={photoUrl} size="small" />
         <span class={styles.heading}>
           <h1 class={styles.peer} title={peer}>
