@@ -85,7 +85,8 @@ function wire(m: StoredMessage, id: string): Message {
   const message: Message = { id, from: m.from, to: m.to, content: m.content, sentAt: m.sentAt, status: m.status };
   if (m.clientId !== undefined) message.clientId = m.clientId;
   if (m.unreadable) message.unreadable = true;
-  if (m.attachments !== undefined && m.attachments.length > 0) message.attachments = m.attachments;
+  // A message deleted for everyone carries nothing any more: its files were removed with it (issue #18).
+  if (m.attachments !== undefined && m.attachments.length > 0 && m.deleted !== true) message.attachments = m.attachments;
   if (m.editedAt !== undefined) message.editedAt = m.editedAt;
   if (m.deleted) message.deleted = true;
   return message;

@@ -78,7 +78,18 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
     return name.username;
   }
 
-  const changes = createMessageChanges(messages, key, windows, existingUser);
+  const ruled = createMessageChanges(messages, key, windows, existingUser);
+  const changes: MessageChanges = {
+    ...ruled,
+    async remove(user, id, scope) {
+      const seq = scope === 'everyone' ? ids.seqOf(id) : undefined;
+      const carried = seq === undefined ? undefined : (await messages.find(user, seq))?.attachments;
+      await ruled.remove(user, id, scope);
+      // Deleted means gone (issue #18): the files it carried go too, durably, bytes included unless another
+      // upload shares them. An attachment goes with one message only, so nothing else points to them.
+      if (carried && carried.length > 0) await store.attachments.remove(carried.map((a) => a.id));
+    },
+  };
 
   return {
     changes,

@@ -155,6 +155,26 @@ describe.each(STORES)('attachments on the %s store', (store) => {
     expect(res.body.error.code).toBe('invalid_request');
   });
 
+  it('when the sender deletes the message for everyone, then its files are gone for both, from the records and the folder', async () => {
+    const bytes = Buffer.from(`%PDF-1.4\n% only in this message ${Date.now()}\n`);
+    const a = (await upload(ana, bytes, 'segredo-unico.pdf').expect(201)).body.attachment as Attachment;
+    const sent = await sendWith(ana, 'beto', [a.id], 'apaga isso').expect(201);
+    await beto.get(`/api/attachments/${a.id}`).expect(200);
+
+    await ana.delete(`/api/messages/${(sent.body.message as Message).id}?for=everyone`).expect(204);
+
+    await beto.get(`/api/attachments/${a.id}`).expect(404);
+    await ana.get(`/api/attachments/${a.id}`).expect(404);
+    const history = await beto.get('/api/history?with=ana&limit=200').expect(200);
+    const gone = (history.body.messages as Message[]).find((m) => m.id === sent.body.message.id);
+    expect(gone?.attachments).toBeUndefined();
+    if (store === 'text') {
+      expect(await readFile(path.join(server.dataDir, 'anexos.txt'), 'utf8')).not.toContain('segredo-unico.pdf');
+      const sha = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+      expect(await readdir(path.join(server.dataDir, 'anexos'))).not.toContain(sha);
+    }
+  });
+
   it('when the same photo is sent twice, then its bytes are kept once, and both messages carry it through history, the stream and a restart', async () => {
     const photo = await jpegWithGps(30, 20);
     const one = (await upload(ana, photo, 'one.jpg').expect(201)).body.attachment as Attachment;
