@@ -55,6 +55,7 @@ describe.skipIf(!e2eEnabled())('PWA: notifications when the app is closed (Web P
     await section.getByText('it shows who wrote and the text').waitFor();
     await section.getByRole('button', { name: 'Turn on notifications' }).waitFor();
     expect(await ana.page.evaluate('window.__prompts')).toBe(0);
+    await section.scrollIntoViewIfNeeded();
     await shot(ana.page, 'push-permission-explanation-360x640');
 
     await ana.context.grantPermissions(['notifications'], { origin: stage.server.url });
@@ -65,6 +66,7 @@ describe.skipIf(!e2eEnabled())('PWA: notifications when the app is closed (Web P
     await expect
       .poll(async () => (await section.getAttribute('data-push-state')) === 'on' || (await section.getByRole('alert').count()) > 0)
       .toBe(true);
+    await section.scrollIntoViewIfNeeded();
     await shot(ana.page, 'push-after-tap-360x640');
   }, 90_000);
 

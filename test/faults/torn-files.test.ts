@@ -24,9 +24,10 @@ const DATA_FILES = [
   'historico/history_bruno.txt',
   'sessions.txt',
   'perfis.txt',
+  'push-subscriptions.txt',
 ];
 /** Files whose last line is not also in the journal: a torn one is gone, not re-applied. */
-const NOT_JOURNALED = new Set(['sessions.txt', 'usuarios.txt', 'perfis.txt']);
+const NOT_JOURNALED = new Set(['sessions.txt', 'usuarios.txt', 'perfis.txt', 'push-subscriptions.txt']);
 const TORN = 'dropped a torn tail (an unfinished write)';
 const DAMAGED = 'damaged record skipped';
 
@@ -42,6 +43,20 @@ async function build(): Promise<void> {
   await store.profiles.update('alice', { displayName: 'Alice; “a name” \\ 😀', lastSeenVisibility: 'nobody' });
   await store.profiles.update('bruno', { displayName: 'Bruno 🌻' });
   await store.profiles.recordLastSeen(new Map(USERS.map((u, i) => [u, 1_765_000_000_000 + i])));
+  // Web Push subscriptions (issue #17): each fdatasynced before it is acknowledged.
+  for (const [i, u] of USERS.slice(0, 2).entries()) {
+    await store.push.save(
+      {
+        sessionKey: `${i}`.repeat(64),
+        username: u,
+        endpoint: `https://fcm.googleapis.com/fcm/send/device-${i};x`,
+        p256dh: `B${'A'.repeat(86)}`,
+        auth: 'Q'.repeat(22),
+        createdAt: '2026-12-07T06:00:00.000Z',
+      },
+      20,
+    );
+  }
   const m = store.messages;
   const first = await m.append({ from: 'alice', to: 'bruno', content: 'olá; tudo bem?\nlinha 2 \\ 😀', clientId: 'c-1' });
   await m.append({ from: 'bruno', to: 'alice', content: 'שלום\u2028مرحبا' });
