@@ -27,9 +27,9 @@ function loginProblem(error: unknown): string {
       return t('wrongPassword');
     // The server's message names the rule the name or password broke (issue #15); the rules live there only.
     case 'invalid_username':
-      return error.message ? asSentence(error.message) : t('usernameRule');
+      return error.message ? asSentence(error.message) : t('usernameRefused');
     case 'invalid_password':
-      return error.message ? asSentence(error.message) : t('passwordRule');
+      return error.message ? asSentence(error.message) : t('passwordRefused');
     case 'too_many_requests':
       return t('tooManyTries');
     case 'account_locked':
@@ -90,7 +90,8 @@ export function LoginScreen({ onLoggedIn, notice }: Props) {
     event.preventDefault();
     const name = normalizeUsername(username);
     if (!isValidUsername(name)) {
-      setError(t('usernameRule'));
+      // The rule itself is under the field already: say what is wrong, not the rule again (issue #19, item 6).
+      setError(t('usernameRefused'));
       return;
     }
     setBusy(true);
@@ -117,11 +118,9 @@ export function LoginScreen({ onLoggedIn, notice }: Props) {
         <form class={styles.form} onSubmit={submit} aria-describedby="login-hint" noValidate>
           <LoginField name="username" value={username} onValue={setUsername} />
           <LoginField name="password" value={password} onValue={setPassword} />
-          {error && (
-            <p class={styles.error} role="alert">
-              {error}
-            </p>
-          )}
+          <p class={styles.error} role="alert">
+            {error}
+          </p>
           <button class={`${controls.accentFill} ${styles.submit}`} type="submit" disabled={busy}>
             {busy ? t('entering') : t('enter')}
           </button>
