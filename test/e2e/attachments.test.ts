@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
+import { serviceWorkerInControl } from './support/in-page.js';
 import { stageForThisFile } from './support/stage.js';
 
 /** Where the issue's closing note wants its screenshots, when this machine has that folder's parent. */
@@ -111,5 +112,36 @@ describe.skipIf(!e2eEnabled())('PWA: photos and files (issue #18)', () => {
     await dani.page.getByText('480 KB').waitFor();
     expect(await row.getAttribute('download')).toBe('relatório.pdf');
     await shot(dani.page, 'file-in-bubble-360x640');
+  }, 90_000);
+
+  it('when a photo is sent offline, then it waits in the outbox with its bytes, survives a reload, and goes out once when back online', async () => {
+    const eva = await stage.people.loggedIn('eva');
+    const fabi = await stage.people.loggedIn('fabi', { expected: { refusals: true, offline: true } });
+    await fabi.startChat('eva');
+    await fabi.type('eva', 'online first');
+    await serviceWorkerInControl(fabi.page);
+    await fabi.context.setOffline(true);
+    await fabi.page.getByText('Offline: messages will be sent when the connection is back.').waitFor();
+
+    await fabi.page.getByRole('button', { name: 'Attach' }).click();
+    await fabi.page.locator('input[type=file][accept="image/*"]:not([capture])').setInputFiles({
+      name: 'offline.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await photo(600, 800),
+    });
+    await fabi.type('eva', 'sem rede');
+    const pending = fabi.myBubble('sem rede').and(fabi.page.locator('[data-status="pending"]'));
+    await pending.getByRole('img', { name: 'offline.jpg' }).waitFor();
+    // Closed and opened again, still offline: the photo comes back from IndexedDB, still pending.
+    await fabi.page.reload();
+    await pending.getByRole('img', { name: 'offline.jpg' }).waitFor();
+
+    await fabi.context.setOffline(false);
+    await eva.openChat('fabi');
+    const arrived = eva.bubble('sem rede').getByRole('img', { name: 'offline.jpg' });
+    await arrived.waitFor({ timeout: 30_000 });
+    expect(await arrived.getAttribute('width')).toBe('600');
+    await expect.poll(() => fabi.myBubble('sem rede').getAttribute('data-status'), { timeout: 20_000 }).toMatch(/sent|delivered|read/);
+    expect(await eva.page.getByRole('img', { name: 'offline.jpg' }).count()).toBe(1);
   }, 90_000);
 });
