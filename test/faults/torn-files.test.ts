@@ -44,7 +44,7 @@ async function build(): Promise<void> {
   await store.profiles.update('bruno', { displayName: 'Bruno 🌻' });
   await store.profiles.recordLastSeen(new Map(USERS.map((u, i) => [u, 1_765_000_000_000 + i])));
   // Web Push subscriptions (issue #17): each fdatasynced before it is acknowledged.
-  for (const [i, u] of USERS.slice(0, 2).entries()) {
+  for (const [i, u] of USERS.entries()) {
     await store.push.save(
       {
         sessionKey: `${i}`.repeat(64),
