@@ -213,6 +213,7 @@ describe('a full disk', () => {
     expect(warned.sort()).toEqual([
       ' mensagens.txt not compacted: the disk is full',
       'limites.txt not rewritten with its live records only: the disk is full',
+      'perfis.txt not rewritten with its live records only: the disk is full',
       'sessions.txt not rewritten with its live records only: the disk is full',
     ]);
 

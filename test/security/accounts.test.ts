@@ -199,6 +199,8 @@ describe('usernames', () => {
     }
     const files = (await readdir(s.dataDir, { recursive: true })).map((f) => f.split(path.sep).join('/')).sort();
     const expected = new Set([
+      'anexos',
+      'anexos.txt',
       'historico',
       'historico/history_alice.txt',
       'journal-2.txt',
@@ -207,6 +209,7 @@ describe('usernames', () => {
       'mensagens.txt',
       'papo-format.txt',
       'papo.pid',
+      'perfis.txt',
       'sessions.txt',
       'token-key.txt',
       'usuarios.txt',

@@ -19,9 +19,9 @@ import type {
 } from '../store.js';
 import { appendHistory, appendQueued, type WriteOp } from './journal.js';
 import { encodeHistory, type HistoryRecord, type MessageRecord } from './records.js';
+import type { TextContext } from './text-context.js';
 import { TextMessageChanges } from './text-message-changes.js';
 import { TextSearch } from './text-search.js';
-import type { TextStore } from './text-store.js';
 import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './user-history.js';
 
 /**
@@ -41,7 +41,8 @@ export class TextMessages implements MessageRepository {
   private readonly searching: TextSearch;
 
   constructor(
-    private readonly store: TextStore,
+    /** The text store as its repositories see it (text-context.ts). */
+    private readonly store: TextContext,
     readonly epoch: string,
   ) {
     this.changes = new TextMessageChanges(

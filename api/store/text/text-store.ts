@@ -1,28 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import pLimit from 'p-limit';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
-import { loadAccountFile, lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
+import { loadAccountFile } from './account-file.js';
 import { isCanonicalUsername } from '../../names/username.js';
 import { AttachmentFiles } from './attachment-files.js';
 import { lockDataFolder } from './data-lock.js';
-import { DATA_FILES, dataLayout, historyOwner, type DataLayout } from './data-layout.js';
+import { DATA_FILES, dataLayout } from './data-layout.js';
 import { tightenDataFolder } from './file-modes.js';
 import { removeUnfinishedFiles } from './unfinished-files.js';
-import { isOutOfSpace, makeFolder, nodeDisk, openCreating, settleAll, writeDurably, type Disk, type DiskFile } from './disk.js';
-import { GroupCommitter, type BatchTarget } from './group-commit.js';
-import { Journal, type AppendOp, type FileKey, type WriteOp } from './journal.js';
+import { isOutOfSpace, makeFolder, nodeDisk, openCreating, writeDurably, type Disk } from './disk.js';
+import { DataFileWriter } from './data-file-writer.js';
+import { GroupCommitter } from './group-commit.js';
+import { Journal } from './journal.js';
 import { prepareFormat } from './folder-format.js';
 import { type LoadedFile } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { LocalSignals } from './local-signals.js';
 import { ProfileFile } from './profile-file.js';
 import { RateLimitFile } from './rate-limit-file.js';
-import { decodeHistory, decodeUser } from './records.js';
 import { FileSessionStore } from './session-file.js';
 import { TextMessages } from './text-messages.js';
-import { TextUsers } from './text-users.js';
+import { lockDamagedAccounts, TextUsers } from './text-users.js';
+import { StateRecovery } from './state-recovery.js';
+import { closeState, highestHistorySeq, type TextState } from './text-state.js';
+import type { TextContext } from './text-context.js';
 import { createTokenKey, readTokenKey } from './token-key-file.js';
 import { PushSubscriptionsFile } from './push-subscriptions-file.js';
 import { readOrCreateVapidKeys } from './vapid-key-file.js';
@@ -43,47 +45,25 @@ export interface TextStoreOptions {
   compactQueueAt?: number;
 }
 
-/** Files a checkpoint writes and syncs at once: half of libuv's four threads, the rest left to the commits. */
-const CHECKPOINT_FILES_AT_ONCE = 2;
-/** How long a state replaced by a reload keeps its files open for the reads begun on it. */
-const RETIRED_STATE_MS = 2000;
 /** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
 const COMPACT_QUEUE_AT = 1000;
-
-/** Everything the text store keeps open; rebuilt from the files after a disk failure. */
-export interface TextState {
-  readonly files: DataLayout;
-  readonly queue: MessageQueue;
-  readonly users: Map<string, string>;
-  /** Names reserved by damage, with why (account-file.ts): they exist but cannot log in until a reset. */
-  readonly locked: Map<string, string>;
-  usersFile: DiskFile;
-  readonly histories: Map<string, Promise<UserHistory>>;
-  readonly committer: GroupCommitter;
-  /** Highest sequence number handed out, and highest applied to the data files. */
-  seq: { assigned: number; committed: number };
-}
 
 /**
  * The embedded store: plain text files in one data folder (docs/storage.md). Opening it takes the folder's
  * lock, imports an old-system folder once, cuts torn tails, replays the journal, and finds the highest
  * sequence number; after that every query is answered from memory plus positioned reads.
  */
-export class TextStore implements Store, BatchTarget {
+export class TextStore implements Store {
   readonly users: UserRepository;
   readonly messages: TextMessages;
   readonly sessions: SessionRepository;
   /** One process serves a data folder: its signals never leave it. */
   readonly signals = new LocalSignals();
   private readonly listeners = new Set<StreamListener>();
+  private readonly writer: DataFileWriter;
   private stateValue: TextState | undefined;
-  private reloading: Promise<void> | undefined;
   private tokenKeyValue: (TokenKey & { created: boolean }) | undefined;
-  /** Ends the reload loop's wait early (close). */
-  private wakeReload: () => void = () => undefined;
-  private closing = false;
-  /** States replaced by a reload, closed a moment later (`retire`). */
-  private readonly retired: TextState[] = [];
+  private readonly recovery: StateRecovery;
   /** The text of messages deleted for everyone, on its way out of the files (issue #18). */
   private readonly scrub: DeletedTextScrub;
 
@@ -99,8 +79,31 @@ export class TextStore implements Store, BatchTarget {
     readonly push: PushSubscriptionsFile,
   ) {
     this.scrub = new DeletedTextScrub(options.log);
-    this.users = new TextUsers(this);
-    this.messages = new TextMessages(this, epoch);
+    const state = () => this.state;
+    const tokenKey = () => this.tokenKey;
+    const context: TextContext = {
+      get state() {
+        return state();
+      },
+      history: (username) => this.history(username),
+      now: () => this.now(),
+      disk: this.disk,
+      notify: (users) => this.notify(users),
+      get tokenKey() {
+        return tokenKey();
+      },
+      endSessionsOf: async (username) => void (await sessionStore.destroyUser(username)),
+      isQueued: (seq) => this.state.queue.senderOf(seq) !== undefined,
+      scrubLater: (users, seqs, queued) => this.scrubLater(users, seqs, queued),
+    };
+    this.recovery = new StateRecovery(
+      () => this.load(),
+      { get: () => this.stateValue, set: (state) => (this.stateValue = state) },
+      options.log,
+    );
+    this.writer = new DataFileWriter(context);
+    this.users = new TextUsers(context);
+    this.messages = new TextMessages(context, epoch);
     this.sessions = {
       expressStore: sessionStore,
       generatedSecret: () => this.generatedSecret(),
@@ -214,62 +217,14 @@ export class TextStore implements Store, BatchTarget {
     return h;
   }
 
-  /**
-   * Applies a committed batch: the in-memory indexes first, then one write each to the queue (its appends and
-   * the delivered flags set in them together) and to usuarios.txt. The histories keep their lines in memory
-   * for the checkpoint to write (UserHistory.append).
-   */
-  async apply(ops: readonly WriteOp[]): Promise<void> {
-    const { queue } = this.state;
-    const byFile = new Map<FileKey, AppendOp[]>();
-    for (const op of ops) {
-      if (op.kind !== 'append') continue;
-      const list = byFile.get(op.file) ?? [];
-      list.push(op);
-      byFile.set(op.file, list);
-    }
-    const written: Promise<void>[] = [];
-    for (const [file, appends] of byFile) {
-      if (file === 'u') written.push(this.appendUsers(appends.map((op) => op.line)));
-      // A history is written at the checkpoint (see UserHistory.append): the journal already holds these lines.
-      else if (file !== 'q') (await this.history(file.slice(2))).append(appends);
-    }
-    queue.append(byFile.get('q') ?? []);
-    for (const op of ops) if (op.kind === 'flip') queue.markDelivered(op.seq);
-    written.push(queue.flush());
-    await settleAll(written);
-  }
-
-  /**
-   * Writes what is not written yet and fdatasyncs every data file the operations touched, a few files at a
-   * time: a checkpoint runs beside the commits, and a thousand histories synced at once would fill Node's
-   * four file-system threads and queue the journal's fsync behind them (issue #4).
-   */
-  async sync(ops: readonly WriteOp[]): Promise<void> {
-    const files = new Set<FileKey>(ops.map((op) => (op.kind === 'append' ? op.file : 'q')));
-    const limit = pLimit(CHECKPOINT_FILES_AT_ONCE);
-    await settleAll(
-      [...files].map((file) =>
-        limit(async () => {
-          if (file === 'q') await this.state.queue.sync();
-          else if (file === 'u') await this.state.usersFile.datasync();
-          else await (await this.history(file.slice(2))).sync();
-        }),
-      ),
-    );
-  }
-
   async close(): Promise<void> {
-    const state = this.stateValue;
-    if (!state) return;
-    // A disk that stays full must not keep the server from stopping.
-    this.closing = true;
-    this.wakeReload();
-    await this.reloading;
+    if (!this.stateValue) return;
+    await this.recovery.stop();
+    // Read after the recovery stopped: a reload may have replaced it (the one replaced was closed by stop).
+    const state = this.state;
     await state.committer.drain();
     this.stateValue = undefined;
     await closeState(state);
-    for (const old of this.retired.splice(0)) await closeState(old).catch(() => undefined);
     await this.sessionStore.close();
     await this.rateLimits.close();
     await this.profiles.close();
@@ -277,18 +232,6 @@ export class TextStore implements Store, BatchTarget {
     await this.push.close();
     await this.journal.close();
     await this.unlock();
-  }
-
-  private async appendUsers(lines: readonly string[]): Promise<void> {
-    const { users, usersFile } = this.state;
-    let data = '';
-    for (const line of lines) {
-      const d = decodeUser(line.slice(0, -1));
-      if (!d.ok || users.has(d.value.username)) continue; // a journal replay of a user already there
-      users.set(d.value.username, d.value.passwordHash);
-      data += line;
-    }
-    if (data !== '') await usersFile.write(data);
   }
 
   /**
@@ -314,7 +257,7 @@ export class TextStore implements Store, BatchTarget {
         histories: new Map(),
         committer: new GroupCommitter(
           this.journal,
-          this,
+          this.writer,
           (err) => this.onDiskFailure(err),
           () => this.maintain(),
         ),
@@ -329,8 +272,8 @@ export class TextStore implements Store, BatchTarget {
       let outOfSpace: unknown;
       if (replay && replay.length > 0) {
         try {
-          await this.apply(replay);
-          await this.sync(replay);
+          await this.writer.apply(replay);
+          await this.writer.sync(replay);
           this.log.info({ operations: replay.length }, 'replayed the journal');
         } catch (err) {
           if (!isOutOfSpace(err)) throw err;
@@ -338,7 +281,7 @@ export class TextStore implements Store, BatchTarget {
           outOfSpace = err;
         }
       }
-      await this.lockDamagedAccounts(state, accountFile);
+      await lockDamagedAccounts(state, accountFile, this.log);
       if (outOfSpace === undefined && state.queue.stats.delivered > 0) await this.compactQueue(state.queue);
       let highest = Math.max(state.queue.maxSeq, await highestHistorySeq(files, (u) => this.history(u)));
       // Histories hold replayed records in memory that a full disk kept out of their files.
@@ -357,60 +300,6 @@ export class TextStore implements Store, BatchTarget {
       else await opened.queue.close().catch(() => undefined);
       throw err;
     }
-  }
-
-  /**
-   * Reserves the names damage would otherwise free (account-file.ts), once the journal had its chance to
-   * restore their lines, and says so in the log: an operator must run reset-password for each.
-   */
-  private async lockDamagedAccounts(state: TextState, file: AccountFile): Promise<void> {
-    const { locked, marks } = await lockedAccounts(state.files.dir, file, state.users);
-    if (marks.length > 0) {
-      try {
-        await state.usersFile.write(marks.map(lockRecord).join(''));
-        await state.usersFile.datasync();
-      } catch (err) {
-        // A full disk (item 12) must not keep the server down. The names stay locked while it runs; after a
-        // restart only a history file keeps reserving them, so the log says which they are.
-        if (!isOutOfSpace(err)) throw err;
-        this.log.error({ names: marks, err }, 'no room to write the lock records of damaged account lines: reset their passwords');
-      }
-    }
-    for (const [username, reason] of locked) {
-      state.locked.set(username, reason);
-      this.log.error(
-        { file: state.files.users, username, reason },
-        'account locked: its name stays reserved, and it cannot log in until an operator runs npm run reset-password',
-      );
-    }
-  }
-
-  /**
-   * `npm run reset-password` on the text store (run with the server stopped: the folder lock sees to it):
-   * rewrites usuarios.txt whole, without that name's damaged lines or lock records and with one new line,
-   * then ends the user's sessions. False when the name is no account.
-   */
-  async resetAccount(username: string, passwordHash: string): Promise<boolean> {
-    const state = this.state;
-    if (!state.users.has(username) && !state.locked.has(username)) return false;
-    await state.committer.drain();
-    state.committer.suspend(new Error('an account is being rewritten'));
-    try {
-      const file = state.files.users;
-      await state.usersFile.close();
-      await replaceAccountLine(this.disk, file, username, passwordHash);
-      state.usersFile = await this.disk.open(file, 'a');
-      state.users.set(username, passwordHash);
-      state.locked.delete(username);
-    } finally {
-      state.committer.recovered();
-    }
-    await this.sessionStore.destroyUser(username);
-    return true;
-  }
-
-  isQueued(seq: number): boolean {
-    return this.state.queue.senderOf(seq) !== undefined;
   }
 
   /**
@@ -456,63 +345,13 @@ export class TextStore implements Store, BatchTarget {
 
   private onDiskFailure(err: unknown): void {
     this.log.error({ err }, 'a data file could not be written or synced; refusing writes until the files are re-checked');
-    this.startReloading();
+    this.recovery.start();
   }
 
   /** The journal could not be re-applied at start for want of space: reads are served, writes wait (issue #15). */
   private waitForSpace(err: unknown): void {
     this.log.error({ err }, 'the disk is full: serving reads, refusing writes (503) until there is space to re-apply the journal');
-    this.startReloading();
-  }
-
-  private startReloading(): void {
-    this.reloading ??= this.reloadUntilHealthy().finally(() => {
-      this.reloading = undefined;
-    });
-  }
-
-  /**
-   * After a failed write or fsync, trust nothing in memory: reopen every file and replay the journal, until
-   * that works and leaves nothing unwritten. The state in use keeps answering reads meanwhile: it is replaced
-   * only by a newer one (a full disk gives one that reads but takes no writes) and closed a moment later, once
-   * reads begun on it have ended (issue #15).
-   */
-  private async reloadUntilHealthy(): Promise<void> {
-    for (let delay = 200; !this.closing; delay = Math.min(delay * 2, 5000)) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wakeReload = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      const old = this.stateValue;
-      if (!old || this.closing) return;
-      try {
-        const { state, outOfSpace } = await this.load();
-        this.stateValue = state;
-        this.retire(old);
-        if (outOfSpace === undefined) {
-          this.log.info('data files re-checked; accepting writes again');
-          return;
-        }
-        this.log.warn({ err: outOfSpace }, 'the disk is still full; refusing writes');
-      } catch (err) {
-        this.stateValue = old;
-        this.log.warn({ err }, 'data folder still failing');
-      }
-    }
-  }
-
-  /** Closes a replaced state once the reads begun on it had time to end (its files are open until then). */
-  private retire(old: TextState): void {
-    this.retired.push(old);
-    setTimeout(() => {
-      const i = this.retired.indexOf(old);
-      if (i < 0) return; // closed by close()
-      this.retired.splice(i, 1);
-      void closeState(old).catch(() => undefined);
-    }, RETIRED_STATE_MS).unref();
+    this.recovery.start();
   }
 
   private report(file: string, loaded: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'>): void {
@@ -528,40 +367,4 @@ export class TextStore implements Store, BatchTarget {
     await writeDurably(this.disk, file, `${secret}\n`);
     return { secret, created: true };
   }
-}
-
-async function closeState(state: TextState): Promise<void> {
-  await state.queue.close();
-  await state.usersFile.close();
-  for (const h of state.histories.values()) await (await h).close();
-}
-
-/** The highest sequence number in any history: read from each file's last records, not the whole file. */
-async function highestHistorySeq(files: DataLayout, loadFully: (user: string) => Promise<UserHistory>): Promise<number> {
-  let highest = 0;
-  for (const name of await fsp.readdir(files.histories)) {
-    const owner = historyOwner(name);
-    if (owner === undefined) continue;
-    const file = files.history(owner);
-    const handle = await fsp.open(file, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, 64 * 1024);
-      const buf = Buffer.alloc(length);
-      await handle.read(buf, 0, length, size - length);
-      // Records are in sequence order: the last one that decodes holds the file's highest number.
-      const lines = buf.toString('utf8').split('\n');
-      let found = 0;
-      for (let i = lines.length - 1; i >= 0 && found === 0; i--) {
-        const d = decodeHistory(lines[i] ?? '');
-        if (d.ok) found = d.value.seq;
-      }
-      // Nothing readable near the end (a long torn tail): load it whole, which also repairs it.
-      if (found === 0 && size > 0) found = (await loadFully(owner)).lastSeq;
-      highest = Math.max(highest, found);
-    } finally {
-      await handle.close();
-    }
-  }
-  return highest;
 }

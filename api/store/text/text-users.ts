@@ -1,13 +1,18 @@
+import type { Logger } from '../../logger.js';
 import type { StoredUser, UserRepository } from '../store.js';
-import { encodeUser } from './records.js';
-import type { TextStore } from './text-store.js';
+import { lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
+import { isOutOfSpace } from './disk.js';
+import { decodeUser, encodeUser } from './records.js';
+import type { TextContext } from './text-context.js';
+import type { TextState } from './text-state.js';
 
 /** Accounts in `usuarios.txt`: all of them in memory, new ones appended through the journal; damaged ones locked (account-file.ts). */
 export class TextUsers implements UserRepository {
   /** Sign-ups on their way to the disk, so two sign-ups of one name cannot both win. */
   private readonly creating = new Map<string, Promise<void>>();
 
-  constructor(private readonly store: TextStore) {}
+  /** `store`: the text store as its repositories see it (text-context.ts). */
+  constructor(private readonly store: TextContext) {}
 
   async find(username: string): Promise<StoredUser | undefined> {
     const passwordHash = this.store.state.users.get(username);
@@ -23,8 +28,28 @@ export class TextUsers implements UserRepository {
     return this.store.state.locked.has(username);
   }
 
-  resetPassword(username: string, passwordHash: string): Promise<boolean> {
-    return this.store.resetAccount(username, passwordHash);
+  /**
+   * `npm run reset-password` on the text store (run with the server stopped: the folder lock sees to it):
+   * rewrites usuarios.txt whole, without that name's damaged lines or lock records and with one new line,
+   * then ends the user's sessions. False when the name is no account.
+   */
+  async resetPassword(username: string, passwordHash: string): Promise<boolean> {
+    const state = this.store.state;
+    if (!state.users.has(username) && !state.locked.has(username)) return false;
+    await state.committer.drain();
+    state.committer.suspend(new Error('an account is being rewritten'));
+    try {
+      const file = state.files.users;
+      await state.usersFile.close();
+      await replaceAccountLine(this.store.disk, file, username, passwordHash);
+      state.usersFile = await this.store.disk.open(file, 'a');
+      state.users.set(username, passwordHash);
+      state.locked.delete(username);
+    } finally {
+      state.committer.recovered();
+    }
+    await this.store.endSessionsOf(username);
+    return true;
   }
 
   async create(user: StoredUser): Promise<boolean> {
@@ -43,5 +68,44 @@ export class TextUsers implements UserRepository {
     } finally {
       this.creating.delete(user.username);
     }
+  }
+}
+
+/** Applies committed account lines (a sign-up, or its replay from the journal) to the state and usuarios.txt. */
+export async function applyUserLines(state: TextState, lines: readonly string[]): Promise<void> {
+  const { users, usersFile } = state;
+  let data = '';
+  for (const line of lines) {
+    const d = decodeUser(line.slice(0, -1));
+    if (!d.ok || users.has(d.value.username)) continue; // a journal replay of a user already there
+    users.set(d.value.username, d.value.passwordHash);
+    data += line;
+  }
+  if (data !== '') await usersFile.write(data);
+}
+
+/**
+ * Reserves the names damage would otherwise free (account-file.ts), once the journal had its chance to
+ * restore their lines, and says so in the log: an operator must run reset-password for each.
+ */
+export async function lockDamagedAccounts(state: TextState, file: AccountFile, log: Logger): Promise<void> {
+  const { locked, marks } = await lockedAccounts(state.files.dir, file, state.users);
+  if (marks.length > 0) {
+    try {
+      await state.usersFile.write(marks.map(lockRecord).join(''));
+      await state.usersFile.datasync();
+    } catch (err) {
+      // A full disk (item 12) must not keep the server down. The names stay locked while it runs; after a
+      // restart only a history file keeps reserving them, so the log says which they are.
+      if (!isOutOfSpace(err)) throw err;
+      log.error({ names: marks, err }, 'no room to write the lock records of damaged account lines: reset their passwords');
+    }
+  }
+  for (const [username, reason] of locked) {
+    state.locked.set(username, reason);
+    log.error(
+      { file: state.files.users, username, reason },
+      'account locked: its name stays reserved, and it cannot log in until an operator runs npm run reset-password',
+    );
   }
 }
