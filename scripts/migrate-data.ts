@@ -12,25 +12,56 @@ import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { SingleBar } from 'cli-progress';
 import { createLogger } from '../api/logger.js';
-import { exportToTextFolder, importTextFolder, type CopyProgress } from '../api/store/postgres/data-copy.js';
+import type { CopyProgress } from '../api/store/migrate/copy-progress.js';
+import { exportToTextFolder } from '../api/store/migrate/postgres-to-text.js';
+import { importTextFolder } from '../api/store/migrate/text-to-postgres.js';
+
+const HELP = `usage: npm run migrate-data -- --from <data folder> --to <postgres://...>
+       npm run export-data  -- --from <postgres://...> --to <new folder>
+
+Copies a Papo installation between its two stores, keeping every account, message, receipt, session,
+profile and the ids and cursors the phones hold. Stop the servers first.
+
+  --from <folder | URL>   what to copy: a data folder (Papo's, or the old system's, converted on the way)
+                          or a PostgreSQL database holding Papo's data; it must exist and is never created
+  --to <URL | folder>     where to: a PostgreSQL database (created tables, resumable, a second run copies
+                          nothing) or a new, empty folder
+  --no-progress           no progress bar on standard error
+  -h, --help              this text
+`;
 
 const isUrl = (s: string) => /^postgres(ql)?:\/\//.test(s);
 
-function usage(message: string): never {
-  process.stderr.write(
-    `migrate-data: ${message}\nusage: npm run migrate-data -- --from <data folder | postgres://...> --to <postgres://... | new folder>\n`,
-  );
-  process.exit(2);
+function fail(message: string, code = 1): never {
+  process.stderr.write(`migrate-data: ${message}\n`);
+  process.exit(code);
+}
+
+function parse(): { from?: string | undefined; to?: string | undefined; 'no-progress'?: boolean | undefined; help?: boolean | undefined } {
+  try {
+    return parseArgs({
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'no-progress': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    return fail(`${(err as Error).message} (see --help)`, 2);
+  }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { from: { type: 'string' }, to: { type: 'string' }, 'no-progress': { type: 'boolean' } },
-    strict: true,
-  });
+  const values = parse();
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const { from, to } = values;
-  if (!from || !to) usage('--from and --to are required');
-  if (isUrl(from) === isUrl(to)) usage('one side must be a postgres:// URL and the other a data folder');
+  if (!from || !to) fail('--from and --to are required (see --help)', 2);
+  if (isUrl(from) === isUrl(to)) fail('one side must be a postgres:// URL and the other a data folder (see --help)', 2);
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
   const bar = new SingleBar({
     format: '{phase} [{bar}] {percentage}% | {value}/{total} | {duration}s',
@@ -66,9 +97,9 @@ async function main(): Promise<void> {
     }
   } catch (err) {
     if (started) bar.stop();
-    process.stderr.write(`migrate-data: ${(err as Error).message}\n`);
-    process.exit(1);
+    fail((err as Error).message);
   }
 }
 
-await main();
+// Whatever escapes is still one line, never a stack trace (issue #19, item 13).
+await main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

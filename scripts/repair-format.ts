@@ -20,7 +20,7 @@ sessions, checksummed accounts, messages or histories) and writes the file with 
 identity: each device reloads once. Nothing else in the folder is changed. Stop the server first.
 
   --data-dir <folder>   the data folder (default: DATA_DIR, or ./data)
-  --help                this text
+  -h, --help            this text
 `;
 
 function fail(message: string, code = 1): never {
@@ -31,7 +31,7 @@ function fail(message: string, code = 1): never {
 async function main(): Promise<void> {
   let values: { 'data-dir'?: string | undefined; help?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ options: { 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({ options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (err) {
     fail(`${(err as Error).message} (see --help)`, 2);
   }
@@ -59,4 +59,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Whatever escapes is still one line, never a stack trace (issue #19, item 13).
+await main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

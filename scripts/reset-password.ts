@@ -31,7 +31,7 @@ server is configured for (DATA_DIR, or STORE/DATABASE_URL for PostgreSQL). On th
 the server first.
 
   --data-dir <folder>   the data folder (default: DATA_DIR, or ./data)
-  --help                this text
+  -h, --help            this text
 `;
 
 function fail(message: string, code = 1): never {
@@ -42,7 +42,11 @@ function fail(message: string, code = 1): never {
 async function main(): Promise<void> {
   let parsed: { values: { 'data-dir'?: string | undefined; help?: boolean | undefined }; positionals: string[] };
   try {
-    parsed = parseArgs({ options: { 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     fail(`${(err as Error).message} (see --help)`, 2);
   }
@@ -116,4 +120,5 @@ async function readPassword(prompt: string): Promise<string> {
   });
 }
 
-await main();
+// Whatever escapes is still one line, never a stack trace (issue #19, item 13).
+await main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

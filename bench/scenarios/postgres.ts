@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { createLogger } from '../../api/logger.js';
-import { importTextFolder } from '../../api/store/postgres/data-copy.js';
+import { importTextFolder } from '../../api/store/migrate/text-to-postgres.js';
 import { at } from '../lib/at.js';
 import { createClient, type ApiClient } from '../lib/client.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';

@@ -13,7 +13,7 @@ type ProfileRecord =
   | { kind: 'p'; username: string; displayName: string | null; lastSeenVisibility: LastSeenVisibility; photo: string | null }
   | { kind: 's'; username: string; at: number };
 
-interface Settings {
+export interface Settings {
   displayName: string | null;
   lastSeenVisibility: LastSeenVisibility;
   photo: string | null;
@@ -154,12 +154,14 @@ export class ProfileFile implements ProfileRepository {
   }
 }
 
-function encodeSettings(username: string, s: Settings): string {
+/** A `p` line of perfis.txt (docs/storage.md); the migration tool writes them too. */
+export function encodeSettings(username: string, s: Settings): string {
   const fields = ['p', username, s.displayName ?? '', s.lastSeenVisibility];
   return encodeRecord(s.photo === null ? fields : [...fields, s.photo]);
 }
 
-function encodeSeen(username: string, at: number): string {
+/** An `s` line of perfis.txt: when `username` was last seen. */
+export function encodeSeen(username: string, at: number): string {
   return encodeRecord(['s', username, String(at)]);
 }
 

@@ -48,6 +48,22 @@ export interface TextStoreOptions {
 /** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
 const COMPACT_QUEUE_AT = 1000;
 
+/** A text data folder as the migration tool reads it (TextStore.copySource). */
+export interface TextCopySource {
+  /** Every readable account: name and password hash. */
+  accounts: ReadonlyMap<string, string>;
+  /** Accounts whose line is damaged (account-file.ts): a copy must not free their names. */
+  locked: readonly string[];
+  committedSeq: number;
+  /** The oldest message not yet delivered to `username`, if any (delivery is a prefix). */
+  firstUndelivered(username: string): number | undefined;
+  /** Read with records.ts's decodeHistory. */
+  historyFile(username: string): string;
+  /** Read with session-file.ts's decodeSession. */
+  sessionsFile: string;
+  sessionSecretFile: string;
+}
+
 /**
  * The embedded store: plain text files in one data folder (docs/storage.md). Opening it takes the folder's
  * lock, imports an old-system folder once, cuts torn tails, replays the journal, and finds the highest
@@ -215,6 +231,20 @@ export class TextStore implements Store {
       h.catch(() => histories.delete(username));
     }
     return h;
+  }
+
+  /** What the migration tool copies (api/store/migrate/), read-only: the public face it reads a folder through. */
+  copySource(): TextCopySource {
+    const { users, locked, queue, seq, files } = this.state;
+    return {
+      accounts: new Map(users),
+      locked: [...locked.keys()],
+      committedSeq: seq.committed,
+      firstUndelivered: (username) => queue.firstUndelivered(username),
+      historyFile: (username) => files.history(username),
+      sessionsFile: files.sessions,
+      sessionSecretFile: files.sessionSecret,
+    };
   }
 
   async close(): Promise<void> {

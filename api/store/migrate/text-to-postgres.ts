@@ -1,32 +1,27 @@
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
-import { decodeRecord, encodeRecord } from '../text/codec.js';
-import { makeFolder, nodeDisk, writeDurably } from '../text/disk.js';
-import { loadRecordFile } from '../text/line-file.js';
-import { decodeHistory, encodeHistory, encodeQueue, encodeUser, type Decoded, type HistoryRecord } from '../text/records.js';
-import { dataLayout, formatLine } from '../text/data-layout.js';
-import { TextStore } from '../text/text-store.js';
-import { encodeTokenKey } from '../text/token-key-file.js';
-import type { TokenKey } from '../store.js';
 import type { Logger } from '../../logger.js';
-import { decodeContent, encodeContent } from './content.js';
-import { migrate } from './migrate.js';
-import { MIGRATIONS_DIR } from './postgres-store.js';
+import { encodeContent } from '../postgres/content.js';
+import { migrate } from '../postgres/migrate.js';
+import { MIGRATIONS_DIR } from '../postgres/postgres-store.js';
+import type { TokenKey } from '../store.js';
+import { loadRecordFile } from '../text/line-file.js';
+import { decodeHistory, type HistoryRecord } from '../text/records.js';
+import { decodeSession } from '../text/session-file.js';
+import { TextStore, type TextCopySource } from '../text/text-store.js';
+import type { CopyProgress } from './copy-progress.js';
+import { checkTextSource } from './copy-source.js';
 
 /**
- * Moving an installation between the stores (issue #5): a text data folder into PostgreSQL and back.
- * Sequence numbers, the epoch and the key of the ids and cursors are kept, so the phones' cursors and message
- * ids stay valid, and the session ids are already stored hashed on both sides, so nobody is logged out.
+ * `npm run migrate-data -- --from <folder> --to postgres://...` (issue #5): a text data folder into
+ * PostgreSQL. Sequence numbers, the epoch and the key of the ids and cursors are kept, so the phones' cursors
+ * and message ids stay valid, and the session ids are already stored hashed on both sides, so nobody is
+ * logged out. The folder is read through the text store's public face (TextStore.copySource) and its codecs'
+ * decoders; the rows are PostgreSQL's tables as its migrations define them.
  *
  * Importing is idempotent (every insert is ON CONFLICT DO NOTHING) and resumable (each history file's
  * progress is recorded in papo_meta in the same transaction as its rows).
  */
-
-export interface CopyProgress {
-  /** Called with the work done so far and the total, in bytes of history. */
-  onProgress?: (done: number, total: number) => void;
-}
 
 export interface ImportResult {
   users: number;
@@ -44,11 +39,13 @@ export async function importTextFolder(
   hashPassword: (plain: string) => Promise<string>,
   progress: CopyProgress = {},
 ): Promise<ImportResult> {
+  await checkTextSource(dir);
   // Opening it with the text store takes its lock (the server must be stopped), converts an old-system
   // folder the way a first start would (originals kept in backup-legacy/), repairs torn tails and replays
   // the journal: what is copied is exactly what the text store would serve.
   const text = await TextStore.open({ dataDir: dir, log, hashPassword, sessionTtlMs: 30 * 24 * 3600 * 1000 });
-  const locked = [...text.state.locked.keys()];
+  const source = text.copySource();
+  const { locked } = source;
   if (locked.length > 0) {
     // PostgreSQL has no locked accounts: copying the folder as it is would free these names (issue #15).
     await text.close();
@@ -64,7 +61,7 @@ export async function importTextFolder(
     const epoch = text.messages.epoch;
     await claimEpoch(client, epoch);
     await copyTokenKey(client, await text.messages.tokenKey());
-    const { users, queue } = text.state;
+    const users = source.accounts;
     await client.query(
       'INSERT INTO users (username, password_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (username) DO NOTHING',
       [[...users.keys()], [...users.values()]],
@@ -86,7 +83,7 @@ export async function importTextFolder(
       ],
     );
 
-    const files = [...users.keys()].map((u) => ({ user: u, file: dataLayout(dir).history(u) }));
+    const files = [...users.keys()].map((u) => ({ user: u, file: source.historyFile(u) }));
     const sizes = await Promise.all(files.map(async (f) => (await fsp.stat(f.file).catch(() => ({ size: 0 }))).size));
     const total = sizes.reduce((a, b) => a + b, 0);
     let done = 0;
@@ -112,12 +109,12 @@ export async function importTextFolder(
 
     // What the queue knew: each recipient's delivered prefix (docs/storage.md: delivery is a prefix).
     const highest = Math.max(
-      text.state.seq.committed,
+      source.committedSeq,
       Number((await client.query<{ s: string | null }>('SELECT max(seq) AS s FROM events')).rows[0]?.s ?? 0),
     );
     const names = [...users.keys()];
     const upto = names.map((u) => {
-      const first = queue.firstUndelivered(u);
+      const first = source.firstUndelivered(u);
       return first === undefined ? highest : first - 1;
     });
     await client.query('BEGIN');
@@ -130,7 +127,7 @@ export async function importTextFolder(
     await client.query(`INSERT INTO read_marks (username, peer, upto) SELECT username, peer, max(message_seq) FROM events WHERE kind = 'rd' GROUP BY username, peer
       ON CONFLICT (username, peer) DO UPDATE SET upto = GREATEST(read_marks.upto, excluded.upto)`);
     if (highest > 0) await client.query("SELECT setval('papo_seq', GREATEST($1::bigint, (SELECT last_value FROM papo_seq)))", [highest]);
-    await copySessions(client, dir);
+    await copySessions(client, source);
     await client.query('COMMIT');
     return { users: users.size, inserted, epoch };
   } catch (err) {
@@ -216,11 +213,11 @@ async function copyBatch(client: pg.Client, user: string, all: HistoryRecord[], 
 }
 
 /** sessions.txt already holds SHA-256 session ids, the form the PostgreSQL store keeps too. */
-async function copySessions(client: pg.Client, dir: string): Promise<void> {
-  const secret = (await fsp.readFile(dataLayout(dir).sessionSecret, 'utf8').catch(() => '')).trim();
+async function copySessions(client: pg.Client, source: TextCopySource): Promise<void> {
+  const secret = (await fsp.readFile(source.sessionSecretFile, 'utf8').catch(() => '')).trim();
   if (secret.length >= 32)
     await client.query("INSERT INTO papo_meta (key, value) VALUES ('session_secret', $1) ON CONFLICT (key) DO NOTHING", [secret]);
-  const loaded = await loadRecordFile(dataLayout(dir).sessions, decodeSessionLine).catch(() => undefined);
+  const loaded = await loadRecordFile(source.sessionsFile, decodeSession).catch(() => undefined);
   const live = new Map<string, { expires: number; json: string }>();
   for (const { value: r } of loaded?.records ?? []) {
     if (r.kind === 'd') live.delete(r.key);
@@ -233,173 +230,4 @@ async function copySessions(client: pg.Client, dir: string): Promise<void> {
      ON CONFLICT (sid) DO NOTHING`,
     [rows.map(([k]) => k), rows.map(([, s]) => s.json), rows.map(([, s]) => s.expires)],
   );
-}
-
-type SessionLine = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
-
-function decodeSessionLine(line: string): Decoded<SessionLine> {
-  const r = decodeRecord(line);
-  if (!r.ok) return r;
-  const [kind, key, expires, json] = r.fields;
-  if (kind === 'd' && key) return { ok: true, value: { kind, key } };
-  if (kind === 's' && key && json !== undefined && /^\d+$/.test(expires ?? ''))
-    return { ok: true, value: { kind, key, expires: Number(expires), json } };
-  return { ok: false, reason: 'not a session record' };
-}
-
-export interface ExportResult {
-  users: number;
-  records: number;
-  epoch: string;
-}
-
-/**
- * Writes the database out as a text data folder (docs/storage.md) in `dir`, which must be empty or absent:
- * the way back from PostgreSQL to the embedded store, with the same epoch and sequence numbers.
- */
-export async function exportToTextFolder(url: string, dir: string, log: Logger, progress: CopyProgress = {}): Promise<ExportResult> {
-  const files = dataLayout(dir);
-  await makeFolder(nodeDisk, files.histories);
-  const existing = (await fsp.readdir(dir)).filter((n) => path.join(dir, n) !== files.histories);
-  if (existing.length > 0 || (await fsp.readdir(files.histories)).length > 0)
-    throw new Error(`${dir} is not empty: export into a new folder`);
-  const client = new pg.Client({ connectionString: url, application_name: 'papo-export-data' });
-  await client.connect();
-  try {
-    // One snapshot for the whole export: the files agree with each other even while a server writes.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const meta = new Map(
-      (await client.query<{ key: string; value: string }>('SELECT key, value FROM papo_meta')).rows.map((r) => [r.key, r.value]),
-    );
-    const epoch = meta.get('epoch') ?? '';
-    const users = (
-      await client.query<{ username: string; password_hash: string }>(
-        'SELECT username, password_hash FROM users ORDER BY created_at, username',
-      )
-    ).rows;
-    const [{ n: totalText } = { n: '0' }] = (await client.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows;
-    const total = Number(totalText);
-    let done = 0;
-    progress.onProgress?.(0, total);
-    for (const u of users) {
-      let lines = '';
-      let after = 0;
-      for (;;) {
-        const rows = (
-          await client.query<EventRow>(
-            `SELECT e.seq, e.kind, e.peer, e.message_seq, e.status, e.at, m.sender, m.recipient, m.content, m.client_id
-             FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq
-             WHERE e.username = $1 AND e.seq > $2 ORDER BY e.seq LIMIT 5000`,
-            [u.username, after],
-          )
-        ).rows;
-        if (rows.length === 0) break;
-        for (const r of rows) lines += encodeHistory(toRecord(r));
-        after = Number(rows.at(-1)?.seq ?? after);
-        done += rows.length;
-        progress.onProgress?.(done, total);
-      }
-      if (lines !== '') await writeDurably(nodeDisk, files.history(u.username), lines);
-    }
-    await writeDurably(
-      nodeDisk,
-      files.users,
-      users.map((u) => encodeUser({ username: u.username, passwordHash: u.password_hash })).join(''),
-    );
-    const queued = (
-      await client.query<{ seq: string; sender: string; recipient: string; content: string; sent_at: Date; client_id: string | null }>(
-        `SELECT m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id FROM messages m LEFT JOIN deliveries d ON d.username = m.recipient
-         WHERE m.seq > COALESCE(d.upto, 0) ORDER BY m.seq`,
-      )
-    ).rows;
-    await writeDurably(
-      nodeDisk,
-      files.queue,
-      queued
-        .map(
-          (m) =>
-            encodeQueue({
-              seq: Number(m.seq),
-              from: m.sender,
-              to: m.recipient,
-              content: decodeContent(m.content),
-              sentAt: m.sent_at.toISOString(),
-              delivered: false,
-              clientId: m.client_id ?? undefined,
-            }).line,
-        )
-        .join(''),
-    );
-    const sessions = (
-      await client.query<{ sid: string; sess: unknown; ms: string }>(
-        'SELECT sid, sess, (extract(epoch FROM expire) * 1000)::bigint AS ms FROM session WHERE expire > now()::timestamp',
-      )
-    ).rows;
-    await writeDurably(nodeDisk, files.sessions, sessions.map((s) => encodeRecord(['s', s.sid, s.ms, JSON.stringify(s.sess)])).join(''));
-    const secret = meta.get('session_secret');
-    if (secret) await writeDurably(nodeDisk, files.sessionSecret, `${secret}\n`);
-    // A database never started since ids became tokens has no key: the text store makes one on its first start.
-    const tokenKey = meta.get('token_key');
-    if (tokenKey) {
-      const k = { key: Buffer.from(tokenKey, 'hex'), legacyIdsUpTo: Number(meta.get('legacy_ids_up_to') ?? 0) };
-      await writeDurably(nodeDisk, files.tokenKey, encodeTokenKey(k));
-    }
-    const profiles = (
-      await client.query<{
-        username: string;
-        display_name: string | null;
-        last_seen_visibility: 'everyone' | 'nobody';
-        last_seen_at: string | null;
-        photo: string | null;
-      }>('SELECT username, display_name, last_seen_visibility, last_seen_at, photo FROM profiles ORDER BY username')
-    ).rows;
-    await writeDurably(
-      nodeDisk,
-      files.profiles,
-      profiles
-        .map(
-          (p) =>
-            // perfis.txt's lines (docs/storage.md): p with the photo field only when there is one, then s.
-            encodeRecord(['p', p.username, p.display_name ?? '', p.last_seen_visibility, ...(p.photo === null ? [] : [p.photo])]) +
-            (p.last_seen_at === null ? '' : encodeRecord(['s', p.username, p.last_seen_at])),
-        )
-        .join(''),
-    );
-    await writeDurably(nodeDisk, files.format, formatLine(epoch));
-    await client.query('COMMIT');
-    return { users: users.length, records: done, epoch };
-  } finally {
-    await client.end();
-  }
-}
-
-/** A row of the export query: an event, joined to its message when it is one. */
-interface EventRow {
-  seq: string;
-  kind: 'msg' | 'st' | 'rd';
-  peer: string;
-  message_seq: string;
-  status: 'delivered' | 'read' | null;
-  at: Date;
-  sender: string | null;
-  recipient: string | null;
-  content: string | null;
-  client_id: string | null;
-}
-
-function toRecord(r: EventRow): HistoryRecord {
-  const seq = Number(r.seq);
-  const at = r.at.toISOString();
-  if (r.kind === 'msg')
-    return {
-      kind: 'msg',
-      seq,
-      sentAt: at,
-      from: r.sender ?? '',
-      to: r.recipient ?? '',
-      content: decodeContent(r.content ?? ''),
-      clientId: r.client_id ?? undefined,
-    };
-  if (r.kind === 'st') return { kind: 'st', seq, at, messageSeq: Number(r.message_seq), status: r.status ?? 'delivered', peer: r.peer };
-  return { kind: 'rd', seq, at, peer: r.peer, upTo: Number(r.message_seq) };
 }
