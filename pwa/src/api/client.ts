@@ -63,4 +63,7 @@ export const api: PapoApi = {
   updateMyProfile: (change) => request('PATCH', '/api/profile', change),
   typing: (to) => request('POST', '/api/typing', { to }),
   upload: uploadFile,
+  editMessage: (id, content) => request('PATCH', `/api/messages/${encodeURIComponent(id)}`, { content }),
+  deleteMessage: (id, scope) => request('DELETE', `/api/messages/${encodeURIComponent(id)}${queryString({ for: scope })}`),
+  search: (query) => request('GET', `/api/search${queryString({ ...query })}`),
 };

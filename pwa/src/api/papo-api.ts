@@ -1,5 +1,7 @@
 import type {
   ConversationsResponse,
+  EditResponse,
+  SearchResponse,
   HistoryResponse,
   LoginResponse,
   MyProfile,
@@ -42,4 +44,8 @@ export interface PapoApi {
   typing(to: string): Promise<void>;
   /** Uploads one file (issue #18), reporting the share of it sent so far. */
   upload(file: Blob, name: string, onProgress: (fraction: number) => void): Promise<UploadResponse>;
+  /** Issue #18: edit a message I sent, delete one (for everyone, or for me), search my messages. */
+  editMessage(id: string, content: string): Promise<EditResponse>;
+  deleteMessage(id: string, scope: 'everyone' | 'me'): Promise<void>;
+  search(query: { q: string; with?: string; before?: string | null }): Promise<SearchResponse>;
 }

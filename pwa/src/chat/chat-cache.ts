@@ -23,6 +23,8 @@ export interface OutboxItem {
   content: string;
   createdAt: string;
   files?: OutboxFile[];
+  /** The message this one answers (issue #18), with what its bubble quotes until the server answers. */
+  replyTo?: import('../../../api/contract').Quote;
 }
 
 export interface CachedConversation {

@@ -1,4 +1,4 @@
-import type { MyProfile, ProfileUpdate } from '../../../api/contract';
+import type { MyProfile, ProfileUpdate, Quote } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
 import type { PapoApi } from '../api/papo-api';
 import { ObservableState } from '../lib/observable-state';
@@ -10,6 +10,7 @@ import { ConversationRows } from './conversation-rows';
 import type { Device } from './device';
 import { EarlyReceipts } from './early-receipts';
 import { LiveEvents } from './live-events';
+import { MessageChanges } from './message-changes';
 import { OutgoingMessages } from './outgoing-messages';
 import { People } from './people';
 import { ReadReceipts } from './read-receipts';
@@ -43,6 +44,8 @@ export class ChatSession {
   private readonly receipts: ReadReceipts;
   /** Display names, presence and typing of the people in my chats (issue #19). */
   readonly people: People;
+  /** Edit, delete, search and jumping to a message (issue #18). */
+  readonly changes: MessageChanges;
   private readonly cleanups: Array<() => void> = [];
   private stopped = false;
 
@@ -69,7 +72,8 @@ export class ChatSession {
     this.threads = new ThreadPages(context, early, this.receipts);
     this.rows = new ConversationRows(context, this.receipts);
     this.people = new People(context);
-    const live = new LiveEvents(context, early, shown, this.people);
+    this.changes = new MessageChanges(context, this.threads);
+    const live = new LiveEvents(context, early, shown, this.people, this.changes);
     this.connection = new Connection(this.state, (previous) => {
       void this.outgoing.flush();
       if (previous === 'offline') this.threads.loadNewestIfNeverLoaded();
@@ -148,10 +152,10 @@ export class ChatSession {
     device.setBadge(0);
   }
 
-  /** Sends text, files (issue #18), or both, through the outbox. */
-  send(to: string, content: string, files: OutboxFile[] = []): Promise<void> {
+  /** Sends text, files (issue #18), or both, through the outbox; `replyTo`: the message it answers. */
+  send(to: string, content: string, files: OutboxFile[] = [], replyTo?: Quote): Promise<void> {
     this.people.sent(to);
-    return this.outgoing.send(to, content, files);
+    return this.outgoing.send(to, content, files, replyTo);
   }
 
   /** Uploads a photo and makes it my profile photo (issue #19, item 12). */

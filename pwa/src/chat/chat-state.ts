@@ -28,6 +28,8 @@ export interface ChatState {
   typing: Readonly<Record<string, number>>;
   /** Display names and presence of the people in my chats, as the server last said. */
   people: Readonly<Record<string, UserProfile>>;
+  /** The message to scroll to and flash (a tapped quote or search result, issue #18); `seq` tells repeats apart. */
+  focus?: { id: string; seq: number };
 }
 
 export function setThread(state: ObservableState<ChatState>, peer: string, thread: Thread): void {

@@ -2,6 +2,7 @@ import type { StreamEvent } from '../../../api/contract';
 import type { ChatContext } from './chat-context';
 import { applyReceipt } from './chat-updates';
 import type { EarlyReceipts } from './early-receipts';
+import type { MessageChanges } from './message-changes';
 import type { People } from './people';
 import { type LocalMessage, type LocalStatus, fromServer } from './local-message';
 import type { ShownMessages } from './shown-messages';
@@ -13,6 +14,7 @@ export class LiveEvents {
     private readonly early: EarlyReceipts,
     private readonly shown: ShownMessages,
     private readonly people: People,
+    private readonly changes: MessageChanges,
   ) {}
 
   /** Resolves once the events are applied and cached: the poll that follows acknowledges them. */
@@ -29,6 +31,17 @@ export class LiveEvents {
           break;
         case 'status':
           await this.applyReceipt(event.id, event.status);
+          break;
+        case 'edit':
+        case 'delete':
+          // Messages of the same answer first: an edit or a delete applies to a message by id.
+          if (messages.length > 0) await this.shown.upsert(messages.splice(0), { live: true });
+          await this.changes.apply(
+            event.id,
+            event.type === 'edit'
+              ? { kind: 'edit', content: event.content, editedAt: event.editedAt }
+              : { kind: 'delete', forMe: event.for === 'me' },
+          );
           break;
       }
     }

@@ -1,4 +1,4 @@
-import type { Attachment, Message, MessageStatus } from '../../../api/contract';
+import type { Attachment, Message, MessageStatus, Quote } from '../../../api/contract';
 import { defined } from '../lib/assert';
 
 /** A message as this device knows it: `pending` while in the outbox, `failed` when the server refused it. */
@@ -24,6 +24,14 @@ export interface LocalMessage {
   localFiles?: LocalFile[];
   /** How much of its files went up, 0 to 1, while they upload. */
   progress?: number;
+  /** Edited by its sender (issue #18): `content` is the latest text. */
+  editedAt?: string;
+  /** Deleted for everyone (issue #18): shown as "message deleted". */
+  deleted?: true;
+  /** Deleted by me for myself (issue #18): kept out of view. */
+  hidden?: true;
+  /** The message this one answers. */
+  replyTo?: Quote;
 }
 
 /** A file of a message not sent yet, as its bubble shows it. */
@@ -83,6 +91,9 @@ export function fromServer(message: Message): LocalMessage {
   if (message.clientId) local.clientId = message.clientId;
   if (message.unreadable) local.unreadable = true;
   if (message.attachments && message.attachments.length > 0) local.attachments = message.attachments;
+  if (message.editedAt) local.editedAt = message.editedAt;
+  if (message.deleted) local.deleted = true;
+  if (message.replyTo) local.replyTo = message.replyTo;
   return local;
 }
 

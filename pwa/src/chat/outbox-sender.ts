@@ -94,6 +94,7 @@ export class OutboxSender {
           content: item.content,
           clientId: item.clientId,
           ...(attachments.length > 0 ? { attachments } : {}),
+          ...(item.replyTo ? { replyTo: item.replyTo.id } : {}),
         });
         await cache.removeFromOutbox(item);
         this.retryDelay = FIRST_RETRY_MS;

@@ -1,4 +1,4 @@
-import type { Message } from '../../../api/contract';
+import type { Message, Quote } from '../../../api/contract';
 import type { ApiError } from '../api/api-error';
 import { newClientId } from '../lib/client-id';
 import { t } from '../lib/i18n';
@@ -35,6 +35,7 @@ export function pendingFromOutbox(item: OutboxItem): LocalMessage {
     status: 'pending',
   };
   if (item.files && item.files.length > 0) pending.localFiles = localFiles(item.files);
+  if (item.replyTo) pending.replyTo = item.replyTo;
   return pending;
 }
 
@@ -78,11 +79,12 @@ export class OutgoingMessages {
     });
   }
 
-  async send(to: string, content: string, files: OutboxFile[] = []): Promise<void> {
+  async send(to: string, content: string, files: OutboxFile[] = [], replyTo?: Quote): Promise<void> {
     const { me, cache, device } = this.context;
     device.askNotificationPermissionOnce();
     const item: OutboxItem = { clientId: newClientId(), from: me, to, content, createdAt: new Date().toISOString() };
     if (files.length > 0) item.files = files;
+    if (replyTo) item.replyTo = replyTo;
     // Stored before anything is shown or sent: a closed tab or a crash leaves it in the outbox, not lost.
     await cache.addToOutbox(item);
     await this.shown.upsert([pendingFromOutbox(item)], { live: false });

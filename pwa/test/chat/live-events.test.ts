@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EarlyReceipts } from '../../src/chat/early-receipts';
 import { LiveEvents } from '../../src/chat/live-events';
+import { MessageChanges } from '../../src/chat/message-changes';
+import { ThreadPages } from '../../src/chat/thread-pages';
 import { People } from '../../src/chat/people';
 import { ReadReceipts } from '../../src/chat/read-receipts';
 import { ShownMessages } from '../../src/chat/shown-messages';
@@ -11,10 +13,41 @@ function liveEventsIn(chat: ReturnType<typeof testChat>) {
   const early = new EarlyReceipts();
   const shown = new ShownMessages(chat.context, early, new ReadReceipts(chat.context));
   const people = new People(chat.context);
-  return { live: new LiveEvents(chat.context, early, shown, people), shown, people };
+  const changes = new MessageChanges(chat.context, new ThreadPages(chat.context, early, new ReadReceipts(chat.context)));
+  return { live: new LiveEvents(chat.context, early, shown, people, changes), shown, people };
 }
 
 describe('LiveEvents', () => {
+  it('when an edit and a delete come for messages on screen, then they apply by id, and quotes follow (issue #18)', async () => {
+    const chat = testChat();
+    const { live } = liveEventsIn(chat);
+    chat.state.update({ threads: { bia: thread([]) } });
+    await live.apply([
+      { type: 'message', message: serverMessage({ id: 'm1', from: 'bia', to: 'ana', content: 'oi' }) },
+      {
+        type: 'message',
+        message: {
+          ...serverMessage({ id: 'm2', from: 'ana', to: 'bia', content: 'olá' }),
+          replyTo: { id: 'm1', from: 'bia', content: 'oi' },
+        },
+      },
+      { type: 'edit', id: 'm1', content: 'oi, tudo bem?', editedAt: '2026-12-07T10:00:00.000Z' },
+    ]);
+    const shown = () => chat.state.get().threads.bia?.messages ?? [];
+    expect(shown().map((m) => [m.id, m.content, m.editedAt ?? null])).toEqual([
+      ['m1', 'oi, tudo bem?', '2026-12-07T10:00:00.000Z'],
+      ['m2', 'olá', null],
+    ]);
+    expect(shown()[1]?.replyTo).toEqual({ id: 'm1', from: 'bia', content: 'oi, tudo bem?' });
+
+    await live.apply([{ type: 'delete', id: 'm1', for: 'everyone', at: '2026-12-07T10:01:00.000Z' }]);
+    expect(shown()[0]).toMatchObject({ id: 'm1', content: '', deleted: true });
+    expect(shown()[1]?.replyTo).toEqual({ id: 'm1', from: 'bia', content: '', deleted: true });
+
+    await live.apply([{ type: 'delete', id: 'm2', for: 'me', at: '2026-12-07T10:02:00.000Z' }]);
+    expect(shown()[1]).toMatchObject({ id: 'm2', hidden: true });
+  });
+
   it('when the stream brings messages, then they show as live: unread where not on screen', async () => {
     const chat = testChat();
     const { live } = liveEventsIn(chat);

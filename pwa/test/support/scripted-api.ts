@@ -1,4 +1,6 @@
 import type {
+  EditResponse,
+  SearchResponse,
   ConversationsResponse,
   HistoryResponse,
   LoginResponse,
@@ -48,6 +50,9 @@ export class ScriptedApi implements PapoApi {
   readonly typed: string[] = [];
   /** Answers an upload; `progress` reports parts of it as the real client's XMLHttpRequest would. */
   onUpload: (name: string, progress: (fraction: number) => void) => Answer<UploadResponse> = () => unexpected('upload');
+  onEdit: (id: string, content: string) => Answer<EditResponse> = () => unexpected('editMessage');
+  onDelete: (id: string, scope: 'everyone' | 'me') => Answer<void> = () => unexpected('deleteMessage');
+  onSearch: (query: { q: string }) => Answer<SearchResponse> = () => unexpected('search');
 
   private readonly pollAnswers: Array<Answer<PollResponse>> = [];
   private heldPoll: (() => void) | null = null;
@@ -136,6 +141,21 @@ export class ScriptedApi implements PapoApi {
   upload(_file: Blob, name: string, onProgress: (fraction: number) => void): Promise<UploadResponse> {
     this.requests.push(`upload ${name}`);
     return settle(this.onUpload(name, onProgress));
+  }
+
+  async editMessage(id: string, content: string): Promise<EditResponse> {
+    this.requests.push(`edit ${id}`);
+    return settle(this.onEdit(id, content));
+  }
+
+  async deleteMessage(id: string, scope: 'everyone' | 'me'): Promise<void> {
+    this.requests.push(`delete ${id} ${scope}`);
+    return settle(this.onDelete(id, scope));
+  }
+
+  async search(query: { q: string; with?: string; before?: string | null }): Promise<SearchResponse> {
+    this.requests.push(`search ${query.q}`);
+    return settle(this.onSearch(query));
   }
 }
 

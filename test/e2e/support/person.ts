@@ -139,10 +139,15 @@ export class ApiUser {
   }
 
   async send(to: string, content: string): Promise<Message> {
+    return this.sendReply(to, content);
+  }
+
+  /** A send; with `replyTo`, an answer to that message (issue #18). */
+  async sendReply(to: string, content: string, replyTo?: string): Promise<Message> {
     const response = await fetch(`${this.baseURL}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie: this.cookie },
-      body: JSON.stringify({ to, content }),
+      body: JSON.stringify({ to, content, ...(replyTo === undefined ? {} : { replyTo }) }),
     });
     if (response.status !== 201) throw new Error(`send failed: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { message: Message }).message;

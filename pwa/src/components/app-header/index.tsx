@@ -24,7 +24,15 @@ export function AppHeader({ onBack, actions, children }: Props) {
 }
 
 /** A 44 px icon button with a visible tooltip and an accessible name. */
-export function HeaderButton({ icon, label, onClick }: { icon: 'history' | 'logout' | 'settings'; label: string; onClick: () => void }) {
+export function HeaderButton({
+  icon,
+  label,
+  onClick,
+}: {
+  icon: 'history' | 'logout' | 'settings' | 'search';
+  label: string;
+  onClick: () => void;
+}) {
   return (
     <button type="button" class={styles.iconButton} onClick={onClick} aria-label={label} title={label}>
       <Icon name={icon} />

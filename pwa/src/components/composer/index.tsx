@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { locale, t } from '../../lib/i18n';
 import controls from '../../styles/controls.module.css';
@@ -21,6 +22,10 @@ interface Props {
   onTyping?: () => void;
   /** Sends text with files (issue #18); without it the composer takes no files. */
   onSubmitFiles?: (text: string, files: File[]) => Promise<string | null>;
+  /** Shown above the field: the message being answered or edited (issue #18). */
+  context?: ComponentChildren;
+  /** Puts `text` in the field whenever `key` changes (the text of a message to edit), and focuses it. */
+  draft?: { text: string; key: number };
 }
 
 /** A picked file and the preview shown before sending (an object URL for pictures). */
@@ -30,11 +35,17 @@ interface Picked {
 }
 
 /** The message field: Enter sends, Shift+Enter breaks the line; commands (`/msg`, `/history`, `/sair`) go here too. */
-export function Composer({ label, onSubmit, onSubmitFiles, onTyping, autoFocus = false }: Props) {
+export function Composer({ label, onSubmit, onSubmitFiles, onTyping, autoFocus = false, context, draft }: Props) {
   const [text, setText] = useState('');
   const [picked, setPicked] = useState<Picked[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (!draft) return;
+    setText(draft.text);
+    field.current?.focus();
+  }, [draft]);
 
   useEffect(() => {
     if (autoFocus && matchMedia('(pointer: fine)').matches) field.current?.focus();
@@ -116,6 +127,7 @@ export function Composer({ label, onSubmit, onSubmitFiles, onTyping, autoFocus =
           {problem}
         </p>
       )}
+      {context}
       {tooLong && (
         <p class={styles.problem} role="alert" id="composer-too-long">
           {t('messageTooLong', { over: over.toLocaleString(locale), max: MAX_MESSAGE_CHARACTERS.toLocaleString(locale) })}

@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../lib/i18n';
 import { takeLeftChat } from '../../lib/return-focus';
 import { navigate } from '../../lib/use-route';
@@ -8,6 +8,7 @@ import { AppHeader, HeaderButton } from '../app-header';
 import { ConnectionBanner } from '../connection-banner';
 import { ConversationRow } from '../conversation-row';
 import { NewChatForm } from '../new-chat-form';
+import { SearchPanel } from '../search-panel';
 import styles from './conversation-list.module.css';
 
 export function ConversationList({ notice, onDismissNotice }: { notice: string | null; onDismissNotice: () => void }) {
@@ -15,6 +16,7 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
   const conversations = useSlice(session.state, (state) => state.conversations);
   const people = useSlice(session.state, (state) => state.people);
   const peers = conversations.map((c) => c.with).join(',');
+  const [searching, setSearching] = useState(false);
   useEffect(() => {
     // Display names of the rows (issue #19, item 12): asked again when the list is shown or its people change.
     if (peers) void session.people.refresh(peers.split(','));
@@ -28,6 +30,7 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
       <AppHeader
         actions={
           <>
+            <HeaderButton icon="search" label={t('searchLabel')} onClick={() => setSearching(true)} />
             <HeaderButton icon="history" label={t('history')} onClick={() => navigate({ name: 'history' })} />
             <HeaderButton icon="settings" label={t('settings')} onClick={() => navigate({ name: 'settings' })} />
             <HeaderButton icon="logout" label={t('logout')} onClick={() => void logout()} />
@@ -38,6 +41,17 @@ export function ConversationList({ notice, onDismissNotice }: { notice: string |
       </AppHeader>
       <ConnectionBanner />
       <main class={styles.main}>
+        {searching && (
+          <SearchPanel
+            onClose={() => setSearching(false)}
+            onOpen={(message) => {
+              const peer = message.from === session.me ? message.to : message.from;
+              session.changes.showWhenOpened(peer, message.id);
+              setSearching(false);
+              navigate({ name: 'chat', peer });
+            }}
+          />
+        )}
         {notice && (
           <p class={styles.notice} role="status">
             <span>{notice}</span>

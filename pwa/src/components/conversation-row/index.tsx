@@ -44,7 +44,7 @@ export function ConversationRow({ conversation, me, onOpen, displayName, photoUr
             <span class={styles.preview}>
               {mine && <MessageTicks status={last.status} />}
               {mine && <span class="visually-hidden">{t('you')}: </span>}
-              {last.unreadable ? t('unreadableMessage') : summaryOf(last)}
+              {last.unreadable ? t('unreadableMessage') : last.deleted ? t('messageDeleted') : summaryOf(last)}
             </span>
             {unread > 0 && (
               <span class={styles.badge} role="img" aria-label={t('unread', { n: unread })}>

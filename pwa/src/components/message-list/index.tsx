@@ -19,6 +19,10 @@ interface Props {
   showParticipants?: boolean;
   beginningText: string;
   emptyText?: ComponentChildren;
+  /** Issue #18: a message's actions, a tapped quote, and the message to scroll to and flash. */
+  onActions?: (message: LocalMessage) => void;
+  onQuoteTap?: (id: string) => void;
+  focus?: { id: string; seq: number } | undefined;
 }
 
 /** Within this many pixels of the bottom counts as "at the bottom": new messages then scroll into view. */
@@ -36,7 +40,9 @@ function keyOf(message: LocalMessage | undefined): string {
  * at the bottom (otherwise offers a button), and stays at the bottom when the keyboard resizes it.
  */
 export function MessageList(props: Props) {
-  const { messages, me, before, loadingOlder, onLoadOlder } = props;
+  const { me, before, loadingOlder, onLoadOlder, focus } = props;
+  // Deleted for me (issue #18): out of view, on every device.
+  const messages = props.messages.filter((m) => !m.hidden);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const seen = useRef({ first: '', last: '' });
@@ -79,6 +85,14 @@ export function MessageList(props: Props) {
     return () => observer.disconnect();
   }, []);
 
+  useEffect(() => {
+    if (!focus) return;
+    const element = scroller.current?.querySelector(`[data-message-id="${CSS.escape(focus.id)}"]`);
+    if (!element) return;
+    element.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    atBottom.current = false;
+  }, [focus]);
+
   function onScroll() {
     const element = scroller.current;
     if (!element) return;
@@ -105,6 +119,9 @@ export function MessageList(props: Props) {
         message={message}
         mine={message.from === me}
         showParticipants={props.showParticipants ?? false}
+        {...(props.onActions ? { onActions: props.onActions } : {})}
+        {...(props.onQuoteTap ? { onQuoteTap: props.onQuoteTap } : {})}
+        focused={focus !== undefined && focus.id === message.id}
       />,
     );
   }
