@@ -5,6 +5,7 @@ import { loadConfig } from '../../api/config.js';
 import { PushServiceStandIn, trustingAgent, type TestDevice } from '../support/push-service.js';
 import { STORES, testServers, type StoreKind, type TestServer, type TestServerOptions } from '../support/server.js';
 import { poll, send, signUp } from '../support/users.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
 import type { SpecAgent } from '../support/contract.js';
 
 /** The server under test sends to the stand-in only: its host allowed, its certificate trusted, short retries. */
@@ -290,4 +291,28 @@ describe('Web Push keys and configuration (issue #17)', () => {
     expect(loadConfig({ VAPID_SUBJECT: 'https://papo.example/contact' }).VAPID_SUBJECT).toBe('https://papo.example/contact');
     expect(() => loadConfig({ PUSH_PREVIEW: 'everything' })).toThrow(/PUSH_PREVIEW/);
   });
+});
+
+describe('a subscription acknowledged, then kill -9 (issue #17)', () => {
+  const processes = serverProcessesPerTest();
+
+  it('when the server is killed right after the 204, then after the restart the device still gets its pushes', async () => {
+    const service = await PushServiceStandIn.start();
+    try {
+      // A process of its own trusts the stand-in's certificate the way any Node process can be told to.
+      const env = { ...PUSH_ENV, NODE_EXTRA_CA_CERTS: path.join(import.meta.dirname, '..', 'fixtures', 'tls', 'localhost-cert.pem') };
+      const server = await processes.start({ env });
+      const device = service.newDevice();
+      const rcpt = await signUp(server.url, 'wanda');
+      await rcpt.put('/api/push/subscription').send(device.subscription).expect(204);
+      await server.kill();
+
+      await server.start();
+      await send(await signUp(server.url, 'xavi'), 'wanda', 'after kill -9');
+      await expect.poll(() => service.pushesTo(device).map((p) => p.payload.text), { timeout: 20_000 }).toEqual(['after kill -9']);
+      expect(service.problems).toEqual([]);
+    } finally {
+      await service.close();
+    }
+  }, 90_000);
 });
