@@ -9,7 +9,7 @@
  * with the number of held `/meta/connect` requests (counted by a Faye extension: one counter on the way in and
  * one on the way out of each connect), which is how the benchmark knows every recipient is listening.
  *
- * Environment: HOST, PORT; DATA_DIR is given but unused (nothing is kept).
+ * Environment: HOST, PORT, POLL_WAIT_SECONDS (default 25); DATA_DIR is given but unused (nothing is kept).
  */
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
@@ -32,8 +32,8 @@ const faye = createRequire(import.meta.url)('faye') as {
   NodeAdapter: new (options: { mount: string; timeout: number }) => FayeAdapter;
 };
 
-/** The poll's wait in seconds: what the load generator asks of Papo (bench/lib/traffic.ts). */
-const POLL_WAIT_SECONDS = 25;
+/** How long a connect is held, in seconds: what the load generator asks of Papo (25 s, bench/lib/traffic.ts; 50 s in bench:count). */
+const POLL_WAIT_SECONDS = Number(process.env.POLL_WAIT_SECONDS ?? 25);
 const bayeux = new faye.NodeAdapter({ mount: '/bayeux', timeout: POLL_WAIT_SECONDS });
 
 let held = 0;
