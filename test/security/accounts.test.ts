@@ -10,6 +10,7 @@ import { createAccounts } from '../../api/accounts/accounts.js';
 import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
+import { DATA_FILES } from '../../api/store/text/data-layout.js';
 import { specAgent } from '../support/contract.js';
 import { STORES, TEST_SECRET, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD, PASSWORD_72_BYTES, signUp } from '../support/users.js';
@@ -198,22 +199,10 @@ describe('usernames', () => {
       expect([400, 404], JSON.stringify(name)).toContain(history.status);
     }
     const files = (await readdir(s.dataDir, { recursive: true })).map((f) => f.split(path.sep).join('/')).sort();
-    const expected = new Set([
-      'anexos',
-      'anexos.txt',
-      'historico',
-      'historico/history_alice.txt',
-      'journal-2.txt',
-      'journal.txt',
-      'limites.txt',
-      'mensagens.txt',
-      'papo-format.txt',
-      'papo.pid',
-      'perfis.txt',
-      'sessions.txt',
-      'token-key.txt',
-      'usuarios.txt',
-    ]);
+    // Every name the data folder may hold (the layout's list, so a new file does not break this), plus the one
+    // history a real user has: a hostile name must add nothing, anywhere.
+    const layoutNames = Object.values(DATA_FILES).flat();
+    const expected = new Set([...layoutNames, `${DATA_FILES.histories}/history_alice.txt`]);
     expect(files.filter((f) => !expected.has(f))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
-import { cp, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DATA_FILES } from '../../api/store/text/data-layout.js';
 import { nodeDisk } from '../../api/store/text/disk.js';
 import { importLegacyFolder } from '../../api/store/text/legacy-import.js';
 import { snapshot } from '../faults/support/store.js';
@@ -113,10 +114,10 @@ describe('a data folder without papo-format.txt', { timeout: 120_000 }, () => {
 
   it('when a folder holds only checksummed accounts (no journal, no sessions), then it is still refused', async () => {
     const { dir } = await usedFolder();
-    for (const f of ['papo-format.txt', 'journal.txt', 'journal-2.txt', 'sessions.txt', 'limites.txt', 'token-key.txt', 'mensagens.txt']) {
-      await rm(path.join(dir, f), { force: true });
+    // Everything but usuarios.txt goes, whatever files the layout gains later.
+    for (const f of await readdir(dir)) {
+      if (f !== DATA_FILES.users) await rm(path.join(dir, f), { recursive: true, force: true });
     }
-    await rm(path.join(dir, 'historico'), { recursive: true });
     expect(await startRefusal(dir)).toMatch(/holds Papo's own records \(a Papo record at usuarios.txt line 1\)/);
   });
 
