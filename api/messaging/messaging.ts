@@ -166,7 +166,10 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       if (seq === undefined) {
         throw new AppError('message_not_found', `there is no message ${JSON.stringify(upTo)} in your conversation with ${name}`);
       }
-      await messages.markRead(user, name, seq);
+      // The store says what happened; the wording is the domain's, one for both stores.
+      if ((await messages.markRead(user, name, seq)) === 'not_found') {
+        throw new AppError('message_not_found', `that message is not in your conversation with ${name}`);
+      }
     },
 
     async history(user, query) {

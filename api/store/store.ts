@@ -181,6 +181,12 @@ export interface HistoryPage {
   before: Seq | null;
 }
 
+/**
+ * What a read mark did: `not_found` when no readable message of that conversation has that number. A store
+ * says what happened; the domain (api/messaging/) says it to the person, in one wording for both stores.
+ */
+export type MarkReadOutcome = 'marked' | 'not_found';
+
 export interface MessageRepository {
   /**
    * Identity of this data set, created with it. Cursors carry it, so a cursor from another (or a reset)
@@ -208,7 +214,7 @@ export interface MessageRepository {
    * `user` has read the conversation with `peer` up to the message `upTo`; `message_not_found` when no message
    * of that conversation has that number.
    */
-  markRead(user: string, peer: string, upTo: Seq): Promise<void>;
+  markRead(user: string, peer: string, upTo: Seq): Promise<MarkReadOutcome>;
   history(user: string, query: HistoryQuery): Promise<HistoryPage>;
   conversations(user: string): Promise<StoredConversation[]>;
   /** Message `seq` as `user` sees it; undefined when it is not in their history or they hid it (issue #18). */

@@ -15,6 +15,7 @@ import type {
   StoredMessage,
   StreamPage,
   TokenKey,
+  MarkReadOutcome,
 } from '../store.js';
 import { Batcher } from './batcher.js';
 import { encodeAttachments } from '../message-attachments-json.js';
@@ -162,16 +163,14 @@ export class PgMessages implements MessageRepository {
     }
   }
 
-  async markRead(user: string, peer: string, upTo: Seq): Promise<void> {
+  async markRead(user: string, peer: string, upTo: Seq): Promise<MarkReadOutcome> {
     const [row] = await this.db.query<{ outcome: string }>('SELECT papo_mark_read($1, $2, $3, $4) AS outcome', [
       user,
       peer,
       upTo,
       this.now(),
     ]);
-    if (!row || row.outcome === 'not_found') {
-      throw new AppError('message_not_found', `that message is not in your conversation with ${peer}`);
-    }
+    return !row || row.outcome === 'not_found' ? 'not_found' : 'marked';
   }
 
   async history(user: string, query: HistoryQuery): Promise<HistoryPage> {

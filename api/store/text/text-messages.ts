@@ -1,5 +1,4 @@
 import type { MessageStatus } from '../../contract.js';
-import { AppError } from '../../errors.js';
 import type {
   AppendResult,
   ChangeOutcome,
@@ -16,6 +15,7 @@ import type {
   StoredMessage,
   StreamPage,
   TokenKey,
+  MarkReadOutcome,
 } from '../store.js';
 import { appendHistory, appendQueued, type WriteOp } from './journal.js';
 import { encodeHistory, type HistoryRecord, type MessageRecord } from './records.js';
@@ -169,19 +169,17 @@ export class TextMessages implements MessageRepository {
     }
   }
 
-  async markRead(user: string, peer: string, upTo: Seq): Promise<void> {
+  async markRead(user: string, peer: string, upTo: Seq): Promise<MarkReadOutcome> {
     const h = await this.store.history(user);
     const messages = h.peers.get(peer)?.messages ?? [];
     const ref = messages[refUpperBound(messages, upTo) - 1];
     // A placeholder for a damaged line (issue #15) names no message that can be read, so none to mark read.
-    if (ref?.seq !== upTo || ref.unreadable) {
-      throw new AppError('message_not_found', `that message is not in your conversation with ${peer}`);
-    }
+    if (ref?.seq !== upTo || ref.unreadable) return 'not_found';
     const key = `${user}\u0000${peer}`;
     const previous = Math.max(h.readUpTo.get(peer) ?? 0, this.reading.get(key) ?? 0);
     const incoming = h.peers.get(peer)?.incoming ?? [];
     const newlyRead = incoming.slice(upperBound(incoming, previous), upperBound(incoming, upTo));
-    if (newlyRead.length === 0) return;
+    if (newlyRead.length === 0) return 'marked';
     const at = this.store.now().toISOString();
     const ops: WriteOp[] = [appendHistory(user, { kind: 'rd', seq: this.nextSeq(), at, peer, upTo })];
     for (const messageSeq of newlyRead) {
@@ -194,6 +192,7 @@ export class TextMessages implements MessageRepository {
     } finally {
       if (this.reading.get(key) === upTo) this.reading.delete(key);
     }
+    return 'marked';
   }
 
   async history(user: string, query: HistoryQuery): Promise<HistoryPage> {
