@@ -208,12 +208,13 @@ describe('a full disk', () => {
     expect((await call(url, ana, 'get', '/api/session')).status).toBe(200);
     expect(disk.failedWrites).toBeGreaterThan(0);
     expect(await leftovers(dir)).toEqual([]);
-    // What the start could not do, it said: sessions.txt and limites.txt not rewritten, the queue not compacted.
+    // What the start could not do, it said: the record files not rewritten, the queue not compacted.
     const warned = logs.filter((l) => l.level === 40 && /the disk is full/.test(l.msg)).map((l) => `${String(l.file ?? '')} ${l.msg}`);
     expect(warned.sort()).toEqual([
       ' mensagens.txt not compacted: the disk is full',
       'limites.txt not rewritten with its live records only: the disk is full',
       'perfis.txt not rewritten with its live records only: the disk is full',
+      'push-subscriptions.txt not rewritten with its live records only: the disk is full',
       'sessions.txt not rewritten with its live records only: the disk is full',
     ]);
 
