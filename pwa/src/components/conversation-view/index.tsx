@@ -43,21 +43,32 @@ export function ConversationView({ peer }: { peer: string }) {
     return () => session.closeConversation();
   }, [session, peer]);
 
+  // A link to a user who does not exist (issue #19, item 4): what is typed stays in the field with the reason,
+  // and nothing enters the outbox, so no conversation with a failed message appears in the list.
+  const refusal = useCallback(async (): Promise<string | null> => {
+    const known = session.state.get().threads[peer];
+    const missing = known ? known.missing === true : (await session.userExists(peer)) === 'no';
+    return missing ? t('noSuchUser', { name: peer }) : null;
+  }, [session, peer]);
   const sendText = useCallback(
     async (text: string) => {
+      const refused = await refusal();
+      if (refused) return refused;
       await session.send(peer, text);
       return null;
     },
-    [session, peer],
+    [session, peer, refusal],
   );
   const runCommand = useCommandRunner(sendText);
   const sendFiles = useCallback(
     async (text: string, files: File[]) => {
+      const refused = await refusal();
+      if (refused) return refused;
       await session.send(peer, text, await Promise.all(files.map(toOutboxFile)), mode?.kind === 'reply' ? mode.quote : undefined);
       setMode(null);
       return null;
     },
-    [session, peer, mode],
+    [session, peer, mode, refusal],
   );
   const submit = useCallback(
     async (text: string): Promise<string | null> => {
