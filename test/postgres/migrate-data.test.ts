@@ -152,4 +152,25 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     await expect(migrateData(source, url)).rejects.toMatchObject({ stderr: expect.stringContaining('already holds messages') });
     expect(await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.messages`)).toEqual([{ n: 1 }]);
   }, 60_000);
+
+  it('when the folder holds attachments, then the import refuses, naming them, and changes nothing', async () => {
+    const source = await copyOfSeed();
+    const store = await TextStore.open({ dataDir: source, log: captureLog().logger, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
+    const staged = await store.attachments.stage();
+    await staged.write(Buffer.from('hello'));
+    await staged.close();
+    const uploader = [...store.state.users.keys()][0] ?? 'ana';
+    await store.attachments.add({
+      id: 'AAAAAAAAAAAAAAAAAAAAAA',
+      uploader,
+      uploadedAt: new Date().toISOString(),
+      name: 'a.txt',
+      type: 'application/octet-stream',
+      file: { staged, sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', size: 5 },
+    });
+    await store.close();
+    const { schema, url } = await createTestSchema();
+    defer(() => dropTestSchema(schema));
+    await expect(migrateData(source, url)).rejects.toMatchObject({ stderr: expect.stringContaining('attachment(s)') });
+  }, 60_000);
 });

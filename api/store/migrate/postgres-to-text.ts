@@ -41,6 +41,13 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     const meta = new Map(
       (await client.query<{ key: string; value: string }>('SELECT key, value FROM papo_meta')).rows.map((r) => [r.key, r.value]),
     );
+    const [{ n: attachments } = { n: 0 }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM attachments')).rows;
+    if (attachments > 0) {
+      // Photos and files (issue #18) are not copied by this tool yet: refused rather than left behind.
+      throw new Error(
+        `the database holds ${attachments} attachment(s) (photos, files, profile photos), which export-data does not copy yet`,
+      );
+    }
     const epoch = meta.get('epoch');
     if (epoch === undefined) throw new CopySourceError(`the database ${safeUrl(url)} holds no Papo data set (no epoch): check --from`);
     await makeFolder(nodeDisk, files.histories);

@@ -54,6 +54,13 @@ export async function importTextFolder(
         'give each a new password with npm run reset-password first',
     );
   }
+  if (text.attachments.count > 0) {
+    // Photos and files (issue #18) are not copied by this tool yet: refused rather than left behind.
+    await text.close();
+    throw new Error(
+      `${dir} holds ${text.attachments.count} attachment(s) (photos, files, profile photos), which migrate-data does not copy yet; nothing was changed`,
+    );
+  }
   const client = new pg.Client({ connectionString: url, application_name: 'papo-migrate-data' });
   await client.connect();
   try {

@@ -65,6 +65,11 @@ export class AttachmentFiles implements AttachmentRepository {
     return files;
   }
 
+  /** How many attachments are kept (the migrate-data tool refuses to leave them behind). */
+  get count(): number {
+    return this.byId.size;
+  }
+
   async stage(): Promise<StagedFile> {
     const file = path.join(this.dir, `upload-${randomBytes(8).toString('hex')}.tmp`);
     const handle = await this.disk.open(file, 'w');
