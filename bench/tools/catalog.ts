@@ -22,6 +22,10 @@ export const TOOLS = {
     usage: 'npm run bench:store-start -- [queued=1000000] [runs=3]',
     about: 'wall-clock, CPU and RSS of opening a text-store folder with that many undelivered queued messages (in-process).',
   },
+  'search-latency': {
+    usage: 'npm run bench:search-latency -- [lines=1000000] [runs=20]',
+    about: "the text store's search on one history of that many messages: the index build, then first-page latency (in-process).",
+  },
   'poll-heap': {
     usage: 'npm run bench:poll-heap -- [polls=2000] [rows=30]',
     about: "what one held long-poll keeps in the server's JavaScript heap, by kind of object (two heap snapshots).",
