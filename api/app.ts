@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import type { Accounts } from './accounts/accounts.js';
 import { createAttachments, type Attachments } from './attachments/attachments.js';
 import { attachmentRoutes } from './http/routes/attachments.js';
+import { createBlocking } from './accounts/blocking.js';
 import { createDevices } from './accounts/devices.js';
 import { accountRoutes } from './http/routes/account.js';
 import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js';
@@ -99,7 +100,7 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
   const devices = createDevices(deps.store.sessions, deps.sessionsPerUser ?? DEFAULT_SESSIONS_PER_USER);
   const { push } = deps;
   app.use(sessionRoutes(deps.accounts, authenticated, devices, push ? (key) => push.sessionsEnded([key]) : undefined));
-  app.use(accountRoutes(deps.accounts, devices, authenticated));
+  app.use(accountRoutes(deps.accounts, devices, createBlocking(deps.store), authenticated));
   if (push) app.use(pushRoutes(push, authenticated));
   if (!fastPath) app.use(messageRoutes(handlers, authenticated, deps.sessionMaxDays));
   app.use(readReceiptRoutes(deps.messaging, authenticated));

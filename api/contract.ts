@@ -262,6 +262,17 @@ export interface PushKeyResponse {
   publicKey: string;
 }
 
+/** Someone the user blocked (issue #17): their messages are withheld from the user. */
+export interface BlockedUser {
+  username: string;
+  /** When they were blocked, ISO 8601, UTC. */
+  at: string;
+}
+
+export interface BlocksResponse {
+  blocked: BlockedUser[];
+}
+
 export type ErrorCode =
   | 'invalid_request'
   | 'invalid_username'

@@ -187,8 +187,10 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
     },
 
     async conversations(user) {
-      const rows = await messages.conversations(user);
-      return rows.map((r) => ({ with: r.with, last: ids.message(r.last), unread: r.unread }));
+      // People the user blocked are left out, unread counts and all (issue #17); their history stays readable.
+      const [rows, blocked] = await Promise.all([messages.conversations(user), store.blocks.list(user)]);
+      const hidden = new Set(blocked.map((b) => b.username));
+      return rows.filter((r) => !hidden.has(r.with)).map((r) => ({ with: r.with, last: ids.message(r.last), unread: r.unread }));
     },
   };
 }

@@ -2,7 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import type { Accounts } from '../../accounts/accounts.js';
 import { USER_AGENT_KEPT } from '../../accounts/device-name.js';
 import type { Devices } from '../../accounts/devices.js';
-import type { ChangePasswordRequest, DevicesResponse, EndDevicesResponse } from '../../contract.js';
+import type { Blocking } from '../../accounts/blocking.js';
+import type { BlocksResponse, ChangePasswordRequest, DevicesResponse, EndDevicesResponse } from '../../contract.js';
 import { sessionKey } from '../../store/session-key.js';
 import { SESSION_COOKIE, currentUser, regenerate, save } from '../session.js';
 import type { Request, Response } from 'express';
@@ -17,8 +18,8 @@ function clearSessionCookie(res: Response): void {
   res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax' });
 }
 
-/** The user's devices (their sessions) and their password (issue #17). */
-export function accountRoutes(accounts: Accounts, devices: Devices, requireUser: RequestHandler): Router {
+/** The user's devices (their sessions), their password, and whom they blocked (issue #17). */
+export function accountRoutes(accounts: Accounts, devices: Devices, blocking: Blocking, requireUser: RequestHandler): Router {
   const router = Router();
 
   router.get('/api/account/devices', requireUser, async (req, res) => {
@@ -50,6 +51,21 @@ export function accountRoutes(accounts: Accounts, devices: Devices, requireUser:
     const userAgent = userAgentOf(req);
     if (userAgent !== undefined) req.session.userAgent = userAgent;
     await save(req);
+    res.status(204).end();
+  });
+
+  router.get('/api/account/blocks', requireUser, async (_req, res) => {
+    const body: BlocksResponse = { blocked: await blocking.list(currentUser(res)) };
+    res.json(body);
+  });
+
+  router.put('/api/account/blocks/:username', requireUser, async (req, res) => {
+    await blocking.block(currentUser(res), String(req.params.username));
+    res.status(204).end();
+  });
+
+  router.delete('/api/account/blocks/:username', requireUser, async (req, res) => {
+    await blocking.unblock(currentUser(res), String(req.params.username));
     res.status(204).end();
   });
 

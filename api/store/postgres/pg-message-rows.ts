@@ -7,7 +7,7 @@ import type { MessageStatus } from '../../contract.js';
 /** A message row with its status for the reader: delivery is a prefix per recipient, reads a mark per conversation. */
 export const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id, m.attachments, m.edited_at, m.deleted_at,
   m.reply_to, q.sender AS q_sender, q.content AS q_content, q.deleted_at AS q_deleted_at,
-  CASE WHEN m.seq <= rm.upto THEN 'read' WHEN m.seq <= d.upto THEN 'delivered' ELSE 'sent' END AS status`;
+  CASE WHEN m.withheld THEN 'sent' WHEN m.seq <= rm.upto THEN 'read' WHEN m.seq <= d.upto THEN 'delivered' ELSE 'sent' END AS status`;
 /** The status marks, and the message a reply answers (issue #18). */
 export const STATUS_JOINS = `LEFT JOIN read_marks rm ON rm.username = m.recipient AND rm.peer = m.sender
   LEFT JOIN deliveries d ON d.username = m.recipient

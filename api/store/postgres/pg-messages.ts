@@ -145,7 +145,8 @@ export class PgMessages implements MessageRepository {
   async startPosition(user: string): Promise<Seq> {
     const [row] = await this.db.query<{ position: string }>(
       `SELECT COALESCE(
-         (SELECT min(m.seq) - 1 FROM messages m WHERE m.recipient = $1 AND m.seq > COALESCE((SELECT upto FROM deliveries WHERE username = $1), 0)),
+         (SELECT min(m.seq) - 1 FROM messages m WHERE m.recipient = $1 AND NOT m.withheld
+            AND m.seq > COALESCE((SELECT upto FROM deliveries WHERE username = $1), 0)),
          (SELECT max(seq) FROM events WHERE username = $1),
          0) AS position`,
       [user],
@@ -191,7 +192,7 @@ export class PgMessages implements MessageRepository {
   async conversations(user: string): Promise<StoredConversation[]> {
     const rows = await this.db.query<MessageRow & { peer: string; unread: string }>(
       `SELECT c.peer, ${MESSAGE_COLUMNS},
-         (SELECT count(*) FROM messages u WHERE u.recipient = $1 AND u.sender = c.peer
+         (SELECT count(*) FROM messages u WHERE u.recipient = $1 AND u.sender = c.peer AND NOT u.withheld
             AND u.seq > COALESCE((SELECT upto FROM read_marks WHERE username = $1 AND peer = c.peer), 0)) AS unread
        FROM conversations c
          JOIN LATERAL (SELECT e.seq FROM events e WHERE e.username = $1 AND e.peer = c.peer AND e.kind = 'msg' AND ${NOT_HIDDEN}

@@ -14,6 +14,7 @@ import { PgRateLimits } from './pg-rate-limits.js';
 import { PgSignals } from './pg-signals.js';
 import { PgAttachments } from './pg-attachments.js';
 import { PgPush } from './pg-push.js';
+import { PgBlocks } from './pg-blocks.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
@@ -46,6 +47,7 @@ export class PostgresStore implements Store {
   readonly signals: PgSignals;
   readonly attachments: PgAttachments;
   readonly push: PgPush;
+  readonly blocks: PgBlocks;
   private readonly listeners = new Set<StreamListener>();
   private notifications: StreamNotifications | undefined;
   private closing: Promise<void> | undefined;
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
     this.signals = new PgSignals(db, sessionStore.channel, log);
     this.attachments = new PgAttachments(db);
     this.push = new PgPush(db);
+    this.blocks = new PgBlocks(db);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {

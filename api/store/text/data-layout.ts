@@ -24,6 +24,8 @@ export const DATA_FILES = {
   rateLimits: 'limites.txt',
   /** Display names, photos and last-seen settings. */
   profiles: 'perfis.txt',
+  /** Who blocked whom (issue #17). */
+  blocks: 'bloqueios.txt',
   /** The key of the opaque ids and cursors. */
   tokenKey: 'token-key.txt',
   /** The Web Push (VAPID) key pair (issue #17). */
@@ -51,6 +53,7 @@ export const PAPO_ONLY_FILES: readonly string[] = [
   DATA_FILES.sessionSecret,
   DATA_FILES.rateLimits,
   DATA_FILES.profiles,
+  DATA_FILES.blocks,
   DATA_FILES.tokenKey,
   DATA_FILES.vapidKeys,
   DATA_FILES.pushSubscriptions,
@@ -109,6 +112,7 @@ export function dataLayout(dataDir: string) {
     sessionSecret: at(DATA_FILES.sessionSecret),
     rateLimits: at(DATA_FILES.rateLimits),
     profiles: at(DATA_FILES.profiles),
+    blocks: at(DATA_FILES.blocks),
     tokenKey: at(DATA_FILES.tokenKey),
     vapidKeys: at(DATA_FILES.vapidKeys),
     pushSubscriptions: at(DATA_FILES.pushSubscriptions),

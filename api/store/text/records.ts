@@ -104,6 +104,8 @@ function flagCharIndex(line: string): number {
 // --- historico/history_{user}.txt: one record a line, tagged ---------------------------------------------
 //   msg;seq;sentAt;from;to;content;clientId;crc     a message the user sent or received
 //   msg;seq;sentAt;from;to;content;clientId;attachments;crc   one that carries files (issue #18): a JSON array
+//   wm;seq;sentAt;from;to;content;clientId;crc      a message the user sent that was withheld: the recipient
+//                                                   had blocked them (issue #17); it stays "sent" forever
 //   st;seq;at;messageSeq;delivered|read;peer;crc    a message the user sent reached that status
 //   rd;seq;at;peer;upToSeq;crc                      the user read the conversation with peer up to upToSeq
 //   ed;seq;at;messageSeq;content;crc                the sender edited messageSeq: its text is now content (issue #18)
@@ -122,6 +124,8 @@ export type HistoryRecord =
       clientId: string | undefined;
       attachments?: MessageAttachment[];
       replyTo?: number;
+      /** Withheld from the recipient, who had blocked the sender (issue #17): only in the sender's history. */
+      withheld?: true;
     }
   | { kind: 'ed'; seq: number; at: string; messageSeq: number; content: string }
   | { kind: 'del' | 'hd'; seq: number; at: string; messageSeq: number }
@@ -133,7 +137,7 @@ export type MessageRecord = Extract<HistoryRecord, { kind: 'msg' }>;
 export function encodeHistory(r: HistoryRecord): string {
   switch (r.kind) {
     case 'msg': {
-      const fields = ['msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? ''];
+      const fields = [r.withheld ? 'wm' : 'msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? ''];
       const hasAttachments = r.attachments !== undefined && r.attachments.length > 0;
       // A reply's seq is the ninth field, after the attachments' (empty when there are none).
       if (hasAttachments || r.replyTo !== undefined) fields.push(hasAttachments ? encodeAttachments(r.attachments ?? []) : '');
@@ -159,10 +163,11 @@ export function decodeHistory(line: string): Decoded<HistoryRecord> {
   const seq = parseSeq(f[1] ?? '');
   const at = f[2] ?? '';
   if (seq === undefined || !ISO.test(at)) return fail('bad sequence number or time');
-  if (f[0] === 'msg' && f.length >= 7 && f.length <= 9) {
+  if ((f[0] === 'msg' || f[0] === 'wm') && f.length >= 7 && f.length <= 9) {
     const [, , , from, to, content, clientId] = f as [string, string, string, string, string, string, string];
     if (!from || !to) return fail('missing sender or recipient');
     const value: HistoryRecord = { kind: 'msg', seq, sentAt: at, from, to, content, clientId: clientId || undefined };
+    if (f[0] === 'wm') value.withheld = true;
     // The eighth field: attachments (empty in a reply that has none); the ninth: the seq a reply answers.
     if (f.length === 8 || (f.length === 9 && f[7] !== '')) {
       const attachments = decodeAttachments(f[7] ?? '');

@@ -1,4 +1,5 @@
 import type { TokenKey } from '../store.js';
+import type { BlockListFile } from './block-list-file.js';
 import type { Disk } from './disk.js';
 import type { TextState } from './text-state.js';
 import type { UserHistory } from './user-history.js';
@@ -26,4 +27,6 @@ export interface TextContext {
   isQueued(seq: number): boolean;
   /** Takes the text of messages deleted for everyone out of the files, at the next quiet points (deleted-text-scrub.ts). */
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void;
+  /** Who blocked whom (issue #17): a send to someone who blocked its sender is withheld. */
+  readonly blocks: Pick<BlockListFile, 'has'>;
 }

@@ -38,7 +38,9 @@ export class TextMessageChanges {
     const { record } = found;
     const at = this.store.now().toISOString();
     const ed: HistoryRecord = { kind: 'ed', seq: this.nextSeq(), at, messageSeq: record.seq, content: change.content };
-    await this.commit([appendHistory(record.from, ed), appendHistory(record.to, ed)], [record.from, record.to]);
+    // A withheld message (issue #17) is only in its sender's history: its changes stay there too.
+    const to = record.withheld ? [] : [record.to];
+    await this.commit([appendHistory(record.from, ed), ...to.map((u) => appendHistory(u, ed))], [record.from, ...to]);
     return { kind: 'done', at };
   }
 
@@ -48,17 +50,18 @@ export class TextMessageChanges {
     const { record } = found;
     const at = this.store.now().toISOString();
     const del: HistoryRecord = { kind: 'del', seq: this.nextSeq(), at, messageSeq: record.seq };
-    const ops: WriteOp[] = [appendHistory(record.from, del), appendHistory(record.to, del)];
+    const to = record.withheld ? [] : [record.to];
+    const ops: WriteOp[] = [appendHistory(record.from, del), ...to.map((u) => appendHistory(u, del))];
     // Still queued: marked delivered, so that the queue's compaction takes its line (and its text) away.
     const queued = this.store.isQueued(record.seq);
     if (queued) ops.push({ kind: 'flip', seq: record.seq });
     this.deleting.add(record.seq);
     try {
-      await this.commit(ops, [record.from, record.to]);
+      await this.commit(ops, [record.from, ...to]);
     } finally {
       this.deleting.delete(record.seq);
     }
-    this.store.scrubLater([record.from, record.to], record.seq, queued);
+    this.store.scrubLater([record.from, ...to], record.seq, queued);
     return { kind: 'done', at };
   }
 

@@ -249,6 +249,13 @@ export class TextMessages implements MessageRepository {
     const record: MessageRecord = { kind: 'msg', seq, sentAt, from: m.from, to: m.to, content: m.content, clientId: m.clientId };
     if (m.attachments !== undefined && m.attachments.length > 0) record.attachments = m.attachments;
     if (m.replyTo !== undefined) record.replyTo = m.replyTo;
+    // The recipient blocked the sender (issue #17): the message goes in the sender's history only, never in
+    // the queue or the recipient's history, and no one tells the sender.
+    if (this.store.blocks.has(m.to, m.from)) {
+      const withheld: MessageRecord = { ...record, withheld: true };
+      await this.commit([appendHistory(m.from, withheld, encodeHistory(withheld))], [m.from]);
+      return { kind: 'created', message: storedMessage(withheld, 'sent') };
+    }
     const line = encodeHistory(record);
     await this.commit(
       [appendQueued({ ...record, delivered: false }), appendHistory(m.from, record, line), appendHistory(m.to, record, line)],
@@ -290,6 +297,7 @@ export class TextMessages implements MessageRepository {
 
   /** Status from the marks (docs/storage.md): read marks per conversation, delivery a prefix per recipient. */
   private statusFor(viewer: UserHistory, r: MessageRecord): MessageStatus {
+    if (r.withheld) return 'sent';
     const mine = r.from === viewer.username;
     const readUpTo = mine ? viewer.peerReadUpTo.get(r.to) : viewer.readUpTo.get(r.from);
     if (readUpTo !== undefined && r.seq <= readUpTo) return 'read';

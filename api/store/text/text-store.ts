@@ -7,6 +7,7 @@ import { isCanonicalUsername } from '../../names/username.js';
 import { AttachmentFiles } from './attachment-files.js';
 import { lockDataFolder } from './data-lock.js';
 import { DATA_FILES, dataLayout } from './data-layout.js';
+import { BlockListFile } from './block-list-file.js';
 import { tightenDataFolder } from './file-modes.js';
 import { removeUnfinishedFiles } from './unfinished-files.js';
 import { isOutOfSpace, makeFolder, nodeDisk, openCreating, writeDurably, type Disk } from './disk.js';
@@ -93,6 +94,7 @@ export class TextStore implements Store {
     readonly profiles: ProfileFile,
     readonly attachments: AttachmentFiles,
     readonly push: PushSubscriptionsFile,
+    readonly blocks: BlockListFile,
   ) {
     this.scrub = new DeletedTextScrub(options.log);
     const state = () => this.state;
@@ -111,6 +113,7 @@ export class TextStore implements Store {
       endSessionsOf: async (username) => void (await sessionStore.destroyUser(username)),
       isQueued: (seq) => this.state.queue.senderOf(seq) !== undefined,
       scrubLater: (users, seqs, queued) => this.scrubLater(users, seqs, queued),
+      blocks,
     };
     this.recovery = new StateRecovery(
       () => this.load(),
@@ -151,7 +154,9 @@ export class TextStore implements Store {
       // A damaged key file stops the start (vapid-key-file.ts); a missing one is made now (issue #17).
       const vapidKeys = await readOrCreateVapidKeys(disk, files.vapidKeys);
       const push = await PushSubscriptionsFile.open(files.pushSubscriptions, vapidKeys, disk);
-      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments, push);
+      const blocks = await BlockListFile.open(files.blocks, () => options.now?.() ?? new Date(), disk);
+      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments, push, blocks);
+      store.report(files.blocks, blocks.loadReport);
       store.report(files.sessions, sessions.loadReport);
       store.report(files.rateLimits, rateLimits.loadReport);
       store.report(files.profiles, profiles.loadReport);
@@ -161,6 +166,7 @@ export class TextStore implements Store {
         [DATA_FILES.rateLimits, rateLimits.notCompacted],
         [DATA_FILES.profiles, profiles.notCompacted],
         [DATA_FILES.pushSubscriptions, push.notCompacted],
+        [DATA_FILES.blocks, blocks.notCompacted],
       ] as const) {
         if (err !== undefined) options.log.warn({ file, err }, 'not rewritten with its live records only: the disk is full');
       }
@@ -260,6 +266,7 @@ export class TextStore implements Store {
     await this.profiles.close();
     await this.attachments.close();
     await this.push.close();
+    await this.blocks.close();
     await this.journal.close();
     await this.unlock();
   }
