@@ -43,6 +43,8 @@ export function createMessageChanges(
   windows: ChangeWindows,
   /** Resolves a `with` username (messaging's existingUser), so both answer the same errors. */
   existingUser: (raw: string, field: string) => Promise<string>,
+  /** Takes attachments away durably (api/store/attachment-repository.ts): a deleted message's files go with it. */
+  removeAttachments: (ids: readonly string[]) => Promise<void> = async () => undefined,
   now: () => Date = () => new Date(),
 ): MessageChanges {
   const ids = new MessageIds(new TokenCipher(key.key), key.legacyIdsUpTo);
@@ -72,7 +74,10 @@ export function createMessageChanges(
         if (outcome.kind === 'deleted') throw new AppError('message_deleted', 'you already deleted that message for yourself');
         return;
       }
+      const carried = (await messages.find(user, seq))?.attachments ?? [];
       refuse(await messages.deleteForEveryone({ user, seq, notBefore: since(windows.deleteHours * 3_600_000) }), windows, 'deleted');
+      // An attachment goes with one send (api/attachments/attachments.ts), so these were this message's alone.
+      if (carried.length > 0) await removeAttachments(carried.map((a) => a.id));
     },
 
     async search(user, input) {

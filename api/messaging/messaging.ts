@@ -78,7 +78,7 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
     return name.username;
   }
 
-  const ruled = createMessageChanges(messages, key, windows, existingUser);
+  const ruled = createMessageChanges(messages, key, windows, existingUser, (ids) => store.attachments.remove(ids));
   const changes: MessageChanges = {
     ...ruled,
     async remove(user, id, scope) {

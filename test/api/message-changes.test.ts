@@ -106,6 +106,22 @@ describe.each(STORES)('issue #18 on the %s store', (store) => {
       }
     });
 
+    it('when a message with a file is deleted for everyone, then the file is gone too (404 for both)', async () => {
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+      const up = await ana.post('/api/attachments?name=p.png').set('content-type', 'application/octet-stream').send(png).expect(201);
+      const file = up.body.attachment.id as string;
+      const m = (
+        await ana
+          .post('/api/messages')
+          .send({ to: 'beto', content: 'foto', attachments: [file] })
+          .expect(201)
+      ).body.message as Message;
+      await beto.get(`/api/attachments/${file}`).expect(200);
+      await ana.delete(`/api/messages/${m.id}?for=everyone`).expect(204);
+      await beto.get(`/api/attachments/${file}`).expect(404);
+      await ana.get(`/api/attachments/${file}`).expect(404);
+    });
+
     it('when deleting twice, then 409 message_deleted; editing a deleted message too', async () => {
       const m = await send(ana, 'beto', 'duas vezes');
       await ana.delete(`/api/messages/${m.id}?for=everyone`).expect(204);
