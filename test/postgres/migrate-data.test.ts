@@ -173,4 +173,29 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     defer(() => dropTestSchema(schema));
     await expect(migrateData(source, url)).rejects.toMatchObject({ stderr: expect.stringContaining('attachment(s)') });
   }, 60_000);
+
+  it('when the folder holds a block, then the import refuses, naming it, and writes nothing to the database', async () => {
+    const source = await copyOfSeed();
+    const store = await TextStore.open({ dataDir: source, log: captureLog().logger, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
+    const [blocker = 'ana', blocked = 'beto'] = [...store.state.users.keys()];
+    await store.blocks.block(blocker, blocked);
+    await store.close();
+    const { schema, url } = await createTestSchema();
+    defer(() => dropTestSchema(schema));
+    await expect(migrateData(source, url)).rejects.toMatchObject({ stderr: expect.stringContaining('1 block(s)') });
+    expect(await adminQuery(`SELECT to_regclass('${schema}.messages') IS NULL AS none`)).toEqual([{ none: true }]);
+  }, 60_000);
+
+  it('when the database holds a block, then the export refuses, naming it, and makes no folder', async () => {
+    const { schema, url } = await createTestSchema();
+    defer(() => dropTestSchema(schema));
+    const store = await PostgresStore.open({ url, poolSize: 2, log: captureLog().logger, sessionTtlMs: 60_000 });
+    await store.users.create({ username: 'ana', passwordHash: 'hash-a' });
+    await store.users.create({ username: 'beto', passwordHash: 'hash-b' });
+    await store.blocks.block('ana', 'beto');
+    await store.close();
+    const to = path.join(await tempDir(), 'exported');
+    await expect(migrateData(url, to)).rejects.toMatchObject({ stderr: expect.stringContaining('1 block(s)') });
+    await expect(readdir(to)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 60_000);
 });

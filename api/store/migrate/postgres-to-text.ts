@@ -1,3 +1,4 @@
+import { nothingNotCarried, notCarriedReason } from './not-carried.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -48,6 +49,16 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
         `the database holds ${attachments} attachment(s) (photos, files, profile photos), which export-data does not copy yet`,
       );
     }
+    const [counts] = (
+      await client.query<{ blocks: number; withheld: number; changes: number; replies: number }>(
+        `SELECT (SELECT count(*) FROM blocks)::int AS blocks,
+                (SELECT count(*) FROM messages WHERE withheld)::int AS withheld,
+                (SELECT count(*) FROM events WHERE kind IN ('ed', 'del', 'hd'))::int AS changes,
+                (SELECT count(*) FROM messages WHERE reply_to IS NOT NULL)::int AS replies`,
+      )
+    ).rows;
+    const refusal = notCarriedReason(counts ?? nothingNotCarried(), 'export-data');
+    if (refusal !== undefined) throw new Error(refusal);
     const epoch = meta.get('epoch');
     if (epoch === undefined) throw new CopySourceError(`the database ${safeUrl(url)} holds no Papo data set (no epoch): check --from`);
     await makeFolder(nodeDisk, files.histories);

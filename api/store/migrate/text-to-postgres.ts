@@ -7,6 +7,7 @@ import { MIGRATIONS_DIR } from '../postgres/postgres-store.js';
 import type { TokenKey } from '../store.js';
 import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory, type HistoryRecord } from '../text/records.js';
+import { countNotCarried, nothingNotCarried, notCarriedReason } from './not-carried.js';
 import { decodeSession } from '../text/session-file.js';
 import { TextStore, type TextCopySource } from '../text/text-store.js';
 import type { CopyProgress } from './copy-progress.js';
@@ -60,6 +61,17 @@ export async function importTextFolder(
     throw new Error(
       `${dir} holds ${text.attachments.count} attachment(s) (photos, files, profile photos), which migrate-data does not copy yet; nothing was changed`,
     );
+  }
+  // A first read of every history, before the database is touched: what the copy cannot carry stops it here.
+  const notCarried = { ...nothingNotCarried(), blocks: text.blocks.count };
+  for (const user of source.accounts.keys()) {
+    const loaded = await loadRecordFile(source.historyFile(user), decodeHistory).catch(() => undefined);
+    for (const { value } of loaded?.records ?? []) countNotCarried(value, notCarried);
+  }
+  const refusal = notCarriedReason(notCarried, 'migrate-data');
+  if (refusal !== undefined) {
+    await text.close();
+    throw new Error(`${dir}: ${refusal}`);
   }
   const client = new pg.Client({ connectionString: url, application_name: 'papo-migrate-data' });
   await client.connect();

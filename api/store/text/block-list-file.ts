@@ -68,6 +68,13 @@ export class BlockListFile implements BlockRepository {
     return [...(this.blocks.get(user) ?? [])].map(([username, at]) => ({ username, at }));
   }
 
+  /** How many blocks are in force (the migrate-data tool refuses to leave them behind). */
+  get count(): number {
+    let n = 0;
+    for (const mine of this.blocks.values()) n += mine.size;
+    return n;
+  }
+
   /** Synchronous: the text store's send asks it on every message. */
   has(blocker: string, blocked: string): boolean {
     return this.blocks.get(blocker)?.has(blocked) ?? false;
