@@ -212,6 +212,7 @@ describe('a full disk', () => {
     const warned = logs.filter((l) => l.level === 40 && /the disk is full/.test(l.msg)).map((l) => `${String(l.file ?? '')} ${l.msg}`);
     expect(warned.sort()).toEqual([
       ' mensagens.txt not compacted: the disk is full',
+      'bloqueios.txt not rewritten with its live records only: the disk is full',
       'limites.txt not rewritten with its live records only: the disk is full',
       'perfis.txt not rewritten with its live records only: the disk is full',
       'push-subscriptions.txt not rewritten with its live records only: the disk is full',
