@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attachment, Message } from '../../api/contract.js';
 import type { SpecAgent } from '../support/contract.js';
+import { adminQuery, schemaOf } from '../support/postgres.js';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { messagesOf, poll, signUp } from '../support/users.js';
 
@@ -172,6 +173,14 @@ describe.each(STORES)('attachments on the %s store', (store) => {
       expect(await readFile(path.join(server.dataDir, 'anexos.txt'), 'utf8')).not.toContain('segredo-unico.pdf');
       const sha = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
       expect(await readdir(path.join(server.dataDir, 'anexos'))).not.toContain(sha);
+    } else {
+      // Nor does the message's row keep the files' names and ids (migrations/014_deleted_attachments.sql).
+      const schema = schemaOf(server.databaseUrl ?? '') ?? '';
+      const rows = await adminQuery<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${schema}.messages WHERE attachments::text LIKE '%segredo-unico.pdf%' OR attachments::text LIKE $1`,
+        [`%${a.id}%`],
+      );
+      expect(rows).toEqual([{ n: 0 }]);
     }
   });
 

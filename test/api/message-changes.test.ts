@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeleteEvent, EditEvent, Message, StreamEvent } from '../../api/contract.js';
+import type { Attachment, DeleteEvent, EditEvent, Message, StreamEvent } from '../../api/contract.js';
 import type { SpecAgent } from '../support/contract.js';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { poll, send, signUp } from '../support/users.js';
@@ -221,19 +221,32 @@ describe.each(STORES)('issue #18 on the %s store', (store) => {
   });
 
   it.runIf(store === 'text')(
-    'when a message is deleted for everyone, then grep finds its text nowhere in the data folder within 30 s',
+    'when a message with a file is deleted for everyone, then grep finds neither its text nor the file name in the data folder within 30 s',
     async () => {
       const secret = 'senha-do-cofre-8231';
-      const m = await send(ana, 'beto', `a ${secret} é esta`);
+      const fileName = 'segredo-unico-123.txt';
+      const uploaded = await ana
+        .post(`/api/attachments?name=${encodeURIComponent(fileName)}`)
+        .set('Content-Type', 'application/octet-stream')
+        .send(Buffer.from('conteúdo do anexo'))
+        .expect(201);
+      const attachment = uploaded.body.attachment as Attachment;
+      const sent = await ana
+        .post('/api/messages')
+        .send({ to: 'beto', content: `a ${secret} é esta`, attachments: [attachment.id] })
+        .expect(201);
+      const m = sent.body.message as Message;
+      expect(m.attachments?.[0]?.name).toBe(fileName);
       await ana
         .patch(`/api/messages/${m.id}`)
         .send({ content: `corrigindo: ${secret}!` })
         .expect(200);
       await drain(beto);
       await ana.delete(`/api/messages/${m.id}?for=everyone`).expect(204);
+      // Both the text and the file's name: `grep -rl -e <text> -e <name> data/`.
       const grep = async () =>
         (
-          await run('grep', ['-rl', secret, server.dataDir]).catch((err: { code?: number; stdout?: string }) => ({
+          await run('grep', ['-rl', '-e', secret, '-e', fileName, server.dataDir]).catch((err: { code?: number; stdout?: string }) => ({
             stdout: err.code === 1 ? '' : String(err.stdout),
           }))
         ).stdout;

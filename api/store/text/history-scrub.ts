@@ -1,19 +1,28 @@
+import { encodeAttachments } from '../message-attachments-json.js';
 import { escapeField } from './codec.js';
 import { decodeHistory, encodeHistory, type HistoryRecord } from './records.js';
 
 /**
  * "Deleted means gone" on the text files (issue #18): the text of a message deleted for everyone, and of each
- * of its edits, is overwritten by spaces in the lines that held it. Spaces need no escaping, so a blanked
- * line has the same bytes as before everywhere but in its text and checksum: its length does not change, and
- * neither does any offset the in-memory indexes hold. The `del` record says the message is deleted; the
- * blank text is only what is left of it.
+ * of its edits, and the message's attachments field (its files' names), is overwritten by spaces in the lines
+ * that held it. Spaces need no escaping, so a blanked line has the same bytes as before everywhere but in
+ * those fields and its checksum: its length does not change, and neither does any offset the in-memory
+ * indexes hold. The `del` record says the message is deleted; the blank fields are only what is left of it.
  */
 
-/** The record with its text replaced by as many spaces as its escaped text took; undefined when already so. */
+/**
+ * The record with its text (and, on a `msg`, its attachments field: the files' names, types, sizes and ids)
+ * replaced by as many spaces as the escaped field took; the record itself when already so.
+ */
 export function blankRecord<T extends HistoryRecord>(record: T): T {
   if (record.kind !== 'msg' && record.kind !== 'ed') return record;
   const blank = ' '.repeat(Buffer.byteLength(escapeField(record.content)));
-  return record.content === blank ? record : { ...record, content: blank };
+  const files = record.kind === 'msg' && record.attachments !== undefined && record.attachments.length > 0;
+  if (record.content === blank && !files) return record;
+  if (record.kind !== 'msg' || !files) return { ...record, content: blank };
+  const { attachments, ...rest } = record;
+  const width = Buffer.byteLength(escapeField(encodeAttachments(attachments ?? [])));
+  return { ...rest, content: blank, blankAttachments: width } as T;
 }
 
 /** Blanks the lines at `refs` inside `buf` (a whole history file), in place; returns how many changed. */

@@ -104,6 +104,7 @@ function flagCharIndex(line: string): number {
 // --- historico/history_{user}.txt: one record a line, tagged ---------------------------------------------
 //   msg;seq;sentAt;from;to;content;clientId;crc     a message the user sent or received
 //   msg;seq;sentAt;from;to;content;clientId;attachments;crc   one that carries files (issue #18): a JSON array
+//                                                   (all spaces once the message is deleted for everyone)
 //   wm;seq;sentAt;from;to;content;clientId;crc      a message the user sent that was withheld: the recipient
 //                                                   had blocked them (issue #17); it stays "sent" forever
 //   st;seq;at;messageSeq;delivered|read;peer;crc    a message the user sent reached that status
@@ -123,6 +124,11 @@ export type HistoryRecord =
       content: string;
       clientId: string | undefined;
       attachments?: MessageAttachment[];
+      /**
+       * The attachments field blanked by the scrub of a message deleted for everyone (history-scrub.ts): its
+       * width in spaces, kept so that the line keeps its length. Such a record has no `attachments`.
+       */
+      blankAttachments?: number;
       replyTo?: number;
       /** Withheld from the recipient, who had blocked the sender (issue #17): only in the sender's history. */
       withheld?: true;
@@ -139,8 +145,9 @@ export function encodeHistory(r: HistoryRecord): string {
     case 'msg': {
       const fields = [r.withheld ? 'wm' : 'msg', String(r.seq), r.sentAt, r.from, r.to, r.content, r.clientId ?? ''];
       const hasAttachments = r.attachments !== undefined && r.attachments.length > 0;
+      const attachmentsField = hasAttachments ? encodeAttachments(r.attachments ?? []) : ' '.repeat(r.blankAttachments ?? 0);
       // A reply's seq is the ninth field, after the attachments' (empty when there are none).
-      if (hasAttachments || r.replyTo !== undefined) fields.push(hasAttachments ? encodeAttachments(r.attachments ?? []) : '');
+      if (attachmentsField !== '' || r.replyTo !== undefined) fields.push(attachmentsField);
       if (r.replyTo !== undefined) fields.push(String(r.replyTo));
       return encodeRecord(fields);
     }
@@ -169,7 +176,10 @@ export function decodeHistory(line: string): Decoded<HistoryRecord> {
     const value: HistoryRecord = { kind: 'msg', seq, sentAt: at, from, to, content, clientId: clientId || undefined };
     if (f[0] === 'wm') value.withheld = true;
     // The eighth field: attachments (empty in a reply that has none); the ninth: the seq a reply answers.
-    if (f.length === 8 || (f.length === 9 && f[7] !== '')) {
+    if (/^ +$/.test(f[7] ?? '')) {
+      // Blanked by the scrub of a message deleted for everyone: it carried files, whose names are gone.
+      value.blankAttachments = (f[7] ?? '').length;
+    } else if (f.length === 8 || (f.length === 9 && f[7] !== '')) {
       const attachments = decodeAttachments(f[7] ?? '');
       if (attachments === undefined) return fail('bad attachments');
       value.attachments = attachments;
