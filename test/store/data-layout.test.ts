@@ -17,6 +17,7 @@ describe('data-layout', () => {
       sessionSecret: 'session-secret.txt',
       rateLimits: 'limites.txt',
       profiles: 'perfis.txt',
+      blocks: 'bloqueios.txt',
       tokenKey: 'token-key.txt',
       vapidKeys: 'vapid-keys.txt',
       pushSubscriptions: 'push-subscriptions.txt',
