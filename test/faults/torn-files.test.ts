@@ -6,7 +6,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeUser } from '../../api/store/text/records.js';
+import { scanRecords } from '../../api/store/text/line-file.js';
+import { decodeHistory, decodeUser } from '../../api/store/text/records.js';
 import { tempDir } from '../support/server.js';
 import { HASH, lineStarts, openStore, putSession, restore, snapshot, type LogLine } from './support/store.js';
 
@@ -205,4 +206,132 @@ describe('damage in the middle of a file', () => {
     expect(reported[0]).toMatchObject({ line: 2, reason: expect.any(String) as string });
     expect(logsAbout(logs, TORN, rel)).toEqual([]);
   });
+});
+
+/**
+ * Edits, deletes for everyone and deletes for me (issue #18): a history whose last record is an `ed`, `del` or
+ * `hd` line, cut at every byte of it or followed by garbage. The store opens, drops only the torn tail, and
+ * every message before it reads as the records left in the file say: its latest text, deleted, or hidden.
+ */
+describe('a history whose last record is an edit, a delete or a hide', () => {
+  let changesDir: string;
+  let changesBaseline: Map<string, Buffer>;
+  const NOT_BEFORE = '2000-01-01T00:00:00.000Z';
+
+  beforeAll(async () => {
+    changesDir = await tempDir('papo-torn-changes-');
+    const { store } = await openStore(changesDir);
+    for (const username of ['eva', 'fabio']) await store.users.create({ username, passwordHash: HASH });
+    const m = store.messages;
+    const seqs: number[] = [];
+    for (const content of ['primeira; ok', 'segunda \\ 😀', 'terceira\nlinha', 'quarta']) {
+      seqs.push((await m.append({ from: 'eva', to: 'fabio', content })).message.seq);
+    }
+    const [a, b, c, d] = seqs as [number, number, number, number];
+    expect((await m.edit({ user: 'eva', seq: a, notBefore: NOT_BEFORE, content: 'editada; 🌻' })).kind).toBe('done');
+    expect((await m.hide('fabio', c)).kind).toBe('done');
+    expect((await m.deleteForEveryone({ user: 'eva', seq: b, notBefore: NOT_BEFORE })).kind).toBe('done');
+    // The last records: eva's history ends with an edit, fabio's with a hide.
+    expect((await m.edit({ user: 'eva', seq: d, notBefore: NOT_BEFORE, content: 'quarta, editada' })).kind).toBe('done');
+    expect((await m.hide('fabio', d)).kind).toBe('done');
+    await store.close();
+    await (await openStore(changesDir)).store.close();
+    changesBaseline = await snapshot(changesDir);
+  });
+
+  afterAll(async () => {
+    await fsp.rm(changesDir, { recursive: true, force: true });
+  });
+
+  /** What each message of `user` should read as, from the records a history file holds. */
+  function expected(file: Buffer): Map<number, { content: string; deleted: boolean } | 'hidden'> {
+    const records = scanRecords('history', file, decodeHistory).records.map((r) => r.value);
+    const out = new Map<number, { content: string; deleted: boolean } | 'hidden'>();
+    for (const r of records) if (r.kind === 'msg') out.set(r.seq, { content: r.content, deleted: false });
+    for (const r of records) {
+      const m = out.get(r.kind === 'msg' ? -1 : 'messageSeq' in r ? r.messageSeq : -1);
+      if (!m || m === 'hidden') continue;
+      if (r.kind === 'ed') m.content = r.content;
+      if (r.kind === 'del') m.deleted = true;
+      if (r.kind === 'hd') out.set(r.messageSeq, 'hidden');
+    }
+    return out;
+  }
+
+  async function restartAndRead(user: string): Promise<{ logs: LogLine[]; after: Map<string, Buffer>; read: Map<number, unknown> }> {
+    const { store, logs } = await openStore(changesDir);
+    const read = new Map<number, unknown>();
+    for (const seq of expected(bytes(changesBaseline, `historico/history_${user}.txt`)).keys()) {
+      const m = await store.messages.find(user, seq);
+      read.set(seq, m === undefined ? 'hidden' : { content: m.deleted ? '' : m.content, deleted: m.deleted === true });
+    }
+    await store.close();
+    return { logs, after: await snapshot(changesDir), read };
+  }
+
+  const cases: [string, string, 'ed' | 'del' | 'hd'][] = [
+    ['eva', 'historico/history_eva.txt', 'ed'],
+    ['fabio', 'historico/history_fabio.txt', 'hd'],
+  ];
+
+  it.each(cases)(
+    "when %s's history (%s) is cut at every byte of its last three records, the last an %s, then it opens, drops only the torn tail, and each message reads as the file says",
+    async (user, rel, lastKind) => {
+      const original = bytes(changesBaseline, rel);
+      const starts = lineStarts(original);
+      const lines = original.toString('utf8').split('\n');
+      expect(lines.at(-2)?.startsWith(`${lastKind};`)).toBe(true);
+      // The last three records: an edit, a delete for everyone and a hide are among them in each file.
+      const kinds = lines.slice(-4, -1).map((l) => l.split(';')[0]);
+      expect(kinds).toEqual(expect.arrayContaining(user === 'eva' ? ['del', 'ed'] : ['del', 'hd']));
+      const from = starts[Math.max(0, starts.length - 4)] ?? 0;
+      let cuts = 0;
+      for (let cut = from; cut < original.length; cut++) {
+        await restore(changesDir, changesBaseline);
+        await fsp.truncate(path.join(changesDir, rel), cut);
+        const { logs, after, read } = await restartAndRead(user);
+        cuts++;
+        const boundary = Math.max(...starts.filter((s) => s <= cut));
+        const now = bytes(after, rel);
+        expect(now.length).toBeGreaterThanOrEqual(boundary);
+        expect(original.subarray(0, now.length).equals(now)).toBe(true);
+        expect(starts).toContain(now.length);
+        const torn = logsAbout(logs, TORN, rel);
+        if (cut > boundary) expect(torn.map((l) => l.droppedBytes)).toEqual([cut - boundary]);
+        else expect(torn).toEqual([]);
+        expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
+        // The messages before the cut: each with its latest text, deleted or hidden, as the records left say.
+        const want = expected(now);
+        expect(want.size).toBe(4);
+        for (const [seq, state] of want)
+          expect(read.get(seq), `message ${seq} after a cut at ${cut}`).toEqual(
+            state === 'hidden' || !state.deleted ? state : { content: '', deleted: true },
+          );
+      }
+      expect(cuts).toBeGreaterThan(20);
+    },
+    CUT_TIMEOUT,
+  );
+
+  const garbage: [string, Buffer][] = [
+    ['4 KiB of zeros', Buffer.alloc(4096)],
+    ['half an edit record', Buffer.from('ed;99;2026-01-01T00:00:00.000Z;1;meia')],
+    ['a delete with a wrong checksum', Buffer.from('del;99;2026-01-01T00:00:00.000Z;1;00000000\n')],
+  ];
+  for (const [user, rel] of cases) {
+    it.each(garbage)(
+      `when ${rel} ends with %s, then the store opens, drops exactly that, and reads every message as before`,
+      async (_name, tail) => {
+        await restore(changesDir, changesBaseline);
+        await fsp.appendFile(path.join(changesDir, rel), tail);
+        const { logs, after, read } = await restartAndRead(user);
+        expect(bytes(after, rel).equals(bytes(changesBaseline, rel))).toBe(true);
+        expect(logsAbout(logs, TORN, rel).map((l) => l.droppedBytes)).toEqual([tail.length]);
+        expect(logs.filter((l) => l.msg === DAMAGED)).toEqual([]);
+        const want = expected(bytes(changesBaseline, rel));
+        for (const [seq, state] of want)
+          expect(read.get(seq)).toEqual(state === 'hidden' || !state.deleted ? state : { content: '', deleted: true });
+      },
+    );
+  }
 });
