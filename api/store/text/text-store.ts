@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
 import { loadAccountFile } from './account-file.js';
+import { decodeHistory } from './records.js';
 import { isCanonicalUsername } from '../../names/username.js';
 import { AttachmentFiles } from './attachment-files.js';
 import { lockDataFolder } from './data-lock.js';
@@ -330,6 +331,14 @@ export class TextStore implements Store {
       await this.disk.syncFolder(files.histories);
       if (outOfSpace === undefined) state.committer.recovered();
       else state.committer.suspend(outOfSpace);
+      // A delete committed in the journal but not yet in its history files when the server died: the replay
+      // appended its `del` after the history was opened (its leftovers counted without it), so its text would
+      // stay in the files until the next start. Scrubbed as a live delete is (issue #18).
+      for (const op of replay ?? []) {
+        if (op.kind !== 'append' || !op.file.startsWith('h:') || !op.line.startsWith('del;')) continue;
+        const record = decodeHistory(op.line.slice(0, -1));
+        if (record.ok && record.value.kind === 'del') this.scrubLater([op.file.slice(2)], record.value.messageSeq, false);
+      }
       return { state, outOfSpace };
     } catch (err) {
       // A failed load (the disk still failing) must not leak what it opened: the next attempt opens it all again.
