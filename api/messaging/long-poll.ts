@@ -11,6 +11,9 @@ export interface PollLimits {
   total: number;
 }
 
+/** Bounds the memory of typing signals kept for people between two polls. */
+const MAX_UNHEARD_USERS = 10_000;
+
 /**
  * One held poll. It registers before the stream is read, so an event committed between that read and the
  * wait still wakes it: `next()` returns at once when a wake came since the last call.
@@ -110,6 +113,12 @@ export class LongPollHub {
    */
   private readonly answered = new Map<string, number>();
   private count = 0;
+  /**
+   * Typing signals that found none of the peer's polls held (between two polls, a poll is away for a round
+   * trip): kept until they would have faded, and handed to the peer's next poll, so "typing…" is not lost to
+   * bad timing. Ephemeral still: in memory only, the newest from each sender.
+   */
+  private readonly unheard = new Map<string, Map<string, { event: TypingEvent; until: number }>>();
   private closed = false;
 
   constructor(
@@ -128,12 +137,29 @@ export class LongPollHub {
   }
 
   /**
-   * Hands an ephemeral event to the polls `user` holds here, and to nobody else (issue #19, item 10): a
-   * signal that finds no held poll is gone, as a signal may be; the next one comes a few seconds later.
+   * Hands an ephemeral event to the polls `user` holds here, and to nobody else (issue #19, item 10). One that
+   * finds no held poll waits for the next poll `user` holds here, until it would have faded.
    */
   signal(user: string, event: TypingEvent): void {
     const mine = this.byUser.get(user);
-    if (mine) for (const w of mine) w.signal(event);
+    if (mine && mine.size > 0) {
+      for (const w of mine) w.signal(event);
+      return;
+    }
+    const now = Date.now();
+    if (this.unheard.size >= MAX_UNHEARD_USERS) this.forgetFaded(now);
+    if (this.unheard.size >= MAX_UNHEARD_USERS) return;
+    const waiting = this.unheard.get(user) ?? new Map<string, { event: TypingEvent; until: number }>();
+    waiting.set(event.from, { event, until: now + event.seconds * 1000 });
+    this.unheard.set(user, waiting);
+  }
+
+  /** Drops the unheard signals that have faded by `now`. */
+  private forgetFaded(now: number): void {
+    for (const [user, waiting] of this.unheard) {
+      for (const [from, { until }] of waiting) if (until <= now) waiting.delete(from);
+      if (waiting.size === 0) this.unheard.delete(user);
+    }
   }
 
   /** Holds a poll of `user` by the session whose key is `session`, for at most `timeoutMs`. */
@@ -161,6 +187,12 @@ export class LongPollHub {
     mine.add(waiter);
     this.count++;
     this.onActive(user);
+    const waiting = this.unheard.get(user);
+    if (waiting) {
+      this.unheard.delete(user);
+      const now = Date.now();
+      for (const { event, until } of waiting.values()) if (until > now) waiter.signal(event);
+    }
     return waiter;
   }
 

@@ -213,6 +213,18 @@ describe.each(STORES)('profiles on the %s store', (store) => {
       expect((await poll(bruno, answer.cursor)).events).toEqual([]);
     });
 
+    it('when maria types while bruno is between two polls, then his next poll gets it, once', async () => {
+      const s = await servers.start({ store });
+      const maria = await signUp(s.url, 'maria');
+      const bruno = await signUp(s.url, 'bruno');
+      const { cursor } = await poll(bruno);
+      // No poll of bruno's is held now: a poll is away for a round trip after each answer.
+      await maria.post('/api/typing').send({ to: 'bruno' }).expect(204);
+      const next = await poll(bruno, cursor, 25);
+      expect(next).toEqual({ events: [{ type: 'typing', from: 'maria', seconds: 5 }], cursor });
+      expect((await poll(bruno, cursor)).events).toEqual([]);
+    });
+
     it('when maria types again within 2.5 s, then it is coalesced: 204, and bruno is not woken again', async () => {
       const s = await servers.start({ store });
       const maria = await signUp(s.url, 'maria');
