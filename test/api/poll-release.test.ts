@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startTestServer, type TestServer } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 import { cookieFromHeaders } from '../support/cookies.js';
+import { heldPolls } from '../support/metrics.js';
 
 describe.each(STORES)('a held poll whose client goes away, on the %s store', (store) => {
   let server: TestServer;
@@ -12,7 +13,6 @@ describe.each(STORES)('a held poll whose client goes away, on the %s store', (st
     await server.destroy();
   });
 
-  const heldPolls = async () => Number(/^papo_held_polls (\d+)/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
   it('when the client disconnects before the answer, then the poll stops counting against the limits', async () => {
@@ -25,10 +25,10 @@ describe.each(STORES)('a held poll whose client goes away, on the %s store', (st
     const gone = new AbortController();
     const poll = fetch(`${server.url}/api/messages?wait=30`, { headers: { cookie }, signal: gone.signal }).catch(() => undefined);
     await settle();
-    expect(await heldPolls()).toBe(1);
+    expect(await heldPolls(server.url)).toBe(1);
     gone.abort();
     await poll;
     await settle();
-    expect(await heldPolls()).toBe(0);
+    expect(await heldPolls(server.url)).toBe(0);
   });
 });
