@@ -128,6 +128,23 @@ export async function claimForSend(
   return out;
 }
 
+/**
+ * A send refused after its claim (its clientId was used for another message) takes its claims back: its
+ * recipient must not gain the files of a message never stored. The earlier message's own files (the same
+ * send, retried with other text) stay claimed: it carries them.
+ */
+export async function unclaimRefused(
+  repo: AttachmentRepository,
+  send: { to: string; clientId: string | undefined; ids: readonly string[] },
+  carriedByEarlier: readonly MessageAttachment[],
+): Promise<void> {
+  const keep = new Set(carriedByEarlier.map((a) => a.id));
+  await repo.unclaim(
+    send.ids.filter((id) => !keep.has(id)),
+    { to: send.to, clientId: send.clientId },
+  );
+}
+
 function wireAttachment(a: StoredAttachment): Attachment {
   const out: Attachment = { id: a.id, name: a.name, type: a.type, size: a.size, thumbnail: a.thumbnail };
   if (a.width !== undefined) out.width = a.width;

@@ -1,5 +1,5 @@
 import { foldUsername } from '../names/username.js';
-import { claimForSend } from '../attachments/attachments.js';
+import { claimForSend, unclaimRefused } from '../attachments/attachments.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
 import type { Store, TokenKey } from '../store/store.js';
@@ -105,12 +105,11 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       if (input.content.length === 0 && attachmentIds.length === 0) {
         throw new AppError('invalid_request', 'content must not be empty unless the message carries attachments');
       }
-      // Claimed before the message is stored, so no message can point to a file the sweep could take.
-      const attachments =
-        attachmentIds.length === 0
-          ? []
-          : await claimForSend(store.attachments, { from, to, clientId: input.clientId, ids: attachmentIds, at: new Date().toISOString() });
+      // Checked before the claim: a refused send must not have given its recipient the files.
       const replyTo = input.replyTo === undefined ? undefined : await changes.replyTarget(from, to, input.replyTo);
+      // Claimed before the message is stored, so no message can point to a file the sweep could take.
+      const send = { from, to, clientId: input.clientId, ids: attachmentIds, at: new Date().toISOString() };
+      const attachments = attachmentIds.length === 0 ? [] : await claimForSend(store.attachments, send);
       const result = await messages.append({
         from,
         to,
@@ -121,6 +120,7 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       });
       const message = ids.message(result.message);
       if (result.kind === 'conflict') {
+        await unclaimRefused(store.attachments, send, result.message.attachments ?? []);
         throw new AppError(
           'client_id_conflict',
           `clientId ${JSON.stringify(input.clientId)} was already used for a different message (id ${message.id})`,

@@ -88,6 +88,11 @@ export interface AttachmentRepository {
    * `in_use` when another send (another recipient, another or no clientId) already carries it.
    */
   claim(id: string, from: string, claim: AttachmentClaim): Promise<ClaimOutcome>;
+  /**
+   * Takes back the claims of `ids` that are exactly `claim` (same recipient and clientId), durably: a send
+   * refused after its claim (a clientId conflict) gives nobody access to its files, which stay the uploader's.
+   */
+  unclaim(ids: readonly string[], claim: Omit<AttachmentClaim, 'at'>): Promise<void>;
   /** The stored bytes of a digest (an attachment's or its preview's); undefined when gone. */
   read(sha256: string): Promise<Readable | undefined>;
   /**

@@ -151,6 +151,31 @@ describe.each(STORES)('attachments on the %s store', (store) => {
     await caio.get(`/api/attachments/${mine.id}`).expect(404);
   });
 
+  it('when a send conflicts with an earlier clientId, then it gives its recipient no access to its attachments, and they can still be sent', async () => {
+    await ana.post('/api/messages').send({ to: 'beto', content: 'primeira', clientId: 'reused-1' }).expect(201);
+    const a = (await upload(ana, Buffer.from('%PDF-1.4\n% para o caio\n'), 'caio.pdf').expect(201)).body.attachment as Attachment;
+    const conflict = await sendWith(ana, 'caio', [a.id], 'outra', 'reused-1').expect(409);
+    expect(conflict.body.error.code).toBe('client_id_conflict');
+    await caio.get(`/api/attachments/${a.id}`).expect(404);
+    // The same with a reply that names no message of that conversation: refused, and nothing claimed.
+    const b = (await upload(ana, Buffer.from('%PDF-1.4\n% resposta\n'), 'resposta.pdf').expect(201)).body.attachment as Attachment;
+    await ana
+      .post('/api/messages')
+      .send({ to: 'caio', content: 'x', attachments: [b.id], replyTo: 'AAAAAAAAAAAAAAAAAAAAAA' })
+      .expect(400);
+    await caio.get(`/api/attachments/${b.id}`).expect(404);
+    // Both are still the uploader's to send.
+    await sendWith(ana, 'caio', [a.id, b.id], 'agora sim', 'fresh-1').expect(201);
+    await caio.get(`/api/attachments/${a.id}`).expect(200);
+  });
+
+  it('when a retry with the same clientId conflicts, then the attachments of the original message stay with it', async () => {
+    const a = (await upload(ana, Buffer.from('%PDF-1.4\n% original\n'), 'original.pdf').expect(201)).body.attachment as Attachment;
+    await sendWith(ana, 'beto', [a.id], 'original', 'orig-1').expect(201);
+    await sendWith(ana, 'beto', [a.id], 'changed text', 'orig-1').expect(409);
+    await beto.get(`/api/attachments/${a.id}`).expect(200);
+  });
+
   it('when a message has neither text nor attachments, then 400', async () => {
     const res = await ana.post('/api/messages').send({ to: 'beto', content: '' }).expect(400);
     expect(res.body.error.code).toBe('invalid_request');

@@ -126,6 +126,15 @@ export class PgAttachments implements AttachmentRepository {
     return retry ? 'claimed' : 'in_use';
   }
 
+  async unclaim(ids: readonly string[], claim: Omit<AttachmentClaim, 'at'>): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE attachments SET claimed_to = NULL, claimed_client_id = NULL, claimed_at = NULL
+       WHERE id = ANY ($1) AND claimed_to = $2 AND claimed_client_id IS NOT DISTINCT FROM $3`,
+      [ids, claim.to, claim.clientId ?? null],
+    );
+  }
+
   async read(sha256: string): Promise<Readable | undefined> {
     const [blob] = await this.db.query<{ chunks: string }>(
       'SELECT (SELECT count(*) FROM attachment_chunks c WHERE c.sha256 = b.sha256) AS chunks FROM attachment_blobs b WHERE b.sha256 = $1',

@@ -159,25 +159,29 @@ export class AttachmentFiles implements AttachmentRepository {
     await this.serially(async () => {
       const gone = ids.flatMap((id) => this.byId.get(id) ?? []);
       if (gone.length === 0) return;
-      const kept = [...this.byId.values()].filter((a) => !gone.includes(a));
-      const lines = kept.flatMap((attachment) => [
-        encodeAttachmentRecord({ kind: 'up', attachment }),
-        ...(attachment.claim ? [encodeAttachmentRecord({ kind: 'use', id: attachment.id, claim: attachment.claim })] : []),
-      ]);
-      const file = path.join(path.dirname(this.dir), ATTACHMENTS_FILE);
-      await this.handle.close();
-      try {
-        await writeDurably(this.disk, file, lines.join(''));
-        for (const a of gone) this.byId.delete(a.id);
-      } finally {
-        this.handle = await openCreating(this.disk, file, 'a');
-      }
+      await this.rewrite((a) => (gone.includes(a) ? undefined : a));
+      for (const a of gone) this.byId.delete(a.id);
       const used = this.usedDigests();
       const unused = new Set(
         gone.flatMap((a) => [a.sha256, ...(a.thumbnailSha256 ? [a.thumbnailSha256] : [])]).filter((s) => !used.has(s)),
       );
       for (const sha of unused) await this.disk.unlink(path.join(this.dir, sha)).catch(() => undefined);
       if (unused.size > 0) await this.disk.syncFolder(this.dir);
+    }).catch((err: unknown) => {
+      throw unavailableIfFull(err);
+    });
+  }
+
+  async unclaim(ids: readonly string[], claim: Omit<AttachmentClaim, 'at'>): Promise<void> {
+    await this.serially(async () => {
+      const freed = ids.flatMap((id) => {
+        const a = this.byId.get(id);
+        return a?.claim && a.claim.to === claim.to && a.claim.clientId === claim.clientId ? [a] : [];
+      });
+      if (freed.length === 0) return;
+      // Rare (a refused send), so the file is rewritten rather than given a record kind of its own.
+      await this.rewrite((a) => (freed.includes(a) ? { ...a, claim: undefined } : a));
+      for (const a of freed) delete a.claim;
     }).catch((err: unknown) => {
       throw unavailableIfFull(err);
     });
@@ -195,6 +199,28 @@ export class AttachmentFiles implements AttachmentRepository {
   async close(): Promise<void> {
     await this.writing.catch(() => undefined);
     await this.handle.close();
+  }
+
+  /**
+   * Rewrites anexos.txt, crash-safe (a temporary file, fsync, rename), with each attachment as `keep` says:
+   * left out (undefined) or as returned. Runs inside `serially`, so no append is lost meanwhile.
+   */
+  private async rewrite(keep: (a: StoredAttachment) => StoredAttachment | undefined): Promise<void> {
+    const lines = [...this.byId.values()].flatMap((kept) => {
+      const attachment = keep(kept);
+      if (!attachment) return [];
+      return [
+        encodeAttachmentRecord({ kind: 'up', attachment }),
+        ...(attachment.claim ? [encodeAttachmentRecord({ kind: 'use', id: attachment.id, claim: attachment.claim })] : []),
+      ];
+    });
+    const file = path.join(path.dirname(this.dir), ATTACHMENTS_FILE);
+    await this.handle.close();
+    try {
+      await writeDurably(this.disk, file, lines.join(''));
+    } finally {
+      this.handle = await openCreating(this.disk, file, 'a');
+    }
   }
 
   /** Syncs a staged file and gives it its digest's name, or drops it when those bytes are already kept. */
