@@ -288,6 +288,7 @@ export type ErrorCode =
   | 'user_not_found'
   | 'message_not_found'
   | 'attachment_not_found'
+  | 'range_not_satisfiable'
   | 'attachment_in_use'
   | 'client_id_conflict'
   | 'not_your_message'

@@ -24,6 +24,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   too_many_subscriptions: 409,
   cursor_expired: 410,
   payload_too_large: 413,
+  range_not_satisfiable: 416,
   unsupported_media_type: 415,
   misdirected_request: 421,
   too_many_requests: 429,

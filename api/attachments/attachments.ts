@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Attachment } from '../contract.js';
 import { AppError } from '../errors.js';
-import type { AttachmentRepository, MessageAttachment, StoredAttachment } from '../store/store.js';
+import type { AttachmentRepository, ByteRange, MessageAttachment, StoredAttachment } from '../store/store.js';
 import { cleanFileName } from './file-name.js';
 import { dispositionOf, INLINE_IMAGE_TYPES, sniffType } from './file-kind.js';
 import { processImage } from './image-processing.js';
@@ -22,8 +22,10 @@ export interface UploadInput {
 
 /** A stored file on its way to a reader, with what its answer says about it. */
 export interface ServedFile {
-  body: Readable;
+  /** Opens its bytes, or `range` of them (only when `size` is known); 404 when they are gone. */
+  read(range?: ByteRange): Promise<Readable>;
   type: string;
+  /** Known for the file itself (a range may be asked of it), not for a preview. */
   size: number | undefined;
   etag: string;
   disposition: string;
@@ -76,12 +78,16 @@ export function createAttachments(repo: AttachmentRepository, options: { maxByte
       const a = await repo.get(id);
       if (!a || (a.uploader !== user && a.claim?.to !== user)) throw notFound();
       const sha256 = variant === 'file' ? a.sha256 : a.thumbnailSha256;
-      const body = sha256 === undefined ? undefined : await repo.read(sha256);
-      if (!body || sha256 === undefined) throw notFound();
+      if (sha256 === undefined) throw notFound();
+      const read = async (range?: ByteRange) => {
+        const body = await repo.read(sha256, range);
+        if (!body) throw notFound();
+        return body;
+      };
       return variant === 'file'
-        ? { body, type: a.type, size: a.size, etag: `"${sha256}"`, disposition: dispositionOf(a.type, a.name) }
+        ? { read, type: a.type, size: a.size, etag: `"${sha256}"`, disposition: dispositionOf(a.type, a.name) }
         : {
-            body,
+            read,
             type: 'image/webp',
             size: undefined,
             etag: `"${sha256}"`,

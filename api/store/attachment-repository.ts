@@ -71,6 +71,12 @@ export interface NewAttachment {
   thumbnail?: FinishedFile;
 }
 
+/** Bytes `start` to `end`, both included (as HTTP's Range counts them), within the file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export type ClaimOutcome = 'claimed' | 'not_found' | 'in_use';
 
 export interface AttachmentRepository {
@@ -93,8 +99,11 @@ export interface AttachmentRepository {
    * refused after its claim (a clientId conflict) gives nobody access to its files, which stay the uploader's.
    */
   unclaim(ids: readonly string[], claim: Omit<AttachmentClaim, 'at'>): Promise<void>;
-  /** The stored bytes of a digest (an attachment's or its preview's); undefined when gone. */
-  read(sha256: string): Promise<Readable | undefined>;
+  /**
+   * The stored bytes of a digest (an attachment's or its preview's), or only `range` of them (a video a phone
+   * plays reads it piece by piece); undefined when gone.
+   */
+  read(sha256: string, range?: ByteRange): Promise<Readable | undefined>;
   /**
    * Removes the attachments durably: their records, and the bytes no other attachment shares. What is gone
    * from every file and table once this resolves (the metadata file is rewritten, crash-safe).

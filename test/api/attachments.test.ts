@@ -176,6 +176,60 @@ describe.each(STORES)('attachments on the %s store', (store) => {
     await beto.get(`/api/attachments/${a.id}`).expect(200);
   });
 
+  describe('ranges', () => {
+    // Over two chunks of the PostgreSQL store (256 KiB each), so ranges cross their edges.
+    const video = Buffer.from(Array.from({ length: 600 * 1024 }, (_, i) => (i * 7 + (i >> 10)) & 0xff));
+    let id = '';
+    let etag = '';
+    beforeAll(async () => {
+      id = ((await upload(ana, video, 'video.bin').expect(201)).body.attachment as Attachment).id;
+      await sendWith(ana, 'beto', [id], 'o vídeo').expect(201);
+      etag = (await beto.get(`/api/attachments/${id}`).expect(200)).headers.etag as string;
+    });
+    const get = (range: string) => beto.get(`/api/attachments/${id}`).set('Range', range).buffer(true);
+
+    it('when the whole file is asked for, then it says it takes ranges', async () => {
+      const res = await beto.get(`/api/attachments/${id}`).buffer(true).expect(200);
+      expect(res.headers['accept-ranges']).toBe('bytes');
+      expect((res.body as Buffer).equals(video)).toBe(true);
+    });
+
+    it.each([
+      ['bytes=0-99', 0, 99],
+      ['bytes=262140-262150', 262140, 262150],
+      ['bytes=300000-', 300000, video.length - 1],
+      ['bytes=-1000', video.length - 1000, video.length - 1],
+      ['bytes=614000-999999', 614000, video.length - 1],
+      ['bytes=10-20,15-30', 10, 30],
+    ])('when %s is asked for, then 206 with those bytes and Content-Range', async (range, start, end) => {
+      const res = await get(range).expect(206);
+      expect(res.headers['content-range']).toBe(`bytes ${start}-${end}/${video.length}`);
+      expect(res.headers['content-length']).toBe(String(end - start + 1));
+      expect((res.body as Buffer).equals(video.subarray(start, end + 1))).toBe(true);
+    });
+
+    it('when the range starts past the end, then 416 with the size', async () => {
+      const res = await get(`bytes=${video.length}-`).expect(416);
+      expect(res.headers['content-range']).toBe(`bytes */${video.length}`);
+      expect(res.body.error.code).toBe('range_not_satisfiable');
+    });
+
+    it.each(['bytes=abc', 'lines=0-5', 'bytes=0-1,500-600'])('when the Range is %j, then the whole file (200)', async (range) => {
+      const res = await get(range).expect(200);
+      expect((res.body as Buffer).length).toBe(video.length);
+    });
+
+    it('when If-Range names another ETag, then the whole file; when it names this one, the range', async () => {
+      await beto.get(`/api/attachments/${id}`).set('Range', 'bytes=0-9').set('If-Range', '"other"').expect(200);
+      const res = await beto.get(`/api/attachments/${id}`).set('Range', 'bytes=0-9').set('If-Range', etag).buffer(true).expect(206);
+      expect((res.body as Buffer).equals(video.subarray(0, 10))).toBe(true);
+    });
+
+    it('when someone the file was not sent to asks for a range, then 404', async () => {
+      await caio.get(`/api/attachments/${id}`).set('Range', 'bytes=0-9').expect(404);
+    });
+  });
+
   it('when a message has neither text nor attachments, then 400', async () => {
     const res = await ana.post('/api/messages').send({ to: 'beto', content: '' }).expect(400);
     expect(res.body.error.code).toBe('invalid_request');

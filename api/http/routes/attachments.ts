@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Attachments } from '../../attachments/attachments.js';
 import type { UploadResponse } from '../../contract.js';
 import { currentUser } from '../session.js';
+import { requestedRange } from './attachment-range.js';
 
 /**
  * A served file may be anything a user uploaded: the browser gets no chance to run it. A document of this
@@ -47,15 +48,21 @@ export function attachmentRoutes(attachments: Attachments, requireUser: RequestH
       // Kept, but asked about each time (If-None-Match, a 304 with no body): access ends when a message goes.
       res.setHeader('Cache-Control', 'private, no-cache');
       if (matches(req.headers['if-none-match'], file.etag)) {
-        file.body.destroy();
         res.status(304).end();
         return;
       }
+      const range = file.size === undefined ? undefined : requestedRange(req, file.size, file.etag);
+      const body = await file.read(range);
       res.setHeader('Content-Type', file.type);
       res.setHeader('Content-Disposition', file.disposition);
       res.setHeader('Content-Security-Policy', ATTACHMENT_CONTENT_SECURITY_POLICY);
-      if (file.size !== undefined) res.setHeader('Content-Length', String(file.size));
-      await pipeline(file.body, res).catch((err: unknown) => {
+      if (file.size !== undefined) res.setHeader('Accept-Ranges', 'bytes');
+      if (range && file.size !== undefined) {
+        res.status(206);
+        res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
+        res.setHeader('Content-Length', String(range.end - range.start + 1));
+      } else if (file.size !== undefined) res.setHeader('Content-Length', String(file.size));
+      await pipeline(body, res).catch((err: unknown) => {
         // A reader that went away midway is no error of ours.
         if (!res.destroyed) throw err;
       });

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type {
   AttachmentClaim,
   AttachmentRepository,
+  ByteRange,
   ClaimOutcome,
   FinishedFile,
   NewAttachment,
@@ -135,7 +136,7 @@ export class PgAttachments implements AttachmentRepository {
     );
   }
 
-  async read(sha256: string): Promise<Readable | undefined> {
+  async read(sha256: string, range?: ByteRange): Promise<Readable | undefined> {
     const [blob] = await this.db.query<{ chunks: string }>(
       'SELECT (SELECT count(*) FROM attachment_chunks c WHERE c.sha256 = b.sha256) AS chunks FROM attachment_blobs b WHERE b.sha256 = $1',
       [sha256],
@@ -143,13 +144,22 @@ export class PgAttachments implements AttachmentRepository {
     if (!blob) return undefined;
     const chunks = Number(blob.chunks);
     const db = this.db;
+    // Every chunk but the last holds CHUNK_BYTES (keep writes them so): a range starts at a known chunk.
+    const first = range ? Math.floor(range.start / CHUNK_BYTES) : 0;
+    const last = range ? Math.min(chunks - 1, Math.floor(range.end / CHUNK_BYTES)) : chunks - 1;
     // A chunk at a time, when the reader wants it: a slow download holds one chunk, not the file.
     return Readable.from(
       (async function* () {
-        for (let n = 0; n < chunks; n++) {
+        for (let n = first; n <= last; n++) {
           const [row] = await db.query<{ data: Buffer }>('SELECT data FROM attachment_chunks WHERE sha256 = $1 AND n = $2', [sha256, n]);
           if (!row) throw new Error(`attachment bytes ${sha256} lost chunk ${n}`);
-          yield row.data;
+          if (!range) {
+            yield row.data;
+            continue;
+          }
+          if (n < chunks - 1 && row.data.length !== CHUNK_BYTES) throw new Error(`attachment bytes ${sha256} have a short chunk ${n}`);
+          const at = n * CHUNK_BYTES;
+          yield row.data.subarray(Math.max(0, range.start - at), Math.max(0, range.end + 1 - at));
         }
       })(),
     );

@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type {
   AttachmentClaim,
   AttachmentRepository,
+  ByteRange,
   ClaimOutcome,
   FinishedFile,
   NewAttachment,
@@ -147,12 +148,12 @@ export class AttachmentFiles implements AttachmentRepository {
     return 'claimed';
   }
 
-  async read(sha256: string): Promise<Readable | undefined> {
+  async read(sha256: string, range?: ByteRange): Promise<Readable | undefined> {
     if (!BLOB.test(sha256)) return undefined;
     const file = path.join(this.dir, sha256);
     const opened = await fsp.open(file, 'r').catch(() => undefined);
     if (!opened) return undefined;
-    return createReadStream(file, { fd: opened });
+    return createReadStream(file, { fd: opened, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async remove(ids: readonly string[]): Promise<void> {
