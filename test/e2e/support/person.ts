@@ -24,6 +24,9 @@ export interface OpenOptions {
   colorScheme?: 'light' | 'dark';
   width?: number;
   height?: number;
+  /** 'block' keeps the service worker out, so that `page.route` sees the page's API calls (it does not see
+   * what a service worker fetches). */
+  serviceWorkers?: 'allow' | 'block';
 }
 
 /**
@@ -51,6 +54,7 @@ export class Person {
       locale: options.locale ?? 'en-US',
       colorScheme: options.colorScheme ?? 'light',
       deviceScaleFactor: 1,
+      serviceWorkers: options.serviceWorkers ?? 'allow',
     });
     return Person.inContext(context, name);
   }

@@ -15,6 +15,9 @@ export function ProfileSettings() {
   const [saved, setSaved] = useState<string | null>(null);
   const [photoUrl, setPhotoUrl] = useState<string | null>(null);
   const [status, setStatus] = useState<'idle' | 'saving' | 'saved' | 'refused' | 'failed'>('idle');
+  // The field waits for the name the server holds: typed into before it came, the answer would overwrite what
+  // the person typed (and Save would then clear their name), which a slow connection made happen.
+  const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
     session.myProfile().then(
@@ -22,8 +25,12 @@ export function ProfileSettings() {
         setName(mine.displayName ?? '');
         setSaved(mine.displayName);
         setPhotoUrl(mine.photoUrl);
+        setLoaded(true);
       },
-      () => setStatus('failed'),
+      () => {
+        setStatus('failed');
+        setLoaded(true);
+      },
     );
   }, [session]);
 
@@ -66,6 +73,7 @@ export function ProfileSettings() {
         value={name}
         placeholder={session.me}
         autocomplete="nickname"
+        disabled={!loaded}
         aria-describedby="display-name-hint display-name-problem"
         aria-invalid={problem !== null}
         onInput={(event) => {
@@ -80,7 +88,7 @@ export function ProfileSettings() {
         {problem}
       </p>
       <div class={styles.actions}>
-        <button type="submit" class={`${controls.accentFill} ${styles.save}`} disabled={tooLong || status === 'saving'}>
+        <button type="submit" class={`${controls.accentFill} ${styles.save}`} disabled={!loaded || tooLong || status === 'saving'}>
           {t('save')}
         </button>
         <span role="status">{status === 'saved' ? t('saved') : ''}</span>
