@@ -19,8 +19,11 @@ import { importTextFolder } from '../api/store/migrate/text-to-postgres.js';
 const HELP = `usage: npm run migrate-data -- --from <data folder> --to <postgres://...>
        npm run export-data  -- --from <postgres://...> --to <new folder>
 
-Copies a Papo installation between its two stores, keeping every account, message, receipt, session,
-profile and the ids and cursors the phones hold. Stop the servers first.
+Copies a Papo installation between its two stores, keeping everything it holds: accounts, messages with
+their edits, deletes, hides and replies, receipts, attachments (their bytes and previews), blocks and the
+messages they withheld, profiles and photos, sessions, push subscriptions with the VAPID keys, and the ids
+and cursors the phones hold. Stop the servers first. A copy that fails leaves nothing usable behind: a
+database it stopped in says so and is refused until the copy is run again; a folder is made whole or not at all.
 
   --from <folder | URL>   what to copy: a data folder (Papo's, or the old system's, converted on the way)
                           or a PostgreSQL database holding Papo's data; it must exist and is never created
@@ -93,7 +96,9 @@ async function main(): Promise<void> {
     } else {
       const result = await exportToTextFolder(from, to, log, progress('events'));
       if (started) bar.stop();
-      process.stdout.write(`exported to ${to}: ${result.users} users, ${result.records} history records (data set ${result.epoch})\n`);
+      process.stdout.write(
+        `exported to ${to}: ${result.users} users, ${result.records} history records, ${result.attachments} attachments (data set ${result.epoch})\n`,
+      );
     }
   } catch (err) {
     if (started) bar.stop();

@@ -1,13 +1,15 @@
 import { promises as fsp } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
-import { encodeContent } from '../postgres/content.js';
 import { migrate } from '../postgres/migrate.js';
 import { MIGRATIONS_DIR } from '../postgres/postgres-store.js';
 import type { TokenKey } from '../store.js';
 import { loadRecordFile } from '../text/line-file.js';
-import { decodeHistory, type HistoryRecord } from '../text/records.js';
-import { countNotCarried, nothingNotCarried, notCarriedReason } from './not-carried.js';
+import { decodeHistory } from '../text/records.js';
+import { copyAttachments } from './attachments-to-postgres.js';
+import { copyBlocksAndPush } from './blocks-and-push-to-postgres.js';
+import { copyHistoryBatch, settleChanges } from './history-to-rows.js';
+import { recordBatches } from './record-batches.js';
 import { decodeSession } from '../text/session-file.js';
 import { TextStore, type TextCopySource } from '../text/text-store.js';
 import type { CopyProgress } from './copy-progress.js';
@@ -55,24 +57,6 @@ export async function importTextFolder(
         'give each a new password with npm run reset-password first',
     );
   }
-  if (text.attachments.count > 0) {
-    // Photos and files (issue #18) are not copied by this tool yet: refused rather than left behind.
-    await text.close();
-    throw new Error(
-      `${dir} holds ${text.attachments.count} attachment(s) (photos, files, profile photos), which migrate-data does not copy yet; nothing was changed`,
-    );
-  }
-  // A first read of every history, before the database is touched: what the copy cannot carry stops it here.
-  const notCarried = { ...nothingNotCarried(), blocks: text.blocks.count };
-  for (const user of source.accounts.keys()) {
-    const loaded = await loadRecordFile(source.historyFile(user), decodeHistory).catch(() => undefined);
-    for (const { value } of loaded?.records ?? []) countNotCarried(value, notCarried);
-  }
-  const refusal = notCarriedReason(notCarried, 'migrate-data');
-  if (refusal !== undefined) {
-    await text.close();
-    throw new Error(`${dir}: ${refusal}`);
-  }
   const client = new pg.Client({ connectionString: url, application_name: 'papo-migrate-data' });
   await client.connect();
   try {
@@ -108,23 +92,20 @@ export async function importTextFolder(
     let done = 0;
     let inserted = 0;
     progress.onProgress?.(0, total);
-    for (const [i, { user, file }] of files.entries()) {
-      const loaded = await loadRecordFile(file, decodeHistory).catch(() => undefined);
+    for (const { user, file } of files) {
       const key = `import:${user}`;
       const resumeAfter = Number(
         (await client.query<{ value: string }>('SELECT value FROM papo_meta WHERE key = $1', [key])).rows[0]?.value ?? 0,
       );
-      const records = loaded?.records ?? [];
-      for (let start = 0; start < records.length; start += BATCH) {
-        const batch = records.slice(start, start + BATCH);
-        const fresh = batch.map((r) => r.value).filter((r) => r.seq > resumeAfter);
-        if (fresh.length > 0) inserted += await copyBatch(client, user, fresh, key);
-        done += batch.reduce((n, r) => n + r.length, 0);
+      for await (const batch of recordBatches(file, decodeHistory, BATCH)) {
+        const fresh = batch.records.filter((r) => r.seq > resumeAfter);
+        if (fresh.length > 0) inserted += await copyHistoryBatch(client, user, fresh, key);
+        done += batch.bytes;
         progress.onProgress?.(done, total);
       }
-      done += (sizes[i] ?? 0) - records.reduce((n, r) => n + r.length, 0);
-      progress.onProgress?.(done, total);
     }
+    const attachments = await copyAttachments(client, text.attachments, () => undefined);
+    if (attachments > 0) log.info({ attachments }, 'attachments copied');
 
     // What the queue knew: each recipient's delivered prefix (docs/storage.md: delivery is a prefix).
     const highest = Math.max(
@@ -147,6 +128,10 @@ export async function importTextFolder(
       ON CONFLICT (username, peer) DO UPDATE SET upto = GREATEST(read_marks.upto, excluded.upto)`);
     if (highest > 0) await client.query("SELECT setval('papo_seq', GREATEST($1::bigint, (SELECT last_value FROM papo_seq)))", [highest]);
     await copySessions(client, source);
+    await copyBlocksAndPush(client, text, names);
+    await settleChanges(client);
+    // The copy is whole: the database may now be served (PostgresStore refuses it until then).
+    await client.query("DELETE FROM papo_meta WHERE key = 'import_unfinished'");
     await client.query('COMMIT');
     return { users: users.size, inserted, epoch };
   } catch (err) {
@@ -165,6 +150,12 @@ async function claimEpoch(client: pg.Client, epoch: string): Promise<void> {
       await client.query<{ key: string; value: string }>("SELECT key, value FROM papo_meta WHERE key IN ('epoch', 'imported_from')")
     ).rows.map((r) => [r.key, r.value]),
   );
+  // Until the last step commits, the database is marked unfinished: PostgresStore refuses to serve half a
+  // copy, and a run started again finishes it.
+  await client.query(
+    "INSERT INTO papo_meta (key, value) VALUES ('import_unfinished', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [epoch],
+  );
   if (meta.get('imported_from') === epoch) return;
   const used = (await client.query('SELECT 1 FROM events LIMIT 1')).rows.length > 0;
   if (used) {
@@ -182,53 +173,6 @@ async function copyTokenKey(client: pg.Client, k: TokenKey): Promise<void> {
     "INSERT INTO papo_meta (key, value) VALUES ('token_key', $1), ('legacy_ids_up_to', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [k.key.toString('hex'), String(k.legacyIdsUpTo)],
   );
-}
-
-async function copyBatch(client: pg.Client, user: string, all: HistoryRecord[], progressKey: string): Promise<number> {
-  // Edits, deletes and hides (issue #18) are not carried yet: docs/storage.md says so.
-  const records = all.filter(
-    (r): r is Extract<HistoryRecord, { kind: 'msg' | 'st' | 'rd' }> => r.kind === 'msg' || r.kind === 'st' || r.kind === 'rd',
-  );
-  const msgs = records.filter((r): r is Extract<HistoryRecord, { kind: 'msg' }> => r.kind === 'msg');
-  const col = <T>(f: (r: (typeof records)[number]) => T) => records.map(f);
-  await client.query('BEGIN');
-  try {
-    await client.query(
-      `INSERT INTO messages (seq, sender, recipient, content, sent_at, client_id)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) ON CONFLICT (seq) DO NOTHING`,
-      [
-        msgs.map((m) => m.seq),
-        msgs.map((m) => m.from),
-        msgs.map((m) => m.to),
-        msgs.map((m) => encodeContent(m.content)),
-        msgs.map((m) => m.sentAt),
-        msgs.map((m) => m.clientId ?? null),
-      ],
-    );
-    const result = await client.query(
-      `INSERT INTO events (username, seq, kind, peer, message_seq, status, at)
-       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[]) ON CONFLICT (username, seq) DO NOTHING`,
-      [
-        user,
-        col((r) => r.seq),
-        col((r) => r.kind),
-        col((r) => (r.kind === 'msg' ? (r.from === user ? r.to : r.from) : r.peer)),
-        col((r) => (r.kind === 'msg' ? r.seq : r.kind === 'st' ? r.messageSeq : r.upTo)),
-        col((r) => (r.kind === 'st' ? r.status : null)),
-        col((r) => (r.kind === 'msg' ? r.sentAt : r.at)),
-      ],
-    );
-    const last = all.at(-1)?.seq ?? 0;
-    await client.query('INSERT INTO papo_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-      progressKey,
-      String(last),
-    ]);
-    await client.query('COMMIT');
-    return result.rowCount ?? 0;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
 }
 
 /** sessions.txt already holds SHA-256 session ids, the form the PostgreSQL store keeps too. */

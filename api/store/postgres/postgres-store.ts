@@ -180,6 +180,13 @@ async function prepareSchema(pool: pg.Pool, log: Logger): Promise<PreparedSchema
       )
     ).rows;
     if (!row) throw new Error('could not read papo_meta');
+    const unfinished = (await client.query<{ value: string }>("SELECT value FROM papo_meta WHERE key = 'import_unfinished'")).rows[0];
+    if (unfinished !== undefined) {
+      // Half a copy would look like a data set that lost messages, files and blocks (api/store/migrate/).
+      throw new Error(
+        `this database holds an unfinished copy of data set ${unfinished.value} (npm run migrate-data stopped before its end): run it again to finish it`,
+      );
+    }
     if (!/^[0-9a-f]{32}$/.test(row.o_key)) throw new Error("papo_meta's token_key is damaged: delete that row to make a new key");
     const tokenKey = { key: Buffer.from(row.o_key, 'hex'), legacyIdsUpTo: Number(row.o_legacy_ids_up_to), created: row.o_created };
     return { schema: row.schema, epoch: row.epoch, tokenKey };

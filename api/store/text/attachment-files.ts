@@ -66,9 +66,9 @@ export class AttachmentFiles implements AttachmentRepository {
     return files;
   }
 
-  /** How many attachments are kept (the migrate-data tool refuses to leave them behind). */
-  get count(): number {
-    return this.byId.size;
+  /** Every attachment kept, with its claim (the migrate-data tool copies them; issue #18). */
+  list(): StoredAttachment[] {
+    return [...this.byId.values()].map((a) => ({ ...a, ...(a.claim ? { claim: { ...a.claim } } : {}) }));
   }
 
   async stage(): Promise<StagedFile> {

@@ -5,7 +5,7 @@ import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type Dis
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
-type BlockRecord = { kind: 'b'; blocker: string; blocked: string; at: string } | { kind: 'u'; blocker: string; blocked: string };
+export type BlockRecord = { kind: 'b'; blocker: string; blocked: string; at: string } | { kind: 'u'; blocker: string; blocked: string };
 
 /**
  * Who blocked whom (issue #17), on the data folder (`bloqueios.txt`): all of it in memory, every change
@@ -66,13 +66,6 @@ export class BlockListFile implements BlockRepository {
 
   async list(user: string): Promise<{ username: string; at: string }[]> {
     return [...(this.blocks.get(user) ?? [])].map(([username, at]) => ({ username, at }));
-  }
-
-  /** How many blocks are in force (the migrate-data tool refuses to leave them behind). */
-  get count(): number {
-    let n = 0;
-    for (const mine of this.blocks.values()) n += mine.size;
-    return n;
   }
 
   /** Synchronous: the text store's send asks it on every message. */
@@ -140,7 +133,7 @@ export class BlockListFile implements BlockRepository {
   }
 }
 
-function encodeBlock(r: BlockRecord): string {
+export function encodeBlock(r: BlockRecord): string {
   return r.kind === 'b' ? encodeRecord(['b', r.blocker, r.blocked, r.at]) : encodeRecord(['u', r.blocker, r.blocked]);
 }
 

@@ -30,8 +30,13 @@ export async function readOrCreateVapidKeys(disk: Disk, file: string): Promise<V
   });
   if (text !== undefined) return { ...decodeVapidKeys(file, text), created: false };
   const made = makeVapidKeys();
-  await writeDurably(disk, file, encodeRecord([MAGIC, VERSION, made.publicKey, made.privateKey]));
+  await writeDurably(disk, file, encodeVapidKeys(made));
   return { ...made, created: true };
+}
+
+/** The file's one line (the export of a PostgreSQL data set writes it with the keys it had there). */
+export function encodeVapidKeys(keys: VapidKeys): string {
+  return encodeRecord([MAGIC, VERSION, keys.publicKey, keys.privateKey]);
 }
 
 function decodeVapidKeys(file: string, text: string): VapidKeys {
