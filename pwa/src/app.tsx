@@ -71,6 +71,11 @@ export function App({ cache }: { cache: ChatCache }) {
           navigate({ name: 'list' }, { replace: true });
           setPhase({ name: 'login' });
         },
+        deleteAccount: async (password) => {
+          await session.deleteAccount(password);
+          navigate({ name: 'list' }, { replace: true });
+          setPhase({ name: 'login', notice: t('accountDeleted') });
+        },
       },
     [session],
   );

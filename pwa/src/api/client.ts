@@ -48,6 +48,12 @@ function queryString(params: Record<string, string | number | undefined | null>)
   return text ? `?${text}` : '';
 }
 
+/**
+ * My data as a zip (issue #17): a plain link with `download`, so the browser streams the file to disk rather than
+ * the page holding it in memory as a blob.
+ */
+export const EXPORT_URL = '/api/account/export';
+
 /** The Papo API over fetch, same origin, with the session cookie. */
 export const api: PapoApi = {
   login: (username, password) => request('POST', '/api/session', { username, password }),
@@ -66,4 +72,12 @@ export const api: PapoApi = {
   editMessage: (id, content) => request('PATCH', `/api/messages/${encodeURIComponent(id)}`, { content }),
   deleteMessage: (id, scope) => request('DELETE', `/api/messages/${encodeURIComponent(id)}${queryString({ for: scope })}`),
   search: (query) => request('GET', `/api/search${queryString({ ...query })}`),
+  devices: () => request('GET', '/api/account/devices'),
+  endDevice: (id) => request('DELETE', `/api/account/devices/${encodeURIComponent(id)}`),
+  endOtherDevices: () => request('DELETE', '/api/account/devices'),
+  changePassword: (currentPassword, newPassword) => request('POST', '/api/account/password', { currentPassword, newPassword }),
+  blocks: () => request('GET', '/api/account/blocks'),
+  block: (username) => request('PUT', `/api/account/blocks/${encodeURIComponent(username)}`),
+  unblock: (username) => request('DELETE', `/api/account/blocks/${encodeURIComponent(username)}`),
+  deleteAccount: (password) => request('DELETE', '/api/account', { password }),
 };

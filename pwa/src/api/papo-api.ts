@@ -1,5 +1,8 @@
 import type {
+  BlocksResponse,
   ConversationsResponse,
+  DevicesResponse,
+  EndDevicesResponse,
   EditResponse,
   SearchResponse,
   HistoryResponse,
@@ -48,4 +51,16 @@ export interface PapoApi {
   editMessage(id: string, content: string): Promise<EditResponse>;
   deleteMessage(id: string, scope: 'everyone' | 'me'): Promise<void>;
   search(query: { q: string; with?: string; before?: string | null }): Promise<SearchResponse>;
+  /** Issue #17: my logged-in devices; ending one, or every one but this. */
+  devices(): Promise<DevicesResponse>;
+  endDevice(id: string): Promise<void>;
+  endOtherDevices(): Promise<EndDevicesResponse>;
+  /** Every other device is logged out; this one gets a new session cookie with the answer. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /** Issue #17: whom I blocked; blocking and unblocking (both idempotent on the server). */
+  blocks(): Promise<BlocksResponse>;
+  block(username: string): Promise<void>;
+  unblock(username: string): Promise<void>;
+  /** Deletes my account for good, with my password as the proof (issue #17); the session ends with it. */
+  deleteAccount(password: string): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { MyProfile, ProfileUpdate, Quote } from '../../../api/contract';
 import { ApiError } from '../api/api-error';
 import type { PapoApi } from '../api/papo-api';
 import { ObservableState } from '../lib/observable-state';
+import { BlockedPeople } from './blocked-people';
 import type { ChatCache, OutboxFile } from './chat-cache';
 import type { ChatContext } from './chat-context';
 import type { ChatState } from './chat-state';
@@ -11,6 +12,7 @@ import type { Device } from './device';
 import { EarlyReceipts } from './early-receipts';
 import { LiveEvents } from './live-events';
 import { MessageChanges } from './message-changes';
+import { MyAccount } from './my-account';
 import { OutgoingMessages } from './outgoing-messages';
 import { People } from './people';
 import { ReadReceipts } from './read-receipts';
@@ -46,6 +48,9 @@ export class ChatSession {
   readonly people: People;
   /** Edit, delete, search and jumping to a message (issue #18). */
   readonly changes: MessageChanges;
+  /** Whom I blocked; my devices and password (issue #17). */
+  readonly blocks: BlockedPeople;
+  readonly account: MyAccount;
   private readonly cleanups: Array<() => void> = [];
   private stopped = false;
 
@@ -73,6 +78,13 @@ export class ChatSession {
     this.rows = new ConversationRows(context, this.receipts);
     this.people = new People(context);
     this.changes = new MessageChanges(context, this.threads);
+    this.blocks = new BlockedPeople(context, () => this.rows.refresh());
+    this.account = new MyAccount(context, async () => {
+      await this.poller.pause();
+      return () => {
+        if (!this.stopped) this.poller.start();
+      };
+    });
     const live = new LiveEvents(context, early, shown, this.people, this.changes);
     this.connection = new Connection(this.state, (previous) => {
       void this.outgoing.flush();
@@ -147,6 +159,20 @@ export class ChatSession {
     } catch (error) {
       console.warn('papo: logout request failed; forgetting the session locally', error);
     }
+    await cache.clearChats();
+    await cache.setMeta('user', null);
+    device.setBadge(0);
+  }
+
+  /**
+   * Deletes my account (issue #17), then forgets it on this device like a logout, the outbox too: what waits
+   * there could never be sent, since the name stays reserved and nobody logs in with it again.
+   */
+  async deleteAccount(password: string): Promise<void> {
+    const { api, cache, device } = this.context;
+    await api.deleteAccount(password);
+    this.stop();
+    for (const item of await cache.outbox(this.me)) await cache.removeFromOutbox(item);
     await cache.clearChats();
     await cache.setMeta('user', null);
     device.setBadge(0);

@@ -42,6 +42,8 @@ export class StreamPoller {
    * round trip whether the server is there; the holding ones follow.
    */
   private answerAtOnce = true;
+  /** The running loop, so `pause` can wait until it has really ended. */
+  private looping: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: StreamPollerDeps,
@@ -51,12 +53,21 @@ export class StreamPoller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.loop();
+    this.looping = this.loop();
   }
 
   stop(): void {
     this.running = false;
     this.kick();
+  }
+
+  /**
+   * Stops and resolves once no poll is in flight and the loop has ended, so a `start` after it never runs two
+   * loops side by side (a password change holds the polls: issue #17).
+   */
+  async pause(): Promise<void> {
+    this.stop();
+    await this.looping;
   }
 
   /** Ends the current wait or held request now: the network came back, or the app came to the foreground. */

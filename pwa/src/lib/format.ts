@@ -5,6 +5,8 @@ const time = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit
 const weekday = new Intl.DateTimeFormat(locale, { weekday: 'long' });
 const dayMonth = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long' });
 const fullDate = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric' });
+const dateTimeThisYear = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' });
+const dateTime = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' });
 const shortDate = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: '2-digit' });
 
 /** Local calendar day, for grouping: two messages a minute apart across midnight are on different days. */
@@ -41,6 +43,12 @@ export function formatPresence(presence: { online: boolean; lastSeenAt: string |
   if (ago === 0) return t('lastSeenToday', { time: at });
   if (ago === 1) return t('lastSeenYesterday', { time: at });
   return t('lastSeenOn', { date: formatDay(presence.lastSeenAt, now) });
+}
+
+/** A moment in a list of facts (a device logged in, someone blocked): "Dec 7, 9:05 AM"; the year when not this one. */
+export function formatDateTime(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  return (date.getFullYear() === now.getFullYear() ? dateTimeThisYear : dateTime).format(date);
 }
 
 /** The time in a conversation row, as messaging apps do: a time today, then Yesterday, a weekday, a date. */

@@ -39,6 +39,21 @@ describe('StreamPoller', () => {
     vi.useRealTimers();
   });
 
+  it('when paused while a poll is held, then the poll is aborted and the loop has ended; a start after it runs one loop (issue #17)', async () => {
+    poller.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.polls).toEqual(['saved']);
+
+    await poller.pause();
+    poller.start();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(api.polls).toEqual(['saved', 'saved']);
+    api.answerPoll({ cursor: 'next', events: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.polls).toEqual(['saved', 'saved', 'next']);
+  });
+
   it('when a poll brings events, then they are applied before the cursor is saved, and the next poll carries it', async () => {
     poller.start();
     await vi.advanceTimersByTimeAsync(0);

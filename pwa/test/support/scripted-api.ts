@@ -1,4 +1,7 @@
 import type {
+  BlocksResponse,
+  DevicesResponse,
+  EndDevicesResponse,
   EditResponse,
   SearchResponse,
   ConversationsResponse,
@@ -53,6 +56,11 @@ export class ScriptedApi implements PapoApi {
   onEdit: (id: string, content: string) => Answer<EditResponse> = () => unexpected('editMessage');
   onDelete: (id: string, scope: 'everyone' | 'me') => Answer<void> = () => unexpected('deleteMessage');
   onSearch: (query: { q: string }) => Answer<SearchResponse> = () => unexpected('search');
+  onBlocks: () => Answer<BlocksResponse> = () => unexpected('blocks');
+  onBlock: (username: string) => Answer<void> = () => unexpected('block');
+  onUnblock: (username: string) => Answer<void> = () => unexpected('unblock');
+  onDeleteAccount: (password: string) => Answer<void> = () => unexpected('deleteAccount');
+  onChangePassword: (current: string, next: string) => Answer<void> = () => unexpected('changePassword');
 
   private readonly pollAnswers: Array<Answer<PollResponse>> = [];
   private heldPoll: (() => void) | null = null;
@@ -156,6 +164,43 @@ export class ScriptedApi implements PapoApi {
   async search(query: { q: string; with?: string; before?: string | null }): Promise<SearchResponse> {
     this.requests.push(`search ${query.q}`);
     return settle(this.onSearch(query));
+  }
+
+  async devices(): Promise<DevicesResponse> {
+    return unexpected('devices');
+  }
+
+  async endDevice(_id: string): Promise<void> {
+    return unexpected('endDevice');
+  }
+
+  async endOtherDevices(): Promise<EndDevicesResponse> {
+    return unexpected('endOtherDevices');
+  }
+
+  changePassword(current: string, next: string): Promise<void> {
+    this.requests.push('changePassword');
+    return settle(this.onChangePassword(current, next));
+  }
+
+  blocks(): Promise<BlocksResponse> {
+    this.requests.push('blocks');
+    return settle(this.onBlocks());
+  }
+
+  block(username: string): Promise<void> {
+    this.requests.push(`block ${username}`);
+    return settle(this.onBlock(username));
+  }
+
+  unblock(username: string): Promise<void> {
+    this.requests.push(`unblock ${username}`);
+    return settle(this.onUnblock(username));
+  }
+
+  deleteAccount(password: string): Promise<void> {
+    this.requests.push('deleteAccount');
+    return settle(this.onDeleteAccount(password));
   }
 }
 

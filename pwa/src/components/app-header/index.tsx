@@ -29,7 +29,7 @@ export function HeaderButton({
   label,
   onClick,
 }: {
-  icon: 'history' | 'logout' | 'settings' | 'search';
+  icon: 'history' | 'logout' | 'settings' | 'search' | 'block';
   label: string;
   onClick: () => void;
 }) {

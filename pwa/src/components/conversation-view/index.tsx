@@ -6,10 +6,12 @@ import { t } from '../../lib/i18n';
 import { toOutboxFile } from '../../lib/outbox-files';
 import { useCommandRunner } from '../../lib/use-command-runner';
 import { goBack } from '../../lib/use-route';
+import { useBlocked } from '../../lib/use-blocked';
 import { useSession } from '../../lib/use-session';
 import { useSlice } from '../../lib/use-slice';
 import { AppHeader, HeaderButton } from '../app-header';
 import { Avatar } from '../avatar';
+import { BlockedNotice, BlockHeaderButton } from '../block-control';
 import { Composer } from '../composer';
 import { ConnectionBanner } from '../connection-banner';
 import { Icon } from '../icon';
@@ -34,6 +36,7 @@ export function ConversationView({ peer }: { peer: string }) {
   const [draft, setDraft] = useState<{ text: string; key: number } | undefined>(undefined);
   const [searching, setSearching] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const blocked = useBlocked(peer);
 
   useEffect(() => {
     void session.openConversation(peer).then(async () => {
@@ -148,7 +151,12 @@ export function ConversationView({ peer }: { peer: string }) {
           rememberLeftChat(peer);
           goBack();
         }}
-        actions={<HeaderButton icon="search" label={t('searchIn')} onClick={() => setSearching(true)} />}
+        actions={
+          <>
+            <HeaderButton icon="search" label={t('searchIn')} onClick={() => setSearching(true)} />
+            {blocked !== null && !thread?.missing && <BlockHeaderButton peer={peer} name={displayName ?? peer} blocked={blocked} />}
+          </>
+        }
       >
         <Avatar name={peer} label={displayName} photoUrl={photoUrl} size="small" />
         <span class={styles.heading}>
@@ -185,15 +193,19 @@ export function ConversationView({ peer }: { peer: string }) {
             focus={focus}
           />
         )}
-        <Composer
-          label={t('messageLabel', { name: peer })}
-          onSubmit={submit}
-          onSubmitFiles={sendFiles}
-          onTyping={typing}
-          autoFocus
-          context={context}
-          {...(draft ? { draft } : {})}
-        />
+        {blocked ? (
+          <BlockedNotice peer={peer} name={displayName ?? peer} />
+        ) : (
+          <Composer
+            label={t('messageLabel', { name: peer })}
+            onSubmit={submit}
+            onSubmitFiles={sendFiles}
+            onTyping={typing}
+            autoFocus
+            context={context}
+            {...(draft ? { draft } : {})}
+          />
+        )}
       </main>
       {menuFor && (
         <MessageActions

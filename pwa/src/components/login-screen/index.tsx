@@ -2,6 +2,7 @@ import type { InputHTMLAttributes } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../api/api-error';
 import { api } from '../../api/client';
+import { asSentence } from '../../lib/as-sentence';
 import { type TextKey, t } from '../../lib/i18n';
 import { isValidUsername, normalizeUsername } from '../../lib/usernames';
 import controls from '../../styles/controls.module.css';
@@ -11,12 +12,6 @@ interface Props {
   onLoggedIn: (username: string, created: boolean) => Promise<void>;
   /** Shown above the form, e.g. when the server ended the session. */
   notice?: string | undefined;
-}
-
-/** The server's words as a sentence: a capital first letter and a full stop. */
-function asSentence(message: string): string {
-  const text = message.trim();
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
 }
 
 /** What the form says when logging in failed. */

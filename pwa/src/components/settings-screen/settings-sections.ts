@@ -1,8 +1,11 @@
 import type { FunctionComponent } from 'preact';
 import type { TextKey } from '../../lib/i18n';
 import { AccountSettings } from '../account-settings';
+import { BlockedSettings } from '../blocked-settings';
+import { DevicesSettings } from '../devices-settings';
 import { LanguageSettings } from '../language-settings';
 import { NotificationSettings } from '../notification-settings';
+import { PasswordSettings } from '../password-settings';
 import { PrivacySettings } from '../privacy-settings';
 import { ProfileSettings } from '../profile-settings';
 
@@ -24,4 +27,7 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { id: 'language', title: 'settingsLanguage', Component: LanguageSettings },
   { id: 'notifications', title: 'settingsNotifications', Component: NotificationSettings },
   { id: 'account', title: 'settingsAccount', Component: AccountSettings },
+  { id: 'devices', title: 'settingsDevices', Component: DevicesSettings },
+  { id: 'blocked', title: 'settingsBlocked', Component: BlockedSettings },
+  { id: 'password', title: 'settingsPassword', Component: PasswordSettings },
 ];
