@@ -5,6 +5,7 @@ import { createAttachments, type Attachments } from './attachments/attachments.j
 import { attachmentRoutes } from './http/routes/attachments.js';
 import { createBlocking } from './accounts/blocking.js';
 import { createDevices } from './accounts/devices.js';
+import { createAccountExport } from './accounts/export/account-export.js';
 import { accountRoutes } from './http/routes/account.js';
 import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js';
 import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard } from './http/fast-path/index.js';
@@ -100,13 +101,15 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
   const devices = createDevices(deps.store.sessions, deps.sessionsPerUser ?? DEFAULT_SESSIONS_PER_USER);
   const { push } = deps;
   app.use(sessionRoutes(deps.accounts, authenticated, devices, push ? (key) => push.sessionsEnded([key]) : undefined));
-  app.use(accountRoutes(deps.accounts, devices, createBlocking(deps.store), authenticated));
+  const attachments = deps.attachments ?? createAttachments(deps.store.attachments, { maxBytes: 25 * 1024 * 1024 });
+  const accountExport = createAccountExport({ store: deps.store, attachments, devices });
+  app.use(accountRoutes(deps.accounts, devices, createBlocking(deps.store), authenticated, accountExport));
   if (push) app.use(pushRoutes(push, authenticated));
   if (!fastPath) app.use(messageRoutes(handlers, authenticated, deps.sessionMaxDays));
   app.use(readReceiptRoutes(deps.messaging, authenticated));
   app.use(historyRoutes(deps.messaging, authenticated));
   app.use(profileRoutes(deps.profiles, authenticated));
-  app.use(attachmentRoutes(deps.attachments ?? createAttachments(deps.store.attachments, { maxBytes: 25 * 1024 * 1024 }), authenticated));
+  app.use(attachmentRoutes(attachments, authenticated));
   app.use(messageChangeRoutes(deps.messaging.changes, authenticated));
   app.use('/api', apiNotFound);
   if (deps.pwa) app.use(deps.pwa);

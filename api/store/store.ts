@@ -96,6 +96,8 @@ export interface UserRepository {
   exists(username: string): boolean | Promise<boolean>;
   /** True when the name belongs to an account whose record is damaged: it cannot log in until a reset. */
   isLocked(username: string): boolean | Promise<boolean>;
+  /** When the account was made (ISO 8601), for the export (issue #17); null where the store never kept it. */
+  createdAt(username: string): Promise<string | null>;
   /**
    * Gives the account a new password hash, durably (unlocking it when it was locked), and ends every session
    * of that user. Returns false, changing nothing, when there is no such account.
@@ -181,6 +183,18 @@ export interface HistoryPage {
   before: Seq | null;
 }
 
+/** A message of a history export (issue #17): messages the user hid (delete for me) are in it too, flagged. */
+export interface ExportedStoredMessage extends StoredMessage {
+  hidden?: true;
+}
+
+export interface ExportPage {
+  /** Oldest first. */
+  messages: ExportedStoredMessage[];
+  /** The last message's sequence number, where the next page starts; null when there was none above `after`. */
+  last: Seq | null;
+}
+
 /**
  * What a read mark did: `not_found` when no readable message of that conversation has that number. A store
  * says what happened; the domain (api/messaging/) says it to the person, in one wording for both stores.
@@ -228,6 +242,12 @@ export interface MessageRepository {
   deleteForEveryone(change: MessageChange): Promise<ChangeOutcome>;
   /** `user` hides a message in their own history (delete for me); `deleted` when they had hidden it already. */
   hide(user: string, seq: Seq): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>>;
+  /**
+   * `user`'s whole history above `after`, oldest first, at most `limit` messages, hidden ones flagged rather
+   * than left out (the export, issue #17). Keyset pages on the sequence number, so an export reads a history
+   * of any length a page at a time and never holds it whole.
+   */
+  exportPage(user: string, after: Seq, limit: number): Promise<ExportPage>;
   /** `user`'s own messages that match, newest first; never deleted or hidden ones (issue #18). */
   search(user: string, query: SearchQuery): Promise<SearchPage>;
   /** The key of this data set's ids and cursors, created on first use and kept with the data. */

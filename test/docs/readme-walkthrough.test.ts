@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { openPromise } from 'yauzl';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { serverProcessesPerTest } from '../support/server-process.js';
 import { tempDir } from '../support/server.js';
@@ -60,7 +61,21 @@ describe('the README curl walkthrough', () => {
       expect(lines, `round ${round}: the message carrying it, and joao's download`).toEqual(
         expect.arrayContaining(['201', '200 image/png']),
       );
+      expect(lines, `round ${round}: maria's export`).toContain('200 application/zip');
     }
+    // The export it saved is a zip a zip reader opens, with maria's history in it.
+    const zip = await openPromise(path.join(dir, 'papo.zip'), { lazyEntries: true });
+    const names: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (e: { fileName: string }) => {
+        names.push(e.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', resolve);
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    expect(names).toEqual(expect.arrayContaining(['README.txt', 'account.json', 'messages.jsonl']));
     // The first round's typing signal reaches joao's held poll (the second may be coalesced into it).
     expect(outputs[0]).toContain('{"type":"typing","from":"maria","seconds":5}');
     expect(outputs[0]).toContain('"created":true');

@@ -141,6 +141,7 @@ describe('passwords', () => {
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
       isLocked: () => false,
       resetPassword: async () => false,
+      createdAt: async () => null,
     };
     const accounts = createAccounts(repo, hasher, createDeviceTokens([TEST_SECRET]));
     await accounts.loginOrRegister('newcomer', PASSWORD);

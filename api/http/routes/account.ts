@@ -1,4 +1,6 @@
+import { pipeline } from 'node:stream/promises';
 import { Router, type RequestHandler } from 'express';
+import type { AccountExport } from '../../accounts/export/account-export.js';
 import type { Accounts } from '../../accounts/accounts.js';
 import { USER_AGENT_KEPT } from '../../accounts/device-name.js';
 import type { Devices } from '../../accounts/devices.js';
@@ -19,8 +21,27 @@ function clearSessionCookie(res: Response): void {
 }
 
 /** The user's devices (their sessions), their password, and whom they blocked (issue #17). */
-export function accountRoutes(accounts: Accounts, devices: Devices, blocking: Blocking, requireUser: RequestHandler): Router {
+export function accountRoutes(
+  accounts: Accounts,
+  devices: Devices,
+  blocking: Blocking,
+  requireUser: RequestHandler,
+  accountExport: AccountExport,
+): Router {
   const router = Router();
+
+  // Export my data (issue #17): the session's user only; the spec refuses any query parameter.
+  router.get('/api/account/export', requireUser, async (req, res) => {
+    const { fileName, body } = await accountExport.start(currentUser(res), sessionKey(req.sessionID));
+    res.setHeader('Content-Type', 'application/zip');
+    // Quoted as written: a username is only a-z, 0-9, "_", "." and "-" (api/names/username.ts).
+    res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    await pipeline(body, res).catch((err: unknown) => {
+      // A reader that went away midway is no error of ours; a store failing midway is (logged, connection cut).
+      if ((err as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    });
+  });
 
   router.get('/api/account/devices', requireUser, async (req, res) => {
     const body: DevicesResponse = { devices: await devices.list(currentUser(res), sessionKey(req.sessionID)) };

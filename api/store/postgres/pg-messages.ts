@@ -3,6 +3,7 @@ import type {
   AppendResult,
   ChangeOutcome,
   MessageChange,
+  ExportPage,
   SearchPage,
   SearchQuery,
   HistoryPage,
@@ -187,6 +188,22 @@ export class PgMessages implements MessageRepository {
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit).reverse();
     return { messages: page.map(toMessage), before: more && page[0] ? Number(page[0].seq) : null };
+  }
+
+  /** Keyset pages on events' primary key (username, seq): each page is one indexed range, however long the history. */
+  async exportPage(user: string, after: Seq, limit: number): Promise<ExportPage> {
+    const rows = await this.db.query<MessageRow & { hidden: boolean }>(
+      `SELECT ${MESSAGE_COLUMNS}, NOT ${NOT_HIDDEN} AS hidden
+       FROM events e JOIN messages m ON m.seq = e.seq ${STATUS_JOINS}
+       WHERE e.username = $1 AND e.kind = 'msg' AND e.seq > $2
+       ORDER BY e.seq LIMIT $3`,
+      [user, after, limit],
+    );
+    const last = rows.at(-1);
+    return {
+      messages: rows.map((r) => (r.hidden ? { ...toMessage(r), hidden: true } : toMessage(r))),
+      last: last ? Number(last.seq) : null,
+    };
   }
 
   async conversations(user: string): Promise<StoredConversation[]> {

@@ -19,6 +19,11 @@ export class PgUsers implements UserRepository {
     return { username, passwordHash: row.password_hash };
   }
 
+  async createdAt(username: string): Promise<string | null> {
+    const [row] = await this.db.query<{ created_at: Date }>('SELECT created_at FROM users WHERE username = $1', [username]);
+    return row ? row.created_at.toISOString() : null;
+  }
+
   async create(user: StoredUser): Promise<boolean> {
     const rows = await this.db.query(
       'INSERT INTO users (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING username',

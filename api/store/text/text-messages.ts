@@ -3,6 +3,8 @@ import type {
   AppendResult,
   ChangeOutcome,
   MessageChange,
+  ExportedStoredMessage,
+  ExportPage,
   SearchPage,
   SearchQuery,
   HistoryPage,
@@ -216,6 +218,25 @@ export class TextMessages implements MessageRepository {
         return m ? [m] : [];
       }),
       before: start > 0 && page[0] ? page[0].seq : null,
+    };
+  }
+
+  /** Keyset pages over the history's index: each page is one range read of the file, through its decoder. */
+  async exportPage(user: string, after: Seq, limit: number): Promise<ExportPage> {
+    const h = await this.store.history(user);
+    const first = refUpperBound(h.messages, after);
+    // As a stream read: nothing the journal has not committed yet.
+    const end = Math.min(first + limit, refUpperBound(h.messages, this.store.state.seq.committed));
+    const page = h.messages.slice(first, end);
+    const read = (await h.records(page)).filter((r) => r.kind === 'msg');
+    const messages = new Map((await this.messagesOf(h, read)).map((m) => [m.seq, m]));
+    return {
+      messages: page.flatMap((ref): ExportedStoredMessage[] => {
+        const [m] = ref.unreadable ? this.placeholder(h, ref.seq) : [messages.get(ref.seq)];
+        if (!m) return [];
+        return [h.hidden.has(ref.seq) ? { ...m, hidden: true } : m];
+      }),
+      last: page.at(-1)?.seq ?? null,
     };
   }
 

@@ -28,6 +28,11 @@ export class TextUsers implements UserRepository {
     return this.store.state.locked.has(username);
   }
 
+  /** usuarios.txt keeps a name and a hash per account, never when it was made (docs/storage.md). */
+  async createdAt(): Promise<string | null> {
+    return null;
+  }
+
   /**
    * `npm run reset-password` on the text store (run with the server stopped: the folder lock sees to it):
    * rewrites usuarios.txt whole, without that name's damaged lines or lock records and with one new line,
