@@ -11,7 +11,8 @@ import { copyBlocksAndPush } from './blocks-and-push-to-postgres.js';
 import { copyHistoryBatch, settleChanges } from './history-to-rows.js';
 import { recordBatches } from './record-batches.js';
 import { decodeSession } from '../text/session-file.js';
-import { TextStore, type TextCopySource } from '../text/text-store.js';
+import { TextStore } from '../text/text-store.js';
+import type { TextCopySource } from '../text/text-copy-source.js';
 import type { CopyProgress } from './copy-progress.js';
 import { checkTextSource } from './copy-source.js';
 

@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import type { Logger } from '../../logger.js';
 import { nodeDisk, type Disk } from './disk.js';
 import type { Decoded } from './records.js';
 
@@ -136,4 +137,10 @@ export async function loadRecordFile<T>(path: string, decode: (line: string) => 
   const records: LoadedRecord<T>[] = [];
   const report = await visitRecordFile(path, decode, (value: T, offset, length) => records.push({ value, offset, length }), disk);
   return { records, ...report };
+}
+
+/** Logs what a load dropped: a torn tail (an unfinished write) and each damaged line skipped. */
+export function reportLoad(log: Logger, file: string, loaded: Pick<ScanReport, 'tornBytes' | 'damage'>): void {
+  if (loaded.tornBytes > 0) log.warn({ file, droppedBytes: loaded.tornBytes }, 'dropped a torn tail (an unfinished write)');
+  for (const d of loaded.damage) log.error({ file: d.file, line: d.line, reason: d.reason }, 'damaged record skipped');
 }

@@ -2,36 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../logger.js';
 import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
-import { loadAccountFile } from './account-file.js';
-import { decodeHistory } from './records.js';
 import { isCanonicalUsername } from '../../names/username.js';
-import { AttachmentFiles } from './attachment-files.js';
 import { lockDataFolder } from './data-lock.js';
-import { DATA_FILES, dataLayout } from './data-layout.js';
-import { BlockListFile } from './block-list-file.js';
+import { dataLayout } from './data-layout.js';
 import { tightenDataFolder } from './file-modes.js';
 import { removeUnfinishedFiles } from './unfinished-files.js';
-import { isOutOfSpace, makeFolder, nodeDisk, openCreating, writeDurably, type Disk } from './disk.js';
+import { makeFolder, nodeDisk, writeDurably, type Disk } from './disk.js';
 import { DataFileWriter } from './data-file-writer.js';
-import { GroupCommitter } from './group-commit.js';
 import { Journal } from './journal.js';
 import { prepareFormat } from './folder-format.js';
-import { type LoadedFile } from './line-file.js';
-import { MessageQueue } from './message-queue.js';
+import { reportLoad, type ScanReport } from './line-file.js';
 import { LocalSignals } from './local-signals.js';
-import { ProfileFile } from './profile-file.js';
-import { RateLimitFile } from './rate-limit-file.js';
-import { FileSessionStore } from './session-file.js';
+import { closeSideFiles, openSideFiles, type SideFiles } from './side-files.js';
 import { TextMessages } from './text-messages.js';
-import { lockDamagedAccounts, TextUsers } from './text-users.js';
+import { TextUsers } from './text-users.js';
 import { StateRecovery } from './state-recovery.js';
-import { closeState, highestHistorySeq, type TextState } from './text-state.js';
+import { closeState, type TextState } from './text-state.js';
 import type { TextContext } from './text-context.js';
 import { createTokenKey, readTokenKey } from './token-key-file.js';
-import { PushSubscriptionsFile } from './push-subscriptions-file.js';
-import { readOrCreateVapidKeys } from './vapid-key-file.js';
 import { UserHistory } from './user-history.js';
-import { DeletedTextScrub } from './deleted-text-scrub.js';
+import { COMPACT_QUEUE_AT, TextMaintenance } from './text-maintenance.js';
+import { copySourceOf, type TextCopySource } from './text-copy-source.js';
+import { loadTextState, type LoadedState } from './text-state-load.js';
 
 export interface TextStoreOptions {
   dataDir: string;
@@ -45,25 +37,6 @@ export interface TextStoreOptions {
   disk?: Disk;
   /** Delivered entries in mensagens.txt that make it worth compacting (default 1000; tests lower it). */
   compactQueueAt?: number;
-}
-
-/** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
-const COMPACT_QUEUE_AT = 1000;
-
-/** A text data folder as the migration tool reads it (TextStore.copySource). */
-export interface TextCopySource {
-  /** Every readable account: name and password hash. */
-  accounts: ReadonlyMap<string, string>;
-  /** Accounts whose line is damaged (account-file.ts): a copy must not free their names. */
-  locked: readonly string[];
-  committedSeq: number;
-  /** The oldest message not yet delivered to `username`, if any (delivery is a prefix). */
-  firstUndelivered(username: string): number | undefined;
-  /** Read with records.ts's decodeHistory. */
-  historyFile(username: string): string;
-  /** Read with session-file.ts's decodeSession. */
-  sessionsFile: string;
-  sessionSecretFile: string;
 }
 
 /**
@@ -82,22 +55,27 @@ export class TextStore implements Store {
   private stateValue: TextState | undefined;
   private tokenKeyValue: (TokenKey & { created: boolean }) | undefined;
   private readonly recovery: StateRecovery;
-  /** The text of messages deleted for everyone, on its way out of the files (issue #18). */
-  private readonly scrub: DeletedTextScrub;
+  private readonly maintenance: TextMaintenance;
+  readonly rateLimits: SideFiles['rateLimits'];
+  readonly profiles: SideFiles['profiles'];
+  readonly attachments: SideFiles['attachments'];
+  readonly push: SideFiles['push'];
+  readonly blocks: SideFiles['blocks'];
 
   private constructor(
     private readonly options: TextStoreOptions,
     readonly epoch: string,
     private readonly journal: Journal,
     private readonly unlock: () => Promise<void>,
-    private readonly sessionStore: FileSessionStore,
-    readonly rateLimits: RateLimitFile,
-    readonly profiles: ProfileFile,
-    readonly attachments: AttachmentFiles,
-    readonly push: PushSubscriptionsFile,
-    readonly blocks: BlockListFile,
+    private readonly side: SideFiles,
   ) {
-    this.scrub = new DeletedTextScrub(options.log);
+    const { sessions: sessionStore, blocks } = side;
+    this.rateLimits = side.rateLimits;
+    this.profiles = side.profiles;
+    this.attachments = side.attachments;
+    this.push = side.push;
+    this.blocks = blocks;
+    this.maintenance = new TextMaintenance(options.log, options.compactQueueAt ?? COMPACT_QUEUE_AT);
     const state = () => this.state;
     const tokenKey = () => this.tokenKey;
     const context: TextContext = {
@@ -148,29 +126,9 @@ export class TextStore implements Store {
       const keptKey = await readTokenKey(files.tokenKey);
       await makeFolder(disk, files.histories);
       const journal = await Journal.open(files.journals, disk);
-      const sessions = await FileSessionStore.open(files.sessions, options.sessionTtlMs, undefined, disk);
-      const rateLimits = await RateLimitFile.open(files.rateLimits, (options.now?.() ?? new Date()).getTime(), disk);
-      const profiles = await ProfileFile.open(files.profiles, disk);
-      const attachments = await AttachmentFiles.open(dir, disk, options.log);
-      // A damaged key file stops the start (vapid-key-file.ts); a missing one is made now (issue #17).
-      const vapidKeys = await readOrCreateVapidKeys(disk, files.vapidKeys);
-      const push = await PushSubscriptionsFile.open(files.pushSubscriptions, vapidKeys, disk);
-      const blocks = await BlockListFile.open(files.blocks, () => options.now?.() ?? new Date(), disk);
-      const store = new TextStore(options, epoch, journal, unlock, sessions, rateLimits, profiles, attachments, push, blocks);
-      store.report(files.blocks, blocks.loadReport);
-      store.report(files.sessions, sessions.loadReport);
-      store.report(files.rateLimits, rateLimits.loadReport);
-      store.report(files.profiles, profiles.loadReport);
-      store.report(files.pushSubscriptions, push.loadReport);
-      for (const [file, err] of [
-        [DATA_FILES.sessions, sessions.notCompacted],
-        [DATA_FILES.rateLimits, rateLimits.notCompacted],
-        [DATA_FILES.profiles, profiles.notCompacted],
-        [DATA_FILES.pushSubscriptions, push.notCompacted],
-        [DATA_FILES.blocks, blocks.notCompacted],
-      ] as const) {
-        if (err !== undefined) options.log.warn({ file, err }, 'not rewritten with its live records only: the disk is full');
-      }
+      const now = () => options.now?.() ?? new Date();
+      const side = await openSideFiles(files, { sessionTtlMs: options.sessionTtlMs, now, log: options.log }, disk);
+      const store = new TextStore(options, epoch, journal, unlock, side);
       const { state, outOfSpace } = await store.load();
       store.stateValue = state;
       // A new key is made once the highest sequence number is known: ids up to it may be out there as numbers.
@@ -242,16 +200,7 @@ export class TextStore implements Store {
 
   /** What the migration tool copies (api/store/migrate/), read-only: the public face it reads a folder through. */
   copySource(): TextCopySource {
-    const { users, locked, queue, seq, files } = this.state;
-    return {
-      accounts: new Map(users),
-      locked: [...locked.keys()],
-      committedSeq: seq.committed,
-      firstUndelivered: (username) => queue.firstUndelivered(username),
-      historyFile: (username) => files.history(username),
-      sessionsFile: files.sessions,
-      sessionSecretFile: files.sessionSecret,
-    };
+    return copySourceOf(this.state);
   }
 
   async close(): Promise<void> {
@@ -262,90 +211,26 @@ export class TextStore implements Store {
     await state.committer.drain();
     this.stateValue = undefined;
     await closeState(state);
-    await this.sessionStore.close();
-    await this.rateLimits.close();
-    await this.profiles.close();
-    await this.attachments.close();
-    await this.push.close();
-    await this.blocks.close();
+    await closeSideFiles(this.side);
     await this.journal.close();
     await this.unlock();
   }
 
-  /**
-   * Builds the in-memory state from the files: also the way back after a disk failure. A journal that cannot
-   * be re-applied for want of space (a full disk) still leaves a state that answers every read, the replayed
-   * batches included: `outOfSpace` then says why it takes no writes yet (issue #15).
-   */
-  private async load(): Promise<{ state: TextState; outOfSpace?: unknown }> {
-    const files = dataLayout(this.options.dataDir);
-    const usersPath = files.users;
-    const accountFile = await loadAccountFile(usersPath, this.disk);
-    this.report(usersPath, accountFile.loaded);
-    const opened = await MessageQueue.open(files.queue, this.disk);
-    this.report(opened.queue.file, opened);
-    let state: TextState | undefined;
-    try {
-      state = {
-        files,
-        queue: opened.queue,
-        users: accountFile.accounts,
-        locked: new Map(),
-        usersFile: await openCreating(this.disk, usersPath, 'a'),
-        histories: new Map(),
-        committer: new GroupCommitter(
-          this.journal,
-          this.writer,
-          (err) => this.onDiskFailure(err),
-          () => this.maintain(),
-        ),
-        // A reload keeps the positions already handed out: a poll during it must not see its cursor as unknown.
-        seq: { ...(this.stateValue?.seq ?? { assigned: 0, committed: 0 }) },
-      };
-      // Published before the replay (apply and history need it), but writing nothing until the sequence numbers
-      // are known: a send in this window would reuse a number the files already hold and be skipped (issue #6).
-      state.committer.suspend(new Error('the data files are being loaded'));
-      this.stateValue = state;
-      const replay = await this.journal.read();
-      let outOfSpace: unknown;
-      if (replay && replay.length > 0) {
-        try {
-          await this.writer.apply(replay);
-          await this.writer.sync(replay);
-          this.log.info({ operations: replay.length }, 'replayed the journal');
-        } catch (err) {
-          if (!isOutOfSpace(err)) throw err;
-          // `apply` indexes every operation in memory before it writes any: the reads see the whole journal.
-          outOfSpace = err;
-        }
-      }
-      await lockDamagedAccounts(state, accountFile, this.log);
-      if (outOfSpace === undefined && state.queue.stats.delivered > 0) await this.compactQueue(state.queue);
-      let highest = Math.max(state.queue.maxSeq, await highestHistorySeq(files, (u) => this.history(u)));
-      // Histories hold replayed records in memory that a full disk kept out of their files.
-      for (const h of state.histories.values()) highest = Math.max(highest, (await h).lastSeq);
-      state.seq = { assigned: Math.max(highest, state.seq.assigned), committed: Math.max(highest, state.seq.committed) };
-      // A server killed between creating a file and fsyncing its folder (openCreating) left a name that only
-      // the page cache holds, and it exists now: fsynced here before the journal can move past it (issue #15).
-      await this.disk.syncFolder(files.dir);
-      await this.disk.syncFolder(files.histories);
-      if (outOfSpace === undefined) state.committer.recovered();
-      else state.committer.suspend(outOfSpace);
-      // A delete committed in the journal but not yet in its history files when the server died: the replay
-      // appended its `del` after the history was opened (its leftovers counted without it), so its text would
-      // stay in the files until the next start. Scrubbed as a live delete is (issue #18).
-      for (const op of replay ?? []) {
-        if (op.kind !== 'append' || !op.file.startsWith('h:') || !op.line.startsWith('del;')) continue;
-        const record = decodeHistory(op.line.slice(0, -1));
-        if (record.ok && record.value.kind === 'del') this.scrubLater([op.file.slice(2)], record.value.messageSeq, false);
-      }
-      return { state, outOfSpace };
-    } catch (err) {
-      // A failed load (the disk still failing) must not leak what it opened: the next attempt opens it all again.
-      if (state) await closeState(state).catch(() => undefined);
-      else await opened.queue.close().catch(() => undefined);
-      throw err;
-    }
+  /** Builds the in-memory state from the files (text-state-load.ts): at start, and after a disk failure. */
+  private load(): Promise<LoadedState> {
+    return loadTextState({
+      files: dataLayout(this.options.dataDir),
+      disk: this.disk,
+      log: this.log,
+      journal: this.journal,
+      writer: this.writer,
+      seq: this.stateValue?.seq,
+      publish: (state) => (this.stateValue = state),
+      history: (username) => this.history(username),
+      scrubLater: (users, seqs) => this.scrubLater(users, seqs, false),
+      onDiskFailure: (err) => this.onDiskFailure(err),
+      maintain: () => this.maintain(),
+    });
   }
 
   /**
@@ -353,40 +238,13 @@ export class TextStore implements Store {
    * it is `queued` there) and then the journal, at the next quiet points (deleted-text-scrub.ts).
    */
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void {
-    for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
+    this.maintenance.scrubLater(users, seqs, queued);
     this.stateValue?.committer.requestMaintenance();
   }
 
-  /**
-   * Runs between batches: takes the text of deleted messages away, and compacts the queue once delivered
-   * entries make up most of it.
-   */
-  private async maintain(): Promise<void> {
-    const { queue, committer } = this.state;
-    if (this.scrub.due) {
-      await this.scrub.run(
-        (user) => this.history(user),
-        () => this.compactQueue(queue),
-        (ops) => committer.submit(ops, () => undefined),
-      );
-    }
-    const { total, delivered } = queue.stats;
-    if (delivered >= (this.options.compactQueueAt ?? COMPACT_QUEUE_AT) && delivered * 2 >= total) await this.compactQueue(queue);
-  }
-
-  /**
-   * Compaction only saves space and start-up time: on a full disk the queue stays as it is (whole: the
-   * compaction writes a new file and renames it) and the writes go on (issue #15).
-   */
-  private async compactQueue(queue: MessageQueue): Promise<void> {
-    const { total } = queue.stats;
-    try {
-      const removed = await queue.compact();
-      this.log.info({ removed, kept: total - removed }, 'compacted mensagens.txt');
-    } catch (err) {
-      if (!isOutOfSpace(err)) throw err;
-      this.log.warn({ err }, 'mensagens.txt not compacted: the disk is full');
-    }
+  /** Runs between batches (text-maintenance.ts). */
+  private maintain(): Promise<void> {
+    return this.maintenance.run(this.state, (user) => this.history(user));
   }
 
   private onDiskFailure(err: unknown): void {
@@ -400,9 +258,8 @@ export class TextStore implements Store {
     this.recovery.start();
   }
 
-  private report(file: string, loaded: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'>): void {
-    if (loaded.tornBytes > 0) this.log.warn({ file, droppedBytes: loaded.tornBytes }, 'dropped a torn tail (an unfinished write)');
-    for (const d of loaded.damage) this.log.error({ file: d.file, line: d.line, reason: d.reason }, 'damaged record skipped');
+  private report(file: string, loaded: Pick<ScanReport, 'tornBytes' | 'damage'>): void {
+    reportLoad(this.log, file, loaded);
   }
 
   private async generatedSecret(): Promise<{ secret: string; created: boolean }> {

@@ -1,0 +1,31 @@
+import type { TextState } from './text-state.js';
+
+/** A text data folder as the migration tool reads it (TextStore.copySource). */
+export interface TextCopySource {
+  /** Every readable account: name and password hash. */
+  accounts: ReadonlyMap<string, string>;
+  /** Accounts whose line is damaged (account-file.ts): a copy must not free their names. */
+  locked: readonly string[];
+  committedSeq: number;
+  /** The oldest message not yet delivered to `username`, if any (delivery is a prefix). */
+  firstUndelivered(username: string): number | undefined;
+  /** Read with records.ts's decodeHistory. */
+  historyFile(username: string): string;
+  /** Read with session-file.ts's decodeSession. */
+  sessionsFile: string;
+  sessionSecretFile: string;
+}
+
+/** What the migration tool copies (api/store/migrate/), read-only: the public face it reads a folder through. */
+export function copySourceOf(state: TextState): TextCopySource {
+  const { users, locked, queue, seq, files } = state;
+  return {
+    accounts: new Map(users),
+    locked: [...locked.keys()],
+    committedSeq: seq.committed,
+    firstUndelivered: (username) => queue.firstUndelivered(username),
+    historyFile: (username) => files.history(username),
+    sessionsFile: files.sessions,
+    sessionSecretFile: files.sessionSecret,
+  };
+}

@@ -1,0 +1,58 @@
+import type { Logger } from '../../logger.js';
+import { DeletedTextScrub } from './deleted-text-scrub.js';
+import { isOutOfSpace } from './disk.js';
+import type { MessageQueue } from './message-queue.js';
+import type { TextState } from './text-state.js';
+import type { UserHistory } from './user-history.js';
+
+/** Compaction rewrites the whole queue: only once this many delivered entries (and half of it) would go. */
+export const COMPACT_QUEUE_AT = 1000;
+
+/**
+ * What runs between batches, at the committer's quiet point: taking the text of deleted messages away
+ * (deleted-text-scrub.ts), and compacting mensagens.txt once delivered entries make up most of it.
+ */
+export class TextMaintenance {
+  /** The text of messages deleted for everyone, on its way out of the files (issue #18). */
+  private readonly scrub: DeletedTextScrub;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly compactQueueAt: number,
+  ) {
+    this.scrub = new DeletedTextScrub(log);
+  }
+
+  /** Message `seq`s were deleted for everyone: their text leaves these users' histories (and the queue when `queued`). */
+  scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void {
+    for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
+  }
+
+  async run(state: TextState, history: (user: string) => Promise<UserHistory>): Promise<void> {
+    const { queue, committer } = state;
+    if (this.scrub.due) {
+      await this.scrub.run(
+        history,
+        () => compactQueue(queue, this.log),
+        (ops) => committer.submit(ops, () => undefined),
+      );
+    }
+    const { total, delivered } = queue.stats;
+    if (delivered >= this.compactQueueAt && delivered * 2 >= total) await compactQueue(queue, this.log);
+  }
+}
+
+/**
+ * Compaction only saves space and start-up time: on a full disk the queue stays as it is (whole: the
+ * compaction writes a new file and renames it) and the writes go on (issue #15).
+ */
+export async function compactQueue(queue: MessageQueue, log: Logger): Promise<void> {
+  const { total } = queue.stats;
+  try {
+    const removed = await queue.compact();
+    log.info({ removed, kept: total - removed }, 'compacted mensagens.txt');
+  } catch (err) {
+    if (!isOutOfSpace(err)) throw err;
+    log.warn({ err }, 'mensagens.txt not compacted: the disk is full');
+  }
+}
