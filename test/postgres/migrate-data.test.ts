@@ -151,5 +151,8 @@ describe.skipIf(!BASE_DATABASE_URL)('npm run migrate-data', () => {
     await store.close();
     await expect(migrateData(source, url)).rejects.toMatchObject({ stderr: expect.stringContaining('already holds messages') });
     expect(await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.messages`)).toEqual([{ n: 1 }]);
+    // And it is still served: the refusal did not mark it as an unfinished copy.
+    const again = await PostgresStore.open({ url, poolSize: 2, log: captureLog().logger, sessionTtlMs: 60_000 });
+    await again.close();
   }, 60_000);
 });

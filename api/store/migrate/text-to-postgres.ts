@@ -151,19 +151,20 @@ async function claimEpoch(client: pg.Client, epoch: string): Promise<void> {
       await client.query<{ key: string; value: string }>("SELECT key, value FROM papo_meta WHERE key IN ('epoch', 'imported_from')")
     ).rows.map((r) => [r.key, r.value]),
   );
-  // Until the last step commits, the database is marked unfinished: PostgresStore refuses to serve half a
-  // copy, and a run started again finishes it.
-  await client.query(
-    "INSERT INTO papo_meta (key, value) VALUES ('import_unfinished', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [epoch],
-  );
-  if (meta.get('imported_from') === epoch) return;
-  const used = (await client.query('SELECT 1 FROM events LIMIT 1')).rows.length > 0;
-  if (used) {
-    throw new Error(`the database already holds messages (data set ${meta.get('epoch')}); import into an empty database or schema`);
+  if (meta.get('imported_from') !== epoch) {
+    // Accounts alone are a data set too: merging two would mix their people, blocks and files.
+    const used = (await client.query('SELECT 1 FROM events UNION ALL SELECT 1 FROM users LIMIT 1')).rows.length > 0;
+    if (used) {
+      throw new Error(
+        `the database already holds messages or accounts (data set ${meta.get('epoch')}); import into an empty database or schema`,
+      );
+    }
   }
+  // Until the last step commits, the database is marked unfinished: PostgresStore refuses to serve half a
+  // copy, and a run started again finishes it. Set only once the database is known to be this data set's.
   await client.query(
-    "INSERT INTO papo_meta (key, value) VALUES ('epoch', $1), ('imported_from', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    `INSERT INTO papo_meta (key, value) VALUES ('epoch', $1), ('imported_from', $1), ('import_unfinished', $1)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     [epoch],
   );
 }
