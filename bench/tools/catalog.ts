@@ -26,6 +26,10 @@ export const TOOLS = {
     usage: 'npm run bench:search-latency -- [lines=1000000] [runs=20]',
     about: "the text store's search on one history of that many messages: the index build, then first-page latency (in-process).",
   },
+  'migrate-memory': {
+    usage: 'npm run bench:migrate-memory -- [lines=1000000]',
+    about: 'time and peak RSS of migrate-data importing one history of that many messages into PostgreSQL, then exporting it back.',
+  },
   'poll-heap': {
     usage: 'npm run bench:poll-heap -- [polls=2000] [rows=30]',
     about: "what one held long-poll keeps in the server's JavaScript heap, by kind of object (two heap snapshots).",
