@@ -40,7 +40,10 @@ export interface Attachments {
   isReferenced(id: string): Promise<boolean>;
   /** Removes attachments durably, and their bytes when no other upload shares them (a deleted message's). */
   release(ids: readonly string[]): Promise<void>;
-  /** Removes the uploads no message carries that are older than a day; returns how many. */
+  /**
+   * Removes the uploads no message carries that are older than a day, and finishes the removals a crash or a
+   * failed write cut short; returns how many.
+   */
   sweep(): Promise<number>;
 }
 
@@ -102,9 +105,11 @@ export function createAttachments(repo: AttachmentRepository, options: { maxByte
     release: (ids) => repo.remove(ids),
 
     async sweep() {
-      const ids = await repo.unclaimedBefore(new Date(now().getTime() - UNCLAIMED_TTL_MS));
+      const dayAgo = new Date(now().getTime() - UNCLAIMED_TTL_MS);
+      const ids = await repo.unclaimedBefore(dayAgo);
       await repo.remove(ids);
-      return ids.length;
+      // What a crash or a failed write left of a delete or a send (issue #18): no message points to those files.
+      return ids.length + (await repo.finishRemovals(dayAgo));
     },
   };
 }
@@ -113,7 +118,8 @@ export function createAttachments(repo: AttachmentRepository, options: { maxByte
  * Claims the attachments of a send, in the order given, before the message is stored: each must be one the
  * sender uploaded (else 404, as for an id that never existed) and carried by no other send (409). A retry of
  * the same send (same recipient and clientId) finds them its own. A crash between the claim and the message
- * leaves the upload claimed by a message that never was: it then stays until removed by hand, never swept
+ * leaves the upload claimed by a message that never was: on the text store it then stays until removed by
+ * hand; PostgreSQL's sweep removes it a day after the claim (pg-attachments.ts finishRemovals). Never swept
  * from under a message.
  */
 export async function claimForSend(

@@ -109,6 +109,13 @@ export interface AttachmentRepository {
    * from every file and table once this resolves (the metadata file is rewritten, crash-safe).
    */
   remove(ids: readonly string[]): Promise<void>;
+  /**
+   * Finishes the removals a crash or a failed write cut short (issue #18): the files of messages deleted for
+   * everyone whose removal did not happen, and bytes no record names any more. On PostgreSQL also the uploads
+   * claimed before `before` that no message carries (a send that never stored its message). Returns how many
+   * it removed, or put in line to remove (the text store's deleted-text scrub removes those).
+   */
+  finishRemovals(before: Date): Promise<number>;
   /** Attachments uploaded before `before` that no send claimed: the sweep removes them. */
   unclaimedBefore(before: Date): Promise<string[]>;
 }

@@ -177,6 +177,28 @@ export class PgAttachments implements AttachmentRepository {
     );
   }
 
+  /**
+   * A delete takes its message's attachments in its own transaction (migrations/015), so what is left to
+   * finish are uploads claimed before `before` that no message carries: a send that failed or a process
+   * killed between the claim and the message, or a delete made before that migration. A profile photo is
+   * claimed by its owner for themself and goes with no message: never one of these.
+   */
+  async finishRemovals(before: Date): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT a.id FROM attachments a
+       WHERE a.claimed_to IS NOT NULL AND a.claimed_at < $1 AND a.claimed_to <> a.uploader
+         AND NOT EXISTS (
+           SELECT 1 FROM messages m
+           WHERE m.sender = a.uploader AND m.recipient = a.claimed_to
+             AND (a.claimed_client_id IS NULL OR m.client_id = a.claimed_client_id)
+             AND m.attachments @> jsonb_build_array(jsonb_build_object('id', a.id)))
+       ORDER BY a.claimed_at LIMIT 1000`,
+      [before],
+    );
+    await this.remove(rows.map((r) => r.id));
+    return rows.length;
+  }
+
   async unclaimedBefore(before: Date): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(
       'SELECT id FROM attachments WHERE claimed_to IS NULL AND uploaded_at < $1 ORDER BY uploaded_at LIMIT 1000',

@@ -36,6 +36,8 @@ export class AttachmentFiles implements AttachmentRepository {
   /** Digests on their way into a record: a removal must not take their bytes meanwhile. */
   private readonly pending = new Map<string, number>();
   private writing: Promise<unknown> = Promise.resolve();
+  /** Set by the text store: opens those users' histories, where a delete whose files remain is found. */
+  private findLeftDeletes: (uploaders: readonly string[]) => Promise<number> = async () => 0;
 
   private constructor(
     private readonly dir: string,
@@ -186,6 +188,28 @@ export class AttachmentFiles implements AttachmentRepository {
     }).catch((err: unknown) => {
       throw unavailableIfFull(err);
     });
+  }
+
+  /** The text store's part of `finishRemovals` (text-store.ts): it knows the histories. */
+  whenFinishingRemovals(find: (uploaders: readonly string[]) => Promise<number>): void {
+    this.findLeftDeletes = find;
+  }
+
+  async finishRemovals(): Promise<number> {
+    if (this.damaged) return 0;
+    // A deleted message's files are named by its history line until the scrub releases them: opening the
+    // histories of those who sent files finds the deletes whose release a crash or an error cut short.
+    const senders = new Set([...this.byId.values()].flatMap((a) => (a.claim && a.claim.to !== a.uploader ? [a.uploader] : [])));
+    const queued = await this.findLeftDeletes([...senders]);
+    // Bytes whose record was removed but whose unlink failed; in order with the writes, so none in flight.
+    const unlinked = await this.serially(async () => {
+      const used = this.usedDigests();
+      const orphans = (await fsp.readdir(this.dir)).filter((name) => BLOB.test(name) && !used.has(name));
+      for (const name of orphans) await this.disk.unlink(path.join(this.dir, name));
+      if (orphans.length > 0) await this.disk.syncFolder(this.dir);
+      return orphans.length;
+    });
+    return queued + unlinked;
   }
 
   async unclaimedBefore(before: Date): Promise<string[]> {

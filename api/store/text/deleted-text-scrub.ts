@@ -17,6 +17,11 @@ import type { RecordRef, UserHistory } from './user-history.js';
  * Every step runs at the committer's quiet point after a checkpoint (`TextStore.maintain`), the only time no
  * batch or checkpoint writes the files. A checkpoint comes at most 5 s after a batch (50 ms when idle), so the
  * text is gone within three checkpoints: docs/reliability.md states the bound.
+ *
+ * The message's attachments go before its line is blanked (`release`, idempotent): the line is the only
+ * record of which files a deleted message carried, so a crash between the delete and the removal of its
+ * files, or a removal that failed, is finished here, at the next quiet point or the next start. A release
+ * that fails leaves the line as it is until the next sweep of attachments asks again (`retryReleases`).
  */
 export class DeletedTextScrub {
   /** Per user, the deleted messages whose lines may still hold their text. */
@@ -24,8 +29,21 @@ export class DeletedTextScrub {
   private queueToCompact = false;
   /** Empty batches still to submit, each after a checkpoint, so that both journal files start afresh. */
   private journalWipes = 0;
+  /** Deletes whose attachments could not be released: tried again when the sweep asks. */
+  private readonly unreleased = new Map<string, Set<number>>();
 
   constructor(private readonly log: Logger) {}
+
+  /** Puts the deletes whose files could not be released back in line; returns how many. */
+  retryReleases(): number {
+    let n = 0;
+    for (const [user, seqs] of this.unreleased) {
+      for (const seq of seqs) this.add([user], seq, false);
+      n += seqs.size;
+    }
+    this.unreleased.clear();
+    return n;
+  }
 
   /** Message `seq` was deleted for everyone: scrub it from these users' histories (and the queue when `queued`). */
   add(users: readonly string[], seq: number, queued: boolean): void {
@@ -49,22 +67,26 @@ export class DeletedTextScrub {
     history: (user: string) => Promise<UserHistory>,
     compactQueue: () => Promise<void>,
     submit: (ops: WriteOp[]) => Promise<void>,
+    release: (attachmentIds: readonly string[]) => Promise<void>,
   ): Promise<void> {
     let rewrote = false;
     for (const [user, seqs] of [...this.pending]) {
       const h = await history(user);
       const written = h.writtenBytes;
       const refs: RecordRef[] = [];
+      const ready: number[] = [];
       for (const seq of [...seqs]) {
         const lines = [h.messageRef(seq), ...(h.edits.get(seq) ?? [])].filter((r): r is RecordRef => r !== undefined);
         const del = h.deleted.get(seq);
         // Not all in the file yet: the next checkpoint writes them, and the next round takes them.
         if (!del || [del, ...lines].some((r) => r.offset + r.length > written)) continue;
         refs.push(...lines);
+        ready.push(seq);
         seqs.delete(seq);
       }
       if (seqs.size === 0) this.pending.delete(user);
       if (refs.length === 0) continue;
+      if (!(await this.released(user, h, ready, release))) continue;
       const changed = await h.rewriteBlanking(refs.sort((a, b) => a.offset - b.offset));
       if (changed > 0) {
         rewrote = true;
@@ -79,5 +101,22 @@ export class DeletedTextScrub {
     if (rewrote) this.journalWipes = 2;
     else if (this.journalWipes > 0) this.journalWipes--;
     if (this.journalWipes > 0) void submit([{ kind: 'flip', seq: 0 }]).catch(() => undefined);
+  }
+
+  /** Releases the files the deleted messages `seqs` still name in `h`; false (and kept for later) when it failed. */
+  private async released(user: string, h: UserHistory, seqs: readonly number[], release: (ids: readonly string[]) => Promise<void>) {
+    const refs = seqs.flatMap((seq) => h.messageRef(seq) ?? []).filter((r) => !r.unreadable);
+    const ids = (await h.records(refs)).flatMap((r) => (r.kind === 'msg' ? (r.attachments ?? []).map((a) => a.id) : []));
+    if (ids.length === 0) return true;
+    try {
+      await release(ids);
+      return true;
+    } catch (err) {
+      this.log.warn({ err, user, messages: seqs }, "could not remove a deleted message's files: they go at the next sweep");
+      const set = this.unreleased.get(user) ?? new Set<number>();
+      for (const seq of seqs) set.add(seq);
+      this.unreleased.set(user, set);
+      return false;
+    }
   }
 }

@@ -28,13 +28,24 @@ export class TextMaintenance {
     for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
   }
 
-  async run(state: TextState, history: (user: string) => Promise<UserHistory>): Promise<void> {
+  /** Puts back in line the deletes whose files could not be removed (the sweep of attachments asks); how many. */
+  retryReleases(): number {
+    return this.scrub.retryReleases();
+  }
+
+  async run(
+    state: TextState,
+    history: (user: string) => Promise<UserHistory>,
+    /** Removes a deleted message's attachments (AttachmentFiles.remove): done before its line is blanked. */
+    release: (attachmentIds: readonly string[]) => Promise<void>,
+  ): Promise<void> {
     const { queue, committer } = state;
     if (this.scrub.due) {
       await this.scrub.run(
         history,
         () => compactQueue(queue, this.log),
         (ops) => committer.submit(ops, () => undefined),
+        release,
       );
     }
     const { total, delivered } = queue.stats;

@@ -129,6 +129,7 @@ export class TextStore implements Store {
       const now = () => options.now?.() ?? new Date();
       const side = await openSideFiles(files, { sessionTtlMs: options.sessionTtlMs, now, log: options.log }, disk);
       const store = new TextStore(options, epoch, journal, unlock, side);
+      store.attachments.whenFinishingRemovals((uploaders) => store.findLeftDeletes(uploaders));
       const { state, outOfSpace } = await store.load();
       store.stateValue = state;
       // A new key is made once the highest sequence number is known: ids up to it may be out there as numbers.
@@ -242,9 +243,32 @@ export class TextStore implements Store {
     this.stateValue?.committer.requestMaintenance();
   }
 
+  /**
+   * The sweep of attachments asks (attachment-files.ts): opens these users' histories, which puts the deletes
+   * whose lines still name files in line for the scrub, and puts back those whose files could not be removed.
+   * Returns how many deletes are now in line.
+   */
+  async findLeftDeletes(uploaders: readonly string[]): Promise<number> {
+    let found = 0;
+    for (const user of uploaders) {
+      if (!isCanonicalUsername(user)) continue;
+      const opened = this.state.histories.has(user);
+      const h = await this.history(user);
+      // A history opened before was put in line then (its leftovers); only a first opening finds new ones.
+      if (!opened) found += h.leftovers.length;
+    }
+    found += this.maintenance.retryReleases();
+    if (found > 0) this.stateValue?.committer.requestMaintenance();
+    return found;
+  }
+
   /** Runs between batches (text-maintenance.ts). */
   private maintain(): Promise<void> {
-    return this.maintenance.run(this.state, (user) => this.history(user));
+    return this.maintenance.run(
+      this.state,
+      (user) => this.history(user),
+      (ids) => this.attachments.remove(ids),
+    );
   }
 
   private onDiskFailure(err: unknown): void {
