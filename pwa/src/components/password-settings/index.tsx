@@ -12,6 +12,9 @@ type Status = { kind: 'idle' | 'saving' | 'changed' } | { kind: 'refused'; field
 function refusal(error: unknown): Status {
   if (error instanceof ApiError && error.code === 'wrong_password')
     return { kind: 'refused', field: 'current', text: t('wrongCurrentPassword') };
+  // Wrong current passwords count against the login limits, so that a borrowed phone cannot guess on forever.
+  if (error instanceof ApiError && error.code === 'too_many_requests')
+    return { kind: 'refused', field: 'current', text: t('tooManyTries') };
   // The server's message names the rule the new password broke (issue #15); the rules live there only.
   if (error instanceof ApiError && error.code === 'invalid_password')
     return { kind: 'refused', field: 'new', text: asSentence(error.message) };

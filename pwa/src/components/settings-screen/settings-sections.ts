@@ -2,6 +2,7 @@ import type { FunctionComponent } from 'preact';
 import type { TextKey } from '../../lib/i18n';
 import { AccountSettings } from '../account-settings';
 import { BlockedSettings } from '../blocked-settings';
+import { DataSettings } from '../data-settings';
 import { DevicesSettings } from '../devices-settings';
 import { LanguageSettings } from '../language-settings';
 import { NotificationSettings } from '../notification-settings';
@@ -30,4 +31,5 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { id: 'devices', title: 'settingsDevices', Component: DevicesSettings },
   { id: 'blocked', title: 'settingsBlocked', Component: BlockedSettings },
   { id: 'password', title: 'settingsPassword', Component: PasswordSettings },
+  { id: 'data', title: 'settingsData', Component: DataSettings },
 ];
