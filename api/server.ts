@@ -110,7 +110,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   presence = new PresenceTracker(store, (user) => hub.isHolding(user), log);
   presence.start();
   const tracker = presence;
-  store.onStreamAppended((users) => hub.wake(users));
+  // The domain wakes the polls held here once its writes are durable (api/messaging/messaging.ts); this is
+  // the path from the other processes serving the same PostgreSQL (NOTIFY). The text store never calls it.
+  store.onStreamsGrewElsewhere((users) => hub.wake(users));
   // Typing goes to the peer's held polls only; `seen` says who is online on the other processes (issue #19).
   store.signals.subscribe((signal, local) => {
     if (signal.kind === 'typing') hub.signal(signal.to, { type: 'typing', from: signal.from, seconds: TYPING_SECONDS });

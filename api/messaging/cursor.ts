@@ -5,7 +5,8 @@ import type { TokenCipher } from './token-cipher.js';
 /** `<epoch>.<key id>-<token>`; and, to be told apart, the plain-number cursors handed out before tokens. */
 const CURSOR = /^([0-9a-z]{1,32}(?:\.[0-9a-f]{8})?)-([A-Za-z0-9_-]{22}|[0-9]{1,16})$/;
 
-const expired = () =>
+/** A cursor this server cannot answer for: another data set's, another key's, or one never handed out (410). */
+export const cursorExpired = (): AppError =>
   new AppError('cursor_expired', "this cursor is not from this server's current data; reload the history and poll without a cursor");
 
 /**
@@ -33,15 +34,16 @@ export class StreamCursors {
     return `${this.prefix}-${this.cipher.encode('stream', seq)}`;
   }
 
-  /** The position in a cursor from a client; `committed` is the highest position ever handed out. */
-  decode(text: string, committed: Seq): Seq {
+  /**
+   * The position in a cursor from a client. Whether the position was ever handed out only the store can say
+   * (on PostgreSQL another process may have handed it out a moment ago): its acknowledgement answers that.
+   */
+  decode(text: string): Seq {
     const m = CURSOR.exec(text);
     if (!m) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
-    if (m[1] !== this.prefix) throw expired();
+    if (m[1] !== this.prefix) throw cursorExpired();
     const seq = this.cipher.decode('stream', m[2] ?? '');
     if (seq === undefined) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
-    // Only a cursor this key made gets here: one above `committed` comes from data restored from an older backup.
-    if (seq > committed) throw expired();
     return seq;
   }
 }

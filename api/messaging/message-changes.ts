@@ -43,6 +43,8 @@ export function createMessageChanges(
   windows: ChangeWindows,
   /** Resolves a `with` username (messaging's existingUser), so both answer the same errors. */
   existingUser: (raw: string, field: string) => Promise<string>,
+  /** Wakes the polls of these users (the hub), called once a change is durable. */
+  wake: (users: readonly string[]) => void,
   /** Takes attachments away durably (api/store/attachment-repository.ts): a deleted message's files go with it. */
   removeAttachments: (ids: readonly string[]) => Promise<void> = async () => undefined,
   now: () => Date = () => new Date(),
@@ -62,6 +64,8 @@ export function createMessageChanges(
       const seq = seqOf(id);
       refuse(await messages.edit({ user, seq, content, notBefore: since(windows.editMinutes * 60_000) }), windows, 'edited');
       const message = await messages.find(user, seq);
+      // Both streams got the edit (only the sender's when the message was withheld: the other re-reads nothing).
+      wake(message ? [message.from, message.to] : [user]);
       if (!message) throw new AppError('message_not_found', 'that message is no longer in your history');
       return ids.message(message);
     },
@@ -72,10 +76,14 @@ export function createMessageChanges(
         const outcome = await messages.hide(user, seq);
         if (outcome.kind === 'not_found') throw new AppError('message_not_found', 'there is no such message in your history');
         if (outcome.kind === 'deleted') throw new AppError('message_deleted', 'you already deleted that message for yourself');
+        // The user's other devices take it away too.
+        wake([user]);
         return;
       }
-      const carried = (await messages.find(user, seq))?.attachments ?? [];
+      const found = await messages.find(user, seq);
+      const carried = found?.attachments ?? [];
       refuse(await messages.deleteForEveryone({ user, seq, notBefore: since(windows.deleteHours * 3_600_000) }), windows, 'deleted');
+      wake(found ? [found.from, found.to] : [user]);
       // An attachment goes with one send (api/attachments/attachments.ts), so these were this message's alone.
       if (carried.length > 0) await removeAttachments(carried.map((a) => a.id));
     },

@@ -3,7 +3,7 @@ import { claimForSend, unclaimRefused } from '../attachments/attachments.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
 import type { Store, TokenKey } from '../store/store.js';
-import { StreamCursors } from './cursor.js';
+import { cursorExpired, StreamCursors } from './cursor.js';
 import type { LongPollHub } from './long-poll.js';
 import { createMessageChanges, type ChangeWindows, type MessageChanges } from './message-changes.js';
 import { MessageIds } from './message-ids.js';
@@ -62,6 +62,11 @@ export interface Messaging {
  * The messaging use-cases, in the words of the product: who may send to whom, what a cursor means, how a
  * long-poll waits. Storage is the store's; waiting is the hub's. The store speaks sequence numbers; what
  * clients see are the opaque ids and cursors made here with `key` (the store's `tokenKey()`).
+ *
+ * Persist first, then wake (docs/architecture.md): each use-case that grows streams wakes the polls this
+ * process holds once the store's promise resolved, i.e. once the write is durable and readable. Polls held
+ * by other processes on the same PostgreSQL are woken by its NOTIFY (`store.onStreamsGrewElsewhere`, wired
+ * in api/server.ts).
  */
 export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, windows: ChangeWindows = DEFAULT_WINDOWS): Messaging {
   const { messages, users } = store;
@@ -78,7 +83,14 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
     return name.username;
   }
 
-  const ruled = createMessageChanges(messages, key, windows, existingUser, (ids) => store.attachments.remove(ids));
+  const ruled = createMessageChanges(
+    messages,
+    key,
+    windows,
+    existingUser,
+    (users) => hub.wake(users),
+    (ids) => store.attachments.remove(ids),
+  );
   const changes: MessageChanges = {
     ...ruled,
     async remove(user, id, scope) {
@@ -118,6 +130,9 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
         ...(attachments.length === 0 ? {} : { attachments }),
         ...(replyTo === undefined ? {} : { replyTo }),
       });
+      // Durable now: wake the recipient's held polls, and the sender's other devices'. (A retry was woken by
+      // its original; a message withheld by a block wakes the recipient's polls to find nothing new.)
+      if (result.kind === 'created') hub.wake([from, to]);
       const message = ids.message(result.message);
       if (result.kind === 'conflict') {
         await unclaimRefused(store.attachments, send, result.message.attachments ?? []);
@@ -134,9 +149,12 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       if (after === undefined) {
         position = await messages.startPosition(user);
       } else {
-        position = cursors.decode(after, messages.committedSeq());
+        position = cursors.decode(after);
         // Passing a cursor acknowledges everything up to it (that is what "delivered" means).
-        await messages.acknowledge(user, position);
+        const ack = await messages.acknowledge(user, position);
+        if (ack.kind === 'not_handed_out') throw cursorExpired();
+        // The senders' streams got their "delivered" status events, durably.
+        hub.wake(ack.senders);
       }
       // Held until the wait runs out or the session does, whichever comes first: the client's next poll then
       // gets its 401 (issue #15, item 5).
@@ -170,6 +188,8 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       if ((await messages.markRead(user, name, seq)) === 'not_found') {
         throw new AppError('message_not_found', `that message is not in your conversation with ${name}`);
       }
+      // The peer's stream got "read" status events; the reader's other devices, the read mark.
+      hub.wake([name, user]);
     },
 
     async history(user, query) {

@@ -201,6 +201,13 @@ export interface ExportPage {
  */
 export type MarkReadOutcome = 'marked' | 'not_found';
 
+/** What an acknowledgement did; the domain says it to the person (cursor_expired), one wording for both stores. */
+export type AcknowledgeOutcome =
+  /** `senders`: whose streams got a status event (none when it acknowledged nothing new). */
+  | { kind: 'acknowledged'; senders: readonly string[] }
+  /** Above every position ever handed out: a cursor kept from data since restored from an older backup. */
+  | { kind: 'not_handed_out' };
+
 export interface MessageRepository {
   /**
    * Identity of this data set, created with it. Cursors carry it, so a cursor from another (or a reset)
@@ -217,13 +224,13 @@ export interface MessageRepository {
    * number, which moves whenever anyone talks (issue #15, item 7).
    */
   startPosition(user: string): Promise<Seq>;
-  /** The highest sequence number that is durable: a cursor above it was never handed out. */
-  committedSeq(): Seq;
   /**
    * The recipient has received everything in their stream up to `upTo`: marks those messages delivered and
-   * puts `status` events in their senders' streams. Idempotent.
+   * puts `status` events in their senders' streams, durably. Idempotent. `not_handed_out` when `upTo` is a
+   * position this data set never handed out: the question only the store can answer (on PostgreSQL another
+   * process may have handed it out a moment ago), so the cursor is checked here, in the same step.
    */
-  acknowledge(user: string, upTo: Seq): Promise<void>;
+  acknowledge(user: string, upTo: Seq): Promise<AcknowledgeOutcome>;
   /**
    * `user` has read the conversation with `peer` up to the message `upTo`; `message_not_found` when no message
    * of that conversation has that number.
@@ -442,8 +449,13 @@ export interface Store {
   readonly signals: SignalChannel;
   /** Web Push subscriptions and VAPID keys (issue #17). */
   readonly push: PushRepository;
-  /** Subscribes to stream growth (after the write is durable); returns the unsubscribe function. */
-  onStreamAppended(listener: StreamListener): () => void;
+  /**
+   * Subscribes to the streams grown by other processes serving the same data, once durable: on PostgreSQL
+   * the NOTIFY each commit sends (stream-notifications.ts). A write through this process is not told here:
+   * the domain wakes its polls itself (api/messaging/). The text store's folder is held by one process, so it
+   * never calls. Returns the unsubscribe function.
+   */
+  onStreamsGrewElsewhere(listener: StreamListener): () => void;
   /** Waits for the writes in flight, then releases files, locks and connections. */
   close(): Promise<void>;
 }

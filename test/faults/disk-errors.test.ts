@@ -79,7 +79,6 @@ beforeEach(async () => {
   ({ store, logs } = await openStore(dir, { disk }));
   hasher = createPasswordHasher(10);
   const hub = new LongPollHub({ perUser: 5, total: 100 });
-  store.onStreamAppended((users) => hub.wake(users));
   const app = createApp({
     store,
     accounts: createAccounts(store.users, hasher, createDeviceTokens([TEST_SECRET])),

@@ -83,7 +83,6 @@ async function start(dir: string, disk?: FullDisk): Promise<Running> {
   const { store, logs } = await openStore(dir, disk ? { disk } : {});
   const hasher = createPasswordHasher(4);
   const hub = new LongPollHub({ perUser: 5, total: 100 });
-  store.onStreamAppended((users) => hub.wake(users));
   const limits = {
     failuresPerUsername: 10,
     failuresPerDevice: 10,

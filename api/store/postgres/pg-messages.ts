@@ -1,4 +1,3 @@
-import { AppError } from '../../errors.js';
 import type {
   AppendResult,
   ChangeOutcome,
@@ -17,6 +16,7 @@ import type {
   StreamPage,
   TokenKey,
   MarkReadOutcome,
+  AcknowledgeOutcome,
 } from '../store.js';
 import { Batcher } from './batcher.js';
 import { encodeAttachments } from '../message-attachments-json.js';
@@ -31,7 +31,7 @@ import { attachmentsOf, MESSAGE_COLUMNS, NOT_HIDDEN, searchText, STATUS_JOINS, t
  * one transaction, sequence numbers taken under papo_lock_seq, NOTIFY delivered at commit.
  */
 export class PgMessages implements MessageRepository {
-  private readonly acks = new Batcher<{ user: string; upTo: Seq }, 'ok' | 'expired'>((items) => this.acknowledgeBatch(items), 200);
+  private readonly acks = new Batcher<{ user: string; upTo: Seq }, AcknowledgeOutcome>((items) => this.acknowledgeBatch(items), 200);
   private readonly sends = new Batcher<NewMessage & { at: Date }, SendRow>((items) => this.sendBatch(items), 200);
 
   readonly changes: PgMessageChanges;
@@ -47,16 +47,6 @@ export class PgMessages implements MessageRepository {
 
   async tokenKey(): Promise<TokenKey & { created: boolean }> {
     return this.key;
-  }
-
-  /**
-   * Another process may hand out a cursor this process has not heard of yet, so no number known here can
-   * tell a cursor that was "never handed out" from one that is merely new. The real check is in the
-   * database: acknowledge() (which the poll calls for every cursor) answers 410 for a cursor above the
-   * sequence's last value, e.g. one kept by a phone from before a restore from backup.
-   */
-  committedSeq(): Seq {
-    return Number.MAX_SAFE_INTEGER;
   }
 
   async append(m: NewMessage): Promise<AppendResult> {
@@ -155,14 +145,13 @@ export class PgMessages implements MessageRepository {
     return Number(row?.position ?? 0);
   }
 
-  async acknowledge(user: string, upTo: Seq): Promise<void> {
-    const outcome = await this.acks.submit({ user, upTo });
-    if (outcome === 'expired') {
-      throw new AppError(
-        'cursor_expired',
-        "this cursor is not from this server's current data; reload the history and poll without a cursor",
-      );
-    }
+  /**
+   * Another process may hand out a cursor this process has not heard of yet, so no number known here can
+   * tell a cursor that was never handed out from one that is merely new: the database tells, in the same
+   * statement (above the sequence's last value: e.g. kept by a phone from before a restore from backup).
+   */
+  acknowledge(user: string, upTo: Seq): Promise<AcknowledgeOutcome> {
+    return this.acks.submit({ user, upTo });
   }
 
   async markRead(user: string, peer: string, upTo: Seq): Promise<MarkReadOutcome> {
@@ -241,14 +230,18 @@ export class PgMessages implements MessageRepository {
   }
 
   /** Concurrent acknowledgements in one transaction (migrations/004_acknowledge_batch.sql). */
-  private async acknowledgeBatch(items: { user: string; upTo: Seq }[]): Promise<('ok' | 'expired')[]> {
-    const rows = await this.db.query<{ o_index: number }>('SELECT o_index FROM papo_acknowledge_batch($1, $2, $3)', [
-      items.map((i) => i.user),
-      items.map((i) => i.upTo),
-      this.now(),
-    ]);
-    const expired = new Set(rows.map((r) => r.o_index - 1));
-    return items.map((_, i) => (expired.has(i) ? 'expired' : 'ok'));
+  private async acknowledgeBatch(items: { user: string; upTo: Seq }[]): Promise<AcknowledgeOutcome[]> {
+    const rows = await this.db.query<{ o_index: number; o_expired: boolean; o_senders: string[] }>(
+      'SELECT o_index, o_expired, o_senders FROM papo_acknowledge_batch($1, $2, $3)',
+      [items.map((i) => i.user), items.map((i) => i.upTo), this.now()],
+    );
+    // One row per acknowledgement that expired or marked something delivered (migrations/015_wake_in_domain.sql).
+    const byIndex = new Map(rows.map((r) => [r.o_index - 1, r]));
+    return items.map((_, i): AcknowledgeOutcome => {
+      const row = byIndex.get(i);
+      if (row?.o_expired) return { kind: 'not_handed_out' };
+      return { kind: 'acknowledged', senders: row?.o_senders ?? [] };
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { Signal, SignalChannel } from '../store.js';
 import type { Db } from './db.js';
 
-/** What a NOTIFY carrying a signal starts with: `sig <origin> <kind> ...` (the stream's own say `<seq> <user>...`). */
+/** What a NOTIFY carrying a signal starts with: `sig <origin> <kind> ...` (the stream's own say `<seq>@<origin> <user>...`). */
 export const SIGNAL_PAYLOAD = 'sig';
 
 /**

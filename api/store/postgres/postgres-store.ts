@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -36,7 +37,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 /**
  * The store for several Papo processes on one PostgreSQL (issue #5): the same contract and behaviour as
  * the text store, with the database as the single source of order (one sequence, see papo_lock_seq) and
- * LISTEN/NOTIFY to wake long-polls held by any process.
+ * LISTEN/NOTIFY to wake the long-polls the other processes hold (this one's are woken by the domain).
  */
 export class PostgresStore implements Store {
   readonly users: UserRepository;
@@ -72,11 +73,14 @@ export class PostgresStore implements Store {
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const connection: pg.ClientConfig = { connectionString: options.url };
+    // Names this process in the NOTIFY of each commit it makes (migrations/015_wake_in_domain.sql): it woke its
+    // own polls already, and its listener skips them.
+    const origin = `papo-${randomBytes(6).toString('hex')}`;
     const pool = new pg.Pool({
       ...connection,
       max: options.poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      application_name: 'papo',
+      application_name: origin,
     });
     // An idle pooled connection that the server drops emits 'error' on the pool: without a handler the
     // process would exit. The pool replaces it on the next query.
@@ -94,8 +98,9 @@ export class PostgresStore implements Store {
       store.notifications = new StreamNotifications({
         connection: { ...connection, application_name: `papo-listen ${schema}`.slice(0, 63) },
         channel,
+        origin,
         log: options.log,
-        wake: (users) => store.notify(users),
+        wake: (users) => store.grewElsewhere(users),
         usersWithEventsAfter: async (after) =>
           (await db.query<{ username: string }>('SELECT DISTINCT username FROM events WHERE seq > $1', [after])).map((r) => r.username),
         highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
@@ -114,7 +119,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  onStreamAppended(listener: StreamListener): () => void {
+  onStreamsGrewElsewhere(listener: StreamListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -141,7 +146,7 @@ export class PostgresStore implements Store {
     return this.closing;
   }
 
-  private notify(users: readonly string[]): void {
+  private grewElsewhere(users: readonly string[]): void {
     for (const listener of this.listeners) listener(users);
   }
 }

@@ -8,8 +8,10 @@ export interface NotificationOptions {
   /** Connection settings of the pool, for the dedicated listening connection. */
   connection: pg.ClientConfig;
   channel: string;
+  /** This process's name in the NOTIFYs of its own commits (`<seq>@<origin>`): it woke those polls itself. */
+  origin: string;
   log: Logger;
-  /** Users whose streams grew: wake their polls. */
+  /** Users whose streams another process grew: wake their polls. */
   wake: (users: readonly string[]) => void;
   /** Users with events above `after`, read through the pool (the catch-up after a lost connection). */
   usersWithEventsAfter: (after: number) => Promise<string[]>;
@@ -27,7 +29,9 @@ const MAX_BACKOFF_MS = 5000;
 
 /**
  * LISTEN on one dedicated connection (a pooled one would be handed to queries): every process hears every
- * commit, its own included, and wakes the polls it holds (issue #5, "no polling loops").
+ * commit and wakes the polls it holds (issue #5, "no polling loops"). Its own commits it skips: the domain
+ * woke those polls when the write resolved (issue #16); the NOTIFY names the process that wrote
+ * (migrations/015_wake_in_domain.sql).
  *
  * When the connection drops, notifications sent meanwhile are lost. On reconnect it LISTENs first, then asks
  * which users had events above the last sequence number it heard, and wakes those: exactly the streams that
@@ -94,11 +98,14 @@ export class StreamNotifications {
   }
 
   private onNotification(payload: string): void {
-    const [seqText, ...users] = payload.split(' ');
-    if (seqText === SESSION_END_PAYLOAD) return this.options.sessionsEnded(users);
-    if (seqText === SIGNAL_PAYLOAD) return this.options.signal(users);
+    const [head = '', ...users] = payload.split(' ');
+    if (head === SESSION_END_PAYLOAD) return this.options.sessionsEnded(users);
+    if (head === SIGNAL_PAYLOAD) return this.options.signal(users);
+    const [seqText, origin] = head.split('@');
     const seq = Number(seqText);
-    if (users[0] === '*') {
+    if (origin === this.options.origin) {
+      // Written here: the domain woke these polls already.
+    } else if (users[0] === '*') {
       void this.catchUp(this.lastSeq).catch((err: unknown) => this.options.log.warn({ err }, 'could not look up whom to wake'));
     } else if (users.length > 0) {
       this.options.wake(users);

@@ -6,8 +6,8 @@ import type { UserHistory } from './user-history.js';
 
 /**
  * What the text store's repositories (text-messages.ts, text-users.ts, ...) are given of it (issue #16): the
- * state in use (its committer, queue, accounts and sequence numbers), the history files, the clock, the disk,
- * and who to tell when streams grew. Not the store itself: a repository cannot reach its neighbours, its
+ * state in use (its committer, queue, accounts and sequence numbers), the history files, the clock and the
+ * disk. Not the store itself: a repository cannot reach its neighbours, its
  * reload loop or its open and close, and the files import each other in no circle.
  */
 export interface TextContext {
@@ -17,8 +17,6 @@ export interface TextContext {
   history(username: string): Promise<UserHistory>;
   now(): Date;
   readonly disk: Disk;
-  /** Tells the stream listeners these users' streams grew; called once the batch is durable. */
-  notify(users: readonly string[]): void;
   /** The key of this data set's ids and cursors. */
   readonly tokenKey: TokenKey & { created: boolean };
   /** Ends every session of a user (a password reset). */

@@ -12,8 +12,8 @@ export interface ChangeStore extends HistorySource {
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void;
 }
 
-/** Submits a batch and wakes the streams of `wake` once it is durable (TextMessages.commit). */
-export type Commit = (ops: WriteOp[], wake: string[]) => Promise<void>;
+/** Submits a batch; resolves once it is durable and readable (TextMessages.commit). */
+export type Commit = (ops: WriteOp[]) => Promise<void>;
 
 /**
  * Edit, delete for everyone, delete for me, and what they change in what a reader sees (issue #18), on the
@@ -40,7 +40,7 @@ export class TextMessageChanges {
     const ed: HistoryRecord = { kind: 'ed', seq: this.nextSeq(), at, messageSeq: record.seq, content: change.content };
     // A withheld message (issue #17) is only in its sender's history: its changes stay there too.
     const to = record.withheld ? [] : [record.to];
-    await this.commit([appendHistory(record.from, ed), ...to.map((u) => appendHistory(u, ed))], [record.from, ...to]);
+    await this.commit([appendHistory(record.from, ed), ...to.map((u) => appendHistory(u, ed))]);
     return { kind: 'done', at };
   }
 
@@ -57,7 +57,7 @@ export class TextMessageChanges {
     if (queued) ops.push({ kind: 'flip', seq: record.seq });
     this.deleting.add(record.seq);
     try {
-      await this.commit(ops, [record.from, ...to]);
+      await this.commit(ops);
     } finally {
       this.deleting.delete(record.seq);
     }
@@ -74,7 +74,7 @@ export class TextMessageChanges {
     const at = this.store.now().toISOString();
     this.hiding.add(key);
     try {
-      await this.commit([appendHistory(user, { kind: 'hd', seq: this.nextSeq(), at, messageSeq: seq })], [user]);
+      await this.commit([appendHistory(user, { kind: 'hd', seq: this.nextSeq(), at, messageSeq: seq })]);
     } finally {
       this.hiding.delete(key);
     }

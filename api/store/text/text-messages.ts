@@ -18,6 +18,7 @@ import type {
   StreamPage,
   TokenKey,
   MarkReadOutcome,
+  AcknowledgeOutcome,
 } from '../store.js';
 import { appendHistory, appendQueued, type WriteOp } from './journal.js';
 import { encodeHistory, type HistoryRecord, type MessageRecord } from './records.js';
@@ -49,7 +50,7 @@ export class TextMessages implements MessageRepository {
   ) {
     this.changes = new TextMessageChanges(
       store,
-      (ops, wake) => this.commit(ops, wake),
+      (ops) => this.commit(ops),
       () => this.nextSeq(),
     );
     this.searching = new TextSearch(store, (h, records) => this.messagesOf(h, records));
@@ -80,10 +81,6 @@ export class TextMessages implements MessageRepository {
     const messages = records.map((r) => this.toMessage(h, r));
     await this.changes.decorate(h, records, messages);
     return messages;
-  }
-
-  committedSeq(): Seq {
-    return this.store.state.seq.committed;
   }
 
   async append(m: NewMessage): Promise<AppendResult> {
@@ -144,12 +141,15 @@ export class TextMessages implements MessageRepository {
     return events[refUpperBound(events, seq.committed) - 1]?.seq ?? 0;
   }
 
-  async acknowledge(user: string, upTo: Seq): Promise<void> {
+  async acknowledge(user: string, upTo: Seq): Promise<AcknowledgeOutcome> {
+    // Numbers count as handed out once committed (readStream stops there): above that, a cursor is from data
+    // since restored from an older backup.
+    if (upTo > this.store.state.seq.committed) return { kind: 'not_handed_out' };
     const recipient = await this.store.history(user);
     // From here to the submit nothing awaits: two devices acknowledging at once cannot both pick a message.
     const { queue } = this.store.state;
     const seqs = queue.undeliveredUpTo(user, upTo).filter((s) => !this.delivering.has(s));
-    if (seqs.length === 0) return;
+    if (seqs.length === 0) return { kind: 'acknowledged', senders: [] };
     const at = this.store.now().toISOString();
     const ops: WriteOp[] = [];
     const senders = new Set<string>();
@@ -165,10 +165,11 @@ export class TextMessages implements MessageRepository {
     }
     for (const s of seqs) this.delivering.add(s);
     try {
-      await this.commit(ops, [...senders]);
+      await this.commit(ops);
     } finally {
       for (const s of seqs) this.delivering.delete(s);
     }
+    return { kind: 'acknowledged', senders: [...senders] };
   }
 
   async markRead(user: string, peer: string, upTo: Seq): Promise<MarkReadOutcome> {
@@ -190,7 +191,7 @@ export class TextMessages implements MessageRepository {
     }
     this.reading.set(key, upTo);
     try {
-      await this.commit(ops, [peer, user]);
+      await this.commit(ops);
     } finally {
       if (this.reading.get(key) === upTo) this.reading.delete(key);
     }
@@ -274,14 +275,15 @@ export class TextMessages implements MessageRepository {
     // the queue or the recipient's history, and no one tells the sender.
     if (this.store.blocks.has(m.to, m.from)) {
       const withheld: MessageRecord = { ...record, withheld: true };
-      await this.commit([appendHistory(m.from, withheld, encodeHistory(withheld))], [m.from]);
+      await this.commit([appendHistory(m.from, withheld, encodeHistory(withheld))]);
       return { kind: 'created', message: storedMessage(withheld, 'sent') };
     }
     const line = encodeHistory(record);
-    await this.commit(
-      [appendQueued({ ...record, delivered: false }), appendHistory(m.from, record, line), appendHistory(m.to, record, line)],
-      [m.from, m.to],
-    );
+    await this.commit([
+      appendQueued({ ...record, delivered: false }),
+      appendHistory(m.from, record, line),
+      appendHistory(m.to, record, line),
+    ]);
     const [message] = m.replyTo === undefined ? [] : await this.messagesOf(await this.store.history(m.from), [record]);
     return { kind: 'created', message: message ? { ...message, status: 'sent' } : storedMessage(record, 'sent') };
   }
@@ -290,13 +292,15 @@ export class TextMessages implements MessageRepository {
     return this.store.tokenKey;
   }
 
-  /** Submits one batch; once applied, the sequence numbers in it are committed and the streams woken. */
-  private commit(ops: WriteOp[], wake: string[]): Promise<void> {
+  /**
+   * Submits one batch; once applied, the sequence numbers in it are committed (readable, and handed out in
+   * cursors), before the promise resolves: the domain wakes the polls then (api/messaging/).
+   */
+  private commit(ops: WriteOp[]): Promise<void> {
     const state = this.store.state;
     const highest = state.seq.assigned;
     return state.committer.submit(ops, () => {
       state.seq.committed = Math.max(state.seq.committed, highest);
-      this.store.notify(wake);
     });
   }
 

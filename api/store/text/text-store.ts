@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../logger.js';
-import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
+import type { SessionRepository, Store, TokenKey, UserRepository } from '../store.js';
 import { isCanonicalUsername } from '../../names/username.js';
 import { lockDataFolder } from './data-lock.js';
 import { dataLayout } from './data-layout.js';
@@ -50,7 +50,6 @@ export class TextStore implements Store {
   readonly sessions: SessionRepository;
   /** One process serves a data folder: its signals never leave it. */
   readonly signals = new LocalSignals();
-  private readonly listeners = new Set<StreamListener>();
   private readonly writer: DataFileWriter;
   private stateValue: TextState | undefined;
   private tokenKeyValue: (TokenKey & { created: boolean }) | undefined;
@@ -85,7 +84,6 @@ export class TextStore implements Store {
       history: (username) => this.history(username),
       now: () => this.now(),
       disk: this.disk,
-      notify: (users) => this.notify(users),
       get tokenKey() {
         return tokenKey();
       },
@@ -173,13 +171,9 @@ export class TextStore implements Store {
     return this.options.now?.() ?? new Date();
   }
 
-  onStreamAppended(listener: StreamListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  notify(users: readonly string[]): void {
-    for (const listener of this.listeners) listener(users);
+  /** One process holds the folder (its lock): no stream grows elsewhere, and the domain wakes this one's polls. */
+  onStreamsGrewElsewhere(): () => void {
+    return () => undefined;
   }
 
   /** The history of a user, loaded on first use and kept indexed in memory. */

@@ -116,7 +116,6 @@ export class Workload {
     });
     this.hasher = createPasswordHasher(4);
     const hub = new LongPollHub({ perUser: 5, total: 100 });
-    this.store.onStreamAppended((users) => hub.wake(users));
     const limits = createLoginLimits(this.store.rateLimits, {
       failuresPerUsername: 1000,
       failuresPerDevice: 1000,
