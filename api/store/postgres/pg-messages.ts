@@ -235,7 +235,7 @@ export class PgMessages implements MessageRepository {
       'SELECT o_index, o_expired, o_senders FROM papo_acknowledge_batch($1, $2, $3)',
       [items.map((i) => i.user), items.map((i) => i.upTo), this.now()],
     );
-    // One row per acknowledgement that expired or marked something delivered (migrations/015_wake_in_domain.sql).
+    // One row per acknowledgement that expired or marked something delivered (migrations/016_wake_in_domain.sql).
     const byIndex = new Map(rows.map((r) => [r.o_index - 1, r]));
     return items.map((_, i): AcknowledgeOutcome => {
       const row = byIndex.get(i);

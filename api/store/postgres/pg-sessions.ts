@@ -13,7 +13,7 @@ const TOUCH_PERSIST_MS = 60 * 60 * 1000;
 /** Sessions whose written expiry is remembered; past this the memory is cleared (costing only extra writes). */
 const MAX_REMEMBERED = 100_000;
 
-/** What a NOTIFY that ends sessions says: `end <key>` (the stream's own say `<seq>@<origin> <user>...`, see 015_wake_in_domain.sql). */
+/** What a NOTIFY that ends sessions says: `end <key>` (the stream's own say `<seq>@<origin> <user>...`, see 016_wake_in_domain.sql). */
 export const SESSION_END_PAYLOAD = 'end';
 
 /**

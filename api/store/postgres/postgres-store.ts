@@ -73,7 +73,7 @@ export class PostgresStore implements Store {
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const connection: pg.ClientConfig = { connectionString: options.url };
-    // Names this process in the NOTIFY of each commit it makes (migrations/015_wake_in_domain.sql): it woke its
+    // Names this process in the NOTIFY of each commit it makes (migrations/016_wake_in_domain.sql): it woke its
     // own polls already, and its listener skips them.
     const origin = `papo-${randomBytes(6).toString('hex')}`;
     const pool = new pg.Pool({

@@ -31,7 +31,7 @@ const MAX_BACKOFF_MS = 5000;
  * LISTEN on one dedicated connection (a pooled one would be handed to queries): every process hears every
  * commit and wakes the polls it holds (issue #5, "no polling loops"). Its own commits it skips: the domain
  * woke those polls when the write resolved (issue #16); the NOTIFY names the process that wrote
- * (migrations/015_wake_in_domain.sql).
+ * (migrations/016_wake_in_domain.sql).
  *
  * When the connection drops, notifications sent meanwhile are lost. On reconnect it LISTENs first, then asks
  * which users had events above the last sequence number it heard, and wakes those: exactly the streams that
