@@ -10,6 +10,7 @@ const PAGE = 5000;
 
 /** A row of the export query: an event, joined to its message when it is one. */
 interface EventRow {
+  username: string;
   seq: string;
   kind: string;
   peer: string;
@@ -32,39 +33,59 @@ interface EventRow {
  * record takes it, the edits following in their own records; a deleted message's text is already gone from
  * its row and its edits' (migrations/014), so nothing deleted is written. Returns how many records.
  */
-export async function exportHistories(
-  client: pg.Client,
-  files: DataLayout,
-  users: readonly string[],
-  progress: CopyProgress,
-): Promise<number> {
+export async function exportHistories(client: pg.Client, files: DataLayout, progress: CopyProgress): Promise<number> {
   const [{ n: totalText } = { n: '0' }] = (await client.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows;
   const total = Number(totalText);
   let done = 0;
   progress.onProgress?.(0, total);
-  for (const user of users) {
-    let out: DiskFile | undefined;
+  // One cursor over every event in file order, inside the export's snapshot: one pass over the table,
+  // where a page query a user at a time re-reads what it skips when the planner has no statistics yet.
+  await client.query(
+    `DECLARE papo_export_events NO SCROLL CURSOR FOR
+     SELECT e.username, e.seq, e.kind, e.peer, e.message_seq, e.status, e.at, e.content,
+            m.sender, m.recipient, m.content AS m_content, m.client_id, m.attachments, m.reply_to, m.withheld
+     FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq
+     ORDER BY e.username, e.seq`,
+  );
+  let out: { user: string; file: DiskFile } | undefined;
+  const finish = async () => {
+    if (out === undefined) return;
+    const { file } = out;
+    out = undefined;
     try {
-      for (let after = 0; ;) {
-        const { rows } = await client.query<EventRow>(
-          `SELECT e.seq, e.kind, e.peer, e.message_seq, e.status, e.at, e.content,
-                  m.sender, m.recipient, m.content AS m_content, m.client_id, m.attachments, m.reply_to, m.withheld
-           FROM events e LEFT JOIN messages m ON e.kind = 'msg' AND m.seq = e.seq
-           WHERE e.username = $1 AND e.seq > $2 ORDER BY e.seq LIMIT ${PAGE}`,
-          [user, after],
-        );
-        if (rows.length === 0) break;
-        out ??= await nodeDisk.open(files.history(user), 'w');
-        await out.write(rows.map((r) => encodeHistory(toRecord(r))).join(''));
-        after = Number(rows.at(-1)?.seq ?? after);
-        done += rows.length;
-        progress.onProgress?.(done, total);
-      }
-      await out?.datasync();
+      await file.datasync();
     } finally {
-      await out?.close();
+      await file.close();
     }
+  };
+  try {
+    for (;;) {
+      const { rows } = await client.query<EventRow>(`FETCH ${PAGE} FROM papo_export_events`);
+      if (rows.length === 0) break;
+      for (let i = 0; i < rows.length;) {
+        const user = rows[i]?.username ?? '';
+        let j = i;
+        while (j < rows.length && rows[j]?.username === user) j++;
+        if (out?.user !== user) {
+          await finish();
+          out = { user, file: await nodeDisk.open(files.history(user), 'w') };
+        }
+        await out.file.write(
+          rows
+            .slice(i, j)
+            .map((r) => encodeHistory(toRecord(r)))
+            .join(''),
+        );
+        i = j;
+      }
+      done += rows.length;
+      progress.onProgress?.(done, total);
+    }
+    await finish();
+  } finally {
+    await out?.file.close().catch(() => undefined);
   }
+  await client.query('CLOSE papo_export_events');
   await nodeDisk.syncFolder(files.histories);
   return done;
 }

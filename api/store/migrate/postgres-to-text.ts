@@ -65,12 +65,7 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
         'SELECT username, password_hash FROM users ORDER BY created_at, username',
       )
     ).rows;
-    const records = await exportHistories(
-      client,
-      files,
-      users.map((u) => u.username),
-      progress,
-    );
+    const records = await exportHistories(client, files, progress);
     await writeDurably(
       nodeDisk,
       files.users,

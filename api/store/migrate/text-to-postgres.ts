@@ -134,6 +134,9 @@ export async function importTextFolder(
     // The copy is whole: the database may now be served (PostgresStore refuses it until then).
     await client.query("DELETE FROM papo_meta WHERE key = 'import_unfinished'");
     await client.query('COMMIT');
+    // A freshly filled database has no statistics yet: without them the first queries (an export, the
+    // first histories) plan as if the tables were empty.
+    await client.query('ANALYZE');
     return { users: users.size, inserted, epoch };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
