@@ -30,6 +30,10 @@ export const TOOLS = {
     usage: 'npm run bench:migrate-memory -- [lines=1000000]',
     about: 'time and peak RSS of migrate-data importing one history of that many messages into PostgreSQL, then exporting it back.',
   },
+  'export-memory': {
+    usage: 'npm run bench:export-memory -- [lines=200000]',
+    about: 'peak RSS while GET /api/account/export writes the zip of one history of that many messages (text store, in-process).',
+  },
   'poll-heap': {
     usage: 'npm run bench:poll-heap -- [polls=2000] [rows=30]',
     about: "what one held long-poll keeps in the server's JavaScript heap, by kind of object (two heap snapshots).",
