@@ -24,8 +24,11 @@ export interface Profiles {
    * the username. For the notifications' sender (issue #17).
    */
   shownName(username: string): Promise<string>;
-  /** `name`'s photo (its 320 px preview) for any logged-in user; not_found when they have none. */
-  photo(name: string): Promise<{ body: Readable; etag: string }>;
+  /**
+   * `name`'s photo (its 320 px preview) for `viewer`, any logged-in user but one `name` blocked; not_found
+   * when they have none (or blocked the viewer: the same answer).
+   */
+  photo(viewer: string, name: string): Promise<{ body: Readable; etag: string }>;
 }
 
 /** The photo's address: its attachment id in `v`, so a new photo is a new address and no cache shows the old. */
@@ -41,7 +44,7 @@ export const PHOTO_CLAIM = 'profile-photo';
  * sees nobody's; a typing signal goes to the peer's polls only.
  */
 export function createProfiles(
-  store: Pick<Store, 'users' | 'profiles' | 'signals' | 'attachments'>,
+  store: Pick<Store, 'users' | 'profiles' | 'signals' | 'attachments' | 'blocks'>,
   presence: PresenceTracker,
   now = Date.now,
 ): Profiles {
@@ -83,17 +86,26 @@ export function createProfiles(
     return profile;
   }
 
+  /**
+   * Whether `owner` blocked `viewer` (issue #17). As on WhatsApp, a blocked person no longer sees the
+   * blocker's last seen, online status, profile photo or typing: the block shows them nothing new.
+   */
+  const blockedBy = (owner: string, viewer: string): Promise<boolean> =>
+    owner === viewer ? Promise.resolve(false) : store.blocks.isBlocked(owner, viewer);
+
   async function seenBy(viewer: string, users: readonly string[]): Promise<UserProfile[]> {
     const profiles = await store.profiles.get([viewer, ...users]);
     const viewerHides = profiles[0]?.lastSeenVisibility === 'nobody';
-    return profiles.slice(1).map((p) => {
-      const hidden = p.username !== viewer && (viewerHides || p.lastSeenVisibility === 'nobody');
+    const shown = profiles.slice(1);
+    const blocked: boolean[] = await Promise.all(shown.map((p) => blockedBy(p.username, viewer)));
+    return shown.map((p, i) => {
+      const hidden = p.username !== viewer && (viewerHides || p.lastSeenVisibility === 'nobody' || blocked[i] === true);
       const presence = presenceTracker(p);
       return {
         username: p.username,
         displayName: p.displayName,
         presence: hidden ? null : presence,
-        photoUrl: photoUrl(p.username, p.photo),
+        photoUrl: blocked[i] === true ? null : photoUrl(p.username, p.photo),
       };
     });
   }
@@ -142,6 +154,8 @@ export function createProfiles(
     async typing(from, rawTo) {
       const to = await existingUser(rawTo, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot type to yourself');
+      // Dropped either way a block goes, and the typist is not told (as a withheld message is not).
+      if ((await blockedBy(to, from)) || (await blockedBy(from, to))) return 'sent';
       if (!limiter.accept(from, to, now())) return 'coalesced';
       await store.signals.publish({ kind: 'typing', from, to });
       return 'sent';
@@ -151,10 +165,12 @@ export function createProfiles(
       return (await one(username)).displayName ?? username;
     },
 
-    async photo(name) {
+    async photo(viewer, name) {
       const none = () => new AppError('not_found', `${name} has no photo`);
       const folded = foldUsername(name);
       if (!folded.ok) throw none();
+      // Someone they blocked gets the answer of a person with no photo.
+      if (await blockedBy(folded.username, viewer)) throw none();
       const { photo } = await one(folded.username);
       const a = photo === null ? undefined : await store.attachments.get(photo);
       const sha256 = a?.thumbnailSha256;

@@ -4,7 +4,8 @@
  * blocks survive a restart, and blocking yourself is refused. On both stores.
  */
 import { describe, expect, it } from 'vitest';
-import type { BlocksResponse, ConversationsResponse, HistoryResponse, Message } from '../../api/contract.js';
+import sharp from 'sharp';
+import type { BlocksResponse, ConversationsResponse, HistoryResponse, Message, UserProfile, UsersResponse } from '../../api/contract.js';
 import { STORES, testServers } from '../support/server.js';
 import { messagesOf, poll, send, signUp, statusesOf } from '../support/users.js';
 
@@ -94,6 +95,79 @@ describe.each(STORES)('blocking (%s store)', (store) => {
     ]);
     const alice3 = await signUp(third.url, 'alice');
     expect(((await alice3.get('/api/account/blocks').expect(200)).body as BlocksResponse).blocked).toEqual([]);
+  });
+
+  it('when bruno answers a message alice never got (withheld) after she unblocks him, then she gets the answer without its quote', async () => {
+    const s = await servers.start({ store });
+    const alice = await signUp(s.url, 'alice');
+    const bruno = await signUp(s.url, 'bruno');
+    await alice.put('/api/account/blocks/bruno').expect(204);
+    const withheld = await send(bruno, 'alice', 'texto retido pelo bloqueio');
+    await alice.delete('/api/account/blocks/bruno').expect(204);
+    const reply = await bruno.post('/api/messages').send({ to: 'alice', content: 'e então?', replyTo: withheld.id }).expect(201);
+    expect((reply.body as { message: Message }).message.replyTo?.content).toBe('texto retido pelo bloqueio');
+
+    const got = messagesOf((await poll(alice)).events).find((m) => m.content === 'e então?');
+    expect(got).toBeDefined();
+    expect(JSON.stringify(got)).not.toContain('texto retido');
+    expect(JSON.stringify(await historyWith(alice, 'bruno'))).not.toContain('texto retido');
+    const conversations = ((await alice.get('/api/conversations').expect(200)).body as ConversationsResponse).conversations;
+    expect(JSON.stringify(conversations)).not.toContain('texto retido');
+    expect(
+      JSON.stringify(
+        await alice
+          .get('/api/search?q=então')
+          .expect(200)
+          .then((r) => r.body as unknown),
+      ),
+    ).not.toContain('texto retido');
+  });
+
+  it('when alice blocked bruno, then he sees neither her last seen, online status and photo, nor her typing; nor she his typing', async () => {
+    const s = await servers.start({ store });
+    const alice = await signUp(s.url, 'alice');
+    const bruno = await signUp(s.url, 'bruno');
+    const photo = await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 9, g: 90, b: 200 } } })
+      .png()
+      .toBuffer();
+    const uploaded = await alice
+      .post('/api/attachments?name=eu.png')
+      .set('Content-Type', 'application/octet-stream')
+      .send(photo)
+      .expect(201);
+    await alice.patch('/api/profile').send({ photo: uploaded.body.attachment.id }).expect(200);
+    await poll(alice, undefined, 0);
+    const before = (await bruno.get('/api/users/alice').expect(200)).body as UserProfile;
+    expect(before.presence).not.toBeNull();
+    expect(before.photoUrl).not.toBeNull();
+    await bruno.get('/api/users/alice/photo').expect(200);
+
+    await alice.put('/api/account/blocks/bruno').expect(204);
+    const after = (await bruno.get('/api/users/alice').expect(200)).body as UserProfile;
+    expect(after.presence).toBeNull();
+    expect(after.photoUrl).toBeNull();
+    const [listed] = ((await bruno.get('/api/users?names=alice').expect(200)).body as UsersResponse).users;
+    expect(listed?.presence).toBeNull();
+    expect(listed?.photoUrl).toBeNull();
+    const refused = await bruno.get('/api/users/alice/photo').expect(404);
+    const none = await bruno.get('/api/users/bruno/photo').expect(404);
+    expect(refused.body.error.code).toBe(none.body.error.code);
+    // Alice still sees her own profile whole, and a third person sees it as before.
+    const carla = await signUp(s.url, 'carla');
+    expect(((await carla.get('/api/users/alice').expect(200)).body as UserProfile).photoUrl).not.toBeNull();
+
+    // Typing: neither way, and the typist is answered as usual.
+    const aliceMark = (await poll(alice, undefined, 0)).cursor;
+    const brunoMark = (await poll(bruno, undefined, 0)).cursor;
+    await bruno.post('/api/typing').send({ to: 'alice' }).expect(204);
+    await alice.post('/api/typing').send({ to: 'bruno' }).expect(204);
+    await send(carla, 'alice', 'marca');
+    await send(carla, 'bruno', 'marca');
+    expect((await poll(alice, aliceMark)).events.filter((e) => e.type === 'typing')).toEqual([]);
+    expect((await poll(bruno, brunoMark)).events.filter((e) => e.type === 'typing')).toEqual([]);
+    // Carla's typing still reaches alice.
+    await carla.post('/api/typing').send({ to: 'alice' }).expect(204);
+    expect((await poll(alice, aliceMark)).events.some((e) => e.type === 'typing')).toBe(true);
   });
 
   it('when a user blocks themself, an unknown user or a name that cannot be one, then it is refused', async () => {

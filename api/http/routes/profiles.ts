@@ -32,7 +32,7 @@ export function profileRoutes(profiles: Profiles, requireUser: RequestHandler): 
   // The photo's preview (a WebP the server made, issue #18), to any logged-in user: as the attachments are,
   // never sniffed or run (nosniff, CSP sandbox), revalidated by ETag.
   router.get('/api/users/:username/photo', requireUser, async (req, res) => {
-    const photo = await profiles.photo(String(req.params.username));
+    const photo = await profiles.photo(currentUser(res), String(req.params.username));
     res.setHeader('ETag', photo.etag);
     res.setHeader('Cache-Control', 'private, no-cache');
     if (req.headers['if-none-match'] === photo.etag) {

@@ -8,10 +8,14 @@ import type { MessageStatus } from '../../contract.js';
 export const MESSAGE_COLUMNS = `m.seq, m.sender, m.recipient, m.content, m.sent_at, m.client_id, m.attachments, m.edited_at, m.deleted_at,
   m.reply_to, q.sender AS q_sender, q.content AS q_content, q.deleted_at AS q_deleted_at,
   CASE WHEN m.withheld THEN 'sent' WHEN m.seq <= rm.upto THEN 'read' WHEN m.seq <= d.upto THEN 'delivered' ELSE 'sent' END AS status`;
-/** The status marks, and the message a reply answers (issue #18). */
+/**
+ * The status marks, and the message a reply answers (issue #18). Every query that uses these has the reader
+ * as `$1`: a quoted message withheld by a block (issue #17) is quoted only to its sender, who has it, as the
+ * text store quotes only what the reader's history holds; the person who blocked never gets its text.
+ */
 export const STATUS_JOINS = `LEFT JOIN read_marks rm ON rm.username = m.recipient AND rm.peer = m.sender
   LEFT JOIN deliveries d ON d.username = m.recipient
-  LEFT JOIN messages q ON q.seq = m.reply_to`;
+  LEFT JOIN messages q ON q.seq = m.reply_to AND (NOT q.withheld OR q.sender = $1)`;
 /** `e` is not a message `$1` hid (delete for me). */
 export const NOT_HIDDEN = `NOT EXISTS (SELECT 1 FROM events h WHERE h.username = $1 AND h.kind = 'hd' AND h.message_seq = e.seq)`;
 
