@@ -1,9 +1,10 @@
 /**
  * `npm run bench:search-latency -- [lines] [runs]`: the text store's search (issue #18) on one user's history
  * of `lines` messages (default 1,000,000, seeded as bench/lib/seed.ts seeds the page scenarios), in-process:
- * the first search (which builds the user's index from the history), then the first page of a common word,
- * a rare one and two words, `runs` times each, with the medians. The folder is kept in BENCH_TMP (default
- * /tmp) under a name that says its size, so later runs reuse it.
+ * the history load (which builds the user's search index in the same pass), what the index holds, the first
+ * search after the load (cold) and the same again (warm), then a set of queries `runs` times each, with
+ * p50/p99 over all of them, and RSS. The folder is kept in BENCH_TMP (default /tmp) under a name that says
+ * its size, so later runs reuse it.
  */
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { createLogger } from '../../api/logger.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { commandLine, wholeNumber } from '../lib/cli.js';
 import { emptyDataDir, names, seedHistory, seedUsers } from '../lib/seed.js';
-import { median } from '../lib/stats.js';
+import { percentile } from '../lib/stats.js';
 import { TOOLS } from './catalog.js';
 
 const { positionals } = commandLine(TOOLS['search-latency'], {}, 2);
@@ -27,33 +28,67 @@ if (!existsSync(dir)) {
   await rename(fresh, dir);
 }
 
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+/** RSS after a full collection when run with --expose-gc (as `npm run bench:search-latency` does): what stays. */
+const rss = (): number => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+};
 const store = await TextStore.open({
   dataDir: dir,
   log: createLogger({ level: 'warn' }),
   hashPassword: async (p) => p,
   sessionTtlMs: 86_400_000,
 });
-const search = (words: string[]) => store.messages.search('reader', { words, limit: 20 });
-let t0 = performance.now();
-await store.messages.history('reader', { limit: 1 });
-console.log(`history loaded: ${(performance.now() - t0).toFixed(0)} ms`);
-t0 = performance.now();
-await search(['ordinary']);
-console.log(
-  `first search (builds the index): ${(performance.now() - t0).toFixed(0)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
-);
-const queries: Record<string, string[]> = {
-  'common word, prefix "ordin" (every message)': ['ordin'],
-  'rare word "123457" (one message)': ['123457'],
-  'two words "histo semicol"': ['histo', 'semicol'],
+const search = (words: string[], before?: number) => store.messages.search('reader', { words, limit: 20, before });
+const timed = async (words: string[], before?: number): Promise<number> => {
+  const t = performance.now();
+  await search(words, before);
+  return performance.now() - t;
 };
-for (const [name, words] of Object.entries(queries)) {
+
+const rssBefore = rss();
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const h = await store.history('reader');
+const loadMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const index = h.searchIndex.size;
+console.log(
+  `history of ${lines} lines loaded, with its search index: ${loadMs.toFixed(0)} ms (CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)`,
+);
+console.log(
+  `index: ${index.pairs} (word, message) pairs in ${index.segments} segment(s), about ${mib(index.bytes)} (${(index.bytes / lines).toFixed(0)} bytes a line)`,
+);
+const rssAfter = rss();
+console.log(`RSS: ${mib(rssBefore)} before the load, ${mib(rssAfter)} after (${((rssAfter - rssBefore) / lines).toFixed(0)} bytes a line)`);
+const cold0 = process.cpuUsage();
+const cold = await timed(['ordin']);
+const coldCpu = process.cpuUsage(cold0);
+console.log(
+  `first search after the load (cold), common prefix "ordin": ${cold.toFixed(2)} ms (CPU ${((coldCpu.user + coldCpu.system) / 1000).toFixed(1)} ms)`,
+);
+console.log(`the same again (warm): ${(await timed(['ordin'])).toFixed(2)} ms`);
+
+const middle = Math.floor(lines / 2);
+const queries: Record<string, { words: string[]; before?: number }> = {
+  'common prefix "ordin" (every message)': { words: ['ordin'] },
+  'rare word (one message)': { words: [String(lines - 7)] },
+  'two words "histo semicol"': { words: ['histo', 'semicol'] },
+  'number prefix "12" (many words)': { words: ['12'] },
+  'common prefix, older page (before the middle)': { words: ['ordin'], before: middle },
+  'no match "zzz"': { words: ['zzz'] },
+};
+const all: number[] = [];
+for (const [name, { words, before }] of Object.entries(queries)) {
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await search(words);
-    times.push(performance.now() - t);
-  }
-  console.log(`${name}: first page median ${median(times).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`);
+  for (let i = 0; i < runs; i++) times.push(await timed(words, before));
+  times.sort((a, b) => a - b);
+  all.push(...times);
+  console.log(`${name}: first page p50 ${percentile(times, 50).toFixed(2)} ms, max ${(times.at(-1) ?? 0).toFixed(2)} ms`);
 }
+all.sort((a, b) => a - b);
+console.log(
+  `all ${all.length} queries: p50 ${percentile(all, 50).toFixed(2)} ms, p99 ${percentile(all, 99).toFixed(2)} ms; RSS ${mib(rss())}`,
+);
 await store.close();

@@ -1,136 +1,101 @@
-import { searchWords } from '../search-words.js';
+import { eachWord } from '../search-words.js';
 import type { HistoryRecord } from './records.js';
+import { SearchSegment } from './text-search-segment.js';
+import { ensure, WordNumbers } from './text-search-words.js';
+
+/** Pairs gathered before they become a segment: fewer than this only when a search asks first. */
+const MIN_GATHERED = 16_384;
 
 /**
- * One user's words, for search without reading their history (issue #18): each folded word (search-words.ts)
- * with the messages it is in, ascending, and the words in sorted order, so a prefix is a range of them. Built
- * from the history on the first search, then kept up to date as records are indexed (UserHistory.onIndexed).
+ * One user's words, for search without reading their history (issue #18). Built in the same pass that loads
+ * the history (UserHistory.open, which decodes every line already), then kept current as records are
+ * indexed: (word, message) pairs are gathered into flat arrays, and turned into a frozen, sorted segment
+ * (text-search-segment.ts) at the end of the load, then when there are as many as the segments hold
+ * already, or when a search comes. Two
+ * segments of like size are merged, so there are few of them and each pair is copied a few times at most.
  *
- * It only proposes candidates: an edit adds the new words and leaves the old ones, so the search checks each
- * candidate's current text (text-search.ts). What it costs is in docs/performance.md ("Search").
+ * It only proposes candidates: an edit adds the new words and leaves the old ones, and a deleted message's
+ * words stay, so the search checks each candidate's current text and state (text-search.ts). It lives in
+ * memory only: a file of it would keep the words of deleted messages that the history scrubs (issue #18).
  */
 export class SearchIndex {
-  private readonly postings = new Map<string, number[]>();
-  /** The words, sorted; new ones are inserted in place. */
-  private readonly words: string[] = [];
+  private readonly segments: SearchSegment[] = [];
+  /** Pairs held in segments. */
+  private held = 0;
+  /** Gathered, not in a segment yet: the words, by number, then message i's word numbers up to `ends[i]`. */
+  private gathered = new Gathered();
+  /** Until the first seal (the end of the history's load) everything is gathered, for one sort at the end. */
+  private loading = true;
 
   add(record: HistoryRecord): void {
     if (record.kind !== 'msg' && record.kind !== 'ed') return;
-    const seq = record.kind === 'msg' ? record.seq : record.messageSeq;
-    for (const word of new Set(searchWords(record.content))) {
-      let list = this.postings.get(word);
-      if (!list) {
-        list = [];
-        this.postings.set(word, list);
-        this.words.splice(lowerBound(this.words, word), 0, word);
-      }
-      // Messages come in order; only an edit of an older message goes back.
-      if (list.length === 0 || (list.at(-1) ?? 0) < seq) list.push(seq);
-      else {
-        const at = lowerBoundNumber(list, seq);
-        if (list[at] !== seq) list.splice(at, 0, seq);
-      }
-    }
+    this.gathered.add(record.kind === 'msg' ? record.seq : record.messageSeq, record.content);
+    if (!this.loading && this.gathered.pairs >= Math.max(MIN_GATHERED, this.held)) this.seal();
   }
 
-  /** The posting lists of every word that starts with `prefix`. */
-  listsFor(prefix: string): number[][] {
-    const out: number[][] = [];
-    for (let i = lowerBound(this.words, prefix); i < this.words.length; i++) {
-      const word = this.words[i] ?? '';
-      if (!word.startsWith(prefix)) break;
-      const list = this.postings.get(word);
-      if (list) out.push(list);
-    }
+  /** Turns the gathered pairs into a segment, and merges segments of like size. */
+  seal(): void {
+    this.loading = false;
+    if (this.gathered.pairs === 0) return;
+    this.push(this.gathered.segment());
+    this.gathered = new Gathered();
+  }
+
+  /** The messages of every word that starts with `prefix`, one ascending list a word (a message may be in several). */
+  listsFor(prefix: string): Int32Array[] {
+    this.seal();
+    const out: Int32Array[] = [];
+    for (const segment of this.segments) segment.listsFor(prefix, out);
     return out;
   }
 
-  get size(): { words: number; postings: number } {
-    let postings = 0;
-    for (const list of this.postings.values()) postings += list.length;
-    return { words: this.words.length, postings };
+  /** What it holds, and about what that takes in memory (for the benchmark). */
+  get size(): { segments: number; pairs: number; bytes: number } {
+    let bytes = this.gathered.bytes;
+    for (const s of this.segments) bytes += s.bytes;
+    return { segments: this.segments.length, pairs: this.held + this.gathered.pairs, bytes };
+  }
+
+  private push(segment: SearchSegment): void {
+    this.segments.push(segment);
+    this.held += segment.size;
+    for (;;) {
+      const last = this.segments.at(-1);
+      const before = this.segments.at(-2);
+      if (!last || !before || before.size > 2 * last.size) return;
+      this.segments.splice(-2, 2, SearchSegment.merge(before, last));
+      this.held = this.segments.reduce((n, s) => n + s.size, 0);
+    }
   }
 }
 
-/**
- * The messages in any of `lists` below `before`, newest first, without repeats: a merge from the lists' ends
- * with a heap, so the first page of a common prefix does not sort every message that has it.
- */
-export function* newestFirst(lists: readonly number[][], before: number): Generator<number> {
-  const heap: { list: readonly number[]; at: number }[] = [];
-  for (const list of lists) {
-    const at = lowerBoundNumber(list, before) - 1;
-    if (at >= 0) push(heap, { list, at });
-  }
-  let previous = Infinity;
-  while (heap.length > 0) {
-    const top = heap[0];
-    if (!top) break;
-    const seq = top.list[top.at] ?? 0;
-    if (seq !== previous) yield seq;
-    previous = seq;
-    top.at--;
-    if (top.at < 0) {
-      const last = heap.pop();
-      if (last && heap.length > 0) {
-        heap[0] = last;
-        down(heap, 0);
-      }
-    } else down(heap, 0);
-  }
-}
+/** Word numbers of messages, in flat arrays: allocated on first use, so an idle user's index costs nothing. */
+class Gathered {
+  readonly numbers = new WordNumbers();
+  private ids: Int32Array = new Int32Array(0);
+  private seqs: Int32Array = new Int32Array(0);
+  private ends: Int32Array = new Int32Array(0);
+  private messages = 0;
+  pairs = 0;
+  /** Made once: a closure a message was a good part of the load's garbage. */
+  private readonly visit = (source: string, start: number, end: number, hash: number): void => {
+    if (this.pairs === this.ids.length) this.ids = ensure(this.ids, this.pairs + 1);
+    this.ids[this.pairs++] = this.numbers.numberOf(source, start, end, hash);
+  };
 
-type Cursor = { list: readonly number[]; at: number };
-const key = (c: Cursor): number => c.list[c.at] ?? 0;
-
-function push(heap: Cursor[], c: Cursor): void {
-  heap.push(c);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const p = heap[parent];
-    const me = heap[i];
-    if (!p || !me || key(p) >= key(me)) break;
-    heap[parent] = me;
-    heap[i] = p;
-    i = parent;
+  add(seq: number, content: string): void {
+    eachWord(content, this.visit);
+    this.seqs = ensure(this.seqs, this.messages + 1);
+    this.ends = ensure(this.ends, this.messages + 1);
+    this.seqs[this.messages] = seq;
+    this.ends[this.messages++] = this.pairs;
   }
-}
 
-function down(heap: Cursor[], i: number): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let top = i;
-    if (l < heap.length && key(heap[l] as Cursor) > key(heap[top] as Cursor)) top = l;
-    if (r < heap.length && key(heap[r] as Cursor) > key(heap[top] as Cursor)) top = r;
-    if (top === i) return;
-    const a = heap[i] as Cursor;
-    heap[i] = heap[top] as Cursor;
-    heap[top] = a;
-    i = top;
+  segment(): SearchSegment {
+    return SearchSegment.fromMessages(this.numbers, this.ids, this.seqs.subarray(0, this.messages), this.ends);
   }
-}
 
-function lowerBound(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] ?? '') < value) lo = mid + 1;
-    else hi = mid;
+  get bytes(): number {
+    return 4 * (this.ids.length + this.seqs.length + this.ends.length);
   }
-  return lo;
-}
-
-/** Index of the first number not below `value`. */
-export function lowerBoundNumber(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

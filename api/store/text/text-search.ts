@@ -1,7 +1,7 @@
 import { matchesAll } from '../search-words.js';
 import type { SearchPage, SearchQuery, Seq, StoredMessage } from '../store.js';
 import type { MessageRecord } from './records.js';
-import { lowerBoundNumber, newestFirst, SearchIndex } from './text-search-index.js';
+import { lowerBoundNumber, newestFirst } from './text-search-merge.js';
 import { refUpperBound, type RecordRef, type UserHistory } from './user-history.js';
 
 /** What search needs of the text store: a user's history, loaded and indexed. */
@@ -12,20 +12,16 @@ export interface HistorySource {
 /** Messages as their history's owner sees them (TextMessages.messagesOf). */
 type MessagesOf = (h: UserHistory, records: readonly MessageRecord[]) => Promise<StoredMessage[]>;
 
-/** Records read at a time while building an index: close together in the file, so one read each. */
-const BUILD_CHUNK = 1000;
 /** A query word with more words than this starting with it is checked on the text only, not in the index. */
 const MAX_PREFILTER_LISTS = 64;
 
 /**
  * Search and single-message lookups on the text store (issue #18). A user's index (text-search-index.ts) is
- * built on their first search and then kept current; a query walks the postings of its rarest word from the
+ * built as their history loads and then kept current; a query walks the postings of its rarest word from the
  * newest message down, and checks each candidate's current text, so it reads only the records it returns
  * (and the few candidates an edit made stale), never the whole history.
  */
 export class TextSearch {
-  private readonly indexes = new WeakMap<UserHistory, Promise<SearchIndex>>();
-
   constructor(
     private readonly store: HistorySource,
     private readonly messagesOf: MessagesOf,
@@ -41,8 +37,7 @@ export class TextSearch {
 
   async search(user: string, query: SearchQuery): Promise<SearchPage> {
     const h = await this.store.history(user);
-    const index = await this.indexOf(h);
-    const perWord = query.words.map((w) => index.listsFor(w));
+    const perWord = query.words.map((w) => h.searchIndex.listsFor(w));
     const sizes = perWord.map((lists) => lists.reduce((n, l) => n + l.length, 0));
     const rarest = sizes.indexOf(Math.min(...sizes));
     const others = perWord.filter((lists, i) => i !== rarest && lists.length <= MAX_PREFILTER_LISTS);
@@ -69,36 +64,6 @@ export class TextSearch {
     if (batch.length > 0 && found.length <= query.limit) await flush();
     const page = found.slice(0, query.limit);
     return { messages: page, before: found.length > query.limit ? (page.at(-1)?.seq ?? null) : null };
-  }
-
-  private indexOf(h: UserHistory): Promise<SearchIndex> {
-    let index = this.indexes.get(h);
-    if (!index) {
-      index = build(h);
-      this.indexes.set(h, index);
-      index.catch(() => this.indexes.delete(h));
-    }
-    return index;
-  }
-}
-
-/** Reads `h`'s messages and edits once into a new index; what is appended meanwhile is added after. */
-async function build(h: UserHistory): Promise<SearchIndex> {
-  const index = new SearchIndex();
-  const meanwhile: Parameters<SearchIndex['add']>[0][] = [];
-  h.onIndexed = (r) => meanwhile.push(r);
-  try {
-    const refs = [...h.messages.filter((r) => !r.unreadable), ...[...h.edits.values()].flat()].sort((a, b) => a.offset - b.offset);
-    for (let i = 0; i < refs.length; i += BUILD_CHUNK) {
-      const chunk = refs.slice(i, i + BUILD_CHUNK).sort((a, b) => a.seq - b.seq);
-      for (const r of await h.records(chunk)) index.add(r);
-    }
-    for (const r of meanwhile) index.add(r);
-    h.onIndexed = (r) => index.add(r);
-    return index;
-  } catch (err) {
-    h.onIndexed = undefined;
-    throw err;
   }
 }
 

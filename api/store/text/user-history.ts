@@ -3,6 +3,7 @@ import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from '
 import { blankLines, blankRecord } from './history-scrub.js';
 import { loadRecordFile, type Damage, type LoadedRecord } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
+import { SearchIndex } from './text-search-index.js';
 import { neighbour, unreadableMessage, type UnreadableMessage } from './unreadable-message.js';
 
 /** Where a record sits in the file, to read it back with one positioned read. */
@@ -57,8 +58,8 @@ export class UserHistory {
   readonly hidden = new Set<number>();
   /** Deleted messages whose text this file still held when it was opened (deleted-text-scrub.ts). */
   leftovers: number[] = [];
-  /** Told of every record indexed from now on (the search index, text-search-index.ts). */
-  onIndexed: ((record: HistoryRecord) => void) | undefined;
+  /** Every message's words, for search (issue #18): built as the file loads, then kept current. */
+  readonly searchIndex = new SearchIndex();
   /** Sequence number of the last record: appends only go above it. */
   lastSeq = 0;
   /** Bytes of the file, with what is appended but not written yet. */
@@ -90,6 +91,7 @@ export class UserHistory {
     const loaded = await loadRecordFile(path, decodeHistory, disk);
     const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
+    history.searchIndex.seal();
     if (loaded.damage.length > 0) await history.placeUnreadable(loaded.records, loaded.damage);
     if (history.deleted.size > 0) {
       // A crash between a delete and the rewrite that blanks it: the text is still in the file (issue #18).
@@ -295,7 +297,7 @@ export class UserHistory {
         this.hidden.add(record.messageSeq);
         break;
     }
-    this.onIndexed?.(record);
+    this.searchIndex.add(record);
   }
 
   /** The ref of message `seq` in this history, placeholders included. */
