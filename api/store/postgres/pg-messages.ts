@@ -122,7 +122,10 @@ export class PgMessages implements MessageRepository {
         case 'st':
           return [{ type: 'status', messageSeq, status: r.event_status ?? 'delivered', at }];
         case 'ed':
-          return r.message_deleted ? [] : [{ type: 'edit', messageSeq, content: decodeContent(r.event_content ?? ''), at }];
+          // An edit superseded by a later one lost its text (migrations/017): the later event carries the latest.
+          return r.message_deleted || r.event_content === null
+            ? []
+            : [{ type: 'edit', messageSeq, content: decodeContent(r.event_content), at }];
         case 'del':
         case 'hd':
           return [{ type: 'delete', messageSeq, at, forMe: r.kind === 'hd' }];
