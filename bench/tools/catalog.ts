@@ -31,8 +31,9 @@ export const TOOLS = {
     about: 'time and peak RSS of migrate-data importing one history of that many messages into PostgreSQL, then exporting it back.',
   },
   'export-memory': {
-    usage: 'npm run bench:export-memory -- [lines=200000]',
-    about: 'peak RSS while GET /api/account/export writes the zip of one history of that many messages (text store, in-process).',
+    usage: 'npm run bench:export-memory -- [lines=200000] [--postgres]',
+    about:
+      'peak RSS while GET /api/account/export writes the zip of one history of that many messages (text store or PostgreSQL, in-process).',
   },
   'poll-heap': {
     usage: 'npm run bench:poll-heap -- [polls=2000] [rows=30]',
