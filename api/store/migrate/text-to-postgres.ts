@@ -20,11 +20,14 @@ import { checkTextSource } from './copy-source.js';
  * `npm run migrate-data -- --from <folder> --to postgres://...` (issue #5): a text data folder into
  * PostgreSQL. Sequence numbers, the epoch and the key of the ids and cursors are kept, so the phones' cursors
  * and message ids stay valid, and the session ids are already stored hashed on both sides, so nobody is
- * logged out. The folder is read through the text store's public face (TextStore.copySource) and its codecs'
- * decoders; the rows are PostgreSQL's tables as its migrations define them.
+ * logged out. Everything the folder holds is carried (docs/postgres.md has the list): edits, deletes, hides,
+ * replies, blocks and what they withheld, attachments and their bytes, profiles, push subscriptions and the
+ * VAPID keys. The folder is read through the text store's public faces (TextStore.copySource, its
+ * repositories) and its codecs' decoders; the rows are PostgreSQL's tables as its migrations define them.
  *
  * Importing is idempotent (every insert is ON CONFLICT DO NOTHING) and resumable (each history file's
- * progress is recorded in papo_meta in the same transaction as its rows).
+ * progress is recorded in papo_meta in the same transaction as its rows); until its last transaction the
+ * database is marked unfinished, and PostgresStore refuses to serve it.
  */
 
 export interface ImportResult {
