@@ -78,9 +78,9 @@ const RULES = [
   },
   {
     name: 'shared-modules-below-every-layer',
-    comment: 'contract, errors, logger, config and metrics are used by every layer, so they import none of them.',
+    comment: 'assert, contract, errors, logger, config and metrics are used by every layer, so they import none of them.',
     severity: 'error',
-    from: { path: '^api/(contract|errors|logger|config|metrics)[.]ts$' },
+    from: { path: '^api/(assert|contract|errors|logger|config|metrics)[.]ts$' },
     to: { path: ['^api/(http|messaging|accounts|store)/', ...COMPOSITION] },
   },
 ];

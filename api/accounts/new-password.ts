@@ -1,5 +1,6 @@
 import { isCommonPassword } from './common-passwords.js';
 import { MAX_PASSWORD_BYTES, MIN_NEW_PASSWORD_BYTES, NEW_PASSWORD_RULE, passwordBytes } from './password.js';
+import { must } from '../assert.js';
 
 /**
  * What a new account's password may not be (issue #15), after NIST SP 800-63B 5.1.1.2: no composition rules
@@ -30,7 +31,7 @@ export function newPasswordProblem(password: string, username: string): string |
   const folded = password.toLowerCase().normalize('NFKC');
   if (containsUsername(folded, username)) return CONTAINS_USERNAME_RULE;
   if (folded.includes(SERVICE_NAME)) return CONTAINS_SERVICE_RULE;
-  const chars = Array.from(folded, (c) => c.codePointAt(0) ?? 0);
+  const chars = Array.from(folded, (c) => must(c.codePointAt(0), 'the code point of a character'));
   if (isRepeated(chars)) return REPEATED_RULE;
   if (isRunsOnly(chars)) return SEQUENCE_RULE;
   if (isCommonPassword(password)) return COMMON_RULE;
@@ -58,11 +59,15 @@ function isRepeated(chars: number[]): boolean {
 function isRunsOnly(chars: number[]): boolean {
   let start = 0;
   while (start < chars.length) {
-    const first = chars[start] ?? 0;
+    const first = must(chars[start], 'a character within the password');
     const step = (chars[start + 1] ?? Number.NaN) - first;
     if (!(Math.abs(step) <= 1)) return false;
     let end = start + 1;
-    while (end + 1 < chars.length && (chars[end + 1] ?? 0) - (chars[end] ?? 0) === step) end++;
+    while (
+      end + 1 < chars.length &&
+      must(chars[end + 1], 'a character within the password') - must(chars[end], 'a character within the password') === step
+    )
+      end++;
     if (end - start + 1 < MIN_RUN) return false;
     start = end + 1;
   }

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Seq } from '../store/store.js';
 import type { TokenCipher } from './token-cipher.js';
+import { must } from '../assert.js';
 
 /** `<epoch>.<key id>-<token>`; and, to be told apart, the plain-number cursors handed out before tokens. */
 const CURSOR = /^([0-9a-z]{1,32}(?:\.[0-9a-f]{8})?)-([A-Za-z0-9_-]{22}|[0-9]{1,16})$/;
@@ -42,7 +43,7 @@ export class StreamCursors {
     const m = CURSOR.exec(text);
     if (!m) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
     if (m[1] !== this.prefix) throw cursorExpired();
-    const seq = this.cipher.decode('stream', m[2] ?? '');
+    const seq = this.cipher.decode('stream', must(m[2], 'the token of a matched cursor'));
     if (seq === undefined) throw new AppError('invalid_cursor', '"after" must be a cursor returned by a previous poll');
     return seq;
   }

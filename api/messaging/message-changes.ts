@@ -4,6 +4,7 @@ import { searchWords } from '../store/search-words.js';
 import type { ChangeOutcome, MessageRepository, TokenKey } from '../store/store.js';
 import { MessageIds } from './message-ids.js';
 import { TokenCipher } from './token-cipher.js';
+import { must } from '../assert.js';
 
 /**
  * How long after sending a message its sender may still change it (issue #18). WhatsApp lets a message be
@@ -115,7 +116,8 @@ export function createMessageChanges(
         throw new AppError('invalid_reply', `replyTo must be the id of a message in your conversation with ${to}`);
       }
       if (quoted.deleted) throw new AppError('invalid_reply', 'that message was deleted: it cannot be answered');
-      return seq ?? 0;
+      // A message was found under it, so the id named one.
+      return must(seq, 'the sequence number of a reply target that was found');
     },
   };
 }

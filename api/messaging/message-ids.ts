@@ -1,9 +1,7 @@
 import type { Message, StreamEvent } from '../contract.js';
-import type { Seq, StoredEvent, StoredMessage } from '../store/store.js';
+import { parseSeq, type Seq, type StoredEvent, type StoredMessage } from '../store/store.js';
 import type { TokenCipher } from './token-cipher.js';
-
-/** An id handed out before ids were tokens: the message's sequence number. */
-const LEGACY_ID = /^[1-9][0-9]{0,15}$/;
+import { must } from '../assert.js';
 
 /**
  * Message ids and history page cursors as clients see them (issue #15, item 7): opaque tokens of the
@@ -40,7 +38,7 @@ export class MessageIds {
 
   messages(ms: readonly StoredMessage[]): Message[] {
     const tokens = this.cipher.encodeAll('message', ms.map(seqOf));
-    return ms.map((m, i) => this.wire(m, tokens[i] ?? ''));
+    return ms.map((m, i) => this.wire(m, must(tokens[i], 'the token of each message')));
   }
 
   private wire(m: StoredMessage, id: string): Message {
@@ -57,7 +55,7 @@ export class MessageIds {
   events(events: readonly StoredEvent[]): StreamEvent[] {
     const tokens = this.cipher.encodeAll('message', events.map(messageSeqOf));
     return events.map((e, i): StreamEvent => {
-      const id = tokens[i] ?? '';
+      const id = must(tokens[i], 'the token of each event');
       switch (e.type) {
         case 'message':
           return { type: 'message', message: this.wire(e.message, id) };
@@ -71,10 +69,10 @@ export class MessageIds {
     });
   }
 
+  /** An id handed out before ids were tokens: the message's sequence number, written out. */
   private legacySeq(text: string): Seq | undefined {
-    if (!LEGACY_ID.test(text)) return undefined;
-    const seq = Number(text);
-    return seq <= this.legacyIdsUpTo ? seq : undefined;
+    const seq = parseSeq(text);
+    return seq !== undefined && seq <= this.legacyIdsUpTo ? seq : undefined;
   }
 }
 

@@ -16,6 +16,14 @@ import type { VapidKeys } from './vapid-keys.js';
  */
 export type Seq = number;
 
+/** A sequence number written out (in the text files, in the ids handed out before ids were tokens): decimal, 1 to 16 digits. */
+const SEQ_TEXT = /^[1-9][0-9]{0,15}$/;
+
+/** The sequence number `text` writes out, or undefined when it is not one; the one rule for files and old ids. */
+export function parseSeq(text: string): Seq | undefined {
+  return SEQ_TEXT.test(text) ? Number(text) : undefined;
+}
+
 /** A message as a store knows it: its sequence number is its identity. */
 export interface StoredMessage {
   seq: Seq;

@@ -7,6 +7,7 @@ import { TokenCipher } from '../../messaging/token-cipher.js';
 import type { ExportedStoredMessage, Store } from '../../store/store.js';
 import type { Devices } from '../devices.js';
 import { attachmentPath, EXPORT_FORMAT, README_TEXT, type ExportedAccount, type ExportedMessage } from './export-format.js';
+import { must } from '../../assert.js';
 
 /** Messages read from the store at a time: what an export holds of a history, however long it is. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -90,7 +91,7 @@ export function createAccountExport(deps: AccountExportDeps): AccountExport {
           );
           let lines = '';
           page.messages.forEach((m, i) => {
-            const line = exportedMessage(user, m, tokens[i] ?? '', (seq) => cipher.encode('message', seq));
+            const line = exportedMessage(user, m, must(tokens[i], 'the token of each message'), (seq) => cipher.encode('message', seq));
             for (const a of line.attachments ?? []) files.set(a.file, a.id);
             lines += `${JSON.stringify(line)}\n`;
           });

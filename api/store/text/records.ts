@@ -1,3 +1,4 @@
+import { parseSeq } from '../store.js';
 import type { MessageAttachment } from '../attachment-repository.js';
 import { decodeAttachments, encodeAttachments } from '../message-attachments-json.js';
 import { decodeRecord, encodeRecord, type DecodeResult } from './codec.js';
@@ -11,9 +12,8 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
 
-const SEQ = /^[1-9][0-9]{0,15}$/;
-/** A sequence number field as the files write it. */
-export const parseSeq = (text: string): number | undefined => (SEQ.test(text) ? Number(text) : undefined);
+/** A sequence number field as the files write it: the one rule of store.ts. */
+export { parseSeq };
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // --- usuarios.txt: `username;hash;crc` -----------------------------------------------------------------

@@ -26,6 +26,7 @@ import type { TextContext } from './text-context.js';
 import { TextMessageChanges } from './text-message-changes.js';
 import { TextSearch } from './text-search.js';
 import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './user-history.js';
+import { must } from '../../assert.js';
 
 /**
  * Messages, streams, receipts and history on the text files. Each write is one journal batch (queue line +
@@ -209,7 +210,7 @@ export class TextMessages implements MessageRepository {
       const ref = refs[--start];
       if (ref && !h.hidden.has(ref.seq)) page.unshift(ref);
     }
-    while (start > 0 && h.hidden.has(refs[start - 1]?.seq ?? 0)) start--;
+    while (start > 0 && h.hidden.has(must(refs[start - 1], 'a history entry within bounds').seq)) start--;
     const read = (await h.records(page)).filter((r) => r.kind === 'msg');
     const messages = new Map((await this.messagesOf(h, read)).map((m) => [m.seq, m]));
     return {
