@@ -1,5 +1,5 @@
 import { chooseLanguage, locale, t, type Language } from '../../lib/i18n';
-import styles from './language-settings.module.css';
+import controls from '../../styles/controls.module.css';
 
 /** Each language named in itself, so a person who cannot read the current one still finds theirs. */
 const LANGUAGES: ReadonlyArray<{ value: Language; name: string }> = [
@@ -10,10 +10,10 @@ const LANGUAGES: ReadonlyArray<{ value: Language; name: string }> = [
 /** The app's language, chosen rather than taken from the browser (issue #19, item 9); kept on this device. */
 export function LanguageSettings() {
   return (
-    <fieldset class={styles.language}>
+    <fieldset class={controls.radioGroup}>
       <legend class="visually-hidden">{t('settingsLanguage')}</legend>
       {LANGUAGES.map(({ value, name }) => (
-        <label class={styles.option} key={value} lang={value}>
+        <label class={controls.radioOption} key={value} lang={value}>
           <input
             type="radio"
             name="language"
@@ -26,7 +26,7 @@ export function LanguageSettings() {
           {name}
         </label>
       ))}
-      <p class={styles.hint}>{t('languageHint')}</p>
+      <p class={controls.settingHint}>{t('languageHint')}</p>
     </fieldset>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { LastSeenVisibility } from '../../../../api/contract';
 import { t } from '../../lib/i18n';
 import { useSession } from '../../lib/use-session';
+import controls from '../../styles/controls.module.css';
 import styles from './privacy-settings.module.css';
 
 /** Who sees my last seen and when I am online (issue #19, item 11): saved as soon as it is chosen. */
@@ -30,7 +31,7 @@ export function PrivacySettings() {
   }
 
   const option = (value: LastSeenVisibility, label: string) => (
-    <label class={styles.option}>
+    <label class={controls.radioOption}>
       <input
         type="radio"
         name="last-seen"
@@ -44,11 +45,11 @@ export function PrivacySettings() {
   );
 
   return (
-    <fieldset class={styles.privacy}>
+    <fieldset class={controls.radioGroup}>
       <legend class={styles.legend}>{t('lastSeenLabel')}</legend>
       {option('everyone', t('lastSeenEveryone'))}
       {option('nobody', t('lastSeenNobody'))}
-      <p class={styles.hint}>{t('lastSeenNobodyHint')}</p>
+      <p class={controls.settingHint}>{t('lastSeenNobodyHint')}</p>
       {failed && (
         <p class={styles.problem} role="alert">
           {t('somethingWrong')}
