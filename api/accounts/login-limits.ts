@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { RateCounter, RateLimitRepository } from '../store/store.js';
+import { RateCounters } from '../store/rate-counter.js';
 
 /**
  * Brute-force limits on `POST /api/session` (issue #6): failed logins per username (so spreading guesses
@@ -154,19 +155,14 @@ export function createLoginLimits(counters: RateLimitRepository, settings: Login
 
 /** Counters in memory, for a store that keeps none (they reset on restart). */
 export class MemoryRateLimits implements RateLimitRepository {
-  private readonly counters = new Map<string, RateCounter>();
+  private readonly counters = new RateCounters();
 
   async get(key: string, now: number): Promise<RateCounter> {
-    const c = this.counters.get(key);
-    return c && c.resetAt > now ? { ...c } : { count: 0, resetAt: now };
+    return this.counters.get(key, now);
   }
 
   async hit(key: string, windowMs: number, now: number): Promise<RateCounter> {
-    const c = this.counters.get(key);
-    const next = c && c.resetAt > now ? { count: c.count + 1, resetAt: c.resetAt } : { count: 1, resetAt: now + windowMs };
-    this.counters.set(key, next);
-    if (this.counters.size > 50_000) for (const [k, v] of this.counters) if (v.resetAt <= now) this.counters.delete(k);
-    return { ...next };
+    return this.counters.hit(key, windowMs, now);
   }
 
   async reset(key: string): Promise<void> {

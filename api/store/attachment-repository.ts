@@ -52,6 +52,32 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
+/**
+ * A StagedFile over a file just opened for writing: closed at most once (a discard after a close is fine),
+ * and removed on discard, whatever went wrong before.
+ */
+export function stagedFile(
+  path: string,
+  file: { write(chunk: Buffer): Promise<unknown>; close(): Promise<void> },
+  unlink: (path: string) => Promise<void>,
+): StagedFile {
+  let open = true;
+  const close = async () => {
+    if (!open) return;
+    open = false;
+    await file.close();
+  };
+  return {
+    path,
+    write: async (chunk) => void (await file.write(chunk)),
+    close,
+    discard: async () => {
+      await close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
 /** A staged file whose bytes are final: their digest and length. */
 export interface FinishedFile {
   staged: StagedFile;

@@ -2,27 +2,11 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import type { StoredAttachment } from '../attachment-repository.js';
 import { encodeAttachmentRecord } from '../text/attachment-records.js';
 import { makeFolder, nodeDisk } from '../text/disk.js';
 import type { DataLayout } from '../text/data-layout.js';
+import { toAttachment, type AttachmentRow } from '../postgres/pg-attachment-rows.js';
 import { DamagedRecordError } from './record-batches.js';
-
-interface AttachmentRow {
-  id: string;
-  uploader: string;
-  uploaded_at: Date;
-  sha256: string;
-  size: string;
-  type: string;
-  name: string;
-  width: number | null;
-  height: number | null;
-  thumb_sha256: string | null;
-  claimed_to: string | null;
-  claimed_client_id: string | null;
-  claimed_at: Date | null;
-}
 
 const PAGE = 500;
 
@@ -85,24 +69,4 @@ async function writeBytes(client: pg.Client, folder: string, sha256: string): Pr
     await handle.close();
   }
   if (hash.digest('hex') !== sha256) throw new DamagedRecordError(`the bytes of attachment ${sha256} in the database are damaged`);
-}
-
-function toAttachment(r: AttachmentRow): StoredAttachment {
-  const a: StoredAttachment = {
-    id: r.id,
-    uploader: r.uploader,
-    uploadedAt: r.uploaded_at.toISOString(),
-    sha256: r.sha256,
-    size: Number(r.size),
-    type: r.type,
-    name: r.name,
-    thumbnail: r.thumb_sha256 !== null,
-  };
-  if (r.width !== null) a.width = r.width;
-  if (r.height !== null) a.height = r.height;
-  if (r.thumb_sha256 !== null) a.thumbnailSha256 = r.thumb_sha256;
-  if (r.claimed_to !== null && r.claimed_at !== null) {
-    a.claim = { to: r.claimed_to, clientId: r.claimed_client_id ?? undefined, at: r.claimed_at.toISOString() };
-  }
-  return a;
 }

@@ -4,37 +4,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
-import type {
-  AttachmentClaim,
-  AttachmentRepository,
-  ByteRange,
-  ClaimOutcome,
-  FinishedFile,
-  NewAttachment,
-  StagedFile,
-  StoredAttachment,
+import {
+  stagedFile,
+  type AttachmentClaim,
+  type AttachmentRepository,
+  type ByteRange,
+  type ClaimOutcome,
+  type FinishedFile,
+  type NewAttachment,
+  type StagedFile,
+  type StoredAttachment,
 } from '../attachment-repository.js';
 import type { Db } from './db.js';
+import { toAttachment, type AttachmentRow } from './pg-attachment-rows.js';
 
 /** Bytes per row of attachment_chunks (migrations/008_attachments.sql says why chunks). */
 const CHUNK_BYTES = 256 * 1024;
-
-interface AttachmentRow {
-  id: string;
-  uploader: string;
-  uploaded_at: Date;
-  sha256: string;
-  size: string;
-  type: string;
-  name: string;
-  width: number | null;
-  height: number | null;
-  thumb_sha256: string | null;
-  claimed_to: string | null;
-  claimed_client_id: string | null;
-  claimed_at: Date | null;
-  [column: string]: unknown;
-}
 
 /**
  * Attachments in PostgreSQL (issue #18): every process serves every file. An upload is received into a
@@ -50,23 +35,7 @@ export class PgAttachments implements AttachmentRepository {
     this.staging ??= fsp.mkdtemp(path.join(os.tmpdir(), 'papo-uploads-'));
     const file = path.join(await this.staging, `upload-${randomBytes(8).toString('hex')}.tmp`);
     const handle = await fsp.open(file, 'w', 0o600);
-    let open = true;
-    const close = async () => {
-      if (!open) return;
-      open = false;
-      await handle.close();
-    };
-    return {
-      path: file,
-      write: async (chunk) => {
-        await handle.write(chunk);
-      },
-      close,
-      discard: async () => {
-        await close().catch(() => undefined);
-        await fsp.unlink(file).catch(() => undefined);
-      },
-    };
+    return stagedFile(file, { write: (chunk) => handle.write(chunk), close: () => handle.close() }, (f) => fsp.unlink(f));
   }
 
   async add(a: NewAttachment): Promise<StoredAttachment> {
@@ -241,24 +210,4 @@ export class PgAttachments implements AttachmentRepository {
       await handle.close();
     }
   }
-}
-
-function toAttachment(r: AttachmentRow): StoredAttachment {
-  const a: StoredAttachment = {
-    id: r.id,
-    uploader: r.uploader,
-    uploadedAt: r.uploaded_at.toISOString(),
-    sha256: r.sha256,
-    size: Number(r.size),
-    type: r.type,
-    name: r.name,
-    thumbnail: r.thumb_sha256 !== null,
-  };
-  if (r.width !== null) a.width = r.width;
-  if (r.height !== null) a.height = r.height;
-  if (r.thumb_sha256 !== null) a.thumbnailSha256 = r.thumb_sha256;
-  if (r.claimed_to !== null && r.claimed_at !== null) {
-    a.claim = { to: r.claimed_to, clientId: r.claimed_client_id ?? undefined, at: r.claimed_at.toISOString() };
-  }
-  return a;
 }

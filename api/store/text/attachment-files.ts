@@ -4,15 +4,16 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type {
-  AttachmentClaim,
-  AttachmentRepository,
-  ByteRange,
-  ClaimOutcome,
-  FinishedFile,
-  NewAttachment,
-  StagedFile,
-  StoredAttachment,
+import {
+  stagedFile,
+  type AttachmentClaim,
+  type AttachmentRepository,
+  type ByteRange,
+  type ClaimOutcome,
+  type FinishedFile,
+  type NewAttachment,
+  type StagedFile,
+  type StoredAttachment,
 } from '../attachment-repository.js';
 import { decodeAttachmentRecord, encodeAttachmentRecord } from './attachment-records.js';
 import { DATA_FILES } from './data-layout.js';
@@ -76,23 +77,9 @@ export class AttachmentFiles implements AttachmentRepository {
   async stage(): Promise<StagedFile> {
     const file = path.join(this.dir, `upload-${randomBytes(8).toString('hex')}.tmp`);
     const handle = await this.disk.open(file, 'w');
-    let open = true;
-    const close = async () => {
-      if (!open) return;
-      open = false;
-      await handle.close();
-    };
-    return {
-      path: file,
-      write: async (chunk) => {
-        await handle.write(chunk, 0, chunk.length);
-      },
-      close,
-      discard: async () => {
-        await close().catch(() => undefined);
-        await this.disk.unlink(file).catch(() => undefined);
-      },
-    };
+    return stagedFile(file, { write: (chunk) => handle.write(chunk, 0, chunk.length), close: () => handle.close() }, (f) =>
+      this.disk.unlink(f),
+    );
   }
 
   async add(a: NewAttachment): Promise<StoredAttachment> {

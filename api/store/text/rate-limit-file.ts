@@ -3,6 +3,7 @@ import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type Dis
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 import type { RateCounter, RateLimitRepository } from '../store.js';
+import { RateCounters } from '../rate-counter.js';
 
 /**
  * The rate-limit counters on the data folder (`limites.txt`), so a restart does not reset them (issue #6).
@@ -18,7 +19,7 @@ import type { RateCounter, RateLimitRepository } from '../store.js';
  * that succeeds: refusing logins for want of disk space would lock everyone out (issue #15).
  */
 export class RateLimitFile implements RateLimitRepository {
-  private readonly counters = new Map<string, RateCounter>();
+  private readonly counters = new RateCounters();
   private writing: Promise<void> = Promise.resolve();
   /** Keys whose latest count is not in the file yet. */
   private readonly unwritten = new Set<string>();
@@ -50,18 +51,13 @@ export class RateLimitFile implements RateLimitRepository {
   }
 
   async get(key: string, now: number): Promise<RateCounter> {
-    const c = this.counters.get(key);
-    return c && c.resetAt > now ? { ...c } : { count: 0, resetAt: now };
+    return this.counters.get(key, now);
   }
 
   async hit(key: string, windowMs: number, now: number): Promise<RateCounter> {
-    const current = this.counters.get(key);
-    const next =
-      current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
-    this.counters.set(key, next);
-    if (this.counters.size > 50_000) this.prune(now);
+    const next = this.counters.hit(key, windowMs, now);
     await this.append(key);
-    return { ...next };
+    return next;
   }
 
   async reset(key: string): Promise<void> {
@@ -84,7 +80,7 @@ export class RateLimitFile implements RateLimitRepository {
       if (this.unwritten.size === 0) return; // an earlier write took it along
       const keys = [...this.unwritten];
       this.unwritten.clear();
-      const data = keys.map((k) => encodeCounter(k, this.counters.get(k) ?? { count: 0, resetAt: 0 })).join('');
+      const data = keys.map((k) => encodeCounter(k, this.counters.stored(k) ?? { count: 0, resetAt: 0 })).join('');
       try {
         await this.handle.write(data);
         this.fileSize += Buffer.byteLength(data);
@@ -95,10 +91,6 @@ export class RateLimitFile implements RateLimitRepository {
     });
     this.writing = write;
     return write;
-  }
-
-  private prune(now: number): void {
-    for (const [key, c] of this.counters) if (c.resetAt <= now) this.counters.delete(key);
   }
 }
 
