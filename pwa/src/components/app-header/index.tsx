@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { t } from '../../lib/i18n';
 import { Icon } from '../icon';
+import controls from '../../styles/controls.module.css';
 import styles from './app-header.module.css';
 
 interface Props {
@@ -13,7 +14,13 @@ export function AppHeader({ onBack, actions, children }: Props) {
   return (
     <header class={styles.header}>
       {onBack && (
-        <button type="button" class={styles.iconButton} onClick={onBack} aria-label={t('back')} title={t('back')}>
+        <button
+          type="button"
+          class={`${controls.iconButton} ${styles.headerButton}`}
+          onClick={onBack}
+          aria-label={t('back')}
+          title={t('back')}
+        >
           <Icon name="back" />
         </button>
       )}
@@ -34,7 +41,7 @@ export function HeaderButton({
   onClick: () => void;
 }) {
   return (
-    <button type="button" class={styles.iconButton} onClick={onClick} aria-label={label} title={label}>
+    <button type="button" class={`${controls.iconButton} ${styles.headerButton}`} onClick={onClick} aria-label={label} title={label}>
       <Icon name={icon} />
     </button>
   );

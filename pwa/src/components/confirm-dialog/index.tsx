@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useModalDialog } from '../../lib/use-modal-dialog';
 import { t } from '../../lib/i18n';
 import controls from '../../styles/controls.module.css';
 import styles from './confirm-dialog.module.css';
@@ -24,13 +24,7 @@ interface Props {
  * (`autoFocus`): Enter on an opened dialog never does the harm by accident.
  */
 export function ConfirmDialog({ title, children, confirmLabel, danger = false, busy = false, problem, onConfirm, onCancel }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
+  const dialog = useModalDialog();
 
   return (
     <dialog

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useModalDialog } from '../../lib/use-modal-dialog';
 import { t } from '../../lib/i18n';
 import styles from './image-viewer.module.css';
 
@@ -13,13 +13,7 @@ interface Props {
  * and the focus goes back to the picture that opened it. A tap anywhere closes it too.
  */
 export function ImageViewer({ src, name, onClose }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
+  const dialog = useModalDialog();
 
   return (
     <dialog ref={dialog} class={styles.viewer} aria-label={name} onClose={onClose} onClick={() => dialog.current?.close()}>

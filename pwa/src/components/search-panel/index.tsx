@@ -7,6 +7,7 @@ import { queryWords } from '../../lib/search-highlight';
 import { useSession } from '../../lib/use-session';
 import { Icon } from '../icon';
 import { MessageBubble } from '../message-bubble';
+import controls from '../../styles/controls.module.css';
 import styles from './search-panel.module.css';
 
 interface Props {
@@ -91,7 +92,7 @@ export function SearchPanel({ peer, onClose, onOpen }: Props) {
             if (event.key === 'Escape') onClose();
           }}
         />
-        <button type="button" class={styles.close} aria-label={t('closeSearch')} title={t('closeSearch')} onClick={onClose}>
+        <button type="button" class={controls.iconButton} aria-label={t('closeSearch')} title={t('closeSearch')} onClick={onClose}>
           <Icon name="close" size={20} />
         </button>
       </div>
