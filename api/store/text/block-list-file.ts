@@ -1,8 +1,9 @@
 import { StoreUnavailableError } from '../../errors.js';
 import type { BlockRepository } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, type Disk } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
+import { RecordAppends, rewriteWithLiveRecords } from './record-appends.js';
 import type { Decoded } from './records.js';
 
 export type BlockRecord = { kind: 'b'; blocker: string; blocked: string; at: string } | { kind: 'u'; blocker: string; blocked: string };
@@ -22,13 +23,11 @@ export class BlockListFile implements BlockRepository {
   /** blocker -> blocked -> when. */
   private readonly blocks = new Map<string, Map<string, string>>();
   private writing: Promise<void> = Promise.resolve();
-  /** Bytes of whole lines in the file: a failed write is cut back to it. */
-  private fileSize = 0;
   loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
   notCompacted: unknown;
 
   private constructor(
-    private readonly handle: DiskFile,
+    private readonly appends: RecordAppends,
     private readonly now: () => Date,
   ) {}
 
@@ -50,15 +49,9 @@ export class BlockListFile implements BlockRepository {
     const lines = [...live].flatMap(([blocker, mine]) =>
       [...mine].map(([blocked, at]) => encodeBlock({ kind: 'b', blocker, blocked, at })),
     );
-    let notCompacted: unknown;
-    await writeDurably(disk, file, lines.join('')).catch((err: unknown) => {
-      if (!isOutOfSpace(err)) throw err;
-      notCompacted = err;
-    });
-    const handle = await openCreating(disk, file, 'a');
-    const list = new BlockListFile(handle, now);
+    const notCompacted = await rewriteWithLiveRecords(disk, file, lines.join(''));
+    const list = new BlockListFile(await RecordAppends.open(disk, file), now);
     for (const [blocker, mine] of live) if (mine.size > 0) list.blocks.set(blocker, mine);
-    list.fileSize = (await handle.stat()).size;
     list.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
     list.notCompacted = notCompacted;
     return list;
@@ -110,7 +103,7 @@ export class BlockListFile implements BlockRepository {
     if (this.closed) return;
     this.closed = true;
     await this.writing;
-    await this.handle.close();
+    await this.appends.close();
   }
 
   /**
@@ -119,14 +112,9 @@ export class BlockListFile implements BlockRepository {
    */
   private append(data: string): Promise<void> {
     const write = this.writing.then(async () => {
-      try {
-        await this.handle.write(data);
-        await this.handle.datasync();
-        this.fileSize += Buffer.byteLength(data);
-      } catch (err) {
-        await this.handle.truncate(this.fileSize).catch(() => undefined);
+      await this.appends.appendSynced(data).catch((err: unknown) => {
         throw new StoreUnavailableError('the block list could not be written; try again later', err);
-      }
+      });
     });
     this.writing = write.catch(() => undefined);
     return write;

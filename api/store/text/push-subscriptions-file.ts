@@ -2,8 +2,9 @@ import { StoreUnavailableError } from '../../errors.js';
 import type { PushRepository, StoredPushSubscription } from '../store.js';
 import type { VapidKeys } from '../vapid-keys.js';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, type Disk } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
+import { RecordAppends, rewriteWithLiveRecords } from './record-appends.js';
 import type { Decoded } from './records.js';
 
 type PushRecord = { kind: 'add'; sub: StoredPushSubscription } | { kind: 'remove'; sessionKey: string };
@@ -22,13 +23,11 @@ type PushRecord = { kind: 'add'; sub: StoredPushSubscription } | { kind: 'remove
 export class PushSubscriptionsFile implements PushRepository {
   private readonly bySession = new Map<string, StoredPushSubscription>();
   private writing: Promise<unknown> = Promise.resolve();
-  /** Bytes of whole lines in the file: a failed write is cut back to it. */
-  private fileSize = 0;
   loadReport: Pick<LoadedFile<unknown>, 'tornBytes' | 'damage'> = { tornBytes: 0, damage: [] };
   notCompacted: unknown;
 
   private constructor(
-    private readonly handle: DiskFile,
+    private readonly appends: RecordAppends,
     private readonly keys: VapidKeys & { created: boolean },
   ) {}
 
@@ -39,15 +38,9 @@ export class PushSubscriptionsFile implements PushRepository {
       if (value.kind === 'add') live.set(value.sub.sessionKey, value.sub);
       else live.delete(value.sessionKey);
     }
-    let notCompacted: unknown;
-    await writeDurably(disk, file, [...live.values()].map(encodeSubscription).join('')).catch((err: unknown) => {
-      if (!isOutOfSpace(err)) throw err;
-      notCompacted = err;
-    });
-    const handle = await openCreating(disk, file, 'a');
-    const subs = new PushSubscriptionsFile(handle, keys);
+    const notCompacted = await rewriteWithLiveRecords(disk, file, [...live.values()].map(encodeSubscription).join(''));
+    const subs = new PushSubscriptionsFile(await RecordAppends.open(disk, file), keys);
     for (const [key, sub] of live) subs.bySession.set(key, sub);
-    subs.fileSize = (await handle.stat()).size;
     subs.loadReport = { tornBytes: loaded.tornBytes, damage: loaded.damage };
     subs.notCompacted = notCompacted;
     return subs;
@@ -92,7 +85,7 @@ export class PushSubscriptionsFile implements PushRepository {
 
   async close(): Promise<void> {
     await this.writing.catch(() => undefined);
-    await this.handle.close();
+    await this.appends.close();
   }
 
   /** One change at a time: the limit is checked and the lines written without another change in between. */
@@ -104,14 +97,9 @@ export class PushSubscriptionsFile implements PushRepository {
 
   /** Appends and fdatasyncs; a failed write is cut off the file and answered 503, the memory unchanged. */
   private async append(data: string): Promise<void> {
-    try {
-      await this.handle.write(data);
-      await this.handle.datasync();
-      this.fileSize += Buffer.byteLength(data);
-    } catch (err) {
-      await this.handle.truncate(this.fileSize).catch(() => undefined);
+    await this.appends.appendSynced(data).catch((err: unknown) => {
       throw new StoreUnavailableError('the push subscription could not be written; retry in a few seconds', err);
-    }
+    });
   }
 }
 

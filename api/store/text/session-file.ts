@@ -3,7 +3,8 @@ import { StoreUnavailableError } from '../../errors.js';
 import { sessionKey } from '../session-key.js';
 import type { SessionEndWatcher } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
-import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { rewriteWithLiveRecords } from './record-appends.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
@@ -82,11 +83,7 @@ export class FileSessionStore extends session.Store {
     // Start from a compact file: only the live sessions. On a full disk the file stays as loaded (its torn
     // tail cut off), which holds the same sessions in more lines (issue #15).
     const lines = [...live].map(([key, e]) => encodeSessionLine({ kind: 's', key, expires: e.expires, json: e.json }));
-    let notCompacted: unknown;
-    await writeDurably(disk, file, lines.join('')).catch((err: unknown) => {
-      if (!isOutOfSpace(err)) throw err;
-      notCompacted = err;
-    });
+    const notCompacted = await rewriteWithLiveRecords(disk, file, lines.join(''));
     const handle = await openCreating(disk, file, 'a');
     const store = new FileSessionStore(file, handle, defaultTtlMs, now, disk);
     for (const [key, e] of live) store.entries.set(key, e);
