@@ -2,6 +2,7 @@ import type { Message, SearchResponse } from '../contract.js';
 import { AppError } from '../errors.js';
 import { searchWords } from '../store/search-words.js';
 import type { ChangeOutcome, MessageRepository, TokenKey } from '../store/store.js';
+import { pageAnswer, pageStart } from './history-pages.js';
 import { MessageIds } from './message-ids.js';
 import { TokenCipher } from './token-cipher.js';
 import { must } from '../assert.js';
@@ -96,17 +97,8 @@ export function createMessageChanges(
       }
       if (words.length > MAX_QUERY_WORDS) throw new AppError('invalid_request', `q may hold at most ${MAX_QUERY_WORDS} words`);
       const peer = input.with === undefined ? undefined : await existingUser(input.with, 'with');
-      const before = input.before === undefined ? undefined : ids.pageSeqOf(input.before);
-      if (input.before !== undefined && before === undefined) {
-        throw new AppError('invalid_cursor', '"before" must be the cursor of a previous search page');
-      }
-      const page = await messages.search(user, {
-        words,
-        limit: input.limit,
-        ...(peer === undefined ? {} : { with: peer }),
-        ...(before === undefined ? {} : { before }),
-      });
-      return { messages: ids.messages(page.messages), before: page.before === null ? null : ids.pageCursor(page.before) };
+      const start = pageStart(ids, peer, input.before, '"before" must be the cursor of a previous search page');
+      return pageAnswer(ids, await messages.search(user, { words, limit: input.limit, ...start }));
     },
 
     async replyTarget(from, to, id) {

@@ -1,11 +1,12 @@
-import { foldUsername } from '../names/username.js';
 import { claimForSend, unclaimRefused } from '../attachments/attachments.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
+import { existingUsername } from '../accounts/existing-user.js';
 import type { Store, TokenKey } from '../store/store.js';
 import { cursorExpired, StreamCursors } from './cursor.js';
 import type { LongPollHub } from './long-poll.js';
 import { createMessageChanges, type ChangeWindows, type MessageChanges } from './message-changes.js';
+import { pageAnswer, pageStart } from './history-pages.js';
 import { MessageIds } from './message-ids.js';
 import { TokenCipher } from './token-cipher.js';
 
@@ -75,13 +76,7 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
   const cursors = new StreamCursors(cipher, messages.epoch);
 
   /** A username from a request that must name an existing account. */
-  async function existingUser(raw: string, field: string): Promise<string> {
-    const name = foldUsername(raw);
-    if (!name.ok) throw new AppError('invalid_username', `${field}: ${name.reason}`);
-    if (!(await users.exists(name.username)))
-      throw new AppError('user_not_found', `there is no user named ${JSON.stringify(name.username)}`);
-    return name.username;
-  }
+  const existingUser = (raw: string, field: string) => existingUsername(users, raw, field);
 
   const ruled = createMessageChanges(
     messages,
@@ -194,16 +189,8 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
 
     async history(user, query) {
       const peer = query.with === undefined ? undefined : await existingUser(query.with, 'with');
-      const before = query.before === undefined ? undefined : ids.pageSeqOf(query.before);
-      if (query.before !== undefined && before === undefined) {
-        throw new AppError('invalid_cursor', '"before" must be a cursor from a previous history page');
-      }
-      const page = await messages.history(user, {
-        limit: query.limit,
-        ...(peer === undefined ? {} : { with: peer }),
-        ...(before === undefined ? {} : { before }),
-      });
-      return { messages: ids.messages(page.messages), before: page.before === null ? null : ids.pageCursor(page.before) };
+      const start = pageStart(ids, peer, query.before, '"before" must be a cursor from a previous history page');
+      return pageAnswer(ids, await messages.history(user, { limit: query.limit, ...start }));
     },
 
     async conversations(user) {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { foldUsername } from '../names/username.js';
 import type { MyProfile, ProfileUpdate, UserProfile } from '../contract.js';
 import { AppError } from '../errors.js';
+import { existingUsername } from '../accounts/existing-user.js';
 import type { Store, StoredProfile } from '../store/store.js';
 import { checkDisplayName } from './display-name.js';
 import type { PresenceTracker } from './presence.js';
@@ -50,13 +51,7 @@ export function createProfiles(
 ): Profiles {
   const limiter = new TypingLimiter();
 
-  async function existingUser(raw: string, field: string): Promise<string> {
-    const name = foldUsername(raw);
-    if (!name.ok) throw new AppError('invalid_username', `${field}: ${name.reason}`);
-    if (!(await store.users.exists(name.username)))
-      throw new AppError('user_not_found', `there is no user named ${JSON.stringify(name.username)}`);
-    return name.username;
-  }
+  const existingUser = (raw: string, field: string) => existingUsername(store.users, raw, field);
 
   const own = (p: StoredProfile): MyProfile => ({
     username: p.username,

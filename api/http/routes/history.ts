@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { ConversationsResponse, HistoryResponse } from '../../contract.js';
 import type { Messaging } from '../../messaging/messaging.js';
 import { currentUser } from '../session.js';
+import { pageQuery } from './page-query.js';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 
@@ -10,12 +11,7 @@ export function historyRoutes(messaging: Messaging, requireUser: RequestHandler)
   const router = Router();
 
   router.get('/api/history', requireUser, async (req, res) => {
-    const { with: peer, before, limit } = req.query;
-    const body: HistoryResponse = await messaging.history(currentUser(res), {
-      limit: limit === undefined ? DEFAULT_HISTORY_LIMIT : Number(limit),
-      ...(typeof peer === 'string' ? { with: peer } : {}),
-      ...(typeof before === 'string' ? { before } : {}),
-    });
+    const body: HistoryResponse = await messaging.history(currentUser(res), pageQuery(req.query, DEFAULT_HISTORY_LIMIT));
     res.json(body);
   });
 

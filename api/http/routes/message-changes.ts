@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { EditRequest, EditResponse, SearchResponse } from '../../contract.js';
 import type { MessageChanges } from '../../messaging/message-changes.js';
 import { currentUser } from '../session.js';
+import { pageQuery } from './page-query.js';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 
@@ -21,13 +22,8 @@ export function messageChangeRoutes(changes: MessageChanges, requireUser: Reques
   });
 
   router.get('/api/search', requireUser, async (req, res) => {
-    const { q, with: peer, before, limit } = req.query;
-    const body: SearchResponse = await changes.search(currentUser(res), {
-      q: String(q),
-      limit: limit === undefined ? DEFAULT_SEARCH_LIMIT : Number(limit),
-      ...(typeof peer === 'string' ? { with: peer } : {}),
-      ...(typeof before === 'string' ? { before } : {}),
-    });
+    const query = { q: String(req.query.q), ...pageQuery(req.query, DEFAULT_SEARCH_LIMIT) };
+    const body: SearchResponse = await changes.search(currentUser(res), query);
     res.json(body);
   });
 
