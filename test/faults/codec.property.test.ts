@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord, escapeField, splitFields } from '../../api/store/text/codec.js';
-import { decodeJournal, decodeJournalFile, encodeJournal, type FileKey, type WriteOp } from '../../api/store/text/journal.js';
+import { decodeJournal, decodeJournalFile, encodeJournal, type DataFileKey, type WriteOp } from '../../api/store/text/journal.js';
 import { scanRecords } from '../../api/store/text/line-file.js';
 import {
   decodeHistory,
@@ -194,10 +194,10 @@ describe('records.ts: users, queue and history lines', () => {
 
 describe('journal.ts: the redo journal', () => {
   const op: fc.Arbitrary<WriteOp> = fc.oneof(
-    fc.record({ kind: fc.constant('flip' as const), seq }),
+    fc.record({ kind: fc.constant('markDelivered' as const), seq }),
     fc.tuple(fc.constantFrom('q', 'u', 'h:maria', 'h:joao.2'), text, name).map(([file, content, peer]): WriteOp => ({
       kind: 'append',
-      file: file as FileKey,
+      file: file as DataFileKey,
       line: encodeHistory({
         kind: 'msg',
         seq: 7,

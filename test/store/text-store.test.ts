@@ -1,7 +1,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeJournal } from '../../api/store/text/journal.js';
+import { encodeJournal, historyFileKey, QUEUE_FILE, USERS_FILE } from '../../api/store/text/journal.js';
 import { encodeHistory, encodeQueue, encodeUser } from '../../api/store/text/records.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { captureLog, type CapturedLog } from '../support/log.js';
@@ -64,9 +64,9 @@ describe('TextStore files', () => {
     await writeFile(
       path.join(dir, 'journal.txt'),
       encodeJournal([
-        { kind: 'append', file: 'q', line: encodeQueue({ ...record, delivered: false }).line },
-        { kind: 'append', file: 'h:ana', line: h },
-        { kind: 'append', file: 'h:beto', line: h },
+        { kind: 'append', file: QUEUE_FILE, line: encodeQueue({ ...record, delivered: false }).line },
+        { kind: 'append', file: historyFileKey('ana'), line: h },
+        { kind: 'append', file: historyFileKey('beto'), line: h },
       ]),
     );
     // ...and a torn half of the history line made it to beto's file.
@@ -94,7 +94,7 @@ describe('TextStore files', () => {
     await first.users.create({ username: 'ana', passwordHash: HASH });
     await first.close();
     stores.pop();
-    const journal = encodeJournal([{ kind: 'append', file: 'u', line: encodeUser({ username: 'ghost', passwordHash: HASH }) }]);
+    const journal = encodeJournal([{ kind: 'append', file: USERS_FILE, line: encodeUser({ username: 'ghost', passwordHash: HASH }) }]);
     await writeFile(path.join(dir, 'journal.txt'), journal.slice(0, -5));
     const store = await open(dir);
     expect(await store.users.find('ghost')).toBeUndefined();

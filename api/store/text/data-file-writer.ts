@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { settleAll } from './disk.js';
 import type { BatchTarget } from './group-commit.js';
-import type { AppendOp, FileKey, WriteOp } from './journal.js';
+import { historyKeyOwner, QUEUE_FILE, USERS_FILE, type AppendOp, type DataFileKey, type WriteOp } from './journal.js';
 import type { TextContext } from './text-context.js';
 import { applyUserLines } from './text-users.js';
 
@@ -22,7 +22,7 @@ export class DataFileWriter implements BatchTarget {
    */
   async apply(ops: readonly WriteOp[]): Promise<void> {
     const { queue } = this.store.state;
-    const byFile = new Map<FileKey, AppendOp[]>();
+    const byFile = new Map<DataFileKey, AppendOp[]>();
     for (const op of ops) {
       if (op.kind !== 'append') continue;
       const list = byFile.get(op.file) ?? [];
@@ -31,7 +31,8 @@ export class DataFileWriter implements BatchTarget {
     }
     const written: Promise<void>[] = [];
     for (const [file, appends] of byFile) {
-      if (file === 'u')
+      const owner = historyKeyOwner(file);
+      if (file === USERS_FILE)
         written.push(
           applyUserLines(
             this.store.state,
@@ -39,10 +40,10 @@ export class DataFileWriter implements BatchTarget {
           ),
         );
       // A history is written at the checkpoint (see UserHistory.append): the journal already holds these lines.
-      else if (file !== 'q') (await this.store.history(file.slice(2))).append(appends);
+      else if (owner !== undefined) (await this.store.history(owner)).append(appends);
     }
-    queue.append(byFile.get('q') ?? []);
-    for (const op of ops) if (op.kind === 'flip') queue.markDelivered(op.seq);
+    queue.append(byFile.get(QUEUE_FILE) ?? []);
+    for (const op of ops) if (op.kind === 'markDelivered') queue.markDelivered(op.seq);
     written.push(queue.flush());
     await settleAll(written);
   }
@@ -53,14 +54,15 @@ export class DataFileWriter implements BatchTarget {
    * four file-system threads and queue the journal's fsync behind them (issue #4).
    */
   async sync(ops: readonly WriteOp[]): Promise<void> {
-    const files = new Set<FileKey>(ops.map((op) => (op.kind === 'append' ? op.file : 'q')));
+    const files = new Set<DataFileKey>(ops.map((op) => (op.kind === 'append' ? op.file : QUEUE_FILE)));
     const limit = pLimit(CHECKPOINT_FILES_AT_ONCE);
     await settleAll(
       [...files].map((file) =>
         limit(async () => {
-          if (file === 'q') await this.store.state.queue.sync();
-          else if (file === 'u') await this.store.state.usersFile.datasync();
-          else await (await this.store.history(file.slice(2))).sync();
+          const owner = historyKeyOwner(file);
+          if (file === QUEUE_FILE) await this.store.state.queue.sync();
+          else if (file === USERS_FILE) await this.store.state.usersFile.datasync();
+          else if (owner !== undefined) await (await this.store.history(owner)).sync();
         }),
       ),
     );

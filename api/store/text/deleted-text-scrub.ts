@@ -12,7 +12,7 @@ import type { RecordRef, UserHistory } from './user-history.js';
  *    compacted at the same quiet point, which drops its line;
  * 3. the journal's two files: each is started afresh at the first batch after a checkpoint, so two
  *    checkpoints after the rewrites, both have been. On an idle server no batch would come, so the scrub
- *    submits an empty one (a `flip` of message 0, which names no message) after each of the two.
+ *    submits an empty one (a `markDelivered` of message 0, which names no message) after each of the two.
  *
  * Every step runs at the committer's quiet point after a checkpoint (`TextStore.maintain`), the only time no
  * batch or checkpoint writes the files. A checkpoint comes at most 5 s after a batch (50 ms when idle), so the
@@ -100,7 +100,7 @@ export class DeletedTextScrub {
     }
     if (rewrote) this.journalWipes = 2;
     else if (this.journalWipes > 0) this.journalWipes--;
-    if (this.journalWipes > 0) void submit([{ kind: 'flip', seq: 0 }]).catch(() => undefined);
+    if (this.journalWipes > 0) void submit([{ kind: 'markDelivered', seq: 0 }]).catch(() => undefined);
   }
 
   /** Releases the files the deleted messages `seqs` still name in `h`; false (and kept for later) when it failed. */

@@ -44,9 +44,9 @@ export interface Disk {
 }
 
 /**
- * A DiskFile on Node's callback API. A FileHandle's promise operation costs about twice the CPU of the same
- * callback one (each makes a FileHandle request with its own buffers): 10 to 19 µs against 6 to 7 µs a
- * write on the development machine, and a message makes several (issue #4).
+ * A DiskFile on Node's callback API: a FileHandle's promise operation costs about twice the CPU of the same
+ * callback one (each makes a FileHandle request with its own buffers), and a message makes several writes
+ * (issue #4; figures in docs/performance.md).
  */
 class NodeFile implements DiskFile {
   constructor(private readonly fd: number) {}
@@ -54,8 +54,8 @@ class NodeFile implements DiskFile {
   /**
    * Writes synchronously, on the event loop: the write only reaches the page cache (datasync is what waits
    * for the disk), a few microseconds, while a round trip through libuv's threads cost the event loop more
-   * than the write itself (waking a sleeping thread, then the completion back through the loop). The
-   * throughput benchmark delivered 4 to 6% more messages a second with this (issue #4).
+   * than the write itself (waking a sleeping thread, then the completion back through the loop) (issue #4;
+   * figures in docs/performance.md).
    */
   write(data: string | Buffer, offset = 0, length?: number, position: number | null = null): Promise<unknown> {
     let rest = typeof data === 'string' ? Buffer.from(data) : data.subarray(offset, offset + (length ?? data.length - offset));

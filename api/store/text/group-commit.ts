@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../../errors.js';
-import type { FileKey, Journal, WriteOp } from './journal.js';
+import { QUEUE_FILE, type DataFileKey, type Journal, type WriteOp } from './journal.js';
 
 /** What the committer writes to: the data files, as the text store keeps them open. */
 export interface BatchTarget {
@@ -26,8 +26,8 @@ const MAX_BATCH_OPS = 4096;
 const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 /**
  * or once the oldest unsynced write is this old. A checkpoint syncs about one history per active user
- * whatever the interval, so a longer one means fewer syncs of each: 1 s cost the deliver scenario about
- * 90 µs of CPU a message more than 5 s (issue #4). The journal holds what the interval holds.
+ * whatever the interval, so a longer one means fewer syncs of each (issue #4; figures in docs/performance.md).
+ * The journal holds what the interval holds.
  */
 const CHECKPOINT_MS = 5000;
 /** or once no batch came for this long. */
@@ -61,7 +61,7 @@ export class GroupCommitter {
   private checkpointing: Promise<void> | undefined;
   private failure: unknown;
   /** One operation per data file written since the last checkpoint began (what `target.sync` needs to see). */
-  private readonly unsynced = new Map<FileKey, WriteOp>();
+  private readonly unsynced = new Map<DataFileKey, WriteOp>();
   private journalBytes = 0;
   private oldestUnsynced = 0;
   /** When the last batch was applied: the idle checkpoint waits for this to be IDLE_CHECKPOINT_MS old. */
@@ -176,7 +176,7 @@ export class GroupCommitter {
         }
         this.lastBatchAt = Date.now();
         if (this.unsynced.size === 0) this.oldestUnsynced = this.lastBatchAt;
-        for (const op of ops) this.unsynced.set(op.kind === 'append' ? op.file : 'q', op);
+        for (const op of ops) this.unsynced.set(op.kind === 'append' ? op.file : QUEUE_FILE, op);
         for (const p of batch) {
           p.onApplied();
           p.resolve();
@@ -192,8 +192,8 @@ export class GroupCommitter {
 
   /**
    * A checkpoint once no batch came for IDLE_CHECKPOINT_MS. One timer, armed when the loop first runs out
-   * of batches and checked when it fires: it used to fire 50 ms after that first quiet moment whatever came
-   * since, which under steady traffic made a checkpoint every 65 ms or so.
+   * of batches and checked when it fires: whether a batch came since is checked then, so that steady traffic
+   * does not make a checkpoint at every short pause.
    */
   private checkpointWhenIdle(delay: number): void {
     this.idleTimer ??= setTimeout(() => {

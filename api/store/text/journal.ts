@@ -18,7 +18,21 @@ import { encodeHistory, encodeQueue, type HistoryRecord, type QueueLine, type Qu
  *   end;<number of lines above>;<crc32 of those lines>
  */
 
-export type FileKey = 'q' | 'u' | `h:${string}`;
+/** The journal's names of the data files: the `<file>` of an `a;` line (docs/storage.md). */
+export const QUEUE_FILE = 'q'; // mensagens.txt
+export const USERS_FILE = 'u'; // usuarios.txt
+const HISTORY_FILE = 'h:'; // h:<username>: historico/history_<username>.txt
+
+export type DataFileKey = typeof QUEUE_FILE | typeof USERS_FILE | `${typeof HISTORY_FILE}${string}`;
+
+export function historyFileKey(username: string): DataFileKey {
+  return `${HISTORY_FILE}${username}`;
+}
+
+/** Whose history a key names; undefined for the queue and the accounts file. */
+export function historyKeyOwner(key: DataFileKey): string | undefined {
+  return key.startsWith(HISTORY_FILE) ? key.slice(HISTORY_FILE.length) : undefined;
+}
 
 /**
  * An append carries what its line encodes when it was built in this process (`appendHistory`,
@@ -27,21 +41,22 @@ export type FileKey = 'q' | 'u' | `h:${string}`;
  */
 export type AppendOp = {
   kind: 'append';
-  file: FileKey;
+  file: DataFileKey;
   line: string;
   history?: HistoryRecord;
   queued?: QueueLine;
 };
 
-export type WriteOp = AppendOp | { kind: 'flip'; seq: number };
+/** Appends a line to a data file, or sets the delivered flag of queued message `seq` (the journal's `f;`). */
+export type WriteOp = AppendOp | { kind: 'markDelivered'; seq: number };
 
 export function appendHistory(user: string, record: HistoryRecord, line = encodeHistory(record)): AppendOp {
-  return { kind: 'append', file: `h:${user}`, line, history: record };
+  return { kind: 'append', file: historyFileKey(user), line, history: record };
 }
 
 export function appendQueued(record: QueueRecord): AppendOp {
   const { line, flagOffset } = encodeQueue(record);
-  return { kind: 'append', file: 'q', line, queued: { record, flagOffset } };
+  return { kind: 'append', file: QUEUE_FILE, line, queued: { record, flagOffset } };
 }
 
 export function encodeJournal(ops: readonly WriteOp[]): string {
@@ -82,12 +97,12 @@ function decodeBatch(body: string, endLine: string): WriteOp[] | undefined {
   const ops: WriteOp[] = [];
   for (const line of lines) {
     if (line.startsWith('f;')) {
-      ops.push({ kind: 'flip', seq: Number(line.slice(2)) });
+      ops.push({ kind: 'markDelivered', seq: Number(line.slice(2)) });
       continue;
     }
     const fileEnd = line.indexOf(';', 2);
     if (!line.startsWith('a;') || fileEnd < 0) return undefined;
-    ops.push({ kind: 'append', file: line.slice(2, fileEnd) as FileKey, line: `${line.slice(fileEnd + 1)}\n` });
+    ops.push({ kind: 'append', file: line.slice(2, fileEnd) as DataFileKey, line: `${line.slice(fileEnd + 1)}\n` });
   }
   return ops;
 }

@@ -48,7 +48,7 @@ export class FileSessionStore extends session.Store {
   private readonly entries = new Map<string, Entry>();
   /**
    * sid -> SHA-256 of it, for the sessions seen lately: every request checks its session (get, touch), and
-   * hashing the id each time was a visible share of a message's CPU (issue #4). The oldest is let go first.
+   * hashing the id each time is a visible share of a message's CPU (issue #4). The oldest is let go first.
    */
   private readonly keys = new Map<string, string>();
   private readonly watchers = new Set<SessionEndWatcher>();
@@ -103,8 +103,8 @@ export class FileSessionStore extends session.Store {
       return callback(null, null);
     }
     // A fresh object each time: express-session mutates what it gets. Papo's sessions hold flat values and
-    // the cookie, so copying those two levels makes one; parsing the JSON on every request was 3% of a
-    // throughput profile (issue #4).
+    // the cookie, so copying those two levels makes one; parsing the JSON on every request would be a share
+    // of every message's CPU (issue #4; figures in docs/performance.md).
     const parsed = (e.parsed ??= JSON.parse(e.json) as SessionData);
     callback(null, { ...parsed, cookie: { ...parsed.cookie } } as SessionData);
   }

@@ -54,7 +54,7 @@ export class TextMessageChanges {
     const ops: WriteOp[] = [appendHistory(record.from, del), ...to.map((u) => appendHistory(u, del))];
     // Still queued: marked delivered, so that the queue's compaction takes its line (and its text) away.
     const queued = this.store.isQueued(record.seq);
-    if (queued) ops.push({ kind: 'flip', seq: record.seq });
+    if (queued) ops.push({ kind: 'markDelivered', seq: record.seq });
     this.deleting.add(record.seq);
     try {
       await this.commit(ops);

@@ -157,7 +157,7 @@ export class TextMessages implements MessageRepository {
     for (const messageSeq of seqs) {
       const from = queue.senderOf(messageSeq);
       if (from === undefined) continue;
-      ops.push({ kind: 'flip', seq: messageSeq });
+      ops.push({ kind: 'markDelivered', seq: messageSeq });
       senders.add(from);
       // Already read (the reader saw it in the history first): a later "delivered" would go backwards.
       if (messageSeq <= (recipient.readUpTo.get(from) ?? 0)) continue;

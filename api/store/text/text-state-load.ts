@@ -4,7 +4,7 @@ import type { DataFileWriter } from './data-file-writer.js';
 import type { DataLayout } from './data-layout.js';
 import { isOutOfSpace, openCreating, type Disk } from './disk.js';
 import { GroupCommitter } from './group-commit.js';
-import type { Journal } from './journal.js';
+import { historyKeyOwner, type Journal } from './journal.js';
 import { reportLoad } from './line-file.js';
 import { MessageQueue } from './message-queue.js';
 import { decodeHistory } from './records.js';
@@ -95,9 +95,10 @@ export async function loadTextState(deps: StateLoadDeps): Promise<LoadedState> {
     // appended its `del` after the history was opened (its leftovers counted without it), so its text would
     // stay in the files until the next start. Scrubbed as a live delete is (issue #18).
     for (const op of replay ?? []) {
-      if (op.kind !== 'append' || !op.file.startsWith('h:') || !op.line.startsWith('del;')) continue;
+      const owner = op.kind === 'append' ? historyKeyOwner(op.file) : undefined;
+      if (op.kind !== 'append' || owner === undefined || !op.line.startsWith('del;')) continue;
       const record = decodeHistory(op.line.slice(0, -1));
-      if (record.ok && record.value.kind === 'del') deps.scrubLater([op.file.slice(2)], record.value.messageSeq);
+      if (record.ok && record.value.kind === 'del') deps.scrubLater([owner], record.value.messageSeq);
     }
     return { state, outOfSpace };
   } catch (err) {

@@ -5,6 +5,7 @@ import { isOutOfSpace } from './disk.js';
 import { decodeUser, encodeUser } from './records.js';
 import type { TextContext } from './text-context.js';
 import type { TextState } from './text-state.js';
+import { USERS_FILE } from './journal.js';
 
 /** Accounts in `usuarios.txt`: all of them in memory, new ones appended through the journal; damaged ones locked (account-file.ts). */
 export class TextUsers implements UserRepository {
@@ -65,7 +66,7 @@ export class TextUsers implements UserRepository {
       return false;
     }
     if (this.exists(user.username)) return false;
-    const write = this.store.state.committer.submit([{ kind: 'append', file: 'u', line: encodeUser(user) }], () => undefined);
+    const write = this.store.state.committer.submit([{ kind: 'append', file: USERS_FILE, line: encodeUser(user) }], () => undefined);
     this.creating.set(user.username, write);
     try {
       await write;
