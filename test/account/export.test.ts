@@ -17,8 +17,10 @@ import { createAttachments } from '../../api/attachments/attachments.js';
 import type { MessageRepository } from '../../api/store/store.js';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { HASH, storeUnderTest } from '../postgres/helpers.js';
+import { TcpProxy } from '../postgres/tcp-proxy.js';
+import { BASE_DATABASE_URL } from '../support/postgres.js';
 import type { SpecAgent } from '../support/contract.js';
-import { STORES, testServers } from '../support/server.js';
+import { STORES, startTestServer, testServers } from '../support/server.js';
 import { poll, send, signUp } from '../support/users.js';
 
 const servers = testServers();
@@ -249,4 +251,25 @@ describe.each(STORES)('the export as a stream (%s store)', (kind) => {
     expect(lines).toHaveLength(total);
     expect(new Set(lines.map((m) => m.id)).size).toBe(total);
   }, 60_000);
+});
+
+describe.skipIf(!BASE_DATABASE_URL)('the export when PostgreSQL is away', () => {
+  it('when the database cannot be reached, then 503 unavailable, as a JSON error and no zip', async () => {
+    const proxy = new TcpProxy('127.0.0.1', Number(new URL(BASE_DATABASE_URL ?? 'postgres://x').port || 5432));
+    await proxy.start();
+    defer(() => proxy.cut());
+    const first = await startTestServer({ store: 'postgres' });
+    await first.stop();
+    const viaProxy = new URL(first.databaseUrl ?? '');
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const s = await startTestServer({ store: 'postgres', databaseUrl: viaProxy.toString(), dataDir: first.dataDir });
+    defer(() => s.destroy());
+    const ana = await signUp(s.url, 'ana');
+
+    await proxy.cut();
+    const res = await download(ana).expect(503);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.error.code).toBe('unavailable');
+  }, 30_000);
 });
