@@ -77,7 +77,11 @@ async function view(server: TestServer, attachmentIds: readonly string[]): Promi
       profiles,
       files,
       photo: userPhoto.status === 200 ? (userPhoto.body as Buffer).toString('base64') : userPhoto.status,
-      stream: stream.events,
+      // The text store replays every version of an edited message, PostgreSQL the latest only (migrations/017):
+      // a difference of the stores, not of the copy.
+      stream: stream.events.filter(
+        (e, i) => e.type !== 'edit' || !stream.events.slice(i + 1).some((later) => later.type === 'edit' && later.id === e.id),
+      ),
       pushKey: (await me.get('/api/push/key').expect(200)).body,
     };
   }
@@ -125,6 +129,7 @@ describe.skipIf(!BASE_DATABASE_URL)('migrate-data carries every record kind, tex
     ).body.message as Message;
     const second = await send(ana, 'beto', 'segunda mensagem');
     await beto.post('/api/messages').send({ to: 'ana', content: 'resposta linda', replyTo: first.id }).expect(201);
+    await ana.patch(`/api/messages/${second.id}`).send({ content: 'segunda quase' }).expect(200);
     await ana.patch(`/api/messages/${second.id}`).send({ content: 'segunda editada' }).expect(200);
     const gone = (await upload(ana, await photo(20), 'segredo.jpg')).body.attachment as Attachment;
     const doomed = (
@@ -159,6 +164,8 @@ describe.skipIf(!BASE_DATABASE_URL)('migrate-data carries every record kind, tex
     // Deleted means gone, in the database too.
     expect(await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.messages WHERE content LIKE '%apagar%'`)).toEqual([{ n: 0 }]);
     expect(await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.events WHERE content LIKE '%apagar%'`)).toEqual([{ n: 0 }]);
+    // And an edit keeps only the latest text there (migrations/017).
+    expect(await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.events WHERE content = 'segunda quase'`)).toEqual([{ n: 0 }]);
     const onPg = await start({ store: 'postgres', databaseUrl: url });
     expect(await view(onPg, ids)).toEqual(onText);
     await pushArrives(onPg, device, 'depois da mudança');

@@ -84,6 +84,11 @@ export async function settleChanges(client: pg.Client): Promise<void> {
      FROM (SELECT DISTINCT ON (message_seq) message_seq, content, at FROM events WHERE kind = 'ed' ORDER BY message_seq, seq DESC) e
      WHERE m.seq = e.message_seq AND m.deleted_at IS NULL AND m.edited_at IS DISTINCT FROM e.at AND e.content IS NOT NULL`,
   );
+  // PostgreSQL keeps only the latest text of an edited message (migrations/017): earlier edits lose theirs.
+  await client.query(
+    `UPDATE events e SET content = NULL WHERE e.kind = 'ed' AND e.content IS NOT NULL
+       AND EXISTS (SELECT 1 FROM events later WHERE later.kind = 'ed' AND later.message_seq = e.message_seq AND later.seq > e.seq)`,
+  );
   await client.query(
     `UPDATE messages m SET content = '', search_text = NULL, attachments = NULL, edited_at = NULL, deleted_at = d.at
      FROM (SELECT message_seq, min(at) AS at FROM events WHERE kind = 'del' GROUP BY message_seq) d

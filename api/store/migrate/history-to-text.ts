@@ -70,12 +70,10 @@ export async function exportHistories(client: pg.Client, files: DataLayout, prog
           await finish();
           out = { user, file: await nodeDisk.open(files.history(user), 'w') };
         }
-        await out.file.write(
-          rows
-            .slice(i, j)
-            .map((r) => encodeHistory(toRecord(r)))
-            .join(''),
-        );
+        // An edit with no text is an earlier version (migrations/017) or one of a deleted message: the
+        // stream skips it on PostgreSQL (pg-messages.ts), and so does the file.
+        const kept = rows.slice(i, j).filter((r) => r.kind !== 'ed' || r.content !== null);
+        await out.file.write(kept.map((r) => encodeHistory(toRecord(r))).join(''));
         i = j;
       }
       done += rows.length;
