@@ -26,6 +26,10 @@ export const TOOLS = {
     usage: 'npm run bench:search-latency -- [lines=1000000] [runs=20]',
     about: "the text store's search on one history of that many messages: the index build, then first-page latency (in-process).",
   },
+  'search-latency-pg': {
+    usage: 'DATABASE_URL=... npm run bench:search-latency-pg -- [lines=1000000] [runs=20]',
+    about: "PostgreSQL's search on one user's rows: the GIN index's build time and size, then first-page latency.",
+  },
   'migrate-memory': {
     usage: 'npm run bench:migrate-memory -- [lines=1000000]',
     about: 'time and peak RSS of migrate-data importing one history of that many messages into PostgreSQL, then exporting it back.',
