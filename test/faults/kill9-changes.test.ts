@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HistoryResponse, Message, PollResponse } from '../../api/contract.js';
-import { scanRecords } from '../../api/store/text/line-file.js';
+import type { HistoryResponse, Message } from '../../api/contract.js';
 import { decodeHistory, decodeQueue } from '../../api/store/text/records.js';
 import { serverProcessesPerTest, sleep, type ServerProcess } from '../support/server-process.js';
+import { killRepeatedly, pollOnce, recordLoader, requestUnlessDown } from './support/kill-load.js';
 
 const KILLS = process.env.PAPO_LONG ? 30 : 5;
 const PASSWORD = 'a password for the kill test';
@@ -24,36 +24,10 @@ const RECEIVER = 'beto';
 const SCRUB_BOUND_MS = 30_000;
 const processes = serverProcessesPerTest();
 
-/** One request; undefined when the server was not there to answer it (killed, restarting). */
-async function request(
-  server: ServerProcess,
-  cookie: string,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<{ status: number; json: unknown; cookie?: string } | undefined> {
-  try {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    const set = res.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('papo.sid='))
-      ?.split(';')[0];
-    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined, ...(set ? { cookie: set } : {}) };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Retries one request until the server answers it with something other than 503. */
 async function answered(server: ServerProcess, cookie: string, method: string, url: string, body?: unknown) {
   for (;;) {
-    const res = await request(server, cookie, method, url, body);
+    const res = await requestUnlessDown(server, cookie, method, url, body);
     if (res && res.status !== 503) return res;
     await sleep(res ? 20 : 100); // the server is down: leave the CPU to its restart
   }
@@ -84,7 +58,7 @@ describe('kill -9 during edits and deletes', () => {
       const server = await processes.start();
       const cookies = new Map<string, string>();
       for (const user of [...SENDERS, RECEIVER]) {
-        const res = await request(server, '', 'POST', '/api/session', { username: user, password: PASSWORD });
+        const res = await requestUnlessDown(server, '', 'POST', '/api/session', { username: user, password: PASSWORD });
         expect(res?.status).toBe(201);
         cookies.set(user, res?.cookie ?? '');
       }
@@ -131,20 +105,10 @@ describe('kill -9 during edits and deletes', () => {
         let cursor: string | undefined;
         let pending: string[] = [];
         while (!stopReceiving) {
-          const query = new URLSearchParams({ wait: '1', ...(cursor === undefined ? {} : { after: cursor }) });
-          const res = await request(server, cookie(RECEIVER), 'GET', `/api/messages?${query}`);
-          if (!res || res.status === 503) {
-            await sleep(100);
-            continue;
-          }
-          if (res.status !== 200) {
-            problems.push(`poll got ${res.status} ${JSON.stringify(res.json)}`);
-            await sleep(100);
-            continue;
-          }
+          const body = await pollOnce(server, cookie(RECEIVER), cursor, problems);
+          if (!body) continue;
           for (const id of pending) confirmed.add(id);
           pending = [];
-          const body = res.json as PollResponse;
           for (const event of body.events) {
             if (event.type !== 'message') continue;
             if (confirmed.has(event.message.id)) problems.push(`message ${event.message.id} delivered again after it was acknowledged`);
@@ -204,14 +168,13 @@ describe('kill -9 during edits and deletes', () => {
 
       const running = SENDERS.map(sender);
       const polling = receiver();
-      for (let kill = 0; kill < KILLS; kill++) {
-        await sleep(300 + Math.random() * 700);
+      let kill = 0;
+      await killRepeatedly(server, KILLS, [300, 1000], () => {
         // What was acknowledged before the kill; a change in flight at the kill may land or not.
         const before = [...acked.values()].map((a) => ({ ...a }));
-        await server.kill();
-        await server.start();
-        await check(before, `after kill ${kill + 1}`);
-      }
+        const when = `after kill ${++kill}`;
+        return () => check(before, when);
+      });
       stop = true;
       await Promise.all(running);
       const all = [...acked.values()];
@@ -248,12 +211,7 @@ describe('kill -9 during edits and deletes', () => {
       expect(await server.stop()).toBe(0);
 
       // The files load without a torn tail or a bad line.
-      const load = async <T>(rel: string, decode: (l: string) => { ok: true; value: T } | { ok: false; reason: string }) => {
-        const loaded = scanRecords(rel, await fsp.readFile(path.join(server.dataDir, rel)), decode);
-        if (loaded.tornBytes > 0 || loaded.damage.length > 0)
-          problems.push(`${rel}: ${loaded.tornBytes} torn bytes, damage ${JSON.stringify(loaded.damage)}`);
-        return loaded.records.map((r) => r.value);
-      };
+      const load = recordLoader(server.dataDir, problems);
       await load('mensagens.txt', decodeQueue);
       const kinds = new Map<string, number>();
       for (const user of [...SENDERS, RECEIVER])

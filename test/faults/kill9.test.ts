@@ -10,17 +10,15 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Message, PollResponse } from '../../api/contract.js';
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../api/contract.js';
 import { TokenCipher } from '../../api/messaging/token-cipher.js';
 import { decodeJournalFile } from '../../api/store/text/journal.js';
-import { scanRecords } from '../../api/store/text/line-file.js';
 import { decodeHistory, decodeQueue, decodeUser, type HistoryRecord } from '../../api/store/text/records.js';
 import { decodeSession } from '../../api/store/text/session-file.js';
 import { readTokenKey } from '../../api/store/text/token-key-file.js';
-import { tempDir } from '../support/server.js';
-import { freePort } from '../support/free-port.js';
-import { ServerProcess, sleep } from '../support/server-process.js';
+import { serverProcessesPerTest, sleep } from '../support/server-process.js';
+import { killRepeatedly, pollOnce, recordLoader, requestUnlessDown } from './support/kill-load.js';
 
 const LONG = Boolean(process.env.PAPO_LONG);
 const KILLS = LONG ? 100 : 10;
@@ -28,40 +26,11 @@ const SENDERS = ['snd0', 'snd1', 'snd2', 'snd3'];
 const RECEIVERS = ['rcv0', 'rcv1', 'rcv2', 'rcv3'];
 const PASSWORD = 'a password for the kill test';
 
-let dir: string | undefined;
-afterAll(async () => {
-  if (dir) await fsp.rm(dir, { recursive: true, force: true });
-});
+const processes = serverProcessesPerTest();
 
 interface Client {
   user: string;
   cookie: string;
-}
-
-/** One HTTP call; undefined when the server was not there to answer (killed, restarting). */
-async function call(
-  server: ServerProcess,
-  client: Client | undefined,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<{ status: number; json: unknown; cookie?: string } | undefined> {
-  try {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { ...(client ? { cookie: client.cookie } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    const cookie = res.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('papo.sid='))
-      ?.split(';')[0];
-    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined, ...(cookie ? { cookie } : {}) };
-  } catch {
-    return undefined;
-  }
 }
 
 describe('kill -9 under load', () => {
@@ -69,14 +38,13 @@ describe('kill -9 under load', () => {
     `when the server is killed ${KILLS} times under load, then no acknowledged message is lost, duplicated or delivered twice`,
     { timeout: LONG ? 1_800_000 : 180_000 },
     async () => {
-      dir = await tempDir('papo-kill9-');
-      const server = new ServerProcess({ dataDir: dir, port: await freePort() });
-      await server.start();
+      const server = await processes.start();
+      const dir = server.dataDir;
       const problems: string[] = [];
 
       const clients = new Map<string, Client>();
       for (const user of [...SENDERS, ...RECEIVERS]) {
-        const res = await call(server, undefined, 'POST', '/api/session', { username: user, password: PASSWORD });
+        const res = await requestUnlessDown(server, '', 'POST', '/api/session', { username: user, password: PASSWORD });
         expect(res?.status).toBe(201);
         clients.set(user, { user, cookie: res?.cookie ?? '' });
       }
@@ -96,7 +64,7 @@ describe('kill -9 under load', () => {
           sent++;
           for (;;) {
             attempts++;
-            const res = await call(server, client(user), 'POST', '/api/messages', { to, content, clientId });
+            const res = await requestUnlessDown(server, client(user).cookie, 'POST', '/api/messages', { to, content, clientId });
             if (res?.status === 201 || res?.status === 200) {
               const message = (res.json as { message: Message }).message;
               if (message.clientId !== clientId || message.content !== content)
@@ -126,20 +94,10 @@ describe('kill -9 under load', () => {
         let pending: string[] = []; // ids of the answer whose cursor the next poll carries
         const mine = received.get(user) ?? new Map<string, Message>();
         while (!stopReceiving) {
-          const query = new URLSearchParams({ wait: '1', ...(cursor === undefined ? {} : { after: cursor }) });
-          const res = await call(server, client(user), 'GET', `/api/messages?${query}`);
-          if (!res || res.status === 503) {
-            await sleep(100);
-            continue;
-          }
-          if (res.status !== 200) {
-            problems.push(`poll got ${res.status} ${JSON.stringify(res.json)}`);
-            await sleep(100);
-            continue;
-          }
+          const body = await pollOnce(server, client(user).cookie, cursor, problems);
+          if (!body) continue;
           // This poll carried the cursor: everything in the answer that gave it is acknowledged now.
           for (const id of pending) confirmedAcked.add(id);
-          const body = res.json as PollResponse;
           pending = [];
           for (const event of body.events) {
             if (event.type !== 'message') continue;
@@ -156,12 +114,7 @@ describe('kill -9 under load', () => {
 
       const senders = SENDERS.map(sender);
       const receivers = RECEIVERS.map(receiver);
-      let kills = 0;
-      for (; kills < KILLS; kills++) {
-        await sleep(150 + Math.random() * 600);
-        await server.kill();
-        await server.start();
-      }
+      const kills = await killRepeatedly(server, KILLS, [150, 750]);
       stopSending = true;
       await Promise.all(senders);
 
@@ -175,12 +128,7 @@ describe('kill -9 under load', () => {
       expect(await server.stop()).toBe(0);
 
       // --- the files -------------------------------------------------------------------------------------
-      const load = async <T>(rel: string, decode: (l: string) => { ok: true; value: T } | { ok: false; reason: string }) => {
-        const loaded = scanRecords(rel, await fsp.readFile(path.join(dir ?? '', rel)), decode);
-        if (loaded.tornBytes > 0 || loaded.damage.length > 0)
-          problems.push(`${rel}: ${loaded.tornBytes} torn bytes, damage ${JSON.stringify(loaded.damage)}`);
-        return loaded.records.map((r) => r.value);
-      };
+      const load = recordLoader(dir, problems);
       expect(await load('usuarios.txt', decodeUser)).toHaveLength(SENDERS.length + RECEIVERS.length);
       await load('sessions.txt', decodeSession);
       const queue = await load('mensagens.txt', decodeQueue);
