@@ -5,26 +5,19 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAccounts } from '../../api/accounts/accounts.js';
 import { createDeviceTokens } from '../../api/accounts/device-token.js';
 import type { PasswordHasher } from '../../api/accounts/password-hasher.js';
 import type { StoredUser, UserRepository } from '../../api/store/store.js';
 import { DATA_FILES } from '../../api/store/text/data-layout.js';
 import { specAgent } from '../support/contract.js';
-import { STORES, TEST_SECRET, startTestServer, type TestServer } from '../support/server.js';
+import { STORES, TEST_SECRET, testServers, type TestServer, type TestServerOptions } from '../support/server.js';
 import { PASSWORD, PASSWORD_72_BYTES, signUp } from '../support/users.js';
 import { cookieFrom } from '../support/cookies.js';
 
-const servers: TestServer[] = [];
-async function start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
+const servers = testServers();
+const start = (options: TestServerOptions = {}): Promise<TestServer> => servers.start(options);
 
 /** A login attempt from a given client address (the server trusts the loopback proxy that says so). */
 const attempt = (url: string, username: string, password: string, address: string) =>

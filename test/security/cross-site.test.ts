@@ -5,21 +5,14 @@
  * (`Sec-Fetch-Site`) says where a browser request comes from; requests without it (curl) are not a browser
  * carrying someone else's cookie.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message, PollResponse } from '../../api/contract.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
-import { STORES, startTestServer, type StoreKind, type TestServer } from '../support/server.js';
+import { STORES, testServers, type StoreKind, type TestServer } from '../support/server.js';
 import { poll, send, signUp } from '../support/users.js';
 
-const servers: TestServer[] = [];
-async function start(store: StoreKind): Promise<TestServer> {
-  const s = await startTestServer({ store });
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.destroy();
-});
+const servers = testServers();
+const start = (store: StoreKind): Promise<TestServer> => servers.start({ store });
 
 /** What a browser sends when another page makes it navigate to a URL (a link, `location = ...`, a form GET). */
 const navigationFrom = (site: 'cross-site' | 'same-site') => ({
