@@ -100,6 +100,8 @@ export interface UserProfile {
   presence: { online: boolean; lastSeenAt: string | null } | null;
   /** Where their photo's image is (any logged-in user may fetch it), or null when they have none. */
   photoUrl: string | null;
+  /** Present when the person deleted their account (issue #17): no display name, presence or photo then. */
+  deleted?: true;
 }
 
 export interface UsersResponse {
@@ -216,6 +218,8 @@ export interface Conversation {
   with: string;
   last: Message;
   unread: number;
+  /** Present when `with` deleted their account (issue #17): their messages stay, and nothing more can be sent. */
+  deleted?: true;
 }
 
 export interface ConversationsResponse {
@@ -243,6 +247,11 @@ export interface DevicesResponse {
 export interface EndDevicesResponse {
   /** How many devices were logged out. */
   ended: number;
+}
+
+/** `DELETE /api/account` (issue #17): the account's password, as a password change asks for the current one. */
+export interface DeleteAccountRequest {
+  password: string;
 }
 
 export interface ChangePasswordRequest {
@@ -284,6 +293,8 @@ export type ErrorCode =
   | 'forbidden_origin'
   | 'misdirected_request'
   | 'account_locked'
+  | 'username_unavailable'
+  | 'account_deleted'
   | 'not_found'
   | 'user_not_found'
   | 'message_not_found'

@@ -11,6 +11,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   wrong_password: 401,
   forbidden_origin: 403,
   account_locked: 423,
+  username_unavailable: 409,
+  account_deleted: 410,
   not_found: 404,
   user_not_found: 404,
   message_not_found: 404,

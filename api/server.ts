@@ -160,6 +160,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
         signupsPerAddress: config.SIGNUPS_PER_ADDRESS,
         signupWindowMs: config.SIGNUP_WINDOW_MINUTES * 60_000,
       }),
+      { store, wake: (users) => hub.wake(users) },
     ),
     messaging: withPush(
       createMessaging(store, hub, tokenKey, { editMinutes: config.EDIT_WINDOW_MINUTES, deleteHours: config.DELETE_WINDOW_HOURS }),

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../store/store.js';
 import { changePassword } from './change-password.js';
+import { deleteAccount, usernameUnavailable, type AccountDeletions } from './delete-account.js';
 import type { DeviceTokens } from './device-token.js';
 import { NO_LOGIN_LIMITS, type LoginClient, type LoginLimits, type PendingAttempt } from './login-limits.js';
 import { newPasswordProblem } from './new-password.js';
@@ -29,6 +30,8 @@ export interface Accounts {
   loginOrRegister(username: string, password: string, attempt?: LoginAttempt): Promise<LoginResult>;
   /** Changes a logged-in user's password, given the current one; ends every session of theirs (change-password.ts). */
   changePassword(username: string, current: string, next: string): Promise<void>;
+  /** Deletes a logged-in user's account for good, given their password (delete-account.ts). */
+  deleteAccount(username: string, password: string): Promise<void>;
 }
 
 export const accountLocked = (): AppError =>
@@ -42,6 +45,8 @@ export function createAccounts(
   hasher: PasswordHasher,
   devices: DeviceTokens,
   limits: LoginLimits = NO_LOGIN_LIMITS,
+  /** Where deletions go; a server always passes its store (tests of logins alone may not). */
+  deletions?: AccountDeletions,
 ): Accounts {
   async function logIn(username: string, candidates: string[], hash: string, attempt: PendingAttempt): Promise<LoginResult> {
     for (const candidate of candidates) {
@@ -87,12 +92,19 @@ export function createAccounts(
   }
 
   return {
-    changePassword: (username, current, next) => changePassword(users, hasher, username, current, next),
+    changePassword: (username, current, next) => changePassword(users, hasher, limits, username, current, next),
+
+    async deleteAccount(username, password) {
+      if (!deletions) throw new Error('createAccounts: no store given to delete accounts in');
+      await deleteAccount(users, deletions, hasher, limits, username, password);
+    },
 
     async loginOrRegister(rawName, password, { address = 'unknown', deviceToken } = {}) {
       const name = foldUsername(rawName);
       if (!name.ok) throw new AppError('invalid_username', name.reason);
       const { username } = name;
+      // Reserved forever (issue #17): neither a login nor a sign-up may take a deleted account's name.
+      if (await users.isDeleted(username)) throw usernameUnavailable(username);
       const candidates = loginCandidates(password);
       if (candidates.length === 0) throw new AppError('invalid_password', PASSWORD_LENGTH_RULE);
       const client: LoginClient = { address, device: devices.verify(deviceToken, username) };

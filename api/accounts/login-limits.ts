@@ -47,12 +47,19 @@ export interface LoginLimits {
   beginLogin(username: string, client: LoginClient): Promise<PendingAttempt>;
   /** Lets a sign-up through, or throws a 429 when this address may not create another account now. */
   beginSignup(address: string): Promise<PendingAttempt>;
+  /**
+   * Lets a logged-in user's current-password check through (a password change, an account deletion, issue
+   * #17), or throws a 429: an open session on a borrowed phone must not be a way to guess the password
+   * without limit. Counted per account, under the per-device limit: it is always the owner's own device.
+   */
+  beginPasswordCheck(username: string): Promise<PendingAttempt>;
 }
 
 /** For a server configured without limits: every attempt goes through and nothing is counted. */
 export const NO_LOGIN_LIMITS: LoginLimits = {
   beginLogin: async () => UNCOUNTED,
   beginSignup: async () => UNCOUNTED,
+  beginPasswordCheck: async () => UNCOUNTED,
 };
 const UNCOUNTED: PendingAttempt = { failed: async () => undefined, succeeded: async () => undefined, done: () => undefined };
 
@@ -130,6 +137,23 @@ export function createLoginLimits(counters: RateLimitRepository, settings: Login
         // hand the strangers guessing at the account a fresh allowance.
         async succeeded() {
           if (account.limit > 0) await counters.reset(account.key);
+        },
+        done: release,
+      };
+    },
+    async beginPasswordCheck(username) {
+      const check = {
+        key: `password-check:${username}`,
+        limit: settings.failuresPerDevice,
+        what: 'too many wrong current passwords for this account',
+      };
+      const release = await begin([check]);
+      return {
+        async failed() {
+          if (check.limit > 0) await counters.hit(check.key, settings.loginWindowMs, now());
+        },
+        async succeeded() {
+          if (check.limit > 0) await counters.reset(check.key);
         },
         done: release,
       };

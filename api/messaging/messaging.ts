@@ -2,6 +2,7 @@ import { claimForSend, unclaimRefused } from '../attachments/attachments.js';
 import type { Conversation, HistoryResponse, Message, PollResponse } from '../contract.js';
 import { AppError } from '../errors.js';
 import { existingUsername } from '../accounts/existing-user.js';
+import { accountDeleted } from '../accounts/delete-account.js';
 import type { Store, TokenKey } from '../store/store.js';
 import { cursorExpired, StreamCursors } from './cursor.js';
 import type { LongPollHub } from './long-poll.js';
@@ -104,6 +105,8 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
     async send(from, input) {
       const to = await existingUser(input.to, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot send a message to yourself');
+      // 410, not 404: the person existed, their messages stay in the conversation, and they are gone for good.
+      if (await users.isDeleted(to)) throw accountDeleted(to);
       // JSON may carry a lone surrogate ("\ud800"); UTF-8 files cannot, so it would come back as U+FFFD.
       if (LONE_SURROGATE.test(input.content) || LONE_SURROGATE.test(input.clientId ?? '')) {
         throw new AppError('invalid_request', 'content and clientId must be valid Unicode text (no unpaired surrogates)');
@@ -197,7 +200,15 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       // People the user blocked are left out, unread counts and all (issue #17); their history stays readable.
       const [rows, blocked] = await Promise.all([messages.conversations(user), store.blocks.list(user)]);
       const hidden = new Set(blocked.map((b) => b.username));
-      return rows.filter((r) => !hidden.has(r.with)).map((r) => ({ with: r.with, last: ids.message(r.last), unread: r.unread }));
+      const shown = rows.filter((r) => !hidden.has(r.with));
+      const deleted = new Set<string>();
+      for (const r of shown) if (await users.isDeleted(r.with)) deleted.add(r.with);
+      return shown.map((r): Conversation => ({
+        with: r.with,
+        last: ids.message(r.last),
+        unread: r.unread,
+        ...(deleted.has(r.with) ? { deleted: true as const } : {}),
+      }));
     },
   };
 }

@@ -3,6 +3,7 @@ import { foldUsername } from '../names/username.js';
 import type { MyProfile, ProfileUpdate, UserProfile } from '../contract.js';
 import { AppError } from '../errors.js';
 import { existingUsername } from '../accounts/existing-user.js';
+import { accountDeleted } from '../accounts/delete-account.js';
 import type { Store, StoredProfile } from '../store/store.js';
 import { checkDisplayName } from './display-name.js';
 import type { PresenceTracker } from './presence.js';
@@ -93,7 +94,11 @@ export function createProfiles(
     const viewerHides = profiles[0]?.lastSeenVisibility === 'nobody';
     const shown = profiles.slice(1);
     const blocked: boolean[] = await Promise.all(shown.map((p) => blockedBy(p.username, viewer)));
-    return shown.map((p, i) => {
+    const deleted = new Set<string>();
+    for (const u of users) if (await store.users.isDeleted(u)) deleted.add(u);
+    return shown.map((p, i): UserProfile => {
+      // A deleted account (issue #17) shows as such, and nothing of the person.
+      if (deleted.has(p.username)) return { username: p.username, displayName: null, presence: null, photoUrl: null, deleted: true };
       const hidden = p.username !== viewer && (viewerHides || p.lastSeenVisibility === 'nobody' || blocked[i] === true);
       const presence = presenceTracker(p);
       return {
@@ -149,6 +154,7 @@ export function createProfiles(
     async typing(from, rawTo) {
       const to = await existingUser(rawTo, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot type to yourself');
+      if (await store.users.isDeleted(to)) throw accountDeleted(to);
       // Dropped either way a block goes, and the typist is not told (as a withheld message is not).
       if ((await blockedBy(to, from)) || (await blockedBy(from, to))) return 'sent';
       if (!limiter.accept(from, to, now())) return 'coalesced';
@@ -157,6 +163,7 @@ export function createProfiles(
     },
 
     async shownName(username) {
+      if (await store.users.isDeleted(username)) return 'Deleted account';
       return (await one(username)).displayName ?? username;
     },
 

@@ -111,6 +111,12 @@ export interface UserRepository {
    * of that user. Returns false, changing nothing, when there is no such account.
    */
   resetPassword(username: string, passwordHash: string): Promise<boolean>;
+  /**
+   * True when the account was deleted by its owner (issue #17): the name is reserved forever by a tombstone
+   * (text store: a `name;!deleted` line in usuarios.txt; PostgreSQL: `users.deleted_at`), so nobody can log
+   * in or sign up with it. `find` does not return it; `exists` does, and `create` refuses it.
+   */
+  isDeleted(username: string): boolean | Promise<boolean>;
 }
 
 export interface NewMessage {
@@ -436,6 +442,13 @@ export interface BlockRepository {
   unblock(blocker: string, blocked: string): Promise<boolean>;
 }
 
+/**
+ * What `Store.deleteAccount` did (issue #17): `grew` are the users whose streams grew (the senders of the
+ * messages the account received, each given a `delete` event), whose polls the domain wakes; `not_found` when
+ * there is no such account, or it was deleted already.
+ */
+export type AccountDeletion = { kind: 'deleted'; grew: string[] } | { kind: 'not_found' };
+
 /** Called after events became durable, with the users whose streams grew. */
 export type StreamListener = (users: readonly string[]) => void;
 
@@ -464,6 +477,15 @@ export interface Store {
    * never calls. Returns the unsubscribe function.
    */
   onStreamsGrewElsewhere(listener: StreamListener): () => void;
+  /**
+   * Deletes an account for good (issue #17, "Delete my account"), in this order so that a crash leaves it
+   * either deleted or still to finish, never half open: the tombstone that reserves the name first; then
+   * every session (announced as a logout is, on every process), push subscription, the profile and photo,
+   * the blocks by or of them, the messages they received (deleted for everyone: the senders' copies too, with
+   * the files they carried), and last their own history. What they sent stays with the people they sent it
+   * to. A store finishes at start a deletion a crash interrupted.
+   */
+  deleteAccount(username: string): Promise<AccountDeletion>;
   /** Waits for the writes in flight, then releases files, locks and connections. */
   close(): Promise<void>;
 }

@@ -167,6 +167,7 @@ describe('new passwords', () => {
       exists: (u) => users.has(u),
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
       isLocked: () => false,
+      isDeleted: () => false,
       resetPassword: async () => false,
       createdAt: async () => null,
     };

@@ -133,6 +133,7 @@ describe('passwords', () => {
       exists: (u) => users.has(u),
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
       isLocked: () => false,
+      isDeleted: () => false,
       resetPassword: async () => false,
       createdAt: async () => null,
     };

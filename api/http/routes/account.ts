@@ -5,9 +5,9 @@ import type { Accounts } from '../../accounts/accounts.js';
 import { USER_AGENT_KEPT } from '../../accounts/device-name.js';
 import type { Devices } from '../../accounts/devices.js';
 import type { Blocking } from '../../accounts/blocking.js';
-import type { BlocksResponse, ChangePasswordRequest, DevicesResponse, EndDevicesResponse } from '../../contract.js';
+import type { BlocksResponse, ChangePasswordRequest, DeleteAccountRequest, DevicesResponse, EndDevicesResponse } from '../../contract.js';
 import { sessionKey } from '../../store/session-key.js';
-import { SESSION_COOKIE, currentUser, regenerate, save } from '../session.js';
+import { SESSION_COOKIE, currentUser, destroy, regenerate, save } from '../session.js';
 import type { Request, Response } from 'express';
 
 /** The User-Agent a new session keeps (issue #17), cut to a bound. */
@@ -72,6 +72,14 @@ export function accountRoutes(
     const userAgent = userAgentOf(req);
     if (userAgent !== undefined) req.session.userAgent = userAgent;
     await save(req);
+    res.status(204).end();
+  });
+
+  // Delete my account (issue #17): every session ends with it, on every process; this one's cookie goes too.
+  router.delete('/api/account', requireUser, async (req, res) => {
+    await accounts.deleteAccount(currentUser(res), (req.body as DeleteAccountRequest).password);
+    await destroy(req);
+    clearSessionCookie(res);
     res.status(204).end();
   });
 

@@ -48,6 +48,15 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     const meta = new Map(
       (await client.query<{ key: string; value: string }>('SELECT key, value FROM papo_meta')).rows.map((r) => [r.key, r.value]),
     );
+    // Deleted accounts' tombstones (issue #17) are not copied yet: dropped, they would free those names.
+    const [{ n: tombstones } = { n: 0 }] = (
+      await client.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE password_hash = '!deleted'")
+    ).rows;
+    if (tombstones > 0) {
+      throw new Error(
+        `the database holds ${tombstones} deleted account(s), whose names stay reserved; export-data does not copy them yet, so it would free those names; nothing was changed`,
+      );
+    }
     const epoch = meta.get('epoch');
     if (epoch === undefined) throw new CopySourceError(`the database ${safeUrl(url)} holds no Papo data set (no epoch): check --from`);
     if (meta.has('import_unfinished')) {

@@ -61,6 +61,14 @@ export async function importTextFolder(
         'give each a new password with npm run reset-password first',
     );
   }
+  if (source.deleted.length > 0) {
+    // Tombstones (issue #17) are not copied yet: dropped, they would free the deleted accounts' names.
+    await text.close();
+    throw new Error(
+      `${dir} holds ${source.deleted.length} deleted account(s) (${source.deleted.join(', ')}), whose names stay reserved; ` +
+        'migrate-data does not copy them yet, so it would free those names; nothing was changed',
+    );
+  }
   const client = new pg.Client({ connectionString: url, application_name: 'papo-migrate-data' });
   await client.connect();
   try {

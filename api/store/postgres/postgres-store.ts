@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
-import type { SessionRepository, Store, StreamListener, TokenKey, UserRepository } from '../store.js';
+import type { AccountDeletion, SessionRepository, Store, StreamListener, TokenKey } from '../store.js';
 import { Db, isUnavailable } from './db.js';
 import { migrate } from './migrate.js';
 import { PgMessages } from './pg-messages.js';
@@ -40,7 +40,7 @@ const CONNECT_TIMEOUT_MS = 5000;
  * LISTEN/NOTIFY to wake the long-polls the other processes hold (this one's are woken by the domain).
  */
 export class PostgresStore implements Store {
-  readonly users: UserRepository;
+  readonly users: PgUsers;
   readonly messages: PgMessages;
   readonly sessions: SessionRepository;
   readonly rateLimits: PgRateLimits;
@@ -57,7 +57,7 @@ export class PostgresStore implements Store {
     private readonly db: Db,
     { epoch, tokenKey }: PreparedSchema,
     private readonly sessionStore: HashedSidStore,
-    now: () => Date,
+    private readonly now: () => Date,
     log: Logger,
   ) {
     this.users = new PgUsers(db, sessionStore.channel);
@@ -117,6 +117,10 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => undefined);
       throw err;
     }
+  }
+
+  deleteAccount(username: string): Promise<AccountDeletion> {
+    return this.users.deleteAccount(username, this.now());
   }
 
   onStreamsGrewElsewhere(listener: StreamListener): () => void {

@@ -22,6 +22,13 @@ import { decodeUser, encodeUser, type UserRecord } from './records.js';
 /** The hash field of a lock record: no bcrypt hash looks like it, and no password matches it. */
 export const LOCKED_HASH = '!locked';
 
+/**
+ * The hash field of a tombstone (issue #17): the account was deleted by its owner and the name is reserved
+ * forever. Written by a whole-file rewrite that leaves no other line of that name, so a tombstone damaged
+ * later is a damaged line of the name, which locks it: damage never frees a deleted name either.
+ */
+export const DELETED_HASH = '!deleted';
+
 export interface DamagedAccountLine {
   username: string;
   line: number;
@@ -36,6 +43,8 @@ export interface AccountFile {
   damaged: DamagedAccountLine[];
   /** Names a lock record holds. */
   marked: Set<string>;
+  /** Names a tombstone holds: deleted accounts (a tombstone wins over any other line of the name). */
+  deleted: Set<string>;
   loaded: Pick<LoadedFile<UserRecord>, 'tornBytes' | 'damage'>;
 }
 
@@ -48,10 +57,13 @@ export async function loadAccountFile(file: string, disk: Disk): Promise<Account
   const loaded = await loadRecordFile(file, decodeUser, disk);
   const accounts = new Map<string, string>();
   const marked = new Set<string>();
+  const deleted = new Set<string>();
   for (const { value } of loaded.records) {
     if (value.passwordHash === LOCKED_HASH) marked.add(value.username);
+    else if (value.passwordHash === DELETED_HASH) deleted.add(value.username);
     else accounts.set(value.username, value.passwordHash);
   }
+  for (const name of deleted) accounts.delete(name);
   const damaged: DamagedAccountLine[] = [];
   let offset = 0;
   const lines = raw.toString('utf8').split('\n');
@@ -62,13 +74,14 @@ export async function loadAccountFile(file: string, disk: Disk): Promise<Account
     if (line === '' || decodeUser(line).ok) continue;
     const cut = start >= loaded.validEnd;
     const username = nameField(line);
-    // A cut line counts only when it still shows a hash after the name: garbage left at the end of a file
-    // (what some file systems leave after a power loss) reserves nothing.
-    if (username !== undefined && isCanonicalUsername(username) && (!cut || line.startsWith(`${username};$2`))) {
+    // A cut line counts only when it still shows a hash (or a lock record's or tombstone's `!`) after the
+    // name: garbage left at the end of a file (what some file systems leave after a power loss) reserves nothing.
+    const showsHash = line.startsWith(`${username};$2`) || line.startsWith(`${username};!`);
+    if (username !== undefined && isCanonicalUsername(username) && (!cut || showsHash)) {
       damaged.push({ username, line: i + 1, cut });
     }
   }
-  return { accounts, damaged, marked, loaded };
+  return { accounts, damaged, marked, deleted, loaded };
 }
 
 /**
@@ -81,18 +94,21 @@ export async function lockedAccounts(
   accounts: ReadonlyMap<string, string>,
 ): Promise<{ locked: Map<string, string>; marks: string[] }> {
   const locked = new Map<string, string>();
+  // A deleted name is reserved by its tombstone already; a history file left by an unfinished deletion is
+  // removed at start (account-deletion.ts), not taken for damage.
+  const live = (name: string) => accounts.has(name) || file.deleted.has(name);
   for (const name of file.marked) {
-    if (!accounts.has(name)) locked.set(name, 'usuarios.txt holds a lock record for it: its line was found damaged at an earlier start');
+    if (!live(name)) locked.set(name, 'usuarios.txt holds a lock record for it: its line was found damaged at an earlier start');
   }
   const marks: string[] = [];
   for (const d of file.damaged) {
-    if (accounts.has(d.username)) continue;
+    if (live(d.username)) continue;
     const kept = locked.has(d.username) || file.damaged.some((o) => o.username === d.username && !o.cut);
     if (d.cut && !kept) marks.push(d.username);
     locked.set(d.username, `line ${d.line} of usuarios.txt, its account line, is damaged`);
   }
   for (const owner of await historyOwners(dir)) {
-    if (!accounts.has(owner) && !locked.has(owner)) locked.set(owner, 'it has a history file but no readable line in usuarios.txt');
+    if (!live(owner) && !locked.has(owner)) locked.set(owner, 'it has a history file but no readable line in usuarios.txt');
   }
   return { locked, marks };
 }
@@ -116,6 +132,10 @@ export async function replaceAccountLine(disk: Disk, file: string, username: str
 }
 
 export const lockRecord = (username: string): string => encodeUser({ username, passwordHash: LOCKED_HASH });
+
+/** Rewrites usuarios.txt durably with `username`'s lines replaced by its tombstone (issue #17). */
+export const writeTombstone = (disk: Disk, file: string, username: string): Promise<void> =>
+  replaceAccountLine(disk, file, username, DELETED_HASH);
 
 /**
  * The first field as written: usernames never need escaping, so a damaged line still shows its name. A line

@@ -87,14 +87,33 @@ export class BlockListFile implements BlockRepository {
     return true;
   }
 
-  /** Every block by or of `user` goes (their account is deleted); durable before it resolves. */
+  /**
+   * Every block by or of `user` goes (their account is deleted, issue #17): the file is rewritten with the
+   * other blocks only (new file, fsync, rename, fsync of the folder), durably before it resolves.
+   */
   async forget(user: string): Promise<void> {
-    const lines = [...(this.blocks.get(user)?.keys() ?? [])].map((blocked) => encodeBlock({ kind: 'u', blocker: user, blocked }));
-    for (const [blocker, mine] of this.blocks) if (mine.has(user)) lines.push(encodeBlock({ kind: 'u', blocker, blocked: user }));
-    if (lines.length === 0) return;
-    await this.append(lines.join(''));
-    this.blocks.delete(user);
-    for (const mine of this.blocks.values()) mine.delete(user);
+    const write = this.writing.then(async () => {
+      if (!this.holds(user)) return;
+      const lines = [...this.blocks].flatMap(([blocker, mine]) =>
+        blocker === user
+          ? []
+          : [...mine].flatMap(([blocked, at]) => (blocked === user ? [] : [encodeBlock({ kind: 'b', blocker, blocked, at })])),
+      );
+      await this.appends.replaceAll(lines.join('')).catch((err: unknown) => {
+        throw new StoreUnavailableError('the block list could not be written; try again later', err);
+      });
+      this.blocks.delete(user);
+      for (const mine of this.blocks.values()) mine.delete(user);
+    });
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Whether a block by or of `user` is in force (an unfinished deletion is finished at start). */
+  holds(user: string): boolean {
+    if ((this.blocks.get(user)?.size ?? 0) > 0) return true;
+    for (const mine of this.blocks.values()) if (mine.has(user)) return true;
+    return false;
   }
 
   private closed = false;

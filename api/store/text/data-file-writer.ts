@@ -40,7 +40,8 @@ export class DataFileWriter implements BatchTarget {
           ),
         );
       // A history is written at the checkpoint (see UserHistory.append): the journal already holds these lines.
-      else if (owner !== undefined) (await this.store.history(owner)).append(appends);
+      // A deleted account's is not written again (a replay of its last batches, issue #17).
+      else if (owner !== undefined && !this.store.state.deleted.has(owner)) (await this.store.history(owner)).append(appends);
     }
     queue.append(byFile.get(QUEUE_FILE) ?? []);
     for (const op of ops) if (op.kind === 'markDelivered') queue.markDelivered(op.seq);
@@ -62,7 +63,7 @@ export class DataFileWriter implements BatchTarget {
           const owner = historyKeyOwner(file);
           if (file === QUEUE_FILE) await this.store.state.queue.sync();
           else if (file === USERS_FILE) await this.store.state.usersFile.datasync();
-          else if (owner !== undefined) await (await this.store.history(owner)).sync();
+          else if (owner !== undefined && !this.store.state.deleted.has(owner)) await (await this.store.history(owner)).sync();
         }),
       ),
     );

@@ -55,6 +55,15 @@ export class DeletedTextScrub {
     if (queued) this.queueToCompact = true;
   }
 
+  /**
+   * Both journal files are to start afresh, with no history to rewrite first: a deleted account's lines (its
+   * sign-up's hash, its messages) may be in them (issue #17). Three, so that the next two rounds each
+   * submit an empty batch, as after a rewrite.
+   */
+  wipeJournal(): void {
+    this.journalWipes = Math.max(this.journalWipes, 3);
+  }
+
   get due(): boolean {
     return this.pending.size > 0 || this.queueToCompact || this.journalWipes > 0;
   }

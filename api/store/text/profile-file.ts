@@ -5,6 +5,7 @@ import { decodeRecord, encodeRecord, splitFields } from './codec.js';
 import { DATA_FILES } from './data-layout.js';
 import { isOutOfSpace, nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { loadRecordFile, type LoadedFile } from './line-file.js';
+import { rewriteLive } from './live-rewrite.js';
 import type { Decoded } from './records.js';
 
 export const PROFILE_FILE = DATA_FILES.profiles;
@@ -48,7 +49,11 @@ export class ProfileFile implements ProfileRepository {
   /** Why the file was not rewritten at open (a full disk, or damage that names nobody), if it was not. */
   notCompacted: unknown;
 
-  private constructor(private readonly handle: DiskFile) {}
+  private constructor(
+    private handle: DiskFile,
+    private readonly file: string,
+    private readonly disk: Disk,
+  ) {}
 
   static async open(file: string, disk: Disk = nodeDisk): Promise<ProfileFile> {
     const loaded = await loadRecordFile(file, decodeProfileRecord, disk);
@@ -83,7 +88,7 @@ export class ProfileFile implements ProfileRepository {
       });
     }
     const handle = await openCreating(disk, file, 'a');
-    const profiles = new ProfileFile(handle);
+    const profiles = new ProfileFile(handle, file, disk);
     for (const [u, s] of settings) profiles.settings.set(u, s);
     for (const [u, at] of lastSeen) profiles.lastSeen.set(u, at);
     profiles.hideAll = hideAll;
@@ -124,6 +129,39 @@ export class ProfileFile implements ProfileRepository {
       lines.push(encodeSeen(username, at));
     }
     if (lines.length > 0) await this.append(lines.join(''), false);
+  }
+
+  /**
+   * `username`'s settings and last seen go (their account is deleted, issue #17): the file is rewritten with
+   * everyone else's lines only, durably, before it resolves. Not while a damaged line that names nobody hides
+   * every last seen (`hideAll`): a rewrite would drop that line, and with it the hiding, so damage would widen
+   * access; their lines stay until an operator repairs the file: false then.
+   */
+  async forget(username: string): Promise<boolean> {
+    const write = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        if (!this.settings.has(username) && !this.lastSeen.has(username)) return true;
+        if (this.hideAll) return false;
+        const settings = new Map(this.settings);
+        const lastSeen = new Map(this.lastSeen);
+        settings.delete(username);
+        lastSeen.delete(username);
+        const lines = [...settings].map(([u, s]) => encodeSettings(u, s)).concat([...lastSeen].map(([u, at]) => encodeSeen(u, at)));
+        const { handle, size } = await rewriteLive(this.disk, this.file, lines.join(''), this.handle);
+        this.handle = handle;
+        this.fileSize = size;
+        this.settings.delete(username);
+        this.lastSeen.delete(username);
+        return true;
+      });
+    this.writing = write;
+    return write;
+  }
+
+  /** Whether the file holds anything of `username` (an unfinished deletion is finished at start). */
+  holds(username: string): boolean {
+    return this.settings.has(username) || this.lastSeen.has(username);
   }
 
   /** Waits for the write in flight and closes the file; a second call does nothing. */

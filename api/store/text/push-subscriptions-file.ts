@@ -79,6 +79,21 @@ export class PushSubscriptionsFile implements PushRepository {
     await this.removeSessions(keys);
   }
 
+  /**
+   * Every subscription of `username` goes (their account is deleted, issue #17): the file is rewritten with
+   * the others only (new file, fsync, rename, fsync of the folder), durably before it resolves.
+   */
+  forgetUser(username: string): Promise<void> {
+    return this.serially(async () => {
+      const kept = [...this.bySession.values()].filter((s) => s.username !== username);
+      if (kept.length === this.bySession.size) return;
+      await this.appends.replaceAll(kept.map(encodeSubscription).join('')).catch((err: unknown) => {
+        throw new StoreUnavailableError('the push subscriptions could not be written; retry in a few seconds', err);
+      });
+      for (const s of [...this.bySession.values()]) if (s.username === username) this.bySession.delete(s.sessionKey);
+    });
+  }
+
   forUser(username: string): Promise<StoredPushSubscription[]> {
     return Promise.resolve([...this.bySession.values()].filter((s) => s.username === username));
   }

@@ -18,14 +18,31 @@ export async function rewriteWithLiveRecords(disk: Disk, file: string, data: str
 /** The end of a record file that changes are appended to: a write that fails is cut off, back to its last whole line. */
 export class RecordAppends {
   private constructor(
-    private readonly handle: DiskFile,
+    private handle: DiskFile,
     /** Bytes of whole lines in the file. */
     private size: number,
+    private readonly disk: Disk,
+    private readonly file: string,
   ) {}
 
   static async open(disk: Disk, file: string): Promise<RecordAppends> {
     const handle = await openCreating(disk, file, 'a');
-    return new RecordAppends(handle, (await handle.stat()).size);
+    return new RecordAppends(handle, (await handle.stat()).size, disk, file);
+  }
+
+  /**
+   * Replaces the file with `data`, the live records only, while it runs (issue #17: a deleted account's lines
+   * must leave the file, not only be outvoted by a later line): new file, fsync, rename, fsync of the folder
+   * (writeDurably), so a crash leaves the old file or the new one; appends go to the new file from then on.
+   * The caller runs it between two of its appends. A failure leaves the old file, still appended to, and is thrown.
+   */
+  async replaceAll(data: string): Promise<void> {
+    await writeDurably(this.disk, this.file, data);
+    const handle = await this.disk.open(this.file, 'a');
+    const old = this.handle;
+    this.handle = handle;
+    this.size = (await handle.stat()).size;
+    await old.close().catch(() => undefined);
   }
 
   /** Writes `data` and fdatasyncs it; a failure is cut off the file and thrown. */

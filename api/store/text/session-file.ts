@@ -53,6 +53,8 @@ export class FileSessionStore extends session.Store {
   private readonly keys = new Map<string, string>();
   private readonly watchers = new Set<SessionEndWatcher>();
   private queue: Pending[] = [];
+  /** Callers waiting for a compaction they asked for (`compactNow`), run by the flush loop after its write. */
+  private compactWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private lines = 0;
   /** Bytes of whole lines in the file: a failed write is cut back to it. */
@@ -172,6 +174,17 @@ export class FileSessionStore extends session.Store {
     );
   }
 
+  /**
+   * Rewrites the file with the live sessions only (new file, fsync, rename, fsync of the folder), after the
+   * writes queued before it: the ended sessions' lines leave the file (a deleted account, issue #17).
+   */
+  compactNow(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.compactWaiters.push({ resolve, reject });
+      this.persist({ line: '', undo: () => undefined });
+    });
+  }
+
   /** The live sessions of `username` (issue #17: their devices). */
   ofUser(username: string): { key: string; data: SessionData }[] {
     const now = this.now();
@@ -268,8 +281,21 @@ export class FileSessionStore extends session.Store {
           for (const b of [...batch].reverse()) b.undo();
         }
         for (const b of batch) b.callback?.(error);
+        const waiters = this.compactWaiters.splice(0);
+        if (waiters.length > 0) {
+          // Asked for (a deleted account's lines must leave the file, issue #17): its failure is the caller's.
+          const failed =
+            error ??
+            (await this.compact().then(
+              () => undefined,
+              (err: unknown) => err,
+            ));
+          for (const w of waiters)
+            if (failed === undefined) w.resolve();
+            else w.reject(new StoreUnavailableError('the sessions file could not be rewritten; try again later', failed));
+        }
         // Compaction only saves space: when it cannot be done now, it is tried again after a later write.
-        if (!error && this.lines > 2 * this.entries.size + 1000) await this.compact().catch(() => undefined);
+        else if (!error && this.lines > 2 * this.entries.size + 1000) await this.compact().catch(() => undefined);
       }
     } finally {
       // Cleared in the same tick as the last emptiness check, so no persist() can slip in between.

@@ -28,6 +28,11 @@ export class TextMaintenance {
     for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
   }
 
+  /** Both journal files are to start afresh at the next quiet points: a deleted account's lines may be in them. */
+  wipeJournal(): void {
+    this.scrub.wipeJournal();
+  }
+
   /** Puts back in line the deletes whose files could not be removed (the sweep of attachments asks); how many. */
   retryReleases(): number {
     return this.scrub.retryReleases();

@@ -69,6 +69,11 @@ export class TextMessages implements MessageRepository {
     return this.changes.deleteForEveryone(change);
   }
 
+  /** Every message `user` received, deleted for everyone (their account is deleted); the senders. */
+  deleteReceivedBy(user: string): Promise<string[]> {
+    return this.changes.deleteReceivedBy(user);
+  }
+
   hide(user: string, seq: Seq): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>> {
     return this.changes.hide(user, seq);
   }

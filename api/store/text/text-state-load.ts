@@ -56,6 +56,7 @@ export async function loadTextState(deps: StateLoadDeps): Promise<LoadedState> {
       queue: opened.queue,
       users: accountFile.accounts,
       locked: new Map(),
+      deleted: accountFile.deleted,
       usersFile: await openCreating(deps.disk, usersPath, 'a'),
       histories: new Map(),
       committer: new GroupCommitter(deps.journal, deps.writer, deps.onDiskFailure, deps.maintain),

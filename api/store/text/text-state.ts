@@ -13,6 +13,8 @@ export interface TextState {
   readonly users: Map<string, string>;
   /** Names reserved by damage, with why (account-file.ts): they exist but cannot log in until a reset. */
   readonly locked: Map<string, string>;
+  /** Names their owners deleted (issue #17): reserved forever by a tombstone in usuarios.txt. */
+  readonly deleted: Set<string>;
   usersFile: DiskFile;
   readonly histories: Map<string, Promise<UserHistory>>;
   readonly committer: GroupCommitter;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../logger.js';
-import type { SessionRepository, Store, TokenKey, UserRepository } from '../store.js';
+import type { AccountDeletion, SessionRepository, Store, TokenKey } from '../store.js';
+import { TextAccountDeletion } from './account-deletion.js';
 import { isCanonicalUsername } from '../../names/username.js';
 import { lockDataFolder } from './data-lock.js';
 import { dataLayout } from './data-layout.js';
@@ -45,7 +46,7 @@ export interface TextStoreOptions {
  * sequence number; after that every query is answered from memory plus positioned reads.
  */
 export class TextStore implements Store {
-  readonly users: UserRepository;
+  readonly users: TextUsers;
   readonly messages: TextMessages;
   readonly sessions: SessionRepository;
   /** One process serves a data folder: its signals never leave it. */
@@ -55,6 +56,7 @@ export class TextStore implements Store {
   private tokenKeyValue: (TokenKey & { created: boolean }) | undefined;
   private readonly recovery: StateRecovery;
   private readonly maintenance: TextMaintenance;
+  private readonly deletion: TextAccountDeletion;
   readonly rateLimits: SideFiles['rateLimits'];
   readonly profiles: SideFiles['profiles'];
   readonly attachments: SideFiles['attachments'];
@@ -100,6 +102,21 @@ export class TextStore implements Store {
     this.writer = new DataFileWriter(context);
     this.users = new TextUsers(context);
     this.messages = new TextMessages(context, epoch);
+    this.deletion = new TextAccountDeletion({
+      context,
+      users: this.users,
+      messages: this.messages,
+      sessions: sessionStore,
+      push: side.push,
+      profiles: side.profiles,
+      blocks,
+      attachments: side.attachments,
+      wipeJournal: () => {
+        this.maintenance.wipeJournal();
+        this.stateValue?.committer.requestMaintenance();
+      },
+      log: options.log,
+    });
     this.sessions = {
       expressStore: sessionStore,
       generatedSecret: () => this.generatedSecret(),
@@ -142,6 +159,8 @@ export class TextStore implements Store {
             created: true,
           };
       if (outOfSpace !== undefined) store.waitForSpace(outOfSpace);
+      // A deletion a stop interrupted: its tombstone is there, so the account is closed; the rest goes now.
+      else await store.deletion.finishUnfinished();
       return store;
     } catch (err) {
       await unlock();
@@ -174,6 +193,10 @@ export class TextStore implements Store {
   /** One process holds the folder (its lock): no stream grows elsewhere, and the domain wakes this one's polls. */
   onStreamsGrewElsewhere(): () => void {
     return () => undefined;
+  }
+
+  deleteAccount(username: string): Promise<AccountDeletion> {
+    return this.deletion.delete(username);
   }
 
   /** The history of a user, loaded on first use and kept indexed in memory. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger.js';
 import type { StoredUser, UserRepository } from '../store.js';
-import { lockedAccounts, lockRecord, replaceAccountLine, type AccountFile } from './account-file.js';
+import { lockedAccounts, lockRecord, replaceAccountLine, writeTombstone, type AccountFile } from './account-file.js';
 import { isOutOfSpace } from './disk.js';
 import { decodeUser, encodeUser } from './records.js';
 import type { TextContext } from './text-context.js';
@@ -21,8 +21,46 @@ export class TextUsers implements UserRepository {
   }
 
   exists(username: string): boolean {
-    const { users, locked } = this.store.state;
-    return users.has(username) || locked.has(username);
+    const { users, locked, deleted } = this.store.state;
+    return users.has(username) || locked.has(username) || deleted.has(username);
+  }
+
+  isDeleted(username: string): boolean {
+    return this.store.state.deleted.has(username);
+  }
+
+  /**
+   * The first step of a deletion (issue #17): usuarios.txt rewritten whole (new file, fsync, rename, fsync of
+   * the folder) with the name's lines replaced by its tombstone. From then on nobody logs in with the name;
+   * the rest of the account goes after (account-deletion.ts). False when the name is no account.
+   */
+  async writeTombstone(username: string): Promise<boolean> {
+    const state = this.store.state;
+    if (!state.users.has(username) && !state.locked.has(username)) return false;
+    await this.rewriteUsersFile((file) => writeTombstone(this.store.disk, file, username));
+    state.users.delete(username);
+    state.locked.delete(username);
+    state.deleted.add(username);
+    return true;
+  }
+
+  /** Rewrites usuarios.txt with no batch appending to it meanwhile, and opens the new file for appends. */
+  private async rewriteUsersFile(rewrite: (file: string) => Promise<void>): Promise<void> {
+    const state = this.store.state;
+    await state.committer.drain();
+    state.committer.suspend(new Error('usuarios.txt is being rewritten'));
+    const file = state.files.users;
+    try {
+      await state.usersFile.close();
+      try {
+        await rewrite(file);
+      } finally {
+        // Opened again whatever happened: the old file (a failed rewrite) or the new one.
+        state.usersFile = await this.store.disk.open(file, 'a');
+      }
+    } finally {
+      state.committer.recovered();
+    }
   }
 
   isLocked(username: string): boolean {
@@ -42,18 +80,9 @@ export class TextUsers implements UserRepository {
   async resetPassword(username: string, passwordHash: string): Promise<boolean> {
     const state = this.store.state;
     if (!state.users.has(username) && !state.locked.has(username)) return false;
-    await state.committer.drain();
-    state.committer.suspend(new Error('an account is being rewritten'));
-    try {
-      const file = state.files.users;
-      await state.usersFile.close();
-      await replaceAccountLine(this.store.disk, file, username, passwordHash);
-      state.usersFile = await this.store.disk.open(file, 'a');
-      state.users.set(username, passwordHash);
-      state.locked.delete(username);
-    } finally {
-      state.committer.recovered();
-    }
+    await this.rewriteUsersFile((file) => replaceAccountLine(this.store.disk, file, username, passwordHash));
+    state.users.set(username, passwordHash);
+    state.locked.delete(username);
     await this.store.endSessionsOf(username);
     return true;
   }
@@ -83,7 +112,8 @@ export async function applyUserLines(state: TextState, lines: readonly string[])
   let data = '';
   for (const line of lines) {
     const d = decodeUser(line.slice(0, -1));
-    if (!d.ok || users.has(d.value.username)) continue; // a journal replay of a user already there
+    // A journal replay of a user already there, or of the sign-up of an account deleted since (issue #17).
+    if (!d.ok || users.has(d.value.username) || state.deleted.has(d.value.username)) continue;
     users.set(d.value.username, d.value.passwordHash);
     data += line;
   }

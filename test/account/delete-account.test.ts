@@ -1,0 +1,253 @@
+/**
+ * "Delete my account" (issue #17): only with the password, and only one's own; every session ends at once;
+ * the name is reserved forever; what the person sent stays with the people they sent it to, shown as from a
+ * deleted account; what they received leaves every file or row; wrong passwords are rate-limited, as for a
+ * password change. On both stores.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../api/server.js';
+import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
+import { TextStore } from '../../api/store/text/text-store.js';
+import { cleanupAfterEach } from '../support/after-each.js';
+import { captureLog } from '../support/log.js';
+import type { ConversationsResponse, HistoryResponse, UserProfile } from '../../api/contract.js';
+import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema, schemaOf } from '../support/postgres.js';
+import { STORES, tempDir, testServers, type TestServer } from '../support/server.js';
+import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
+import { specAgent } from '../support/contract.js';
+
+const servers = testServers();
+
+/** Whether the unique text is anywhere in the server's data: the folder (grep -r), or any table's rows. */
+async function dataHolds(s: TestServer, text: string): Promise<boolean> {
+  if (s.store === 'text') {
+    try {
+      execFileSync('grep', ['-r', '-l', '-F', text, s.dataDir]);
+      return true;
+    } catch {
+      return false; // grep exits 1 when nothing matches
+    }
+  }
+  const schema = schemaOf(s.databaseUrl ?? '');
+  const rows = await adminQuery<{ n: string }>(
+    `SELECT (SELECT count(*) FROM "${schema}".messages WHERE content LIKE $1 OR search_text LIKE $1)
+          + (SELECT count(*) FROM "${schema}".events WHERE content LIKE $1) AS n`,
+    [`%${text}%`],
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(STORES)('DELETE /api/account (%s store)', (store) => {
+  it('when the password is wrong, then 401 wrong_password as a password change, and nothing changes', async () => {
+    const s = await servers.start({ store });
+    const alice = await signUp(s.url, 'alice');
+    const res = await alice.delete('/api/account').send({ password: 'not the password' }).expect(401);
+    expect(res.body.error.code).toBe('wrong_password');
+    const change = await alice
+      .post('/api/account/password')
+      .send({ currentPassword: 'not the password', newPassword: 'another good password' });
+    expect([change.status, change.body.error.code]).toEqual([401, 'wrong_password']);
+    await alice.get('/api/session').expect(200);
+    await signUp(s.url, 'alice');
+  });
+
+  it("when bruno sends alice's password, then only bruno's own account is at stake: 401 and alice is intact", async () => {
+    const s = await servers.start({ store });
+    const alice = await signUp(s.url, 'alice', 'a secret of her own');
+    const bruno = await signUp(s.url, 'bruno');
+    await bruno.delete('/api/account').send({ password: 'a secret of her own' }).expect(401);
+    // There is no way to name another account: a username in the body is refused.
+    await bruno.delete('/api/account').send({ password: PASSWORD, username: 'alice' }).expect(400);
+    await alice.get('/api/session').expect(200);
+    await bruno.get('/api/session').expect(200);
+  });
+
+  it('when alice deletes her account, then every session ends, her name is reserved, and bruno keeps her messages, shown as from a deleted account', async () => {
+    const s = await servers.start({ store });
+    const alice = await signUp(s.url, 'alice');
+    const alicePhone = await signUp(s.url, 'alice');
+    const bruno = await signUp(s.url, 'bruno');
+    await alice.patch('/api/profile').send({ displayName: 'Alice Liddell' }).expect(200);
+    await alice.put('/api/account/blocks/carla').expect(404); // no carla: blocks only name accounts
+    await signUp(s.url, 'carla');
+    await alice.put('/api/account/blocks/carla').expect(204);
+    await send(alice, 'bruno', 'what alice said');
+    const secret = `received-${Date.now()}-zq`;
+    await send(bruno, 'alice', secret);
+    expect(messagesOf((await poll(alice)).events).map((m) => m.content)).toContain(secret);
+
+    const res = await alice.delete('/api/account').send({ password: PASSWORD }).expect(204);
+    expect(String(res.headers['set-cookie'])).toMatch(/papo\.sid=;/);
+    await alice.get('/api/session').expect(401);
+    await alicePhone.get('/api/session').expect(401);
+
+    // The name is reserved: no login, no sign-up.
+    for (const password of [PASSWORD, 'a brand new password']) {
+      const again = await specAgent(s.url).post('/api/session').send({ username: 'Alice', password });
+      expect([again.status, again.body.error.code]).toEqual([409, 'username_unavailable']);
+    }
+
+    // Bruno still has what she sent; she shows as deleted; nothing more can be sent to her.
+    const history = ((await bruno.get('/api/history?with=alice').expect(200)).body as HistoryResponse).messages;
+    expect(history.filter((m) => !m.deleted).map((m) => [m.from, m.content])).toEqual([['alice', 'what alice said']]);
+    // What she received went with her account: his copy is deleted for everyone.
+    expect(history.filter((m) => m.deleted).map((m) => m.from)).toEqual(['bruno']);
+    const profile = (await bruno.get('/api/users/alice').expect(200)).body as UserProfile;
+    expect(profile).toEqual({ username: 'alice', displayName: null, presence: null, photoUrl: null, deleted: true });
+    const conversations = ((await bruno.get('/api/conversations').expect(200)).body as ConversationsResponse).conversations;
+    expect(conversations.map((c) => [c.with, c.deleted])).toEqual([['alice', true]]);
+    const refused = await bruno.post('/api/messages').send({ to: 'alice', content: 'are you there?' });
+    expect([refused.status, refused.body.error.code]).toEqual([410, 'account_deleted']);
+
+    // Gone from every file or row, her history and the text she received included.
+    expect(await eventually(async () => !(await dataHolds(s, secret)))).toBe(true);
+    if (store === 'text') {
+      expect(existsSync(path.join(s.dataDir, 'historico', 'history_alice.txt'))).toBe(false);
+      const users = readFileSync(path.join(s.dataDir, 'usuarios.txt'), 'utf8');
+      expect(users.split('\n').filter((l) => l.startsWith('alice;'))).toEqual([expect.stringMatching(/^alice;!deleted;[0-9a-f]+$/)]);
+      for (const file of ['perfis.txt', 'bloqueios.txt', 'sessions.txt']) {
+        expect(readFileSync(path.join(s.dataDir, file), 'utf8')).not.toMatch(/alice|Liddell/);
+      }
+    }
+
+    // And after a restart, still reserved, still deleted.
+    const again = await servers.restart(s);
+    const login = await specAgent(again.url).post('/api/session').send({ username: 'alice', password: PASSWORD });
+    expect([login.status, login.body.error.code]).toEqual([409, 'username_unavailable']);
+    const bruno2 = await signUp(again.url, 'bruno');
+    expect(((await bruno2.get('/api/users/alice').expect(200)).body as UserProfile).deleted).toBe(true);
+  });
+
+  it('when wrong passwords keep coming, then deleting and changing the password answer 429 with Retry-After, as a login does', async () => {
+    const s = await servers.start({ store, env: { LOGIN_FAILURES_PER_DEVICE: '3' } });
+    const alice = await signUp(s.url, 'alice');
+    for (let i = 0; i < 3; i++)
+      await alice
+        .delete('/api/account')
+        .send({ password: `guess ${i}` })
+        .expect(401);
+    const limited = await alice.delete('/api/account').send({ password: PASSWORD });
+    expect([limited.status, limited.body.error.code]).toEqual([429, 'too_many_requests']);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    const change = await alice.post('/api/account/password').send({ currentPassword: PASSWORD, newPassword: 'another good password' });
+    expect(change.status).toBe(429);
+    expect(Number(change.headers['retry-after'])).toBeGreaterThan(0);
+    // The limit holds across a restart, as the login limits do.
+    const again = await servers.restart(s, { env: { LOGIN_FAILURES_PER_DEVICE: '3' } });
+    const alice2 = await signUp(again.url, 'alice');
+    expect((await alice2.delete('/api/account').send({ password: PASSWORD })).status).toBe(429);
+  });
+});
+
+describe('a deleted account in the files and tools', () => {
+  const defer = cleanupAfterEach();
+  const openText = (dataDir: string) =>
+    TextStore.open({ dataDir, log: captureLog().logger, hashPassword: async (p) => p, sessionTtlMs: 60_000 });
+
+  it('when a stop came right after the tombstone, then the next start finishes the deletion, and the name stays reserved', async () => {
+    const dir = await tempDir();
+    defer(() => rm(dir, { recursive: true, force: true }));
+    const store = await openText(dir);
+    await store.users.create({ username: 'ana', passwordHash: '$2b$10$ana' });
+    await store.users.create({ username: 'beto', passwordHash: '$2b$10$beto' });
+    await store.messages.append({ from: 'beto', to: 'ana', content: 'only ana read this' });
+    await store.messages.append({ from: 'ana', to: 'beto', content: 'ana said this' });
+    await store.profiles.update('ana', { displayName: 'Ana Maria' });
+    await store.blocks.block('ana', 'beto');
+    // The first step alone, as a kill -9 right after it would leave it.
+    expect(await store.users.writeTombstone('ana')).toBe(true);
+    await store.close();
+    expect(existsSync(path.join(dir, 'historico', 'history_ana.txt'))).toBe(true);
+
+    const again = await openText(dir);
+    expect(existsSync(path.join(dir, 'historico', 'history_ana.txt'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'perfis.txt'), 'utf8')).not.toContain('ana');
+    expect(readFileSync(path.join(dir, 'bloqueios.txt'), 'utf8')).toBe('');
+    expect(await again.users.find('ana')).toBeUndefined();
+    expect([again.users.exists('ana'), again.users.isDeleted('ana')]).toEqual([true, true]);
+    expect(await again.users.create({ username: 'ana', passwordHash: '$2b$10$new' })).toBe(false);
+    const beto = await again.messages.history('beto', { limit: 10 });
+    expect(beto.messages.map((m) => [m.from, m.content, m.deleted ?? false])).toEqual([
+      ['beto', '', true],
+      ['ana', 'ana said this', false],
+    ]);
+    await again.close();
+  }, 30_000);
+
+  it('when its tombstone line is damaged, then the name stays reserved: the account is locked, never free', async () => {
+    const dir = await tempDir();
+    defer(() => rm(dir, { recursive: true, force: true }));
+    const store = await openText(dir);
+    await store.users.create({ username: 'ana', passwordHash: '$2b$10$ana' });
+    await store.users.create({ username: 'beto', passwordHash: '$2b$10$beto' });
+    expect(await store.deleteAccount('ana')).toEqual({ kind: 'deleted', grew: [] });
+    await store.close();
+    const file = path.join(dir, 'usuarios.txt');
+    const users = readFileSync(file, 'utf8');
+    for (const damaged of [users.replace('ana;!deleted;', 'ana;!deletxd;'), users.replace(/ana;!deleted;[0-9a-f]+\n/, 'ana;!del\n')]) {
+      // In the middle of the file, and as its last line (cut like a torn tail, yet still naming the account).
+      const lines = damaged.split('\n').filter((l) => l !== '');
+      for (const order of [lines, [...lines].reverse()]) {
+        writeFileSync(file, order.map((l) => `${l}\n`).join(''));
+        const again = await openText(dir);
+        expect(again.users.exists('ana')).toBe(true);
+        expect(await again.users.create({ username: 'ana', passwordHash: '$2b$10$new' })).toBe(false);
+        expect(await again.users.find('ana')).toBeUndefined();
+        await again.close();
+      }
+    }
+  }, 30_000);
+
+  it('when the folder holds a deleted account, then migrate-data refuses rather than free its name', async () => {
+    if (BASE_DATABASE_URL === undefined) return;
+    const dir = await tempDir();
+    defer(() => rm(dir, { recursive: true, force: true }));
+    const store = await openText(dir);
+    await store.users.create({ username: 'ana', passwordHash: '$2b$10$ana' });
+    await store.users.create({ username: 'beto', passwordHash: '$2b$10$beto' });
+    await store.deleteAccount('ana');
+    await store.close();
+    const { schema, url } = await createTestSchema();
+    defer(() => dropTestSchema(schema));
+    await expect(migrateData(dir, url)).rejects.toMatchObject({ stderr: expect.stringContaining('1 deleted account(s) (ana)') });
+  }, 60_000);
+
+  it('when the database holds a deleted account, then export-data refuses rather than free its name', async () => {
+    if (BASE_DATABASE_URL === undefined) return;
+    const { schema, url } = await createTestSchema();
+    defer(() => dropTestSchema(schema));
+    const store = await PostgresStore.open({ url, poolSize: 2, log: captureLog().logger, sessionTtlMs: 60_000 });
+    await store.users.create({ username: 'ana', passwordHash: 'hash-a' });
+    expect(await store.deleteAccount('ana')).toEqual({ kind: 'deleted', grew: [] });
+    expect(await store.deleteAccount('ana')).toEqual({ kind: 'not_found' });
+    expect([await store.users.exists('ana'), await store.users.isDeleted('ana'), await store.users.find('ana')]).toEqual([
+      true,
+      true,
+      undefined,
+    ]);
+    await store.close();
+    const to = path.join(await tempDir(), 'exported');
+    await expect(migrateData(url, to)).rejects.toMatchObject({ stderr: expect.stringContaining('1 deleted account(s)') });
+  }, 60_000);
+});
+
+const run = promisify(execFile);
+const migrateData = (from: string, to: string) =>
+  run('npx', ['tsx', 'scripts/migrate-data.ts', '--from', from, '--to', to], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BCRYPT_COST: '10' },
+  });
