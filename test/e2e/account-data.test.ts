@@ -3,8 +3,11 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/axe.js';
 import { e2eEnabled, screenshotPath } from './support/harness.js';
-import { ApiUser } from './support/person.js';
+import { ApiUser, PASSWORD } from './support/person.js';
 import { stageForThisFile } from './support/stage.js';
+
+/** The wrong password typed on purpose answers 401 in the page. */
+const refusals = { expected: { refusals: true } };
 
 async function openSection(page: Page, id: string) {
   await page.goto('/#/settings');
@@ -14,7 +17,7 @@ async function openSection(page: Page, id: string) {
   return section;
 }
 
-describe.skipIf(!e2eEnabled())('PWA: your data (issue #17)', () => {
+describe.skipIf(!e2eEnabled())('PWA: your data, and deleting the account (issue #17)', () => {
   const stage = stageForThisFile();
 
   it('when a person taps Download my data, then the browser saves their zip, named for them and the day', async () => {
@@ -35,5 +38,41 @@ describe.skipIf(!e2eEnabled())('PWA: your data (issue #17)', () => {
     expect(bytes.includes(Buffer.from('messages.jsonl'))).toBe(true);
     // The page stayed where it was: a download is no navigation.
     expect(teo.page.url()).toMatch(/#\/settings$/);
+  }, 90_000);
+
+  it('when a person deletes their account with their password, then they are back at the login screen and the name is taken for good', async () => {
+    const zoe = await stage.people.loggedIn('zoe', refusals);
+    const zone = await openSection(zoe.page, 'delete-account');
+    await zone.getByText(/Your username stays reserved for good/).waitFor();
+
+    await zone.getByRole('button', { name: 'Delete my account…' }).click();
+    const dialog = zoe.page.getByRole('dialog', { name: 'Delete your account for good?' });
+    const password = dialog.getByLabel('Type your password to confirm');
+    await expect(zoe.page.evaluate<string>('document.activeElement.id')).resolves.toBe('delete-account-password');
+
+    // Cancel leaves everything as it was.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await zone.getByRole('button', { name: 'Delete my account…' }).click();
+
+    await password.fill('not my password at all');
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await dialog.getByText('That is not your password.').waitFor();
+    await zoe.page.screenshot({ path: screenshotPath('account-delete-confirm-360x640') });
+    expect(await seriousViolations(zoe.page)).toEqual([]);
+
+    await password.fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Delete account' }).click();
+    await zoe.page.getByText('Your account was deleted.').waitFor();
+    await zoe.page.getByRole('button', { name: 'Enter' }).waitFor();
+
+    const again = await fetch(`${stage.server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'zoe', password: PASSWORD }),
+    });
+    expect(again.status).toBe(409);
+    await zoe.page.goto('/#/settings');
+    await zoe.page.getByRole('button', { name: 'Enter' }).waitFor();
   }, 90_000);
 });

@@ -3,6 +3,7 @@ import type { TextKey } from '../../lib/i18n';
 import { AccountSettings } from '../account-settings';
 import { BlockedSettings } from '../blocked-settings';
 import { DataSettings } from '../data-settings';
+import { DeleteAccountSettings } from '../delete-account-settings';
 import { DevicesSettings } from '../devices-settings';
 import { LanguageSettings } from '../language-settings';
 import { NotificationSettings } from '../notification-settings';
@@ -32,4 +33,5 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { id: 'blocked', title: 'settingsBlocked', Component: BlockedSettings },
   { id: 'password', title: 'settingsPassword', Component: PasswordSettings },
   { id: 'data', title: 'settingsData', Component: DataSettings },
+  { id: 'delete-account', title: 'settingsDeleteAccount', Component: DeleteAccountSettings },
 ];
