@@ -212,7 +212,7 @@ describe('a deleted account in the files and tools', () => {
     }
   }, 30_000);
 
-  it('when the folder holds a deleted account, then migrate-data refuses rather than free its name', async () => {
+  it('when the folder holds a deleted account, then migrate-data carries its tombstone: the name stays taken on PostgreSQL', async () => {
     if (BASE_DATABASE_URL === undefined) return;
     const dir = await tempDir();
     defer(() => rm(dir, { recursive: true, force: true }));
@@ -223,10 +223,17 @@ describe('a deleted account in the files and tools', () => {
     await store.close();
     const { schema, url } = await createTestSchema();
     defer(() => dropTestSchema(schema));
-    await expect(migrateData(dir, url)).rejects.toMatchObject({ stderr: expect.stringContaining('1 deleted account(s) (ana)') });
+    await migrateData(dir, url);
+    const pg = await PostgresStore.open({ url, poolSize: 2, log: captureLog().logger, sessionTtlMs: 60_000 });
+    try {
+      expect([await pg.users.exists('ana'), await pg.users.isDeleted('ana'), await pg.users.find('ana')]).toEqual([true, true, undefined]);
+      expect(await pg.users.create({ username: 'ana', passwordHash: '$2b$10$new' })).toBe(false);
+    } finally {
+      await pg.close();
+    }
   }, 60_000);
 
-  it('when the database holds a deleted account, then export-data refuses rather than free its name', async () => {
+  it('when the database holds a deleted account, then export-data carries its tombstone: the name stays taken in the folder', async () => {
     if (BASE_DATABASE_URL === undefined) return;
     const { schema, url } = await createTestSchema();
     defer(() => dropTestSchema(schema));
@@ -241,7 +248,14 @@ describe('a deleted account in the files and tools', () => {
     ]);
     await store.close();
     const to = path.join(await tempDir(), 'exported');
-    await expect(migrateData(url, to)).rejects.toMatchObject({ stderr: expect.stringContaining('1 deleted account(s)') });
+    await migrateData(url, to);
+    const text = await openText(to);
+    try {
+      expect([text.users.exists('ana'), await text.users.isDeleted('ana'), await text.users.find('ana')]).toEqual([true, true, undefined]);
+      expect(await text.users.create({ username: 'ana', passwordHash: '$2b$10$new' })).toBe(false);
+    } finally {
+      await text.close();
+    }
   }, 60_000);
 });
 

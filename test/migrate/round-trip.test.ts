@@ -8,12 +8,12 @@ import type { Attachment, Message } from '../../api/contract.js';
 import { REPO_ROOT } from '../../api/server.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { cleanupAfterEach } from '../support/after-each.js';
-import type { SpecAgent } from '../support/contract.js';
+import { specAgent, type SpecAgent } from '../support/contract.js';
 import { captureLog } from '../support/log.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema } from '../support/postgres.js';
 import { PushServiceStandIn, trustingAgent, type TestDevice } from '../support/push-service.js';
 import { tempDir, testServers, type TestServer, type TestServerOptions } from '../support/server.js';
-import { poll, send, signUp } from '../support/users.js';
+import { PASSWORD, poll, send, signUp } from '../support/users.js';
 
 const run = promisify(execFile);
 const migrateData = (from: string, to: string) =>
@@ -68,6 +68,7 @@ async function view(server: TestServer, attachmentIds: readonly string[]): Promi
       }),
     );
     const userPhoto = await me.get('/api/users/ana/photo').buffer(true);
+    const deletedName = await specAgent(server.url).post('/api/session').send({ username: 'dora', password: PASSWORD });
     const stream = await poll(me);
     seen[user] = {
       history: history.body,
@@ -83,6 +84,7 @@ async function view(server: TestServer, attachmentIds: readonly string[]): Promi
         (e, i) => e.type !== 'edit' || !stream.events.slice(i + 1).some((later) => later.type === 'edit' && later.id === e.id),
       ),
       pushKey: (await me.get('/api/push/key').expect(200)).body,
+      deletedName: { status: deletedName.status, body: deletedName.body as unknown },
     };
   }
   return seen;
@@ -147,6 +149,10 @@ describe.skipIf(!BASE_DATABASE_URL)('migrate-data carries every record kind, tex
     const face = (await upload(ana, await photo(90), 'eu.jpg')).body.attachment as Attachment;
     await ana.patch('/api/profile').send({ displayName: 'Ana Souza 🌻', photo: face.id }).expect(200);
     await beto.patch('/api/profile').send({ lastSeenVisibility: 'nobody' }).expect(200);
+    // dora writes to ana, then deletes her account: her message stays with ana, her name stays taken.
+    const dora = await signUp(source.url, 'dora');
+    await send(dora, 'ana', 'oi da dora');
+    await dora.delete('/api/account').send({ password: PASSWORD }).expect(204);
     const device = service.newDevice();
     await beto.put('/api/push/subscription').send(device.subscription).expect(204);
     // Delivered and read marks: beto's device polls past everything, and reads ana's first message.
@@ -175,7 +181,8 @@ describe.skipIf(!BASE_DATABASE_URL)('migrate-data carries every record kind, tex
     const back = path.join(await tempDir(), 'back');
     defer(() => rm(path.dirname(back), { recursive: true, force: true }));
     const out = await migrateData(url, back);
-    expect(out.stdout).toMatch(/: 3 users, \d+ history records, 2 attachments/);
+    expect(out.stdout).toMatch(/: 4 users, \d+ history records, 2 attachments/);
+    expect(await readFile(path.join(back, 'usuarios.txt'), 'utf8')).toMatch(/^dora;!deleted;[0-9a-f]{8}$/m);
     expect((await readFile(path.join(back, 'historico', 'history_ana.txt'), 'utf8')).includes('apagar')).toBe(false);
     const onTextAgain = await start({ store: 'text', dataDir: back });
     expect(await view(onTextAgain, ids)).toEqual(afterPush);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { decodeContent } from '../postgres/content.js';
+import { DELETED_HASH } from '../text/account-file.js';
 import { dataLayout, formatLine, type DataLayout } from '../text/data-layout.js';
 import { makeFolder, nodeDisk, writeDurably } from '../text/disk.js';
 import { encodeSeen, encodeSettings } from '../text/profile-file.js';
@@ -48,15 +49,6 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     const meta = new Map(
       (await client.query<{ key: string; value: string }>('SELECT key, value FROM papo_meta')).rows.map((r) => [r.key, r.value]),
     );
-    // Deleted accounts' tombstones (issue #17) are not copied yet: dropped, they would free those names.
-    const [{ n: tombstones } = { n: 0 }] = (
-      await client.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE password_hash = '!deleted'")
-    ).rows;
-    if (tombstones > 0) {
-      throw new Error(
-        `the database holds ${tombstones} deleted account(s), whose names stay reserved; export-data does not copy them yet, so it would free those names; nothing was changed`,
-      );
-    }
     const epoch = meta.get('epoch');
     if (epoch === undefined) throw new CopySourceError(`the database ${safeUrl(url)} holds no Papo data set (no epoch): check --from`);
     if (meta.has('import_unfinished')) {
@@ -70,15 +62,16 @@ export async function exportToTextFolder(url: string, dir: string, log: Logger, 
     await makeFolder(nodeDisk, files.histories);
 
     const users = (
-      await client.query<{ username: string; password_hash: string }>(
-        'SELECT username, password_hash FROM users ORDER BY created_at, username',
+      await client.query<{ username: string; password_hash: string; deleted: boolean }>(
+        'SELECT username, password_hash, deleted_at IS NOT NULL AS deleted FROM users ORDER BY created_at, username',
       )
     ).rows;
     const records = await exportHistories(client, files, progress);
     await writeDurably(
       nodeDisk,
       files.users,
-      users.map((u) => encodeUser({ username: u.username, passwordHash: u.password_hash })).join(''),
+      // A deleted account is its tombstone line (issue #17): the name stays reserved in the folder too.
+      users.map((u) => encodeUser({ username: u.username, passwordHash: u.deleted ? DELETED_HASH : u.password_hash })).join(''),
     );
     await exportQueue(client, files);
     await exportSessions(client, files, meta);

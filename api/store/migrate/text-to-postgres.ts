@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import { migrate } from '../postgres/migrate.js';
 import { MIGRATIONS_DIR } from '../postgres/postgres-store.js';
 import type { TokenKey } from '../store.js';
+import { DELETED_HASH } from '../text/account-file.js';
 import { loadRecordFile } from '../text/line-file.js';
 import { decodeHistory } from '../text/records.js';
 import { copyAttachments } from './attachments-to-postgres.js';
@@ -61,14 +62,6 @@ export async function importTextFolder(
         'give each a new password with npm run reset-password first',
     );
   }
-  if (source.deleted.length > 0) {
-    // Tombstones (issue #17) are not copied yet: dropped, they would free the deleted accounts' names.
-    await text.close();
-    throw new Error(
-      `${dir} holds ${source.deleted.length} deleted account(s) (${source.deleted.join(', ')}), whose names stay reserved; ` +
-        'migrate-data does not copy them yet, so it would free those names; nothing was changed',
-    );
-  }
   const client = new pg.Client({ connectionString: url, application_name: 'papo-migrate-data' });
   await client.connect();
   try {
@@ -80,6 +73,13 @@ export async function importTextFolder(
     await client.query(
       'INSERT INTO users (username, password_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (username) DO NOTHING',
       [[...users.keys()], [...users.values()]],
+    );
+    // Deleted accounts (issue #17): the tombstone keeps each name reserved, and the messages they sent, which
+    // stay with the people they sent them to, point to it. The folder keeps no time of the deletion: the copy's.
+    await client.query(
+      `INSERT INTO users (username, password_hash, deleted_at) SELECT n, $2, now() FROM unnest($1::text[]) AS n
+       ON CONFLICT (username) DO NOTHING`,
+      [source.deleted, DELETED_HASH],
     );
     // Profiles (issue #19): display names, who sees one's last seen, when one was last seen. Only those
     // that differ from the defaults; a profile already in the database is kept (a second run changes nothing).
