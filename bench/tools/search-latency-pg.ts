@@ -37,7 +37,7 @@ const indexDef =
     await sql.query<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE schemaname = $1 AND indexname = 'messages_search'`, [
       schema,
     ])
-  ).rows[0]?.def ?? "CREATE INDEX messages_search ON messages USING gin (to_tsvector('simple', search_text)) WHERE deleted_at IS NULL";
+  ).rows[0]?.def ?? 'CREATE INDEX messages_search ON messages USING gin (search_words) WHERE deleted_at IS NULL';
 const seeded = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM messages')).rows[0]?.n ?? 0);
 if (seeded !== lines) {
   const t = performance.now();

@@ -1,5 +1,6 @@
 import type { ChangeOutcome, MessageChange, SearchPage, SearchQuery, Seq, StoredMessage } from '../store.js';
 import { encodeContent, decodeContent } from './content.js';
+import { must } from '../../assert.js';
 import type { Db } from './db.js';
 import { MESSAGE_COLUMNS, NOT_HIDDEN, searchText, STATUS_JOINS, toMessage, type MessageRow } from './pg-message-rows.js';
 
@@ -9,6 +10,38 @@ type Outcome = ChangeOutcome['kind'];
 const BACKFILL_BATCH = 1000;
 /** Matches, over every user, up to which the index hands the hits over; above it, the user's messages are walked. */
 const INDEX_HITS_AT_MOST = 2_000;
+/** The user's newest messages a search tries first. */
+const WINDOW = 2_000;
+/** The search's scope, given the placeholders of its user, its conversation (or NULL: all) and its cursor. */
+function inScope(user: string, peer: string, before: string): string {
+  return `e.username = ${user} AND e.kind = 'msg' AND (${peer}::text IS NULL OR e.peer = ${peer}) AND (${before}::bigint IS NULL OR e.seq < ${before})`;
+}
+/** The search's parameters: $1 user, $2 words, $3 conversation, $4 cursor, $5 rows wanted. */
+const IN_SCOPE = inScope('$1', '$3', '$4');
+/** The oldest seq of the window, in scope `scope`: NULL when the scope holds fewer messages than the window. */
+const windowStart = (scope: string) => `SELECT e.seq FROM events e WHERE ${scope} ORDER BY e.seq DESC OFFSET ${WINDOW - 1} LIMIT 1`;
+/** The window's oldest seq, or 0 (bounding the messages too lets the planner read only the window's rows). */
+const WINDOW_FROM = `COALESCE((${windowStart(IN_SCOPE)}), 0)`;
+
+/**
+ * A search's page of the messages in scope whose words match $2, newest first, `narrower` added to the filter.
+ * `walk`: the words are tested row by row, in a form the full-text index cannot answer (`IS TRUE`), so that the
+ * planner walks the window rather than building the bitmap of every message with a common word.
+ */
+function searchSql(narrower: string, walk = false): string {
+  const match = walk ? `(m.search_words @@ to_tsquery('simple', $2)) IS TRUE` : `m.search_words @@ to_tsquery('simple', $2)`;
+  return `SELECT ${MESSAGE_COLUMNS}
+       FROM events e JOIN messages m ON m.seq = e.seq ${STATUS_JOINS}
+       WHERE ${IN_SCOPE} ${narrower}
+         AND m.deleted_at IS NULL AND ${match}
+         AND ${NOT_HIDDEN}
+       ORDER BY e.seq DESC LIMIT $5`;
+}
+
+function searchPage(rows: MessageRow[], limit: number): SearchPage {
+  const page = rows.slice(0, limit).map(toMessage);
+  return { messages: page, before: rows.length > limit ? (page.at(-1)?.seq ?? null) : null };
+}
 
 /**
  * Edit, delete for everyone, delete for me, one message, and search on PostgreSQL (issue #18), with the text
@@ -56,31 +89,37 @@ export class PgMessageChanges {
   }
 
   /**
-   * Word prefixes through the full-text index; one more row than asked tells whether there is an older page.
-   * Two plans, chosen by how many messages (of every user) the words match, since the planner cannot tell:
-   * few, and the index hands them over for this user's newest to be picked (a walk of the user's messages would
-   * read and parse them all: 17 to 21 s at 1M rows for a rare word); many, and walking the user's messages
-   * newest first meets a page of them soon, where sorting every hit would not.
+   * Word prefixes, newest first; one more row than asked tells whether there is an older page. Three plans,
+   * tried in turn, since the planner cannot tell how many messages a prefix matches (docs/performance.md,
+   * "Search"): the user's newest WINDOW messages, where a word they use often fills the page at once; then, if
+   * the words match at most INDEX_HITS_AT_MOST messages of every user, those from the index; else the walk of
+   * all the user's messages, newest first, each row's stored words tested.
    */
   async search(user: string, query: SearchQuery): Promise<SearchPage> {
     const words = query.words.map((w) => `${w}:*`).join(' & ');
+    const params = [user, words, query.with ?? null, query.before ?? null, query.limit + 1];
+    const recent = await this.db.query<MessageRow>(searchSql(`AND e.seq >= ${WINDOW_FROM} AND m.seq >= ${WINDOW_FROM}`, true), params);
+    if (recent.length > query.limit || (await this.windowHoldsAll(user, query))) return searchPage(recent, query.limit);
     const hits = await this.db.query<{ seq: string }>(
-      `SELECT seq FROM messages WHERE deleted_at IS NULL AND to_tsvector('simple', search_text) @@ to_tsquery('simple', $1) LIMIT $2`,
+      `SELECT seq FROM messages WHERE deleted_at IS NULL AND search_words @@ to_tsquery('simple', $1) LIMIT $2`,
       [words, INDEX_HITS_AT_MOST + 1],
     );
     const few = hits.length <= INDEX_HITS_AT_MOST;
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS}
-       FROM events e JOIN messages m ON m.seq = e.seq ${STATUS_JOINS}
-       WHERE e.username = $1 AND e.kind = 'msg' AND ($3::text IS NULL OR e.peer = $3) AND ($4::bigint IS NULL OR e.seq < $4)
-         AND ($6::bigint[] IS NULL OR m.seq = ANY($6::bigint[]))
-         AND m.deleted_at IS NULL AND to_tsvector('simple', m.search_text) @@ to_tsquery('simple', $2)
-         AND ${NOT_HIDDEN}
-       ORDER BY e.seq DESC LIMIT $5`,
-      [user, words, query.with ?? null, query.before ?? null, query.limit + 1, few ? hits.map((h) => h.seq) : null],
-    );
-    const page = rows.slice(0, query.limit).map(toMessage);
-    return { messages: page, before: rows.length > query.limit ? (page.at(-1)?.seq ?? null) : null };
+    const rows = await this.db.query<MessageRow>(searchSql(few ? 'AND m.seq = ANY($6::bigint[])' : ''), [
+      ...params,
+      ...(few ? [hits.map((h) => h.seq)] : []),
+    ]);
+    return searchPage(rows, query.limit);
+  }
+
+  /** Whether the window of the user's newest messages (in the conversation, before the cursor) is all of them. */
+  private async windowHoldsAll(user: string, query: SearchQuery): Promise<boolean> {
+    const [row] = await this.db.query<{ whole: boolean }>(`SELECT (${windowStart(inScope('$1', '$2', '$3'))}) IS NULL AS whole`, [
+      user,
+      query.with ?? null,
+      query.before ?? null,
+    ]);
+    return must(row, 'the one row of a SELECT without FROM').whole;
   }
 
   /** Gives rows written before migration 007 their search_text (folded here, as new rows are). */
