@@ -21,7 +21,7 @@ export async function deleteAccount(
   await checkCurrentPassword(users, hasher, limits, username, password);
   const done = await deletions.store.deleteAccount(username);
   if (done.kind === 'not_found') throw new AppError('not_authenticated', 'this account no longer exists; log in again');
-  // Durable now: the senders of what the account received see those messages deleted at once.
+  // Durable now: wake whoever's stream the store says grew.
   deletions.wake(done.grew);
 }
 

@@ -443,9 +443,9 @@ export interface BlockRepository {
 }
 
 /**
- * What `Store.deleteAccount` did (issue #17): `grew` are the users whose streams grew (the senders of the
- * messages the account received, each given a `delete` event), whose polls the domain wakes; `not_found` when
- * there is no such account, or it was deleted already.
+ * What `Store.deleteAccount` did (issue #17): `grew` are the users whose streams grew, whose polls the domain
+ * wakes (none today: a deletion changes nobody else's history); `not_found` when there is no such account, or
+ * it was deleted already.
  */
 export type AccountDeletion = { kind: 'deleted'; grew: string[] } | { kind: 'not_found' };
 
@@ -481,9 +481,10 @@ export interface Store {
    * Deletes an account for good (issue #17, "Delete my account"), in this order so that a crash leaves it
    * either deleted or still to finish, never half open: the tombstone that reserves the name first; then
    * every session (announced as a logout is, on every process), push subscription, the profile and photo,
-   * the blocks by or of them, the messages they received (deleted for everyone: the senders' copies too, with
-   * the files they carried), and last their own history. What they sent stays with the people they sent it
-   * to. A store finishes at start a deletion a crash interrupted.
+   * the blocks by or of them, the messages still queued for them, the files only they could reach, and last
+   * their own history. What they sent stays with the people they sent it to; what they received stays in its
+   * senders' histories untouched, text and status (the sender's copy is the sender's: nothing acknowledged is
+   * ever lost). A store finishes at start a deletion a crash interrupted.
    */
   deleteAccount(username: string): Promise<AccountDeletion>;
   /** Waits for the writes in flight, then releases files, locks and connections. */

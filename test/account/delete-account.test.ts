@@ -1,8 +1,8 @@
 /**
  * "Delete my account" (issue #17): only with the password, and only one's own; every session ends at once;
  * the name is reserved forever; what the person sent stays with the people they sent it to, shown as from a
- * deleted account; what they received leaves every file or row; wrong passwords are rate-limited, as for a
- * password change. On both stores.
+ * deleted account; what they received stays in its senders' histories, untouched; their own history and
+ * queue leave every file or row; wrong passwords are rate-limited, as for a password change. On both stores.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,31 +15,58 @@ import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { captureLog } from '../support/log.js';
-import type { ConversationsResponse, HistoryResponse, UserProfile } from '../../api/contract.js';
+import type { ConversationsResponse, HistoryResponse, SearchResponse, UserProfile } from '../../api/contract.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema, schemaOf } from '../support/postgres.js';
 import { STORES, tempDir, testServers, type TestServer } from '../support/server.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
-import { specAgent } from '../support/contract.js';
+import { specAgent, type SpecAgent } from '../support/contract.js';
 
 const servers = testServers();
 
-/** Whether the unique text is anywhere in the server's data: the folder (grep -r), or any table's rows. */
-async function dataHolds(s: TestServer, text: string): Promise<boolean> {
-  if (s.store === 'text') {
-    try {
-      execFileSync('grep', ['-r', '-l', '-F', text, s.dataDir]);
-      return true;
-    } catch {
-      return false; // grep exits 1 when nothing matches
-    }
+/** The files of the data folder holding the text (grep -r -l), relative to it, sorted. */
+function filesHolding(s: TestServer, text: string): string[] {
+  try {
+    const out = execFileSync('grep', ['-r', '-l', '-F', text, s.dataDir], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((f) => path.relative(s.dataDir, f))
+      .sort();
+  } catch {
+    return []; // grep exits 1 when nothing matches
   }
+}
+
+/**
+ * Where the user is still named in the server's data. Text store: the files (grep -r), which may only be the
+ * tombstone in usuarios.txt and other people's histories. PostgreSQL: the tables of the user's own rows
+ * (`deliveries` and `read_marks` stay: they are the status of the senders' copies, and hold no text).
+ */
+async function placesNaming(s: TestServer, username: string): Promise<string[]> {
+  if (s.store === 'text') return filesHolding(s, username);
   const schema = schemaOf(s.databaseUrl ?? '');
-  const rows = await adminQuery<{ n: string }>(
-    `SELECT (SELECT count(*) FROM "${schema}".messages WHERE content LIKE $1 OR search_text LIKE $1)
-          + (SELECT count(*) FROM "${schema}".events WHERE content LIKE $1) AS n`,
-    [`%${text}%`],
-  );
-  return Number(rows[0]?.n ?? 0) > 0;
+  const own: Array<[string, string]> = [
+    ['events', 'username'],
+    ['conversations', 'username'],
+    ['push_subscriptions', 'username'],
+    ['profiles', 'username'],
+    ['blocks', 'blocker'],
+    ['blocks', 'blocked'],
+  ];
+  const found: string[] = [];
+  for (const [table, column] of own) {
+    const rows = await adminQuery(`SELECT 1 FROM "${schema}".${table} WHERE ${column} = $1 LIMIT 1`, [username]);
+    if (rows.length > 0) found.push(`${table}.${column}`);
+  }
+  const sessions = await adminQuery(`SELECT 1 FROM "${schema}".session WHERE sess->>'username' = $1 LIMIT 1`, [username]);
+  if (sessions.length > 0) found.push('session');
+  return found;
+}
+
+/** Bruno's side of a conversation as he sees it: sender, text, status, deleted. */
+async function historyAsSeenBy(device: SpecAgent, peer: string) {
+  const res = await device.get(`/api/history?with=${peer}`).expect(200);
+  return (res.body as HistoryResponse).messages.map((m) => [m.from, m.content, m.status, m.deleted ?? false]);
 }
 
 async function eventually(check: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
@@ -89,6 +116,7 @@ describe.each(STORES)('DELETE /api/account (%s store)', (store) => {
     const secret = `received-${Date.now()}-zq`;
     await send(bruno, 'alice', secret);
     expect(messagesOf((await poll(alice)).events).map((m) => m.content)).toContain(secret);
+    await poll(bruno, (await poll(bruno)).cursor); // bruno has what alice sent: it leaves the queue
 
     const res = await alice.delete('/api/account').send({ password: PASSWORD }).expect(204);
     expect(String(res.headers['set-cookie'])).toMatch(/papo\.sid=;/);
@@ -101,11 +129,13 @@ describe.each(STORES)('DELETE /api/account (%s store)', (store) => {
       expect([again.status, again.body.error.code]).toEqual([409, 'username_unavailable']);
     }
 
-    // Bruno still has what she sent; she shows as deleted; nothing more can be sent to her.
+    // Bruno still has what she sent and what he sent her, text and all; she shows as deleted; nothing more
+    // can be sent to her.
     const history = ((await bruno.get('/api/history?with=alice').expect(200)).body as HistoryResponse).messages;
-    expect(history.filter((m) => !m.deleted).map((m) => [m.from, m.content])).toEqual([['alice', 'what alice said']]);
-    // What she received went with her account: his copy is deleted for everyone.
-    expect(history.filter((m) => m.deleted).map((m) => m.from)).toEqual(['bruno']);
+    expect(history.map((m) => [m.from, m.content, m.deleted ?? false])).toEqual([
+      ['alice', 'what alice said', false],
+      ['bruno', secret, false],
+    ]);
     const profile = (await bruno.get('/api/users/alice').expect(200)).body as UserProfile;
     expect(profile).toEqual({ username: 'alice', displayName: null, presence: null, photoUrl: null, deleted: true });
     const conversations = ((await bruno.get('/api/conversations').expect(200)).body as ConversationsResponse).conversations;
@@ -113,9 +143,12 @@ describe.each(STORES)('DELETE /api/account (%s store)', (store) => {
     const refused = await bruno.post('/api/messages').send({ to: 'alice', content: 'are you there?' });
     expect([refused.status, refused.body.error.code]).toEqual([410, 'account_deleted']);
 
-    // Gone from every file or row, her history and the text she received included.
-    expect(await eventually(async () => !(await dataHolds(s, secret)))).toBe(true);
+    // Her own history and rows are gone; she is named only by her tombstone and in other people's histories.
+    const allowed = store === 'text' ? ['historico/history_bruno.txt', 'usuarios.txt'] : [];
+    expect(await eventually(async () => JSON.stringify(await placesNaming(s, 'alice')) === JSON.stringify(allowed))).toBe(true);
     if (store === 'text') {
+      // What she received is only in its sender's history now.
+      expect(filesHolding(s, secret)).toEqual(['historico/history_bruno.txt']);
       expect(existsSync(path.join(s.dataDir, 'historico', 'history_alice.txt'))).toBe(false);
       const users = readFileSync(path.join(s.dataDir, 'usuarios.txt'), 'utf8');
       expect(users.split('\n').filter((l) => l.startsWith('alice;'))).toEqual([expect.stringMatching(/^alice;!deleted;[0-9a-f]+$/)]);
@@ -130,6 +163,37 @@ describe.each(STORES)('DELETE /api/account (%s store)', (store) => {
     expect([login.status, login.body.error.code]).toEqual([409, 'username_unavailable']);
     const bruno2 = await signUp(again.url, 'bruno');
     expect(((await bruno2.get('/api/users/alice').expect(200)).body as UserProfile).deleted).toBe(true);
+  });
+
+  it('when bruno had sent alice messages, then after she deletes her account he still sees each, same text, same status', async () => {
+    const s = await servers.start({ store });
+    const alice = await signUp(s.url, 'alice');
+    const bruno = await signUp(s.url, 'bruno');
+    const delivered = `delivered-${Date.now()}-qx`;
+    const queued = `still-queued-${Date.now()}-qx`;
+    await send(bruno, 'alice', delivered);
+    await poll(alice, (await poll(alice)).cursor); // acknowledged: "delivered" in his history
+    await send(bruno, 'alice', queued); // never fetched: still in her queue
+    const before = await historyAsSeenBy(bruno, 'alice');
+    expect(before).toEqual([
+      ['bruno', delivered, 'delivered', false],
+      ['bruno', queued, 'sent', false],
+    ]);
+
+    await alice.delete('/api/account').send({ password: PASSWORD }).expect(204);
+
+    expect(await historyAsSeenBy(bruno, 'alice')).toEqual(before);
+    const found = ((await bruno.get(`/api/search?q=${queued}`).expect(200)).body as SearchResponse).messages;
+    expect(found.map((m) => m.content)).toEqual([queued]);
+    if (store === 'text') {
+      // Her queue went (mensagens.txt compacted, the journal started afresh): the texts are in his history only.
+      const onlyHis = ['historico/history_bruno.txt'];
+      expect(
+        await eventually(async () => [delivered, queued].every((t) => JSON.stringify(filesHolding(s, t)) === JSON.stringify(onlyHis))),
+      ).toBe(true);
+    }
+    const again = await servers.restart(s);
+    expect(await historyAsSeenBy(await signUp(again.url, 'bruno'), 'alice')).toEqual(before);
   });
 
   it('when wrong passwords keep coming, then deleting and changing the password answer 429 with Retry-After, as a login does', async () => {
@@ -182,7 +246,7 @@ describe('a deleted account in the files and tools', () => {
     expect(await again.users.create({ username: 'ana', passwordHash: '$2b$10$new' })).toBe(false);
     const beto = await again.messages.history('beto', { limit: 10 });
     expect(beto.messages.map((m) => [m.from, m.content, m.deleted ?? false])).toEqual([
-      ['beto', '', true],
+      ['beto', 'only ana read this', false],
       ['ana', 'ana said this', false],
     ]);
     await again.close();

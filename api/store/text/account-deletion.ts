@@ -12,7 +12,7 @@ import type { TextUsers } from './text-users.js';
 
 /** What a deletion touches: every file of the data folder that may hold something of the account. */
 export interface DeletionParts {
-  context: Pick<TextContext, 'state' | 'disk'>;
+  context: Pick<TextContext, 'state' | 'disk' | 'history'>;
   users: TextUsers;
   messages: TextMessages;
   sessions: FileSessionStore;
@@ -29,10 +29,12 @@ export interface DeletionParts {
  * "Delete my account" on the text files (issue #17). The tombstone goes first (usuarios.txt rewritten whole,
  * text-users.ts): from then on the name is reserved and nobody logs in with it. Then the rest, each file
  * rewritten durably (new file, fsync, rename, fsync of the folder), never merely outvoted by a later line:
- * sessions (ended at once, as a logout), push subscriptions, the messages received (deleted for everyone,
- * scrubbed from the senders' histories and the queue as a delete is, with their files), the profile and its
- * photo, the blocks, and last the history file. A kill -9 anywhere in between leaves a tombstone whose data
- * is still there: `finishUnfinished` at start does the rest, every step being idempotent.
+ * sessions (ended at once, as a logout), push subscriptions, the messages still queued for the account
+ * (their lines and text leave mensagens.txt), the profile and its photo, the blocks, the files only its own
+ * history names (what it sent while blocked), and last the history file. What it received stays in each
+ * sender's history untouched, text and status: the sender's copy is the sender's, never deleted for them.
+ * A kill -9 anywhere in between leaves a tombstone whose data is still there: `finishUnfinished` at start
+ * does the rest, every step being idempotent.
  */
 export class TextAccountDeletion {
   /** One deletion at a time: each rewrites files whole. */
@@ -64,6 +66,7 @@ export class TextAccountDeletion {
   private async hasData(username: string): Promise<boolean> {
     const { sessions, push, profiles, blocks, context } = this.parts;
     if (sessions.ofUser(username).length > 0 || profiles.holds(username) || blocks.holds(username)) return true;
+    if (context.state.queue.undeliveredUpTo(username, Infinity).length > 0) return true;
     if ((await push.forUser(username)).length > 0) return true;
     return fsp.access(context.state.files.history(username)).then(
       () => true,
@@ -71,7 +74,7 @@ export class TextAccountDeletion {
     );
   }
 
-  /** The rest of a deletion, after its tombstone; answers the users whose streams grew. */
+  /** The rest of a deletion, after its tombstone; answers the users whose streams grew (none: nobody else's changes). */
   private async finish(username: string): Promise<string[]> {
     const { sessions, push, profiles, blocks, attachments, messages, context } = this.parts;
     // The cookie stops working at once (the end is announced as a logout is), then the lines go.
@@ -79,10 +82,9 @@ export class TextAccountDeletion {
     await push.forgetUser(username);
     await sessions.compactNow();
     const [profile] = await profiles.get([username]);
-    // The files those messages carried go with them: the deleted-text scrub removes them (deleted-text-scrub.ts).
-    const senders = await messages.deleteReceivedBy(username);
+    await messages.dropQueuedFor(username);
     const photo = profile?.photo ?? null;
-    if (photo !== null) await attachments.remove([photo]);
+    await attachments.remove([...(photo === null ? [] : [photo]), ...(await this.withheldFiles(username))]);
     if (!(await profiles.forget(username))) {
       this.parts.log.error(
         { username },
@@ -100,6 +102,17 @@ export class TextAccountDeletion {
     await fsp.rm(state.files.history(username), { force: true });
     await disk.syncFolder(state.files.histories);
     this.parts.wipeJournal();
-    return senders;
+    return [];
+  }
+
+  /**
+   * The files of the messages the account sent while blocked (withheld, issue #17): only its own history names
+   * them, so nobody else could ever reach them. Every other file a message of its history carried is the
+   * other party's too, and stays.
+   */
+  private async withheldFiles(username: string): Promise<string[]> {
+    const h = await this.parts.context.history(username);
+    const records = await h.records(h.messages.filter((r) => !r.unreadable));
+    return records.flatMap((r) => (r.kind === 'msg' && r.from === username && r.withheld ? (r.attachments ?? []).map((a) => a.id) : []));
   }
 }

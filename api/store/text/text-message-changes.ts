@@ -65,35 +65,6 @@ export class TextMessageChanges {
     return { kind: 'done', at };
   }
 
-  /**
-   * Deletes for everyone, in one batch, every message `user` received (their account is deleted, issue #17):
-   * a `del` in each sender's history, its queue line flagged for compaction, and the text scrubbed from the
-   * files afterwards as a delete's is (the scrub removes the files they carried). `user`'s own history is not
-   * written: it is removed whole. Returns the senders, whose streams grew. Idempotent: messages deleted already
-   * are left alone.
-   */
-  async deleteReceivedBy(user: string): Promise<string[]> {
-    const h = await this.store.history(user);
-    const refs = h.messages.filter((r) => !r.unreadable && !h.deleted.has(r.seq));
-    const received = (await h.records(refs)).filter((r): r is MessageRecord => r.kind === 'msg' && r.from !== user);
-    if (received.length === 0) return [];
-    const at = this.store.now().toISOString();
-    const ops: WriteOp[] = [];
-    const bySender = new Map<string, { seqs: number[]; queued: boolean }>();
-    for (const record of received) {
-      ops.push(appendHistory(record.from, { kind: 'del', seq: this.nextSeq(), at, messageSeq: record.seq }));
-      const queued = this.store.isQueued(record.seq);
-      if (queued) ops.push({ kind: 'markDelivered', seq: record.seq });
-      const mine = bySender.get(record.from) ?? { seqs: [], queued: false };
-      mine.seqs.push(record.seq);
-      mine.queued ||= queued;
-      bySender.set(record.from, mine);
-    }
-    await this.commit(ops);
-    for (const [sender, { seqs, queued }] of bySender) this.store.scrubLater([sender], seqs, queued);
-    return [...bySender.keys()];
-  }
-
   async hide(user: string, seq: number): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>> {
     const h = await this.store.history(user);
     const ref = h.messageRef(seq);

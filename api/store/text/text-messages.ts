@@ -69,9 +69,19 @@ export class TextMessages implements MessageRepository {
     return this.changes.deleteForEveryone(change);
   }
 
-  /** Every message `user` received, deleted for everyone (their account is deleted); the senders. */
-  deleteReceivedBy(user: string): Promise<string[]> {
-    return this.changes.deleteReceivedBy(user);
+  /**
+   * Takes the messages still queued for `user` out of mensagens.txt (their account is deleted, issue #17):
+   * flagged in one batch, so that the queue's compaction, asked for here, drops their lines and text. No
+   * status record is written: each sender's copy stays as it was ("sent"), text and all, in their history.
+   * Idempotent. Returns how many were flagged.
+   */
+  async dropQueuedFor(user: string): Promise<number> {
+    const seqs = this.store.state.queue.undeliveredUpTo(user, Infinity).filter((s) => !this.delivering.has(s));
+    if (seqs.length === 0) return 0;
+    await this.commit(seqs.map((seq): WriteOp => ({ kind: 'markDelivered', seq })));
+    // No history to scrub: only the queue is compacted (deleted-text-scrub.ts), then the journal started afresh.
+    this.store.scrubLater([], seqs, true);
+    return seqs.length;
   }
 
   hide(user: string, seq: Seq): Promise<Exclude<ChangeOutcome, { kind: 'not_sender' | 'too_late' }>> {
@@ -332,6 +342,11 @@ export class TextMessages implements MessageRepository {
     const mine = r.from === viewer.username;
     const readUpTo = mine ? viewer.peerReadUpTo.get(r.to) : viewer.readUpTo.get(r.from);
     if (readUpTo !== undefined && r.seq <= readUpTo) return 'read';
+    if (mine && this.store.state.deleted.has(r.to)) {
+      // The recipient's queue went with their account (issue #17): the sender's own status records say what
+      // reached them, and what did not stays "sent".
+      return r.seq <= (viewer.peerDeliveredUpTo.get(r.to) ?? 0) ? 'delivered' : 'sent';
+    }
     return this.store.state.queue.isDelivered(r.to, r.seq) ? 'delivered' : 'sent';
   }
 }

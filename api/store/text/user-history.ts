@@ -46,6 +46,11 @@ export class UserHistory {
   readonly readUpTo = new Map<string, number>();
   /** Up to which of this user's messages each peer has read. */
   readonly peerReadUpTo = new Map<string, number>();
+  /**
+   * Up to which of this user's messages each peer has had delivered, from the `st` records: the status of
+   * messages to a deleted account, whose queue went with it (issue #17).
+   */
+  readonly peerDeliveredUpTo = new Map<string, number>();
   /** clientId -> the message this user sent with it (idempotent retries). */
   readonly sentByClientId = new Map<string, RecordRef>();
   /** Placeholders for damaged message lines, by their position; their refs are in `messages` (issue #15). */
@@ -279,6 +284,9 @@ export class UserHistory {
         this.events.push(ref);
         if (record.status === 'read' && record.messageSeq > (this.peerReadUpTo.get(record.peer) ?? 0)) {
           this.peerReadUpTo.set(record.peer, record.messageSeq);
+        }
+        if (record.status === 'delivered' && record.messageSeq > (this.peerDeliveredUpTo.get(record.peer) ?? 0)) {
+          this.peerDeliveredUpTo.set(record.peer, record.messageSeq);
         }
         break;
       case 'rd':
