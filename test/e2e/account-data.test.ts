@@ -42,13 +42,18 @@ describe.skipIf(!e2eEnabled())('PWA: your data, and deleting the account (issue 
 
   it('when a person deletes their account with their password, then they are back at the login screen and the name is taken for good', async () => {
     const zoe = await stage.people.loggedIn('zoe', refusals);
+    // Someone she talked to, who keeps what she sent.
+    const yuri = await stage.people.loggedIn('yuri');
+    await zoe.startChat('yuri');
+    await zoe.type('yuri', 'Tchau, Yuri!');
+    await yuri.page.locator('a[data-peer="zoe"]').waitFor();
     const zone = await openSection(zoe.page, 'delete-account');
     await zone.getByText(/Your username stays reserved for good/).waitFor();
 
     await zone.getByRole('button', { name: 'Delete my account…' }).click();
     const dialog = zoe.page.getByRole('dialog', { name: 'Delete your account for good?' });
     const password = dialog.getByLabel('Type your password to confirm');
-    await expect(zoe.page.evaluate<string>('document.activeElement.id')).resolves.toBe('delete-account-password');
+    await expect.poll(() => zoe.page.evaluate<string>('document.activeElement.id')).toBe('delete-account-password');
 
     // Cancel leaves everything as it was.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -74,5 +79,17 @@ describe.skipIf(!e2eEnabled())('PWA: your data, and deleting the account (issue 
     expect(again.status).toBe(409);
     await zoe.page.goto('/#/settings');
     await zoe.page.getByRole('button', { name: 'Enter' }).waitFor();
-  }, 90_000);
+
+    // Yuri's list and chat say the account was deleted; her message stays, and nothing more can be sent.
+    await yuri.page.reload();
+    const row = yuri.page.locator('a[data-peer="zoe"]');
+    await row.getByText('Deleted account').waitFor();
+    await row.click();
+    await yuri.page.getByText('zoe deleted their account. Nothing more can be sent here.').waitFor();
+    await yuri.page.locator('header').getByRole('heading', { level: 1, name: 'Deleted account' }).waitFor();
+    await yuri.bubble('Tchau, Yuri!').waitFor();
+    await expect(yuri.composer('zoe').count()).resolves.toBe(0);
+    await yuri.page.screenshot({ path: screenshotPath('account-deleted-peer-360x640') });
+    expect(await seriousViolations(yuri.page)).toEqual([]);
+  }, 120_000);
 });

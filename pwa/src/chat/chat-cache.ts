@@ -31,6 +31,8 @@ export interface CachedConversation {
   with: string;
   last: LocalMessage;
   unread: number;
+  /** The peer deleted their account (issue #17), as the server's list said. */
+  deleted?: true;
 }
 
 /** `user`: who is logged in on this device; `cursor`: where the stream resumes. */

@@ -68,7 +68,7 @@ export function applyMessages(
       rows[rowIndex] = { ...row, last: mergeMessage(row.last, message) };
     } else if (!row || row.last.sentAt <= message.sentAt) {
       const unseen = options.live && isNew && message.from !== me && !options.isReading(peer);
-      const next = { with: peer, last: message, unread: (row?.unread ?? 0) + (unseen ? 1 : 0) };
+      const next: CachedConversation = { ...row, with: peer, last: message, unread: (row?.unread ?? 0) + (unseen ? 1 : 0) };
       if (row) rows[rowIndex] = next;
       else rows.push(next);
     }
@@ -130,7 +130,8 @@ export function withServerConversations(local: CachedConversation[], server: Con
   const rows: CachedConversation[] = server.map((c) => {
     const last = fromServer(c.last);
     const mine = local.find((l) => l.with === c.with);
-    return { with: c.with, last: mine && unsent(mine) && mine.last.sentAt > last.sentAt ? mine.last : last, unread: c.unread };
+    const row = { with: c.with, last: mine && unsent(mine) && mine.last.sentAt > last.sentAt ? mine.last : last, unread: c.unread };
+    return c.deleted ? { ...row, deleted: true as const } : row;
   });
   for (const row of local) if (!rows.some((r) => r.with === row.with) && unsent(row)) rows.push(row);
   return sortConversations(rows);

@@ -181,6 +181,17 @@ describe('withServerConversations', () => {
     expect(rows).toEqual([row('bia', { id: 'm2', from: 'bia', to: 'ana', content: 'text of m2', sentAt: at(2), status: 'sent' }, 1)]);
   });
 
+  it('when the server says the peer deleted their account, then the row says so, and a new message keeps it said', () => {
+    const last = serverMessage({ id: 'm2', from: 'bia', to: 'ana', sentAt: at(2) });
+
+    const rows = withServerConversations([], [{ with: 'bia', last, unread: 0, deleted: true }]);
+    expect(rows[0]?.deleted).toBe(true);
+
+    const later = localMessage({ from: 'ana', to: 'bia', clientId: 'c9', sentAt: at(3), status: 'failed' });
+    const applied = applyMessages(chatState({ me: 'ana', conversations: rows }), [later], { live: false, ...nobodyReading });
+    expect(applied.conversations[0]?.deleted).toBe(true);
+  });
+
   it('when this device has a newer unsent message, then the row shows it; an unsent conversation only this device has stays', () => {
     const pending = localMessage({ from: 'ana', to: 'bia', clientId: 'c1', sentAt: at(5), status: 'pending' });
     const failedElsewhere = localMessage({ from: 'ana', to: 'ghost', clientId: 'c2', sentAt: at(3), status: 'failed' });

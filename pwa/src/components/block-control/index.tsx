@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { t } from '../../lib/i18n';
+import { useAction } from '../../lib/use-action';
 import { useSession } from '../../lib/use-session';
 import controls from '../../styles/controls.module.css';
 import { HeaderButton } from '../app-header';
@@ -17,20 +18,13 @@ interface Props {
 export function BlockHeaderButton({ peer, name, blocked }: Props) {
   const { session } = useSession();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { busy, problem, run, clearProblem } = useAction(() => t('somethingWrong'));
 
-  async function confirm() {
-    setBusy(true);
-    setProblem(null);
-    try {
+  function confirm() {
+    return run(async () => {
       await (blocked ? session.blocks.unblock(peer) : session.blocks.block(peer));
       setConfirming(false);
-    } catch {
-      setProblem(t('somethingWrong'));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -39,7 +33,7 @@ export function BlockHeaderButton({ peer, name, blocked }: Props) {
         icon="block"
         label={blocked ? t('unblockName', { name }) : t('blockName', { name })}
         onClick={() => {
-          setProblem(null);
+          clearProblem();
           setConfirming(true);
         }}
       />
@@ -63,19 +57,8 @@ export function BlockHeaderButton({ peer, name, blocked }: Props) {
 /** In place of the composer, in a conversation with someone I blocked: what is going on, and the way back. */
 export function BlockedNotice({ peer, name }: Omit<Props, 'blocked'>) {
   const { session } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-
-  async function unblock() {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await session.blocks.unblock(peer);
-    } catch {
-      setProblem(t('somethingWrong'));
-      setBusy(false);
-    }
-  }
+  const { busy, problem, run } = useAction(() => t('somethingWrong'));
+  const unblock = () => run(() => session.blocks.unblock(peer));
 
   return (
     <div class={styles.notice} role="status">
@@ -94,6 +77,15 @@ export function BlockedNotice({ peer, name }: Omit<Props, 'blocked'>) {
           {problem}
         </p>
       )}
+    </div>
+  );
+}
+
+/** In place of the composer when the peer deleted their account (issue #17): their messages stay, and no more go. */
+export function DeletedAccountNotice({ peer }: { peer: string }) {
+  return (
+    <div class={styles.notice} role="status">
+      <p class={styles.text}>{t('deletedAccountNotice', { name: peer })}</p>
     </div>
   );
 }

@@ -34,7 +34,7 @@ export function ConversationRow({ conversation, me, onOpen, displayName, photoUr
         <span class={styles.body}>
           <span class={styles.top}>
             <span class={styles.peer} title={conversation.with}>
-              {displayName ?? conversation.with}
+              {conversation.deleted ? t('deletedAccount') : (displayName ?? conversation.with)}
             </span>
             <time class={`${styles.time} ${unread > 0 ? styles.timeUnread : ''}`} dateTime={last.sentAt}>
               {formatListTime(last.sentAt)}

@@ -11,7 +11,7 @@ import { useSession } from '../../lib/use-session';
 import { useSlice } from '../../lib/use-slice';
 import { AppHeader, HeaderButton } from '../app-header';
 import { Avatar } from '../avatar';
-import { BlockedNotice, BlockHeaderButton } from '../block-control';
+import { BlockedNotice, BlockHeaderButton, DeletedAccountNotice } from '../block-control';
 import { Composer } from '../composer';
 import { ConnectionBanner } from '../connection-banner';
 import { Icon } from '../icon';
@@ -31,6 +31,11 @@ export function ConversationView({ peer }: { peer: string }) {
   const focus = useSlice(session.state, (state) => state.focus);
   const displayName = useSlice(session.state, (state) => state.people[peer]?.displayName ?? null);
   const photoUrl = useSlice(session.state, (state) => state.people[peer]?.photoUrl ?? null);
+  // A deleted account (issue #17), as the server says of the person or of the conversation.
+  const deleted = useSlice(
+    session.state,
+    (state) => state.people[peer]?.deleted === true || state.conversations.some((c) => c.with === peer && c.deleted === true),
+  );
   const [menuFor, setMenuFor] = useState<LocalMessage | null>(null);
   const [mode, setMode] = useState<Mode>(null);
   const [draft, setDraft] = useState<{ text: string; key: number } | undefined>(undefined);
@@ -154,14 +159,16 @@ export function ConversationView({ peer }: { peer: string }) {
         actions={
           <>
             <HeaderButton icon="search" label={t('searchIn')} onClick={() => setSearching(true)} />
-            {blocked !== null && !thread?.missing && <BlockHeaderButton peer={peer} name={displayName ?? peer} blocked={blocked} />}
+            {blocked !== null && !thread?.missing && !deleted && (
+              <BlockHeaderButton peer={peer} name={displayName ?? peer} blocked={blocked} />
+            )}
           </>
         }
       >
         <Avatar name={peer} label={displayName} photoUrl={photoUrl} size="small" />
         <span class={styles.heading}>
           <h1 class={styles.peer} title={peer}>
-            {displayName ?? peer}
+            {deleted ? t('deletedAccount') : (displayName ?? peer)}
           </h1>
           <PeerStatus peer={peer} class={styles.sub} />
         </span>
@@ -193,7 +200,9 @@ export function ConversationView({ peer }: { peer: string }) {
             focus={focus}
           />
         )}
-        {blocked ? (
+        {deleted ? (
+          <DeletedAccountNotice peer={peer} />
+        ) : blocked ? (
           <BlockedNotice peer={peer} name={displayName ?? peer} />
         ) : (
           <Composer

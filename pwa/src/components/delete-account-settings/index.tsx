@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../api/api-error';
 import { t } from '../../lib/i18n';
+import { useAction } from '../../lib/use-action';
 import { useSession } from '../../lib/use-session';
 import controls from '../../styles/controls.module.css';
 import { ConfirmDialog } from '../confirm-dialog';
@@ -21,20 +22,9 @@ export function DeleteAccountSettings() {
   const { deleteAccount } = useSession();
   const [confirming, setConfirming] = useState(false);
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-
-  async function confirm() {
-    setBusy(true);
-    setProblem(null);
-    try {
-      // On success the app leaves for the login screen, and this component with it.
-      await deleteAccount(password);
-    } catch (error) {
-      setProblem(deleteProblem(error));
-      setBusy(false);
-    }
-  }
+  const { busy, problem, run, clearProblem } = useAction(deleteProblem);
+  // On success the app leaves for the login screen, and this component with it.
+  const confirm = () => run(() => deleteAccount(password));
 
   return (
     <div class={styles.zone}>
@@ -47,7 +37,7 @@ export function DeleteAccountSettings() {
         aria-describedby="delete-account-explain"
         onClick={() => {
           setPassword('');
-          setProblem(null);
+          clearProblem();
           setConfirming(true);
         }}
       >
