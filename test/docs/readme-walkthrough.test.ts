@@ -62,6 +62,20 @@ describe('the README curl walkthrough', () => {
         expect.arrayContaining(['201', '200 image/png']),
       );
       expect(lines, `round ${round}: maria's export`).toContain('200 application/zip');
+      // The throwaway account's deletion: maria keeps both messages; a send to it is a 410, its name a 409.
+      // The last line with it: maria's whole history, earlier on, holds the first round's too.
+      const history = [...lines].reverse().find((l) => l.includes('"content":"tchau!"')) ?? '';
+      const kept = (JSON.parse(history || '{"messages":[]}') as { messages: { content: string; deleted?: boolean }[] }).messages;
+      expect(
+        kept.map((m) => [m.content, m.deleted ?? false]),
+        `round ${round}`,
+      ).toEqual([
+        ['tchau!', false],
+        ['ate logo', false],
+      ]);
+      expect(out, `round ${round}: shown as deleted`).toContain('"deleted":true}');
+      const deletion = lines.slice(lines.lastIndexOf(history) - 1, lines.lastIndexOf(history) + 4);
+      expect([deletion[0], deletion.at(-2), deletion.at(-1)], `round ${round}: 204, then 410 and 409`).toEqual(['204', '410', '409']);
     }
     // The export it saved is a zip a zip reader opens, with maria's history in it.
     const zip = await openPromise(path.join(dir, 'papo.zip'), { lazyEntries: true });
