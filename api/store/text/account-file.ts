@@ -133,9 +133,17 @@ export async function replaceAccountLine(disk: Disk, file: string, username: str
 
 export const lockRecord = (username: string): string => encodeUser({ username, passwordHash: LOCKED_HASH });
 
-/** Rewrites usuarios.txt durably with `username`'s lines replaced by its tombstone (issue #17). */
-export const writeTombstone = (disk: Disk, file: string, username: string): Promise<void> =>
-  replaceAccountLine(disk, file, username, DELETED_HASH);
+/**
+ * Rewrites usuarios.txt durably with `username`'s lines replaced by its tombstone (issue #17), written as the
+ * first line: a crash only ever tears the last line (an append), and a tombstone cut off whole would leave a
+ * valid file that frees the name (it has no history file left to lock it), so a tombstone is never last
+ * while the file holds an account line after it (test/faults/torn-blocks-tombstones.test.ts).
+ */
+export async function writeTombstone(disk: Disk, file: string, username: string): Promise<void> {
+  const kept = (await fsp.readFile(file, 'utf8')).split('\n').filter((line) => line !== '' && nameField(line) !== username);
+  const lines = [encodeUser({ username, passwordHash: DELETED_HASH }), ...kept.map((line) => `${line}\n`)];
+  await writeDurably(disk, file, lines.join(''));
+}
 
 /**
  * The first field as written: usernames never need escaping, so a damaged line still shows its name. A line
