@@ -70,6 +70,14 @@ const RULES = [
     to: { path: 'node_modules/(@types/)?(express|express-session|express-serve-static-core)/' },
   },
   {
+    name: 'sessions-library-in-http-only',
+    comment:
+      'express-session is an HTTP concern: the stores keep plain SessionContent records (store.ts), and api/http/session-store-adapter.ts adapts them (issue #16).',
+    severity: 'error',
+    from: { pathNot: '^api/http/' },
+    to: { path: 'node_modules/(@types/)?express-session/' },
+  },
+  {
     name: 'names-below-every-layer',
     comment: 'Username folding is shared by the domain and both stores, so it imports none of them.',
     severity: 'error',

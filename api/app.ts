@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
   app.use(healthRoutes(deps.isStopping));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler);
   const sessions = {
-    store: deps.store.sessions.expressStore,
+    store: deps.store.sessions,
     secrets: deps.sessionSecrets,
     idleDays: deps.sessionIdleDays,
     maxDays: deps.sessionMaxDays,

@@ -4,7 +4,7 @@ import session from 'express-session';
 import { AppError } from '../errors.js';
 import type { PollSession } from '../messaging/messaging.js';
 import { sessionKey } from '../store/session-key.js';
-import type { TouchableSessionStore } from '../store/store.js';
+import { RepositorySessionStore, type SessionStorage } from './session-store-adapter.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -20,7 +20,8 @@ export const SESSION_COOKIE = 'papo.sid';
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SessionOptions {
-  store: TouchableSessionStore;
+  /** The store's sessions; express-session reaches them through RepositorySessionStore. */
+  store: SessionStorage;
   secrets: string[];
   idleDays: number;
   maxDays: number;
@@ -38,7 +39,7 @@ export interface SessionOptions {
 export function sessionMiddleware(options: SessionOptions): RequestHandler {
   return session({
     name: SESSION_COOKIE,
-    store: options.store,
+    store: new RepositorySessionStore(options.store),
     secret: options.secrets,
     resave: false,
     saveUninitialized: false,

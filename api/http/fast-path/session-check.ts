@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import * as cookie from 'cookie';
 import * as signature from 'cookie-signature';
-import type { SessionData } from 'express-session';
 import type { PollSession } from '../../messaging/messaging.js';
 import { sessionKey } from '../../store/session-key.js';
 import { DAY_MS, SESSION_COOKIE, expired, liveLoginTime, notLoggedIn, pollSession, type SessionOptions } from '../session.js';
@@ -81,19 +80,27 @@ export function createSessionCheck(options: SessionOptions): SessionCheck {
     new Promise((resolve, reject) => {
       const found = sessionOf(cookieHeader);
       if (found === undefined) return reject(notLoggedIn());
-      store.get(found.sid, (err, data?: SessionData | null) => {
-        if (err) return reject(asError(err));
-        if (!data?.username) return reject(notLoggedIn());
-        const loggedInAt = liveLoginTime(data.loggedInAt, maxDays);
-        if (loggedInAt === undefined) return store.destroy(found.sid, () => reject(expired()));
-        const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / HOUR_MS) * HOUR_MS);
-        data.cookie.expires = expires;
-        const checked = {
-          username: data.username,
-          session: pollSession(found.key, expires.getTime(), loggedInAt, maxDays),
-          setCookie: rollingCookie(found, expires, secure),
-        };
-        store.touch(found.sid, data, (touchErr) => (touchErr ? reject(asError(touchErr)) : resolve(checked)));
-      });
+      store.get(found.sid).then(
+        (data) => {
+          if (!data?.username) return reject(notLoggedIn());
+          const loggedInAt = liveLoginTime(data.loggedInAt, maxDays);
+          if (loggedInAt === undefined) {
+            const reply = () => reject(expired());
+            return void store.destroy(found.sid).then(reply, reply);
+          }
+          const expires = new Date(Math.ceil((Date.now() + idleDays * DAY_MS) / HOUR_MS) * HOUR_MS);
+          data.cookie.expires = expires;
+          const checked = {
+            username: data.username,
+            session: pollSession(found.key, expires.getTime(), loggedInAt, maxDays),
+            setCookie: rollingCookie(found, expires, secure),
+          };
+          store.touch(found.sid, data).then(
+            () => resolve(checked),
+            (touchErr: unknown) => reject(asError(touchErr)),
+          );
+        },
+        (err: unknown) => reject(asError(err)),
+      );
     });
 }

@@ -1,87 +1,77 @@
 import { randomBytes } from 'node:crypto';
-import connectPgSimple from 'connect-pg-simple';
-import session, { type SessionData } from 'express-session';
 import type { Logger } from '../../logger.js';
 import { sessionKey } from '../session-key.js';
-import type { SessionEndWatcher, SessionRepository } from '../store.js';
+import type { SessionEndWatcher, SessionContent, SessionRepository } from '../store.js';
 import type { Db } from './db.js';
-
-const PGStore = connectPgSimple(session);
 
 /** A touch that moves the expiry by less than this is not written (as the text store's sessions.txt does). */
 const TOUCH_PERSIST_MS = 60 * 60 * 1000;
 /** Sessions whose written expiry is remembered; past this the memory is cleared (costing only extra writes). */
 const MAX_REMEMBERED = 100_000;
+/** Expired rows are deleted about this often, at a random point between half and one and a half of it. */
+const PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 
 /** What a NOTIFY that ends sessions says: `end <key>` (the stream's own say `<seq>@<origin> <user>...`, see 016_wake_in_domain.sql). */
 export const SESSION_END_PAYLOAD = 'end';
 
 /**
- * express-session's store in PostgreSQL (connect-pg-simple), so a login through one process is a login at
- * every process. Like the text store's sessions.txt it keeps a SHA-256 of each session id, never the id:
- * a database dump does not log anyone in. Outages reach express-session as StoreUnavailableError (503).
+ * The sessions in PostgreSQL (the `session` table of 001_init.sql, laid out as connect-pg-simple's, which
+ * kept them before issue #16), so a login through one process is a login at every process. Like the text
+ * store's sessions.txt it keeps a SHA-256 of each session id, never the id: a database dump does not log
+ * anyone in. Outages reach the caller as StoreUnavailableError (503, through Db.query).
  * A destroyed session is announced on the store's NOTIFY channel in the same statement (issue #15, item 5),
  * so every process ends the polls it holds for it; the key is announced, never the id.
  */
-export class HashedSidStore extends session.Store {
-  private readonly inner: InstanceType<typeof PGStore>;
+export class HashedSidStore {
   /** Expiry last written per hashed id: rolling sessions touch on every request, a write we mostly skip. */
   private readonly written = new Map<string, number>();
   private readonly watchers = new Set<SessionEndWatcher>();
+  private readonly ttlSeconds: number;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Db,
     ttlMs: number,
-    log: Logger,
+    private readonly log: Logger,
     /** The NOTIFY channel every process of this data set listens on (stream-notifications.ts). */
     readonly channel: string,
   ) {
-    super();
-    this.inner = new PGStore({
-      pool: db.pool,
-      tableName: 'session',
-      createTableIfMissing: false,
-      ttl: Math.round(ttlMs / 1000),
-      // Expired rows are deleted every 15 minutes (at a random point, so processes do not all prune together).
-      pruneSessionInterval: 15 * 60,
-      errorLog: (...args: unknown[]) => log.warn({ detail: args.map(String).join(' ') }, 'session store'),
-    });
+    this.ttlSeconds = Math.round(ttlMs / 1000);
   }
 
-  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+  async get(sid: string): Promise<SessionContent | undefined> {
+    this.schedulePrune();
     const key = sessionKey(sid);
-    this.inner.get(key, (err, data) => {
-      if (data) this.remember(key, data);
-      callback(err ? this.db.translate(err) : null, data);
-    });
+    const [row] = await this.db.query<{ sess: SessionContent }>('SELECT sess FROM session WHERE sid = $1 AND expire >= to_timestamp($2)', [
+      key,
+      nowSeconds(),
+    ]);
+    if (row) this.remember(key, row.sess);
+    return row?.sess;
   }
 
-  override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+  async set(sid: string, data: SessionContent): Promise<void> {
+    this.schedulePrune();
     const key = sessionKey(sid);
-    this.inner.set(key, data, (err) => {
-      if (!err) this.remember(key, data);
-      callback?.(err ? this.db.translate(err) : undefined);
-    });
+    await this.db.query(
+      'INSERT INTO session (sess, expire, sid) SELECT $1, to_timestamp($2), $3 ON CONFLICT (sid) DO UPDATE SET sess = $1, expire = to_timestamp($2)',
+      [data, this.expireSeconds(data), key],
+    );
+    this.remember(key, data);
   }
 
-  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+  async destroy(sid: string): Promise<void> {
     const key = sessionKey(sid);
     this.written.delete(key);
     // One statement, so one transaction: the NOTIFY goes out exactly when the deletion commits.
-    this.db
-      .query('WITH gone AS (DELETE FROM session WHERE sid = $1) SELECT pg_notify($2, $3)', [
-        key,
-        this.channel,
-        `${SESSION_END_PAYLOAD} ${key}`,
-      ])
-      .then(
-        () => {
-          // This process ends its own polls at once, without waiting for its own NOTIFY to come back.
-          this.ended([key]);
-          callback?.();
-        },
-        (err: unknown) => callback?.(err),
-      );
+    await this.db.query('WITH gone AS (DELETE FROM session WHERE sid = $1) SELECT pg_notify($2, $3)', [
+      key,
+      this.channel,
+      `${SESSION_END_PAYLOAD} ${key}`,
+    ]);
+    // This process ends its own polls at once, without waiting for its own NOTIFY to come back.
+    this.ended([key]);
   }
 
   /** Sessions ended here or on another process (heard on the NOTIFY channel). */
@@ -110,30 +100,59 @@ export class HashedSidStore extends session.Store {
     }
   }
 
-  override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+  /** Moves the expiry on; a failed touch is not the request's failure (the session is still there). */
+  async touch(sid: string, data: SessionContent): Promise<void> {
+    this.schedulePrune();
     const key = sessionKey(sid);
     const previous = this.written.get(key);
     const next = expiryOf(data);
-    if (previous !== undefined && next !== undefined && next - previous < TOUCH_PERSIST_MS) return callback?.();
-    this.inner.touch(key, data, () => {
-      this.remember(key, data);
-      callback?.();
-    });
+    if (previous !== undefined && next !== undefined && next - previous < TOUCH_PERSIST_MS) return;
+    await this.db
+      .query('UPDATE session SET expire = to_timestamp($1) WHERE sid = $2', [this.expireSeconds(data), key])
+      .catch(() => undefined);
+    this.remember(key, data);
   }
 
-  private remember(key: string, data: SessionData): void {
+  private remember(key: string, data: SessionContent): void {
     const expires = expiryOf(data);
     if (expires === undefined) return;
     if (this.written.size >= MAX_REMEMBERED) this.written.clear();
     this.written.set(key, expires);
   }
 
-  async close(): Promise<void> {
-    await this.inner.close();
+  /** The row's expiry (s): the cookie's, or the session lifetime from now for a session without one. */
+  private expireSeconds(data: SessionContent): number {
+    const expires = expiryOf(data);
+    return expires !== undefined ? Math.ceil(expires / 1000) : Math.ceil(Date.now() / 1000 + this.ttlSeconds);
+  }
+
+  /** Expired rows go at a random point, so the processes of one database do not all prune together. */
+  private schedulePrune(): void {
+    if (this.closed || this.pruneTimer !== undefined) return;
+    const delay = Math.ceil(PRUNE_INTERVAL_MS / 2 + PRUNE_INTERVAL_MS * Math.random());
+    this.pruneTimer = setTimeout(() => {
+      this.db
+        .query('DELETE FROM session WHERE expire < to_timestamp($1)', [nowSeconds()])
+        .catch((err: unknown) => this.log.warn({ detail: `Failed to prune sessions: ${String(err)}` }, 'session store'))
+        .finally(() => {
+          this.pruneTimer = undefined;
+          this.schedulePrune();
+        });
+    }, delay);
+    this.pruneTimer.unref();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.pruneTimer);
+    this.pruneTimer = undefined;
+    return Promise.resolve();
   }
 }
 
-function expiryOf(data: SessionData): number | undefined {
+const nowSeconds = (): number => Math.ceil(Date.now() / 1000);
+
+function expiryOf(data: SessionContent): number | undefined {
   const expires = data.cookie?.expires;
   return expires ? new Date(expires).getTime() : undefined;
 }
@@ -141,10 +160,13 @@ function expiryOf(data: SessionData): number | undefined {
 /** Sessions plus the generated secret, kept in papo_meta so every process signs cookies with the same one. */
 export function pgSessions(db: Db, store: HashedSidStore): SessionRepository {
   return {
-    expressStore: store,
+    get: (sid) => store.get(sid),
+    set: (sid, record) => store.set(sid, record),
+    touch: (sid, record) => store.touch(sid, record),
+    destroy: (sid) => store.destroy(sid),
     onSessionsEnded: (watcher) => store.onEnded(watcher),
     async ofUser(username) {
-      const rows = await db.query<{ sid: string; sess: SessionData }>(
+      const rows = await db.query<{ sid: string; sess: SessionContent }>(
         "SELECT sid, sess FROM session WHERE sess->>'username' = $1 AND expire > now()",
         [username],
       );

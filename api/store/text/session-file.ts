@@ -1,7 +1,6 @@
-import session, { type SessionData } from 'express-session';
 import { StoreUnavailableError } from '../../errors.js';
 import { sessionKey } from '../session-key.js';
-import type { SessionEndWatcher } from '../store.js';
+import type { SessionContent, SessionEndWatcher } from '../store.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { rewriteWithLiveRecords } from './record-appends.js';
@@ -9,7 +8,7 @@ import { loadRecordFile, type LoadedFile } from './line-file.js';
 import type { Decoded } from './records.js';
 
 /**
- * express-session's store on the data folder (`sessions.txt`), so a phone stays logged in across restarts.
+ * The sessions of the data folder (`sessions.txt`), so a phone stays logged in across restarts.
  * Sessions live in memory (a request's session check never touches the disk); every change is appended to
  * the file and fsynced before the response goes out. The file holds a SHA-256 of each session id, never the
  * id itself: a copy of the data folder does not log anyone in.
@@ -25,7 +24,7 @@ import type { Decoded } from './records.js';
 interface Entry {
   json: string;
   /** `json` parsed, once: see `get`. */
-  parsed?: SessionData;
+  parsed?: SessionContent;
   expires: number;
   /** Expiry last written to the file: touches within the hour are kept in memory only. */
   persistedExpires: number;
@@ -35,7 +34,7 @@ interface Entry {
 interface Pending {
   line: string;
   undo: () => void;
-  callback?: ((err?: unknown) => void) | undefined;
+  callback?: ((err?: StoreUnavailableError) => void) | undefined;
 }
 
 export type SessionRecord = { kind: 's'; key: string; expires: number; json: string } | { kind: 'd'; key: string };
@@ -44,7 +43,7 @@ const TOUCH_PERSIST_MS = 60 * 60 * 1000;
 /** Session ids whose hash is remembered: more than the held polls the server allows (MAX_HELD_POLLS). */
 const HASHES_KEPT = 20_000;
 
-export class FileSessionStore extends session.Store {
+export class FileSessionStore {
   private readonly entries = new Map<string, Entry>();
   /**
    * sid -> SHA-256 of it, for the sessions seen lately: every request checks its session (get, touch), and
@@ -70,9 +69,7 @@ export class FileSessionStore extends session.Store {
     private readonly defaultTtlMs: number,
     private readonly now: () => number,
     private readonly disk: Disk,
-  ) {
-    super();
-  }
+  ) {}
 
   static async open(file: string, defaultTtlMs: number, now: () => number = Date.now, disk: Disk = nodeDisk): Promise<FileSessionStore> {
     const loaded = await loadRecordFile(file, decodeSession, disk);
@@ -96,22 +93,24 @@ export class FileSessionStore extends session.Store {
     return store;
   }
 
-  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+  /** `SessionRepository.get`, answered from memory. */
+  get(sid: string): Promise<SessionContent | undefined> {
     const key = this.keyOf(sid);
     const e = this.entries.get(key);
-    if (!e) return callback(null, null);
+    if (!e) return Promise.resolve(undefined);
     if (e.expires <= this.now()) {
       this.entries.delete(key);
-      return callback(null, null);
+      return Promise.resolve(undefined);
     }
-    // A fresh object each time: express-session mutates what it gets. Papo's sessions hold flat values and
+    // A fresh object each time: the HTTP layer's session library mutates what it gets. Papo's sessions hold flat values and
     // the cookie, so copying those two levels makes one; parsing the JSON on every request would be a share
     // of every message's CPU (issue #4; figures in docs/performance.md).
-    const parsed = (e.parsed ??= JSON.parse(e.json) as SessionData);
-    callback(null, { ...parsed, cookie: { ...parsed.cookie } } as SessionData);
+    const parsed = this.parsedOf(e);
+    return Promise.resolve({ ...parsed, cookie: { ...parsed.cookie } });
   }
 
-  override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+  /** `SessionRepository.set`: resolves once the session is on disk. */
+  set(sid: string, data: SessionContent): Promise<void> {
     const key = this.keyOf(sid);
     const expires = this.expiryOf(data);
     const json = JSON.stringify(data);
@@ -123,10 +122,11 @@ export class FileSessionStore extends session.Store {
       if (before) this.entries.set(key, before);
       else this.entries.delete(key);
     };
-    this.persist({ line: encodeSessionLine({ kind: 's', key, expires, json }), undo, callback });
+    return this.persisted({ line: encodeSessionLine({ kind: 's', key, expires, json }), undo });
   }
 
-  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+  /** `SessionRepository.destroy`: ends the session in memory at once; resolves once that is on disk. */
+  destroy(sid: string): Promise<void> {
     const key = this.keyOf(sid);
     this.keys.delete(sid);
     const before = this.entries.get(key);
@@ -135,9 +135,10 @@ export class FileSessionStore extends session.Store {
     const undo = () => {
       if (before && !this.entries.has(key)) this.entries.set(key, before);
     };
-    this.persist({ line: encodeSessionLine({ kind: 'd', key }), undo, callback });
+    const written = this.persisted({ line: encodeSessionLine({ kind: 'd', key }), undo });
     // It stopped working just now, in memory: its held polls end with it (issue #15, item 5).
     for (const watcher of this.watchers) watcher.ended([key]);
+    return written;
   }
 
   /** The text store's `SessionRepository.onSessionsEnded`: one process holds every session of the folder. */
@@ -146,12 +147,13 @@ export class FileSessionStore extends session.Store {
     return () => this.watchers.delete(watcher);
   }
 
-  override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+  /** `SessionRepository.touch`: the new expiry holds in memory at once, and is written at most hourly. */
+  touch(sid: string, data: SessionContent): Promise<void> {
     const key = this.keyOf(sid);
     const e = this.entries.get(key);
-    if (!e) return callback?.();
+    if (!e) return Promise.resolve();
     e.expires = this.expiryOf(data);
-    if (e.expires - e.persistedExpires < TOUCH_PERSIST_MS) return callback?.();
+    if (e.expires - e.persistedExpires < TOUCH_PERSIST_MS) return Promise.resolve();
     const entry: Entry = { json: JSON.stringify(data), expires: e.expires, persistedExpires: e.expires };
     this.entries.set(key, entry);
     // Not written (a full disk): the new expiry holds in memory, and the next touch writes it again. A read
@@ -159,11 +161,13 @@ export class FileSessionStore extends session.Store {
     const undo = () => {
       entry.persistedExpires = e.persistedExpires;
     };
-    this.persist({
-      line: encodeSessionLine({ kind: 's', key, expires: entry.expires, json: entry.json }),
-      undo,
-      callback: () => callback?.(),
-    });
+    return new Promise((resolve) =>
+      this.persist({
+        line: encodeSessionLine({ kind: 's', key, expires: entry.expires, json: entry.json }),
+        undo,
+        callback: () => resolve(),
+      }),
+    );
   }
 
   /** Ends every session of `username` (a password reset, issue #15); resolves once that is on disk. */
@@ -186,7 +190,7 @@ export class FileSessionStore extends session.Store {
   }
 
   /** The live sessions of `username` (issue #17: their devices). */
-  ofUser(username: string): { key: string; data: SessionData }[] {
+  ofUser(username: string): { key: string; data: SessionContent }[] {
     const now = this.now();
     return [...this.entries]
       .filter(([, e]) => e.expires > now && this.parsedOf(e).username === username)
@@ -214,7 +218,7 @@ export class FileSessionStore extends session.Store {
               undo: () => {
                 if (!this.entries.has(key)) this.entries.set(key, before);
               },
-              callback: (err) => (err ? reject(err as Error) : resolve()),
+              callback: (err) => (err ? reject(err) : resolve()),
             }),
           ),
       ),
@@ -222,12 +226,8 @@ export class FileSessionStore extends session.Store {
     return ended.length;
   }
 
-  private parsedOf(e: Entry): SessionData {
-    return (e.parsed ??= JSON.parse(e.json) as SessionData);
-  }
-
-  override length(callback: (err: unknown, length?: number) => void): void {
-    callback(null, this.entries.size);
+  private parsedOf(e: Entry): SessionContent {
+    return (e.parsed ??= JSON.parse(e.json) as SessionContent);
   }
 
   /** Number of live sessions (tests and metrics). */
@@ -252,9 +252,14 @@ export class FileSessionStore extends session.Store {
     return key;
   }
 
-  private expiryOf(data: SessionData): number {
+  private expiryOf(data: SessionContent): number {
     const expires = data.cookie?.expires;
     return expires ? new Date(expires).getTime() : this.now() + this.defaultTtlMs;
+  }
+
+  /** `persist`, resolving once the change is written and rejecting when it could not be. */
+  private persisted(change: Omit<Pending, 'callback'>): Promise<void> {
+    return new Promise((resolve, reject) => this.persist({ ...change, callback: (err) => (err ? reject(err) : resolve()) }));
   }
 
   /** Group commit: lines queued while a sync runs go out together in the next write. */

@@ -118,7 +118,10 @@ export class TextStore implements Store {
       log: options.log,
     });
     this.sessions = {
-      expressStore: sessionStore,
+      get: (sid) => sessionStore.get(sid),
+      set: (sid, record) => sessionStore.set(sid, record),
+      touch: (sid, record) => sessionStore.touch(sid, record),
+      destroy: (sid) => sessionStore.destroy(sid),
       generatedSecret: () => this.generatedSecret(),
       onSessionsEnded: (watcher) => sessionStore.onEnded(watcher),
       ofUser: async (username) => sessionStore.ofUser(username),

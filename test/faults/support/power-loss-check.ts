@@ -1,4 +1,3 @@
-import type { SessionData } from 'express-session';
 import type { Message } from '../../../api/contract.js';
 import { LongPollHub } from '../../../api/messaging/long-poll.js';
 import { MessageIds } from '../../../api/messaging/message-ids.js';
@@ -132,9 +131,7 @@ async function checkContent(store: TextStore, promised: Promised, problems: stri
   }
   await checkReceipts(store, ids, promised, problems);
   for (const [sid, user] of promised.sessions) {
-    const session = await new Promise<SessionData | null | undefined>((resolve, reject) =>
-      store.sessions.expressStore.get(sid, (err, data) => (err ? reject(err as Error) : resolve(data))),
-    );
+    const session = await store.sessions.get(sid);
     if (promised.loggedOut.has(sid) && session) problems.push(`session of ${user} is back after its logout`);
     if (!promised.loggingOut.has(sid) && session?.username !== user) problems.push(`session of ${user} is gone`);
   }

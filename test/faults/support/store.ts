@@ -1,6 +1,5 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { SessionData } from 'express-session';
 import { TextStore, type TextStoreOptions } from '../../../api/store/text/text-store.js';
 import { captureLog, type LogEntry } from '../../support/log.js';
 
@@ -22,14 +21,14 @@ export async function openStore(dataDir: string, extra: Partial<TextStoreOptions
 
 export const HASH = '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234';
 
-/** Puts a session in the store's express-session store and waits until it is on disk. */
+/** Puts a session in the store and waits until it is on disk. */
 export function putSession(store: TextStore, sid: string, username: string): Promise<void> {
   const data = {
     cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000) },
     username,
     loggedInAt: Date.now(),
-  } as unknown as SessionData;
-  return new Promise((resolve, reject) => store.sessions.expressStore.set(sid, data, (err) => (err ? reject(err as Error) : resolve())));
+  };
+  return store.sessions.set(sid, data);
 }
 
 /** Every file of a data folder (relative path -> bytes), the lock file aside. */
