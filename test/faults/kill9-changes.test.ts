@@ -4,8 +4,9 @@
  * a receiver long-polling with its cursor, and SIGKILL at random moments, restarting each time. After every
  * restart, every message acknowledged before the kill is in both histories once, every acknowledged edit
  * shows its text and every acknowledged delete stays deleted. At the end the files load without a bad line,
- * nothing reached the receiver twice, and the text of every deleted message is in no file of the data folder
- * within the bound docs/reliability.md states ("Deleted means gone": 30 s).
+ * nothing reached the receiver twice, and the text of every deleted message, and the text every acknowledged
+ * edit replaced, is in no file of the data folder within the bound docs/reliability.md states ("Deleted means
+ * gone": 30 s). The kills land during those scrubs too: each edit and delete starts one.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -189,14 +190,17 @@ describe('kill -9 during edits and deletes', () => {
       for (const a of all) if (!received.has(a.message.id)) problems.push(`message ${a.message.id} never reached ${RECEIVER}`);
       for (const [id, n] of received) if (n !== 1) problems.push(`message ${id} reached ${RECEIVER} ${n} times`);
 
-      // Deleted means gone: no file of the folder holds the text of a deleted message within the bound.
+      // Deleted means gone: no file of the folder holds the text of a deleted message within the bound, nor
+      // the text an acknowledged edit replaced (only the sent text has the emoji before the secret).
       const deleted = all.filter((a) => a.deleted);
+      const replaced = all.filter((a) => !a.deleted && a.editedTo !== undefined);
       const holding = async (): Promise<string[]> => {
         const found: string[] = [];
         for (const entry of await fsp.readdir(server.dataDir, { recursive: true, withFileTypes: true })) {
           if (!entry.isFile()) continue;
-          const text = await fsp.readFile(path.join(entry.parentPath, entry.name), 'latin1');
+          const text = await fsp.readFile(path.join(entry.parentPath, entry.name), 'utf8');
           for (const a of deleted) if (text.includes(a.secret)) found.push(`${entry.name} holds ${a.secret}`);
+          for (const a of replaced) if (text.includes(`😀 ${a.secret}`)) found.push(`${entry.name} holds the text an edit replaced, ${a.secret}`);
         }
         return found;
       };
@@ -207,7 +211,7 @@ describe('kill -9 during edits and deletes', () => {
         left = await holding();
       }
       if (left.length > 0 && process.env.PAPO_KEEP_FOLDER) await fsp.cp(server.dataDir, process.env.PAPO_KEEP_FOLDER, { recursive: true });
-      if (left.length > 0) problems.push(`${left.length} deleted texts left after ${SCRUB_BOUND_MS} ms`, ...left.slice(0, 10));
+      if (left.length > 0) problems.push(`${left.length} deleted or replaced texts left after ${SCRUB_BOUND_MS} ms`, ...left.slice(0, 10));
       expect(await server.stop()).toBe(0);
 
       // The files load without a torn tail or a bad line.
@@ -228,6 +232,7 @@ describe('kill -9 during edits and deletes', () => {
       );
       expect(problems.slice(0, 20)).toEqual([]);
       expect(deleted.length).toBeGreaterThan(KILLS);
+      expect(replaced.length).toBeGreaterThan(KILLS);
     },
   );
 });

@@ -17,6 +17,8 @@ export interface StoreUnderTest {
   /** Closes every instance and removes the data. */
   destroy(): Promise<void>;
   url?: string;
+  /** The text store's data folder. */
+  dir?: string;
 }
 
 export async function storeUnderTest(kind: StoreKind, options: { now?: () => Date } = {}): Promise<StoreUnderTest> {
@@ -33,6 +35,7 @@ export async function storeUnderTest(kind: StoreKind, options: { now?: () => Dat
     return {
       store: await open(),
       open,
+      dir,
       destroy: async () => {
         for (const s of opened) await s.close();
         await rm(dir, { recursive: true, force: true });

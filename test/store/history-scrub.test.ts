@@ -36,4 +36,17 @@ describe('the history scrub (issue #18, "deleted means gone")', () => {
       expect(encodeHistory(decoded.value)).toBe(after);
     },
   );
+
+  it('when an edited msg line with files is blanked keeping its attachments, then only its text goes', () => {
+    const line = encodeHistory(withFiles(3));
+    const buf = Buffer.from(line);
+    expect(blankLines(buf, [{ offset: 0, length: buf.length, keepAttachments: true }])).toBe(1);
+    const after = buf.toString('utf8');
+    expect(after.length).toBe(line.length);
+    expect(after).not.toContain('olha');
+    const decoded = decodeHistory(after.slice(0, -1));
+    if (!decoded.ok || decoded.value.kind !== 'msg') throw new Error('not a msg');
+    expect(decoded.value).toEqual({ ...withFiles(3), content: ' '.repeat('olha\\; isto'.length) });
+    expect(blankLines(buf, [{ offset: 0, length: buf.length, keepAttachments: true }])).toBe(0);
+  });
 });

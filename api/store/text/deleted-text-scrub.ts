@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger.js';
 import type { WriteOp } from './journal.js';
+import type { BlankRef } from './history-scrub.js';
 import type { RecordRef, UserHistory } from './user-history.js';
 
 /**
@@ -22,10 +23,19 @@ import type { RecordRef, UserHistory } from './user-history.js';
  * record of which files a deleted message carried, so a crash between the delete and the removal of its
  * files, or a removal that failed, is finished here, at the next quiet point or the next start. A release
  * that fails leaves the line as it is until the next sweep of attachments asks again (`retryReleases`).
+ *
+ * An edit takes away the text it replaced the same way and within the same bound (issue #18: Papo keeps no
+ * edit history): once the latest `ed` is in a history file, the `msg` line's text (not its attachments, reply
+ * link, id or time) and every earlier `ed` line's are blanked; the message's line in mensagens.txt, delivered
+ * or not, has its text blanked first (delivery reads the text from the histories), so that a crash between
+ * the two leaves the history's leftovers, which the next start finds (`UserHistory.editLeftovers`); then the
+ * journal starts afresh as after a delete.
  */
 export class DeletedTextScrub {
   /** Per user, the deleted messages whose lines may still hold their text. */
   private readonly pending = new Map<string, Set<number>>();
+  /** Per user, the edited messages whose lines may still hold the text an edit replaced. */
+  private readonly edited = new Map<string, Set<number>>();
   private queueToCompact = false;
   /** Empty batches still to submit, each after a checkpoint, so that both journal files start afresh. */
   private journalWipes = 0;
@@ -55,6 +65,15 @@ export class DeletedTextScrub {
     if (queued) this.queueToCompact = true;
   }
 
+  /** Message `seq` was edited: the text it replaced leaves these users' histories and the queue. */
+  addEdited(users: readonly string[], seq: number): void {
+    for (const user of users) {
+      const set = this.edited.get(user) ?? new Set<number>();
+      set.add(seq);
+      this.edited.set(user, set);
+    }
+  }
+
   /**
    * Both journal files are to start afresh, with no history to rewrite first: a deleted account's lines (its
    * sign-up's hash, its messages) may be in them (issue #17). Three, so that the next two rounds each
@@ -65,7 +84,7 @@ export class DeletedTextScrub {
   }
 
   get due(): boolean {
-    return this.pending.size > 0 || this.queueToCompact || this.journalWipes > 0;
+    return this.pending.size > 0 || this.edited.size > 0 || this.queueToCompact || this.journalWipes > 0;
   }
 
   /**
@@ -77,8 +96,9 @@ export class DeletedTextScrub {
     compactQueue: () => Promise<void>,
     submit: (ops: WriteOp[]) => Promise<void>,
     release: (attachmentIds: readonly string[]) => Promise<void>,
+    blankQueue: (seqs: readonly number[]) => Promise<number | undefined>,
   ): Promise<void> {
-    let rewrote = false;
+    let rewrote = await this.scrubEdits(history, blankQueue);
     for (const [user, seqs] of [...this.pending]) {
       const h = await history(user);
       const written = h.writtenBytes;
@@ -110,6 +130,41 @@ export class DeletedTextScrub {
     if (rewrote) this.journalWipes = 2;
     else if (this.journalWipes > 0) this.journalWipes--;
     if (this.journalWipes > 0) void submit([{ kind: 'markDelivered', seq: 0 }]).catch(() => undefined);
+  }
+
+  /** The edits' round: the queue's lines first, then each history's lines whose latest `ed` is in the file. */
+  private async scrubEdits(
+    history: (user: string) => Promise<UserHistory>,
+    blankQueue: (seqs: readonly number[]) => Promise<number | undefined>,
+  ): Promise<boolean> {
+    if (this.edited.size === 0) return false;
+    const queued = await blankQueue([...new Set([...this.edited.values()].flatMap((s) => [...s]))]);
+    // Not written (a full disk): the histories wait too, so that the queue's text is not left with nothing to find it.
+    if (queued === undefined) return false;
+    let rewrote = queued > 0;
+    for (const [user, seqs] of [...this.edited]) {
+      const h = await history(user);
+      const refs: (RecordRef & BlankRef)[] = [];
+      for (const seq of [...seqs]) {
+        // No edit here (a withheld message's recipient) or deleted since: nothing to do, or the delete's scrub.
+        if (!h.edits.has(seq) || h.deleted.has(seq)) {
+          seqs.delete(seq);
+          continue;
+        }
+        const lines = h.replacedTextRefs(seq);
+        if (!lines) continue;
+        refs.push(...lines);
+        seqs.delete(seq);
+      }
+      if (seqs.size === 0) this.edited.delete(user);
+      if (refs.length === 0) continue;
+      const changed = await h.rewriteBlanking(refs.sort((a, b) => a.offset - b.offset));
+      if (changed > 0) {
+        rewrote = true;
+        this.log.info({ user, lines: changed }, 'rewrote a history without the text that edits replaced');
+      }
+    }
+    return rewrote;
   }
 
   /** Releases the files the deleted messages `seqs` still name in `h`; false (and kept for later) when it failed. */

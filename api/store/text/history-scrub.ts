@@ -11,13 +11,27 @@ import { decodeHistory, encodeHistory, type HistoryRecord } from './records.js';
  */
 
 /**
- * The record with its text (and, on a `msg`, its attachments field: the files' names, types, sizes and ids)
- * replaced by as many spaces as the escaped field took; the record itself when already so.
+ * The same for the text an edit replaced (issue #18: Papo keeps no edit history): the `msg` line's text and
+ * every `ed` line's but the latest are blanked, and the `msg` line keeps its attachments (`keepAttachments`),
+ * its reply link, id and time: only its words were replaced.
  */
-export function blankRecord<T extends HistoryRecord>(record: T): T {
+
+/** Where a line to blank is, and whether its attachments stay (an edited message's) or go (a deleted one's). */
+export interface BlankRef {
+  offset: number;
+  length: number;
+  keepAttachments?: boolean;
+}
+
+/**
+ * The record with its text (and, on a `msg`, its attachments field: the files' names, types, sizes and ids,
+ * unless `keepAttachments`) replaced by as many spaces as the escaped field took; the record itself when
+ * already so.
+ */
+export function blankRecord<T extends HistoryRecord>(record: T, keepAttachments = false): T {
   if (record.kind !== 'msg' && record.kind !== 'ed') return record;
   const blank = ' '.repeat(Buffer.byteLength(escapeField(record.content)));
-  const files = record.kind === 'msg' && record.attachments !== undefined && record.attachments.length > 0;
+  const files = !keepAttachments && record.kind === 'msg' && record.attachments !== undefined && record.attachments.length > 0;
   if (record.content === blank && !files) return record;
   if (record.kind !== 'msg' || !files) return { ...record, content: blank };
   const { attachments, ...rest } = record;
@@ -26,13 +40,13 @@ export function blankRecord<T extends HistoryRecord>(record: T): T {
 }
 
 /** Blanks the lines at `refs` inside `buf` (a whole history file), in place; returns how many changed. */
-export function blankLines(buf: Buffer, refs: readonly { offset: number; length: number }[]): number {
+export function blankLines(buf: Buffer, refs: readonly BlankRef[]): number {
   let changed = 0;
   for (const ref of refs) {
     const line = buf.toString('utf8', ref.offset, ref.offset + ref.length - 1);
     const d = decodeHistory(line);
     if (!d.ok) continue;
-    const blanked = blankRecord(d.value);
+    const blanked = blankRecord(d.value, ref.keepAttachments);
     if (blanked === d.value) continue;
     const out = Buffer.from(encodeHistory(blanked));
     // The same length (with its LF) by construction; anything else would shift every record after it.

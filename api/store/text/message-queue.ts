@@ -3,6 +3,7 @@ import { COMPACTION_COPY_SUFFIX } from './data-layout.js';
 import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { visitRecordFile, type Damage } from './line-file.js';
 import { keptLines, type CompactionHooks } from './queue-compaction.js';
+import { blankQueueLines } from './queue-text-scrub.js';
 import { QueueFileTail } from './queue-file-tail.js';
 import { QueueIndex } from './queue-index.js';
 import { decodeQueueLine, type QueueLine } from './records.js';
@@ -121,6 +122,25 @@ export class MessageQueue {
     this.index.replace(moved);
     this.tail.startOver(handle, offset);
     return removed;
+  }
+
+  /**
+   * Rewrites the queue with the text of messages `seqs` blanked (issue #18: an edit keeps only the latest
+   * text; delivery reads the text from the histories, never from here). Delivered or not, a line that is
+   * still in the file is blanked; the others are skipped. The blanked line keeps its length (queue-text-scrub.ts),
+   * so every flag offset in memory stays true. Same crash safety and quiet-point rule as `compact`.
+   */
+  async blankText(seqs: readonly number[]): Promise<number> {
+    const flags = seqs.flatMap((seq) => this.index.flagOf(seq) ?? []);
+    if (flags.length === 0) return 0;
+    await this.tail.sync();
+    const buf = (await fsp.readFile(this.file)).subarray(0, this.tail.end);
+    const changed = blankQueueLines(buf, flags);
+    if (changed === 0) return 0;
+    await writeDurably(this.disk, this.file, buf, { copy: `${this.file}${COMPACTION_COPY_SUFFIX}` });
+    await this.tail.close();
+    this.tail.startOver(await openReadWrite(this.file, this.disk), buf.length);
+    return changed;
   }
 
   async close(): Promise<void> {

@@ -80,6 +80,11 @@ export class QueueFileTail {
     await this.serially(async () => this.keepTailEnd());
   }
 
+  /** Bytes of the file once every append is written: where a rewrite of the whole file must end. */
+  get end(): number {
+    return this.size;
+  }
+
   /** Ends once every write started has ended. */
   idle(): Promise<void> {
     return this.writing;

@@ -42,6 +42,12 @@ export class QueueIndex {
     return i < 0 ? undefined : this.senders[i];
   }
 
+  /** Where message `seq`'s delivered flag is in the file (delivered or not), or undefined when not there. */
+  flagOf(seq: number): number | undefined {
+    const i = this.position(seq);
+    return i < 0 ? undefined : this.flagAt[i];
+  }
+
   isDelivered(to: string, seq: number): boolean {
     const first = this.firstUndelivered(to);
     return first === undefined || seq < first;

@@ -25,6 +25,8 @@ export interface TextContext {
   isQueued(seq: number): boolean;
   /** Takes the text of messages deleted for everyone out of the files, at the next quiet points (deleted-text-scrub.ts). */
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void;
+  /** Takes the text an edit replaced out of the files, within the same bound (deleted-text-scrub.ts). */
+  scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void;
   /** Who blocked whom (issue #17): a send to someone who blocked its sender is withheld. */
   readonly blocks: Pick<BlockListFile, 'has'>;
 }

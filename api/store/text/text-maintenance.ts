@@ -28,6 +28,11 @@ export class TextMaintenance {
     for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
   }
 
+  /** Message `seq` was edited: the text it replaced leaves these users' histories and the queue (issue #18). */
+  scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void {
+    for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.addEdited(users, seq);
+  }
+
   /** Both journal files are to start afresh at the next quiet points: a deleted account's lines may be in them. */
   wipeJournal(): void {
     this.scrub.wipeJournal();
@@ -51,6 +56,7 @@ export class TextMaintenance {
         () => compactQueue(queue, this.log),
         (ops) => committer.submit(ops, () => undefined),
         release,
+        (seqs) => blankQueueText(queue, seqs, this.log),
       );
     }
     const { total, delivered } = queue.stats;
@@ -70,5 +76,18 @@ export async function compactQueue(queue: MessageQueue, log: Logger): Promise<vo
   } catch (err) {
     if (!isOutOfSpace(err)) throw err;
     log.warn({ err }, 'mensagens.txt not compacted: the disk is full');
+  }
+}
+
+/** As compaction: on a full disk the queue stays whole, and the edits wait for a later round (issue #15). */
+async function blankQueueText(queue: MessageQueue, seqs: readonly number[], log: Logger): Promise<number | undefined> {
+  try {
+    const changed = await queue.blankText(seqs);
+    if (changed > 0) log.info({ lines: changed }, 'rewrote mensagens.txt without the text that edits replaced');
+    return changed;
+  } catch (err) {
+    if (!isOutOfSpace(err)) throw err;
+    log.warn({ err }, 'mensagens.txt keeps text that edits replaced: the disk is full');
+    return undefined;
   }
 }

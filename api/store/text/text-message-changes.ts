@@ -10,6 +10,7 @@ export interface ChangeStore extends HistorySource {
   /** Whether message `seq` still has a line in mensagens.txt. */
   isQueued(seq: number): boolean;
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void;
+  scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void;
 }
 
 /** Submits a batch; resolves once it is durable and readable (TextMessages.commit). */
@@ -41,6 +42,8 @@ export class TextMessageChanges {
     // A withheld message (issue #17) is only in its sender's history: its changes stay there too.
     const to = record.withheld ? [] : [record.to];
     await this.commit([appendHistory(record.from, ed), ...to.map((u) => appendHistory(u, ed))]);
+    // Papo keeps no edit history: the text this edit replaced leaves the files at the next quiet points.
+    this.store.scrubEditLater([record.from, ...to], record.seq);
     return { kind: 'done', at };
   }
 

@@ -140,9 +140,12 @@ export class TextMessages implements MessageRepository {
         return message && !h.hidden.has(r.seq) ? [{ type: 'message', message }] : [];
       }
       if (r.kind === 'st') return [{ type: 'status', messageSeq: r.messageSeq, status: r.status, at: r.at }];
-      // An edit of a message deleted since carries text that is gone (blanked in the file, or about to be).
+      // An edit of a message deleted since, or replaced by a later edit, carries text that is gone (blanked in
+      // the file, or about to be): a device behind gets the latest edit only (issue #18).
       if (r.kind === 'ed')
-        return h.deleted.has(r.messageSeq) ? [] : [{ type: 'edit', messageSeq: r.messageSeq, content: r.content, at: r.at }];
+        return h.deleted.has(r.messageSeq) || !h.isLatestEdit(r.messageSeq, r.seq)
+          ? []
+          : [{ type: 'edit', messageSeq: r.messageSeq, content: r.content, at: r.at }];
       if (r.kind === 'del' || r.kind === 'hd') return [{ type: 'delete', messageSeq: r.messageSeq, at: r.at, forMe: r.kind === 'hd' }];
       return [];
     });

@@ -27,6 +27,8 @@ export interface StateLoadDeps {
   history: (username: string) => Promise<UserHistory>;
   /** Message `seq`s were deleted for everyone: their text leaves these users' histories. */
   scrubLater: (users: readonly string[], seqs: number | readonly number[]) => void;
+  /** Message `seq`s were edited: the text the edits replaced leaves these users' histories and the queue. */
+  scrubEditLater: (users: readonly string[], seqs: number | readonly number[]) => void;
   onDiskFailure: (err: unknown) => void;
   maintain: () => Promise<void>;
 }
@@ -94,12 +96,13 @@ export async function loadTextState(deps: StateLoadDeps): Promise<LoadedState> {
     else state.committer.suspend(outOfSpace);
     // A delete committed in the journal but not yet in its history files when the server died: the replay
     // appended its `del` after the history was opened (its leftovers counted without it), so its text would
-    // stay in the files until the next start. Scrubbed as a live delete is (issue #18).
+    // stay in the files until the next start. Scrubbed as a live delete is (issue #18); an edit likewise.
     for (const op of replay ?? []) {
       const owner = op.kind === 'append' ? historyKeyOwner(op.file) : undefined;
-      if (op.kind !== 'append' || owner === undefined || !op.line.startsWith('del;')) continue;
+      if (op.kind !== 'append' || owner === undefined || !(op.line.startsWith('del;') || op.line.startsWith('ed;'))) continue;
       const record = decodeHistory(op.line.slice(0, -1));
       if (record.ok && record.value.kind === 'del') deps.scrubLater([owner], record.value.messageSeq);
+      if (record.ok && record.value.kind === 'ed') deps.scrubEditLater([owner], record.value.messageSeq);
     }
     return { state, outOfSpace };
   } catch (err) {

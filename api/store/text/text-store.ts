@@ -92,6 +92,7 @@ export class TextStore implements Store {
       endSessionsOf: async (username) => void (await sessionStore.destroyUser(username)),
       isQueued: (seq) => this.state.queue.senderOf(seq) !== undefined,
       scrubLater: (users, seqs, queued) => this.scrubLater(users, seqs, queued),
+      scrubEditLater: (users, seqs) => this.scrubEditLater(users, seqs),
       blocks,
     };
     this.recovery = new StateRecovery(
@@ -211,6 +212,7 @@ export class TextStore implements Store {
       h = UserHistory.open(username, files.history(username), this.disk).then(({ history, tornBytes, damage }) => {
         this.report(history.path, { tornBytes, damage });
         if (history.leftovers.length > 0) this.scrubLater([username], history.leftovers, false);
+        if (history.editLeftovers.length > 0) this.scrubEditLater([username], history.editLeftovers);
         return history;
       });
       histories.set(username, h);
@@ -249,6 +251,7 @@ export class TextStore implements Store {
       publish: (state) => (this.stateValue = state),
       history: (username) => this.history(username),
       scrubLater: (users, seqs) => this.scrubLater(users, seqs, false),
+      scrubEditLater: (users, seqs) => this.scrubEditLater(users, seqs),
       onDiskFailure: (err) => this.onDiskFailure(err),
       maintain: () => this.maintain(),
     });
@@ -260,6 +263,12 @@ export class TextStore implements Store {
    */
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void {
     this.maintenance.scrubLater(users, seqs, queued);
+    this.stateValue?.committer.requestMaintenance();
+  }
+
+  /** Message `seq`s were edited: the text the edits replaced leaves these histories and the queue (issue #18). */
+  scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void {
+    this.maintenance.scrubEditLater(users, seqs);
     this.stateValue?.committer.requestMaintenance();
   }
 

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
-import { blankLines, blankRecord } from './history-scrub.js';
+import { blankLines, blankRecord, type BlankRef } from './history-scrub.js';
 import { loadRecordFile, type Damage, type LoadedRecord } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
 import { SearchIndex } from './text-search-index.js';
@@ -63,6 +63,8 @@ export class UserHistory {
   readonly hidden = new Set<number>();
   /** Deleted messages whose text this file still held when it was opened (deleted-text-scrub.ts). */
   leftovers: number[] = [];
+  /** Edited messages whose replaced text (the `msg` line's, an earlier `ed` line's) this file still held when opened. */
+  editLeftovers: number[] = [];
   /** Every message's words, for search (issue #18): built as the file loads, then kept current. */
   readonly searchIndex = new SearchIndex();
   /** Sequence number of the last record: appends only go above it. */
@@ -107,6 +109,7 @@ export class UserHistory {
       }
       history.leftovers = [...left];
     }
+    if (history.edits.size > 0) history.editLeftovers = replacedTextLeft(history, loaded.records);
     history.size = loaded.validEnd;
     history.tailStart = loaded.validEnd;
     return { history, tornBytes: loaded.tornBytes, damage: loaded.damage };
@@ -161,7 +164,7 @@ export class UserHistory {
    * for the others after the next checkpoint. Returns how many lines changed. Must not run beside `sync`
    * (the text store runs it at the committer's quiet point).
    */
-  async rewriteBlanking(refs: readonly RecordRef[]): Promise<number> {
+  async rewriteBlanking(refs: readonly (RecordRef & BlankRef)[]): Promise<number> {
     const work = this.rewriting.then(async () => {
       const end = this.writtenBytes;
       const buf = await fsp.readFile(this.path);
@@ -176,7 +179,10 @@ export class UserHistory {
       this.opened = undefined;
       setTimeout(() => void old?.then((h) => h.close()).catch(() => undefined), 2000).unref();
       // Records of the tail are answered from memory: they must not keep the text either.
-      this.tail = this.tail.map((r) => (refs.some((ref) => ref.seq === r.seq) ? blankRecord(r) : r));
+      this.tail = this.tail.map((r) => {
+        const ref = refs.find((b) => b.seq === r.seq);
+        return ref ? blankRecord(r, ref.keepAttachments) : r;
+      });
       return changed;
     });
     this.rewriting = work.then(
@@ -308,6 +314,25 @@ export class UserHistory {
     this.searchIndex.add(record);
   }
 
+  /**
+   * The lines of edited message `seq` whose text the latest edit replaced (issue #18): its `msg` line (text
+   * only) and every `ed` line but the last. Undefined while the last `ed` is not in the file yet (the next
+   * checkpoint writes it), or when the message has no edit or is deleted (the delete scrub takes it all).
+   */
+  replacedTextRefs(seq: number): (RecordRef & BlankRef)[] | undefined {
+    const edits = this.edits.get(seq);
+    const last = edits?.at(-1);
+    if (!edits || !last || this.deleted.has(seq)) return undefined;
+    if (last.offset + last.length > this.writtenBytes) return undefined;
+    const msg = this.messageRef(seq);
+    return [...(msg && !msg.unreadable ? [{ ...msg, keepAttachments: true }] : []), ...edits.slice(0, -1)];
+  }
+
+  /** Whether `ref` is the latest edit of its message: a stream skips the others, whose text is gone (issue #18). */
+  isLatestEdit(messageSeq: number, seq: number): boolean {
+    return this.edits.get(messageSeq)?.at(-1)?.seq === seq;
+  }
+
   /** The ref of message `seq` in this history, placeholders included. */
   messageRef(seq: number): RecordRef | undefined {
     const ref = this.messages[refUpperBound(this.messages, seq) - 1];
@@ -346,6 +371,16 @@ function firstAbove<T>(items: readonly T[], value: number, key: (item: T) => num
     else hi = mid;
   }
   return lo;
+}
+
+/** Edited messages (not deleted) whose replaced text is still in `records`: a crash before the scrub ended. */
+function replacedTextLeft(h: UserHistory, records: readonly LoadedRecord<HistoryRecord>[]): number[] {
+  const left = new Set<number>();
+  for (const { value: r } of records) {
+    if (r.kind === 'msg' && h.edits.has(r.seq) && !h.deleted.has(r.seq) && blankRecord(r, true) !== r) left.add(r.seq);
+    if (r.kind === 'ed' && !h.deleted.has(r.messageSeq) && !h.isLatestEdit(r.messageSeq, r.seq) && blankRecord(r) !== r) left.add(r.messageSeq);
+  }
+  return [...left];
 }
 
 function insertRef(refs: RecordRef[], ref: RecordRef): void {
