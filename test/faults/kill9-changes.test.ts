@@ -200,7 +200,8 @@ describe('kill -9 during edits and deletes', () => {
           if (!entry.isFile()) continue;
           const text = await fsp.readFile(path.join(entry.parentPath, entry.name), 'utf8');
           for (const a of deleted) if (text.includes(a.secret)) found.push(`${entry.name} holds ${a.secret}`);
-          for (const a of replaced) if (text.includes(`😀 ${a.secret}`)) found.push(`${entry.name} holds the text an edit replaced, ${a.secret}`);
+          for (const a of replaced)
+            if (text.includes(`😀 ${a.secret}`)) found.push(`${entry.name} holds the text an edit replaced, ${a.secret}`);
         }
         return found;
       };

@@ -378,7 +378,8 @@ function replacedTextLeft(h: UserHistory, records: readonly LoadedRecord<History
   const left = new Set<number>();
   for (const { value: r } of records) {
     if (r.kind === 'msg' && h.edits.has(r.seq) && !h.deleted.has(r.seq) && blankRecord(r, true) !== r) left.add(r.seq);
-    if (r.kind === 'ed' && !h.deleted.has(r.messageSeq) && !h.isLatestEdit(r.messageSeq, r.seq) && blankRecord(r) !== r) left.add(r.messageSeq);
+    if (r.kind === 'ed' && !h.deleted.has(r.messageSeq) && !h.isLatestEdit(r.messageSeq, r.seq) && blankRecord(r) !== r)
+      left.add(r.messageSeq);
   }
   return [...left];
 }
