@@ -21,6 +21,9 @@ export class Promised {
   readonly sent = new Map<string, Message>();
   readonly delivered = new Set<string>();
   readonly reads: { user: string; peer: string; upTo: string }[] = [];
+  /** blocker>blocked -> the last acknowledged state; pairs with a request unanswered at the cut are left out. */
+  readonly blocks = new Map<string, boolean>();
+  readonly blocking = new Set<string>();
   /** The last cursor each device was handed, and what it had received up to it. */
   readonly cursors = new Map<string, { user: string; cursor: string; seen: Set<string> }>();
 
@@ -50,6 +53,13 @@ export class Promised {
         break;
       case 'read':
         this.reads.push(event);
+        break;
+      case 'blocking':
+        this.blocking.add(`${event.blocker}>${event.blocked}`);
+        break;
+      case 'block':
+        this.blocking.delete(`${event.blocker}>${event.blocked}`);
+        this.blocks.set(`${event.blocker}>${event.blocked}`, event.on);
         break;
     }
   }
@@ -130,6 +140,11 @@ async function checkContent(store: TextStore, promised: Promised, problems: stri
     }
   }
   await checkReceipts(store, ids, promised, problems);
+  for (const [pair, on] of promised.blocks) {
+    const [blocker = '', blocked = ''] = pair.split('>');
+    if (!promised.blocking.has(pair) && (await store.blocks.isBlocked(blocker, blocked)) !== on)
+      problems.push(`acknowledged ${on ? 'block' : 'unblock'} ${pair} is lost`);
+  }
   for (const [sid, user] of promised.sessions) {
     const session = await store.sessions.get(sid);
     if (promised.loggedOut.has(sid) && session) problems.push(`session of ${user} is back after its logout`);

@@ -24,7 +24,8 @@ import type { PowerLossDisk } from './power-loss-disk.js';
  * The workload of the power-loss test (issue #15): a real Papo app over a text store whose Disk records
  * everything, driven through HTTP by a seeded sequence of sends (alone and in bursts, so batches group),
  * polls that acknowledge, read marks, sign-ups (new history files), logins and logouts (sessions.txt),
- * failed logins (limites.txt), pauses (idle checkpoints, journal rotation, queue compaction) and a restart.
+ * failed logins (limites.txt), blocks and unblocks (bloqueios.txt, issue #17), pauses (idle checkpoints, journal
+ * rotation, queue compaction) and a restart.
  * Every answer that promises durability is marked in the Disk's journal right after it arrived: that is
  * what a power loss after that point must keep.
  */
@@ -39,7 +40,10 @@ export type Promise201 =
   | { type: 'delivered'; user: string; ids: string[] }
   /** A poll answer handed out this cursor to a device that had received `seen` up to it. */
   | { type: 'cursor'; sid: string; user: string; cursor: string; seen: string[] }
-  | { type: 'read'; user: string; peer: string; upTo: string };
+  | { type: 'read'; user: string; peer: string; upTo: string }
+  /** A block or unblock was asked for (issue #17): from here on, either state may be on disk. */
+  | { type: 'blocking'; blocker: string; blocked: string }
+  | { type: 'block'; blocker: string; blocked: string; on: boolean };
 
 interface Device {
   user: string;
@@ -56,6 +60,9 @@ export interface WorkloadSettings {
   /** Where the data folder goes, under the Disk's root. */
   dataDir: string;
 }
+
+/** The account the workload's users block and unblock. */
+const WALL = 'muro';
 
 const CONTENTS = ['oi', 'tudo bem?', 'a; b; c', 'linha\nnova', 'barra \\ e ; juntos', 'ação 🎉 עברית', 'x'.repeat(300)];
 
@@ -77,6 +84,10 @@ export class Workload {
     await this.start();
     try {
       for (const user of ['ana', 'beto', 'caio']) await this.signUp(user);
+      // Blocked and unblocked by the others (bloqueios.txt), never a sender nor a recipient: a block withholds
+      // messages, which the checks of what was sent do not model.
+      await this.logInAs(WALL, 201);
+      this.devices.pop();
       for (let step = 0; step < this.settings.steps; step++) {
         if (step === Math.floor(this.settings.steps / 2)) await this.restart();
         await this.step();
@@ -102,6 +113,7 @@ export class Workload {
     else if (r < 0.81) await this.logIn(this.pick(this.users));
     else if (r < 0.84) await this.logOut();
     else if (r < 0.87) await this.failLogin(this.pick(this.users));
+    else if (r < 0.91) await this.toggleBlock(this.pick(this.users));
     else await new Promise((resolve) => setTimeout(resolve, 55 + this.settings.random() * 40));
   }
 
@@ -224,6 +236,20 @@ export class Workload {
     const res = await supertest(this.url).post('/api/messages/read').set('Cookie', device.cookie).send({ with: last.from, upTo: last.id });
     if (res.status !== 204) throw new Error(`read: ${res.status} ${res.text}`);
     this.mark({ type: 'read', user: device.user, peer: last.from, upTo: last.id });
+  }
+
+  private readonly blocked = new Set<string>();
+
+  private async toggleBlock(blocker: string): Promise<void> {
+    const device = this.devices.find((d) => d.user === blocker);
+    if (!device) return;
+    const on = !this.blocked.has(blocker);
+    this.mark({ type: 'blocking', blocker, blocked: WALL });
+    const res = await supertest(this.url)[on ? 'put' : 'delete'](`/api/account/blocks/${WALL}`).set('Cookie', device.cookie);
+    if (res.status !== 204) throw new Error(`${on ? 'block' : 'unblock'}: ${res.status} ${res.text}`);
+    this.mark({ type: 'block', blocker, blocked: WALL, on });
+    if (on) this.blocked.add(blocker);
+    else this.blocked.delete(blocker);
   }
 
   private mark(event: Promise201): void {
