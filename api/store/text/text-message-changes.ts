@@ -1,17 +1,11 @@
 import type { ChangeOutcome, MessageChange, StoredMessage } from '../store.js';
 import { appendHistory, type WriteOp } from './journal.js';
 import type { HistoryRecord, MessageRecord } from './records.js';
-import type { HistorySource } from './text-search.js';
+import type { TextContext } from './text-context.js';
 import type { RecordRef, UserHistory } from './user-history.js';
 
-/** What the changes need of the text store (TextStore has it all). */
-export interface ChangeStore extends HistorySource {
-  now(): Date;
-  /** Whether message `seq` still has a line in mensagens.txt. */
-  isQueued(seq: number): boolean;
-  scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void;
-  scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void;
-}
+/** What the changes need of the text store's context. */
+export type ChangeStore = Pick<TextContext, 'history' | 'now' | 'isQueued' | 'scrubLater' | 'scrubEditLater'>;
 
 /** Submits a batch; resolves once it is durable and readable (TextMessages.commit). */
 export type Commit = (ops: WriteOp[]) => Promise<void>;
