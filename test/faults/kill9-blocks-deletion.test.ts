@@ -33,8 +33,9 @@ const login = (server: ServerProcess, username: string) => answered(server, '', 
 function traces(dataDir: string, username: string): string[] {
   const found: string[] = [];
   if (existsSync(path.join(dataDir, 'historico', `history_${username}.txt`))) found.push('its history file');
-  for (const file of ['bloqueios.txt', 'sessions.txt'])
-    if (readFileSync(path.join(dataDir, file), 'utf8').includes(username)) found.push(file);
+  // The name as a whole field: "dan1" is in "dan10", an account the load may be making right now.
+  const named = new RegExp(`(?<![\\w.-])${username}(?![\\w.-])`);
+  for (const file of ['bloqueios.txt', 'sessions.txt']) if (named.test(readFileSync(path.join(dataDir, file), 'utf8'))) found.push(file);
   return found;
 }
 
