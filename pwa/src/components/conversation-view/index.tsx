@@ -36,6 +36,7 @@ export function ConversationView({ peer }: { peer: string }) {
     session.state,
     (state) => state.people[peer]?.deleted === true || state.conversations.some((c) => c.with === peer && c.deleted === true),
   );
+  const shownName = deleted ? t('deletedAccount') : (displayName ?? peer);
   const [menuFor, setMenuFor] = useState<LocalMessage | null>(null);
   const [mode, setMode] = useState<Mode>(null);
   const [draft, setDraft] = useState<{ text: string; key: number } | undefined>(undefined);
@@ -167,8 +168,8 @@ export function ConversationView({ peer }: { peer: string }) {
       >
         <Avatar name={peer} label={displayName} photoUrl={photoUrl} size="small" />
         <span class={styles.heading}>
-          <h1 class={styles.peer} title={peer}>
-            {deleted ? t('deletedAccount') : (displayName ?? peer)}
+          <h1 class={[...shownName].length > 20 ? `${styles.peer} ${styles.peerLong}` : styles.peer} title={peer}>
+            {shownName}
           </h1>
           <PeerStatus peer={peer} class={styles.sub} />
         </span>
