@@ -3,7 +3,7 @@
  * user's `lines` messages (default 1,000,000, the text store's seeded history as rows: the same text, peers
  * and times), through PostgresStore: the GIN index's build time and size (dropped and made again on the full
  * table), then the queries of `npm run bench:search-latency`, cold (first on a new pool) and `runs` times each,
- * with p50/p99, and the plan of the common prefix. The rows stay in schema papo_search_<lines> for later runs.
+ * with p50/p99. The rows stay in schema papo_search_<lines> for later runs.
  */
 import pg from 'pg';
 import { createLogger } from '../../api/logger.js';
@@ -11,7 +11,7 @@ import { searchText } from '../../api/store/postgres/pg-message-rows.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { commandLine, wholeNumber } from '../lib/cli.js';
 import { names } from '../lib/seed.js';
-import { percentile } from '../lib/stats.js';
+import { searchTimer, timeQueries } from '../lib/search-queries.js';
 import { TOOLS } from './catalog.js';
 
 const { positionals } = commandLine(TOOLS['search-latency-pg'], {}, 2);
@@ -75,32 +75,9 @@ console.log(`${indexDef}\n  built on ${lines} rows in ${(buildMs / 1000).toFixed
 
 await store.close();
 store = await open();
-const search = (words: string[], before?: number) => store.messages.search('reader', { words, limit: 20, before });
-const timed = async (words: string[], before?: number): Promise<number> => {
-  const t = performance.now();
-  await search(words, before);
-  return performance.now() - t;
-};
+const timed = searchTimer(store.messages);
 console.log(`first search on a new pool (cold), common prefix "ordin": ${(await timed(['ordin'])).toFixed(2)} ms`);
 console.log(`the same again (warm): ${(await timed(['ordin'])).toFixed(2)} ms`);
-const middle = Math.floor(lines / 2);
-const queries: Record<string, { words: string[]; before?: number }> = {
-  'common prefix "ordin" (every message)': { words: ['ordin'] },
-  'rare word (one message)': { words: [String(lines - 7)] },
-  'two words "histo semicol"': { words: ['histo', 'semicol'] },
-  'number prefix "12" (many words)': { words: ['12'] },
-  'common prefix, older page (before the middle)': { words: ['ordin'], before: middle },
-  'no match "zzz"': { words: ['zzz'] },
-};
-const all: number[] = [];
-for (const [name, { words, before }] of Object.entries(queries)) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await timed(words, before));
-  times.sort((a, b) => a - b);
-  all.push(...times);
-  console.log(`${name}: first page p50 ${percentile(times, 50).toFixed(2)} ms, max ${(times.at(-1) ?? 0).toFixed(2)} ms`);
-}
-all.sort((a, b) => a - b);
-console.log(`all ${all.length} queries: p50 ${percentile(all, 50).toFixed(2)} ms, p99 ${percentile(all, 99).toFixed(2)} ms`);
+console.log(await timeQueries(timed, lines, runs));
 await store.close();
 await sql.end();

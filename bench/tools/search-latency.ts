@@ -13,7 +13,7 @@ import { createLogger } from '../../api/logger.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { commandLine, wholeNumber } from '../lib/cli.js';
 import { emptyDataDir, names, seedHistory, seedUsers } from '../lib/seed.js';
-import { percentile } from '../lib/stats.js';
+import { searchTimer, timeQueries } from '../lib/search-queries.js';
 import { TOOLS } from './catalog.js';
 
 const { positionals } = commandLine(TOOLS['search-latency'], {}, 2);
@@ -40,12 +40,7 @@ const store = await TextStore.open({
   hashPassword: async (p) => p,
   sessionTtlMs: 86_400_000,
 });
-const search = (words: string[], before?: number) => store.messages.search('reader', { words, limit: 20, before });
-const timed = async (words: string[], before?: number): Promise<number> => {
-  const t = performance.now();
-  await search(words, before);
-  return performance.now() - t;
-};
+const timed = searchTimer(store.messages);
 
 const rssBefore = rss();
 const t0 = performance.now();
@@ -70,25 +65,5 @@ console.log(
 );
 console.log(`the same again (warm): ${(await timed(['ordin'])).toFixed(2)} ms`);
 
-const middle = Math.floor(lines / 2);
-const queries: Record<string, { words: string[]; before?: number }> = {
-  'common prefix "ordin" (every message)': { words: ['ordin'] },
-  'rare word (one message)': { words: [String(lines - 7)] },
-  'two words "histo semicol"': { words: ['histo', 'semicol'] },
-  'number prefix "12" (many words)': { words: ['12'] },
-  'common prefix, older page (before the middle)': { words: ['ordin'], before: middle },
-  'no match "zzz"': { words: ['zzz'] },
-};
-const all: number[] = [];
-for (const [name, { words, before }] of Object.entries(queries)) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await timed(words, before));
-  times.sort((a, b) => a - b);
-  all.push(...times);
-  console.log(`${name}: first page p50 ${percentile(times, 50).toFixed(2)} ms, max ${(times.at(-1) ?? 0).toFixed(2)} ms`);
-}
-all.sort((a, b) => a - b);
-console.log(
-  `all ${all.length} queries: p50 ${percentile(all, 50).toFixed(2)} ms, p99 ${percentile(all, 99).toFixed(2)} ms; RSS ${mib(rss())}`,
-);
+console.log(`${await timeQueries(timed, lines, runs)}; RSS ${mib(rss())}`);
 await store.close();
