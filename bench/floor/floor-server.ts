@@ -11,8 +11,13 @@
  * only after a group commit has written and fdatasynced it, and the recipient's poll is woken after that, as
  * Papo does.
  *
+ * FLOOR_RECEIPTS=1 adds the second durable write every delivered message costs Papo (issue #20): a poll with a
+ * cursor writes a "delivered" line for the messages it acknowledges through the same group commit, and goes on
+ * (answers or is held) once that is synced, as Papo's acknowledgement does. Still no history, sessions,
+ * validation or status events: the floor of a server that keeps its receipts.
+ *
  * Environment: HOST, PORT, DATA_DIR (holds floor-users.json: {"<cookie header>": "<username>"}),
- * FLOOR_DURABLE (1 or 0), FLOOR_HEADERS (none or papo).
+ * FLOOR_DURABLE (1 or 0), FLOOR_HEADERS (none or papo), FLOOR_RECEIPTS (0 or 1; needs FLOOR_DURABLE=1).
  */
 import { closeSync, fdatasync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -23,6 +28,7 @@ import { apiAnswerHeaders } from '../../api/http/security-headers.js';
 const dataDir = process.env.DATA_DIR;
 if (dataDir === undefined) throw new Error('the floor needs DATA_DIR, the folder with floor-users.json');
 const durable = process.env.FLOOR_DURABLE !== '0';
+const receipts = durable && process.env.FLOOR_RECEIPTS === '1';
 const extraHeaders = process.env.FLOOR_HEADERS === 'papo' ? apiAnswerHeaders(false) : [];
 const usersByCookie = new Map(
   Object.entries(JSON.parse(readFileSync(path.join(dataDir, 'floor-users.json'), 'utf8')) as Record<string, string>),
@@ -97,7 +103,20 @@ function poll(user: string, url: URL, res: ServerResponse): void {
     return refuse(res, 400, 'invalid_query', '"after" must be a cursor and "wait" 0 to 50 seconds');
   }
   // Passing a cursor acknowledges what it covers, as in Papo: those events leave the stream.
-  if (afterText !== null) s.events = s.events.filter((e) => e.seq > after);
+  if (afterText !== null) {
+    const acknowledged = s.events.filter((e) => e.seq <= after);
+    s.events = s.events.filter((e) => e.seq > after);
+    if (receipts && acknowledged.length > 0) {
+      const line = `${JSON.stringify({ delivered: acknowledged.map((e) => e.seq), to: user })}\n`;
+      return commit(line, () => answerOrHold(s, after, waitMs, res));
+    }
+  }
+  answerOrHold(s, after, waitMs, res);
+}
+
+function answerOrHold(s: Stream, after: number, waitMs: number, res: ServerResponse): void {
+  // Gone while its receipt was synced: nothing to answer or hold.
+  if (res.destroyed) return;
   const page = pageAfter(s, after);
   if (page) return answer(res, 200, page);
   const held: HeldPoll = {

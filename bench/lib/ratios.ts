@@ -20,6 +20,11 @@ const FLOOR = {
   p99: 'floor.durable.deliver.delivery_p99_ms',
   cpu: 'floor.durable.deliver.cpu_us_per_msg',
 };
+/** The durable floor that also syncs each acknowledgement's receipts, as Papo must (no target: what that write costs). */
+const FLOOR_RECEIPTS = {
+  throughput: 'floor.durable_receipts.throughput.delivered_per_s',
+  cpu: 'floor.durable_receipts.deliver.cpu_us_per_msg',
+};
 const FAYE = { throughput: 'faye.throughput.delivered_per_s', p99: 'faye.deliver.delivery_p99_ms', cpu: 'faye.deliver.cpu_us_per_msg' };
 
 export const RATIOS: Ratio[] = [
@@ -52,6 +57,18 @@ export const RATIOS: Ratio[] = [
     papo: PAPO.cpu,
     over: FLOOR.cpu,
     target: { atMost: 1.5 },
+  },
+  {
+    key: 'throughput_over_floor_receipts',
+    figure: 'closed-loop throughput, Papo / durable floor with receipts',
+    papo: PAPO.throughput,
+    over: FLOOR_RECEIPTS.throughput,
+  },
+  {
+    key: 'cpu_over_floor_receipts',
+    figure: 'server CPU a message at 1,000 msg/s, Papo / durable floor with receipts',
+    papo: PAPO.cpu,
+    over: FLOOR_RECEIPTS.cpu,
   },
 ];
 

@@ -12,11 +12,15 @@ import { throughputLoad } from './throughput.js';
 
 const ENTRY = 'bench/floor/floor-server.ts';
 
-/** In memory; durable (a group commit, one fdatasync a batch, before the 201 and the wake); durable with Papo's answer headers. */
+/**
+ * In memory; durable (a group commit, one fdatasync a batch, before the 201 and the wake); durable with Papo's
+ * answer headers; durable with receipts (the acknowledgement's write too, synced before the poll goes on).
+ */
 const VARIANTS: (ServerUnderTest & { key: string })[] = [
   { key: 'memory', name: 'floor, in memory', entry: ENTRY, env: { FLOOR_DURABLE: '0' } },
   { key: 'durable', name: 'floor, durable', entry: ENTRY, env: { FLOOR_DURABLE: '1' } },
   { key: 'durable_headers', name: "floor, durable, Papo's headers", entry: ENTRY, env: { FLOOR_DURABLE: '1', FLOOR_HEADERS: 'papo' } },
+  { key: 'durable_receipts', name: 'floor, durable, receipts', entry: ENTRY, env: { FLOOR_DURABLE: '1', FLOOR_RECEIPTS: '1' } },
 ];
 
 const ms = (v: number) => `${round(v)} ms`;

@@ -27,11 +27,17 @@ import { TOOLS } from './catalog.js';
 
 const { values, positionals } = commandLine(
   TOOLS.count,
-  { servers: { type: 'string', default: 'papo,floor,faye' }, keep: { type: 'string' } },
+  { servers: { type: 'string', default: 'papo,floor,faye' }, keep: { type: 'string' }, warmup: { type: 'string' } },
   2,
 );
 const messages = wholeNumber(positionals[0], 'messages', 200);
 const runs = wholeNumber(positionals[1], 'runs', 1);
+/**
+ * Messages before the window. V8's optimizing compiler runs on the main thread here (`--single-threaded`), so
+ * what it compiles in the window is counted: after 200 messages it was still over half of Papo's count
+ * (docs/performance.md). 2,000 leaves it a small share; the window then counts the code a running server runs.
+ */
+const warmup = wholeNumber(values.warmup, 'warmup', 2000);
 
 interface Counted {
   key: string;
@@ -43,6 +49,13 @@ interface Counted {
 const SERVERS: Counted[] = [
   { key: 'papo', name: 'Papo', protocol: 'papo' },
   { key: 'floor', name: 'floor, durable', entry: 'bench/floor/floor-server.ts', env: { FLOOR_DURABLE: '1' }, protocol: 'papo' },
+  {
+    key: 'floor-receipts',
+    name: 'floor, receipts',
+    entry: 'bench/floor/floor-server.ts',
+    env: { FLOOR_DURABLE: '1', FLOOR_RECEIPTS: '1' },
+    protocol: 'papo',
+  },
   { key: 'faye', name: 'Faye 1.4, in memory', entry: 'bench/faye/faye-server.ts', protocol: 'bayeux' },
 ];
 const wanted = values.servers.split(',').map((s) => s.trim());
@@ -77,20 +90,45 @@ function callgrindControl(flag: '-z' | '-d' | '--instr=on', pid: number): void {
  * The instructions in callgrind's first dump (the window: zeroed at its start, dumped at its end). The dump is
  * written by the process once it takes the command, a moment after `callgrind_control` returns: wait for it.
  */
-async function dumpedInstructions(dir: string, keepAs: string | undefined): Promise<number> {
+async function dumpedInstructions(dir: string, keepAs: string | undefined): Promise<Counts> {
   for (let tries = 0; tries < 600; tries++) {
     const dump = (await readdir(dir)).find((f) => f.endsWith('.1'));
     const totals = dump === undefined ? undefined : /^(?:totals|summary): (\d+)/m.exec(await readFile(path.join(dir, dump), 'utf8'))?.[1];
     if (dump !== undefined && totals !== undefined) {
       if (keepAs !== undefined) await copyFile(path.join(dir, dump), keepAs);
-      return Number(totals);
+      return { total: Number(totals), compiling: compilerInstructions(path.join(dir, dump)) };
     }
     await sleep(100);
   }
   throw new Error(`callgrind wrote no dump in ${dir} within a minute`);
 }
 
-async function countOne(server: Counted, run: number): Promise<number> {
+interface Counts {
+  total: number;
+  /** Of which V8's compilers (TurboFan, Maglev, the baseline compiler): what the window still compiled. */
+  compiling: number;
+}
+
+/** V8's compilers, by the C++ namespaces and classes their functions are in. */
+const COMPILER =
+  /v8::internal::(?:compiler|maglev|baseline|turboshaft)::|v8::internal::(?:Compiler|OptimizingCompileDispatcher|BaselineBatchCompiler)::/;
+
+/** The instructions spent in V8's compilers, summed from `callgrind_annotate`'s list of every function (self cost). */
+function compilerInstructions(file: string): number {
+  const result = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  if (result.status !== 0) throw new Error(`callgrind_annotate ${file} failed: ${result.stderr}`);
+  let sum = 0;
+  for (const line of result.stdout.split('\n')) {
+    const m = /^\s*([\d,]+) \([ \d.]+%\)\s+(.*)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined && COMPILER.test(m[2])) sum += Number(m[1].replaceAll(',', ''));
+  }
+  return sum;
+}
+
+async function countOne(server: Counted, run: number): Promise<Counts> {
   const dataDir = await emptyDataDir(`count-${server.key}`);
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'papo-callgrind-'));
   const recipients = await seedUsers(dataDir, names('r', RECIPIENTS));
@@ -157,7 +195,7 @@ async function countOne(server: Counted, run: number): Promise<number> {
   };
   try {
     await allHeld();
-    await oneAtATime(messages);
+    await oneAtATime(warmup);
     // Settle: the last polls held again, the idle checkpoint after the warm-up done, before the window opens.
     await allHeld();
     await sleep(3000);
@@ -182,23 +220,24 @@ async function countOne(server: Counted, run: number): Promise<number> {
 }
 
 console.log(
-  `Instructions a delivered message (send, delivery to a held poll, the next poll), ${messages} messages one at a time after ${messages} to warm up, under valgrind --tool=callgrind with node ${NODE_FLAGS.join(' ')}`,
+  `Instructions a delivered message (send, delivery to a held poll, the next poll), ${messages} messages one at a time after ${warmup} to warm up, under valgrind --tool=callgrind with node ${NODE_FLAGS.join(' ')}`,
 );
 if (values.keep !== undefined) await mkdir(values.keep, { recursive: true });
 const results: Record<string, number[]> = {};
+const perMessage = (n: number) => `${(n / messages / 1e6).toFixed(3)} M`;
 for (let run = 1; run <= runs; run++) {
   for (const server of selected) {
     const started = performance.now();
-    const total = await countOne(server, run);
+    const { total, compiling } = await countOne(server, run);
     (results[server.key] ??= []).push(total);
     console.log(
-      `  ${server.name.padEnd(20)} ${String(total).padStart(14)} instructions, ${(total / messages / 1e6).toFixed(3)} M a message${runs > 1 ? ` (run ${run})` : ''}  [${((performance.now() - started) / 1000).toFixed(0)} s]`,
+      `  ${server.name.padEnd(20)} ${String(total).padStart(14)} instructions, ${perMessage(total)} a message (${perMessage(total - compiling)} outside V8's compilers)${runs > 1 ? ` (run ${run})` : ''}  [${((performance.now() - started) / 1000).toFixed(0)} s]`,
     );
   }
 }
 const first = (key: string) => results[key]?.[0];
 const papo = first('papo');
-for (const key of ['floor', 'faye']) {
+for (const key of ['floor', 'floor-receipts', 'faye']) {
   const other = first(key);
   if (papo !== undefined && other !== undefined) console.log(`  Papo / ${key}: ${(papo / other).toFixed(2)}x`);
 }
