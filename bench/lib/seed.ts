@@ -1,6 +1,6 @@
 /**
  * Builds data folders for the benchmark directly in the text store's format, with the store's own encoders
- * (api/store/text/records.ts, session-file.ts). Creating a thousand accounts through the API would spend a
+ * (api/store/text/records.ts, session-records.ts). Creating a thousand accounts through the API would spend a
  * minute in bcrypt, and a million history lines through HTTP would take longer than the benchmark itself:
  * so the folder is written here, journal-free (nothing is running on it yet), and the server loads it as it
  * would load any folder it left behind. Every account shares one bcrypt hash of BENCH_PASSWORD, and every
@@ -12,7 +12,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { dataLayout, formatLine, newEpoch } from '../../api/store/text/data-layout.js';
 import { encodeHistory, encodeQueue, encodeUser } from '../../api/store/text/records.js';
-import { encodeSessionLine } from '../../api/store/text/session-file.js';
+import { encodeSessionLine } from '../../api/store/text/session-records.js';
 import { SESSION_COOKIE } from '../../api/http/session.js';
 import { at } from './at.js';
 
@@ -77,7 +77,7 @@ export async function seedUsers(dir: string, names: readonly string[]): Promise<
   return users;
 }
 
-/** sessions.txt keys a session by the SHA-256 of its id (session-file.ts), never the id itself. */
+/** sessions.txt keys a session by the SHA-256 of its id (session-records.ts), never the id itself. */
 function sessionKey(sid: string): string {
   return createHash('sha256').update(sid).digest('hex');
 }

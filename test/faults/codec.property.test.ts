@@ -17,7 +17,7 @@ import {
   type HistoryRecord,
   type QueueRecord,
 } from '../../api/store/text/records.js';
-import { decodeSession, encodeSessionLine, type SessionRecord } from '../../api/store/text/session-file.js';
+import { decodeSession, encodeSessionLine, type SessionRecord } from '../../api/store/text/session-records.js';
 
 const RUNS = process.env.PAPO_LONG ? 5000 : 300;
 
@@ -251,7 +251,7 @@ describe('journal.ts: the redo journal', () => {
   });
 });
 
-describe('session-file.ts: session records', () => {
+describe('session-records.ts: session records', () => {
   it('when a session record round-trips, then it is unchanged and one line', () => {
     const record: fc.Arbitrary<SessionRecord> = fc.oneof(
       fc.record({ kind: fc.constant('s' as const), key: fc.stringMatching(/^[0-9a-f]{64}$/), expires: fc.nat(), json: fc.json() }),

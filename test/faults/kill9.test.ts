@@ -15,7 +15,7 @@ import type { Message } from '../../api/contract.js';
 import { TokenCipher } from '../../api/messaging/token-cipher.js';
 import { decodeJournalFile } from '../../api/store/text/journal.js';
 import { decodeHistory, decodeQueue, decodeUser, type HistoryRecord } from '../../api/store/text/records.js';
-import { decodeSession } from '../../api/store/text/session-file.js';
+import { decodeSession } from '../../api/store/text/session-records.js';
 import { readTokenKey } from '../../api/store/text/token-key-file.js';
 import { serverProcessesPerTest, sleep } from '../support/server-process.js';
 import { killRepeatedly, pollOnce, recordLoader, requestUnlessDown } from './support/kill-load.js';

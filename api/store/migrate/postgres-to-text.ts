@@ -9,7 +9,7 @@ import { dataLayout, formatLine, type DataLayout } from '../text/data-layout.js'
 import { makeFolder, nodeDisk, writeDurably } from '../text/disk.js';
 import { encodeSeen, encodeSettings } from '../text/profile-file.js';
 import { encodeQueue, encodeUser } from '../text/records.js';
-import { encodeSessionLine } from '../text/session-file.js';
+import { encodeSessionLine } from '../text/session-records.js';
 import { encodeTokenKey } from '../text/token-key-file.js';
 import { exportAttachments } from './attachments-to-text.js';
 import { exportBlocksAndPush } from './blocks-and-push-to-text.js';

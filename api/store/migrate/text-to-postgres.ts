@@ -11,7 +11,7 @@ import { copyAttachments } from './attachments-to-postgres.js';
 import { copyBlocksAndPush } from './blocks-and-push-to-postgres.js';
 import { copyHistoryBatch, settleChanges } from './history-to-rows.js';
 import { recordBatches } from './record-batches.js';
-import { decodeSession } from '../text/session-file.js';
+import { decodeSession } from '../text/session-records.js';
 import { TextStore } from '../text/text-store.js';
 import type { TextCopySource } from '../text/text-copy-source.js';
 import type { CopyProgress } from './copy-progress.js';

@@ -13,7 +13,7 @@ export interface TextCopySource {
   firstUndelivered(username: string): number | undefined;
   /** Read with records.ts's decodeHistory. */
   historyFile(username: string): string;
-  /** Read with session-file.ts's decodeSession. */
+  /** Read with session-records.ts's decodeSession. */
   sessionsFile: string;
   sessionSecretFile: string;
 }
