@@ -1,71 +1,51 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import {
-  stagedFile,
-  type AttachmentClaim,
-  type AttachmentRepository,
-  type ByteRange,
-  type ClaimOutcome,
-  type FinishedFile,
-  type NewAttachment,
-  type StagedFile,
-  type StoredAttachment,
+import type {
+  AttachmentClaim,
+  AttachmentRepository,
+  ByteRange,
+  ClaimOutcome,
+  NewAttachment,
+  StagedFile,
+  StoredAttachment,
 } from '../attachment-repository.js';
-import { decodeAttachmentRecord, encodeAttachmentRecord } from './attachment-records.js';
+import { AttachmentBlobs } from './attachment-blobs.js';
+import { AttachmentRecordFile } from './attachment-record-file.js';
 import { DATA_FILES } from './data-layout.js';
-import { isOutOfSpace, makeFolder, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
-import { loadRecordFile } from './line-file.js';
+import { isOutOfSpace, type Disk } from './disk.js';
 
 /** The metadata file and the folder of the bytes, in the data folder (docs/storage.md). */
 export const ATTACHMENTS_FILE = DATA_FILES.attachments;
 export const ATTACHMENTS_FOLDER = DATA_FILES.attachmentBytes;
-const BLOB = /^[0-9a-f]{64}$/;
-const STAGED = /^upload-[0-9a-f]{16}\.tmp$/;
 
 /**
- * The attachments of the text store (issue #18): the bytes in `anexos/<sha256>`, one file per content, and the
- * records in `anexos.txt` (attachment-records.ts), all held in memory (a line per upload). Every change is
- * durable before it resolves; the file's writes go one at a time, so a rewrite (a removal) never loses an
- * append made meanwhile.
+ * The attachments of the text store (issue #18): the bytes in `anexos/<sha256>`, one file per content
+ * (attachment-blobs.ts), and the records in `anexos.txt` (attachment-record-file.ts), all held in memory (a
+ * line per upload). Every change is durable before it resolves.
  */
 export class AttachmentFiles implements AttachmentRepository {
-  private readonly byId = new Map<string, StoredAttachment>();
   /** Digests on their way into a record: a removal must not take their bytes meanwhile. */
   private readonly pending = new Map<string, number>();
-  private writing: Promise<unknown> = Promise.resolve();
   /** Set by the text store: opens those users' histories, where a delete whose files remain is found. */
   private findLeftDeletes: (uploaders: readonly string[]) => Promise<number> = async () => 0;
 
   private constructor(
-    private readonly dir: string,
-    private readonly disk: Disk,
+    private readonly blobs: AttachmentBlobs,
+    private readonly records: AttachmentRecordFile,
+    private readonly byId: Map<string, StoredAttachment>,
     private readonly log: Logger,
-    private handle: DiskFile,
     /** The file had damaged lines: a claim may be among them, so nothing is swept until it is repaired. */
     private readonly damaged: boolean,
   ) {}
 
   /** Loads anexos.txt, removes unfinished uploads and bytes no record names (a crash before their record). */
   static async open(dataDir: string, disk: Disk, log: Logger): Promise<AttachmentFiles> {
-    const folder = path.join(dataDir, ATTACHMENTS_FOLDER);
-    await makeFolder(disk, folder);
-    const file = path.join(dataDir, ATTACHMENTS_FILE);
-    const loaded = await loadRecordFile(file, decodeAttachmentRecord, disk);
-    if (loaded.tornBytes > 0) log.warn({ file, droppedBytes: loaded.tornBytes }, 'dropped a torn tail (an unfinished write)');
-    for (const d of loaded.damage) log.error({ file: d.file, line: d.line, reason: d.reason }, 'damaged record skipped');
-    const files = new AttachmentFiles(folder, disk, log, await openCreating(disk, file, 'a'), loaded.damage.length > 0);
-    for (const { value } of loaded.records) {
-      if (value.kind === 'up') files.byId.set(value.attachment.id, value.attachment);
-      else {
-        const a = files.byId.get(value.id);
-        if (a) a.claim = value.claim;
-      }
-    }
-    await files.tidyFolder();
+    const blobs = await AttachmentBlobs.open(path.join(dataDir, ATTACHMENTS_FOLDER), disk, log);
+    const { records, byId, damaged } = await AttachmentRecordFile.open(path.join(dataDir, ATTACHMENTS_FILE), disk, log);
+    const files = new AttachmentFiles(blobs, records, byId, log, damaged);
+    await blobs.tidy(files.usedDigests(), damaged);
     return files;
   }
 
@@ -74,20 +54,16 @@ export class AttachmentFiles implements AttachmentRepository {
     return [...this.byId.values()].map((a) => ({ ...a, ...(a.claim ? { claim: { ...a.claim } } : {}) }));
   }
 
-  async stage(): Promise<StagedFile> {
-    const file = path.join(this.dir, `upload-${randomBytes(8).toString('hex')}.tmp`);
-    const handle = await this.disk.open(file, 'w');
-    return stagedFile(file, { write: (chunk) => handle.write(chunk, 0, chunk.length), close: () => handle.close() }, (f) =>
-      this.disk.unlink(f),
-    );
+  stage(): Promise<StagedFile> {
+    return this.blobs.stage();
   }
 
   async add(a: NewAttachment): Promise<StoredAttachment> {
     const files = [a.file, ...(a.thumbnail ? [a.thumbnail] : [])];
     for (const f of files) this.pending.set(f.sha256, (this.pending.get(f.sha256) ?? 0) + 1);
     try {
-      for (const f of files) await this.keep(f);
-      await this.disk.syncFolder(this.dir);
+      for (const f of files) await this.blobs.keep(f);
+      await this.blobs.syncNames();
       const stored: StoredAttachment = {
         id: a.id,
         name: a.name,
@@ -101,7 +77,7 @@ export class AttachmentFiles implements AttachmentRepository {
         ...(a.height === undefined ? {} : { height: a.height }),
         ...(a.thumbnail ? { thumbnailSha256: a.thumbnail.sha256 } : {}),
       };
-      await this.append(encodeAttachmentRecord({ kind: 'up', attachment: stored }));
+      await this.records.append({ kind: 'up', attachment: stored });
       this.byId.set(stored.id, stored);
       return { ...stored };
     } catch (err) {
@@ -129,7 +105,7 @@ export class AttachmentFiles implements AttachmentRepository {
     // Taken in memory before the write, so a second send racing this one finds it in use.
     a.claim = claim;
     try {
-      await this.append(encodeAttachmentRecord({ kind: 'use', id, claim }));
+      await this.records.append({ kind: 'use', id, claim });
     } catch (err) {
       delete a.claim;
       throw unavailableIfFull(err);
@@ -137,44 +113,41 @@ export class AttachmentFiles implements AttachmentRepository {
     return 'claimed';
   }
 
-  async read(sha256: string, range?: ByteRange): Promise<Readable | undefined> {
-    if (!BLOB.test(sha256)) return undefined;
-    const file = path.join(this.dir, sha256);
-    const opened = await fsp.open(file, 'r').catch(() => undefined);
-    if (!opened) return undefined;
-    return createReadStream(file, { fd: opened, ...(range ? { start: range.start, end: range.end } : {}) });
+  read(sha256: string, range?: ByteRange): Promise<Readable | undefined> {
+    return this.blobs.read(sha256, range);
   }
 
   async remove(ids: readonly string[]): Promise<void> {
-    await this.serially(async () => {
-      const gone = ids.flatMap((id) => this.byId.get(id) ?? []);
-      if (gone.length === 0) return;
-      await this.rewrite((a) => (gone.includes(a) ? undefined : a));
-      for (const a of gone) this.byId.delete(a.id);
-      const used = this.usedDigests();
-      const unused = new Set(
-        gone.flatMap((a) => [a.sha256, ...(a.thumbnailSha256 ? [a.thumbnailSha256] : [])]).filter((s) => !used.has(s)),
-      );
-      for (const sha of unused) await this.disk.unlink(path.join(this.dir, sha)).catch(() => undefined);
-      if (unused.size > 0) await this.disk.syncFolder(this.dir);
-    }).catch((err: unknown) => {
-      throw unavailableIfFull(err);
-    });
+    await this.records
+      .serially(async () => {
+        const gone = ids.flatMap((id) => this.byId.get(id) ?? []);
+        if (gone.length === 0) return;
+        await this.rewrite((a) => (gone.includes(a) ? undefined : a));
+        for (const a of gone) this.byId.delete(a.id);
+        const used = this.usedDigests();
+        const digests = gone.flatMap((a) => [a.sha256, ...(a.thumbnailSha256 ? [a.thumbnailSha256] : [])]);
+        await this.blobs.remove(new Set(digests.filter((s) => !used.has(s))));
+      })
+      .catch((err: unknown) => {
+        throw unavailableIfFull(err);
+      });
   }
 
   async unclaim(ids: readonly string[], claim: Omit<AttachmentClaim, 'at'>): Promise<void> {
-    await this.serially(async () => {
-      const freed = ids.flatMap((id) => {
-        const a = this.byId.get(id);
-        return a?.claim && a.claim.to === claim.to && a.claim.clientId === claim.clientId ? [a] : [];
+    await this.records
+      .serially(async () => {
+        const freed = ids.flatMap((id) => {
+          const a = this.byId.get(id);
+          return a?.claim && a.claim.to === claim.to && a.claim.clientId === claim.clientId ? [a] : [];
+        });
+        if (freed.length === 0) return;
+        // Rare (a refused send), so the file is rewritten rather than given a record kind of its own.
+        await this.rewrite((a) => (freed.includes(a) ? { ...a, claim: undefined } : a));
+        for (const a of freed) delete a.claim;
+      })
+      .catch((err: unknown) => {
+        throw unavailableIfFull(err);
       });
-      if (freed.length === 0) return;
-      // Rare (a refused send), so the file is rewritten rather than given a record kind of its own.
-      await this.rewrite((a) => (freed.includes(a) ? { ...a, claim: undefined } : a));
-      for (const a of freed) delete a.claim;
-    }).catch((err: unknown) => {
-      throw unavailableIfFull(err);
-    });
   }
 
   /** The text store's part of `finishRemovals` (text-store.ts): it knows the histories. */
@@ -189,13 +162,7 @@ export class AttachmentFiles implements AttachmentRepository {
     const senders = new Set([...this.byId.values()].flatMap((a) => (a.claim && a.claim.to !== a.uploader ? [a.uploader] : [])));
     const queued = await this.findLeftDeletes([...senders]);
     // Bytes whose record was removed but whose unlink failed; in order with the writes, so none in flight.
-    const unlinked = await this.serially(async () => {
-      const used = this.usedDigests();
-      const orphans = (await fsp.readdir(this.dir)).filter((name) => BLOB.test(name) && !used.has(name));
-      for (const name of orphans) await this.disk.unlink(path.join(this.dir, name));
-      if (orphans.length > 0) await this.disk.syncFolder(this.dir);
-      return orphans.length;
-    });
+    const unlinked = await this.records.serially(() => this.blobs.removeOrphans(this.usedDigests()));
     return queued + unlinked;
   }
 
@@ -208,67 +175,13 @@ export class AttachmentFiles implements AttachmentRepository {
     return [...this.byId.values()].filter((a) => !a.claim && a.uploadedAt < limit).map((a) => a.id);
   }
 
-  async close(): Promise<void> {
-    await this.writing.catch(() => undefined);
-    await this.handle.close();
+  close(): Promise<void> {
+    return this.records.close();
   }
 
-  /**
-   * Rewrites anexos.txt, crash-safe (a temporary file, fsync, rename), with each attachment as `keep` says:
-   * left out (undefined) or as returned. Runs inside `serially`, so no append is lost meanwhile.
-   */
-  private async rewrite(keep: (a: StoredAttachment) => StoredAttachment | undefined): Promise<void> {
-    const lines = [...this.byId.values()].flatMap((kept) => {
-      const attachment = keep(kept);
-      if (!attachment) return [];
-      return [
-        encodeAttachmentRecord({ kind: 'up', attachment }),
-        ...(attachment.claim ? [encodeAttachmentRecord({ kind: 'use', id: attachment.id, claim: attachment.claim })] : []),
-      ];
-    });
-    const file = path.join(path.dirname(this.dir), ATTACHMENTS_FILE);
-    await this.handle.close();
-    try {
-      await writeDurably(this.disk, file, lines.join(''));
-    } finally {
-      this.handle = await openCreating(this.disk, file, 'a');
-    }
-  }
-
-  /** Syncs a staged file and gives it its digest's name, or drops it when those bytes are already kept. */
-  private async keep(f: FinishedFile): Promise<void> {
-    const handle = await this.disk.open(f.staged.path, 'r+');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    const target = path.join(this.dir, f.sha256);
-    const exists = await fsp.access(target).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) await this.disk.rename(f.staged.path, target);
-  }
-
-  private append(line: string): Promise<void> {
-    return this.serially(async () => {
-      const size = (await this.handle.stat()).size;
-      try {
-        await this.handle.write(line);
-        await this.handle.datasync();
-      } catch (err) {
-        // A line that did not make it must not stay half written before the next one.
-        await this.handle.truncate(size).catch(() => undefined);
-        throw err;
-      }
-    });
-  }
-
-  private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.writing.catch(() => undefined).then(work);
-    this.writing = next;
-    return next;
+  /** Rewrites anexos.txt with each attachment as `keep` says: left out (undefined) or as returned. */
+  private rewrite(keep: (a: StoredAttachment) => StoredAttachment | undefined): Promise<void> {
+    return this.records.rewrite([...this.byId.values()].flatMap((a) => keep(a) ?? []));
   }
 
   private usedDigests(): Set<string> {
@@ -278,25 +191,6 @@ export class AttachmentFiles implements AttachmentRepository {
       if (a.thumbnailSha256) used.add(a.thumbnailSha256);
     }
     return used;
-  }
-
-  /** Unfinished uploads, and bytes no record names (renamed, then a crash before the record), are removed. */
-  private async tidyFolder(): Promise<void> {
-    const used = this.usedDigests();
-    const removed: string[] = [];
-    const missing = new Set(used);
-    for (const name of await fsp.readdir(this.dir)) {
-      missing.delete(name);
-      const orphan = BLOB.test(name) && !used.has(name) && !this.damaged;
-      if (!STAGED.test(name) && !orphan) continue;
-      await this.disk.unlink(path.join(this.dir, name));
-      removed.push(name);
-    }
-    if (removed.length > 0) {
-      await this.disk.syncFolder(this.dir);
-      this.log.info({ files: removed }, 'removed attachment files left by unfinished uploads');
-    }
-    if (missing.size > 0) this.log.error({ files: [...missing] }, 'attachment files are missing: those attachments answer 404');
   }
 }
 
