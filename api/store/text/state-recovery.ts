@@ -30,8 +30,20 @@ export class StateRecovery {
     private readonly log: Logger,
   ) {}
 
+  /** A data file could not be written or synced: writes are refused (503) until the reload works. */
+  afterDiskFailure(err: unknown): void {
+    this.log.error({ err }, 'a data file could not be written or synced; refusing writes until the files are re-checked');
+    this.start();
+  }
+
+  /** The journal could not be re-applied at start for want of space: reads are served, writes wait (issue #15). */
+  untilThereIsSpace(err: unknown): void {
+    this.log.error({ err }, 'the disk is full: serving reads, refusing writes (503) until there is space to re-apply the journal');
+    this.start();
+  }
+
   /** Starts reloading, unless a reload is already running. */
-  start(): void {
+  private start(): void {
     this.reloading ??= this.reloadUntilHealthy().finally(() => {
       this.reloading = undefined;
     });

@@ -19,6 +19,8 @@ export class TextMaintenance {
   constructor(
     private readonly log: Logger,
     private readonly compactQueueAt: number,
+    /** Asks the committer for a quiet point (`requestMaintenance`), where `run` takes what was put in line. */
+    private readonly askForQuietPoint: () => void,
   ) {
     this.scrub = new DeletedTextScrub(log);
   }
@@ -26,16 +28,19 @@ export class TextMaintenance {
   /** Message `seq`s were deleted for everyone: their text leaves these users' histories (and the queue when `queued`). */
   scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void {
     for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.add(users, seq, queued);
+    this.askForQuietPoint();
   }
 
   /** Message `seq` was edited: the text it replaced leaves these users' histories and the queue (issue #18). */
   scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void {
     for (const seq of typeof seqs === 'number' ? [seqs] : seqs) this.scrub.addEdited(users, seq);
+    this.askForQuietPoint();
   }
 
   /** Both journal files are to start afresh at the next quiet points: a deleted account's lines may be in them. */
   wipeJournal(): void {
     this.scrub.wipeJournal();
+    this.askForQuietPoint();
   }
 
   /** Puts back in line the deletes whose files could not be removed (the sweep of attachments asks); how many. */

@@ -1,26 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../logger.js';
 import type { AccountDeletion, SessionRepository, Store, TokenKey } from '../store.js';
 import { TextAccountDeletion } from './account-deletion.js';
 import { isCanonicalUsername } from '../../names/username.js';
 import { lockDataFolder } from './data-lock.js';
 import { dataLayout } from './data-layout.js';
-import { tightenDataFolder } from './file-modes.js';
-import { removeUnfinishedFiles } from './unfinished-files.js';
-import { makeFolder, nodeDisk, writeDurably, type Disk } from './disk.js';
+import { makeFolder, nodeDisk, type Disk } from './disk.js';
 import { DataFileWriter } from './data-file-writer.js';
-import { Journal } from './journal.js';
-import { prepareFormat } from './folder-format.js';
-import { reportLoad, type ScanReport } from './line-file.js';
+import type { Journal } from './journal.js';
+import { reportLoad } from './line-file.js';
 import { LocalSignals } from './local-signals.js';
-import { closeSideFiles, openSideFiles, type SideFiles } from './side-files.js';
+import { closeSideFiles, type SideFiles } from './side-files.js';
 import { TextMessages } from './text-messages.js';
+import { textSessions } from './text-sessions.js';
 import { TextUsers } from './text-users.js';
 import { StateRecovery } from './state-recovery.js';
 import { closeState, type TextState } from './text-state.js';
 import type { TextContext } from './text-context.js';
-import { createTokenKey, readTokenKey } from './token-key-file.js';
+import { prepareDataFolder, tokenKeyAtStart } from './text-store-start.js';
 import { UserHistory } from './user-history.js';
 import { COMPACT_QUEUE_AT, TextMaintenance } from './text-maintenance.js';
 import { copySourceOf, type TextCopySource } from './text-copy-source.js';
@@ -42,8 +38,9 @@ export interface TextStoreOptions {
 
 /**
  * The embedded store: plain text files in one data folder (docs/storage.md). Opening it takes the folder's
- * lock, imports an old-system folder once, cuts torn tails, replays the journal, and finds the highest
- * sequence number; after that every query is answered from memory plus positioned reads.
+ * lock, imports an old-system folder once (text-store-start.ts), cuts torn tails, replays the journal, and
+ * finds the highest sequence number (text-state-load.ts); after that every query is answered from memory plus
+ * positioned reads. A failed write hands the state to state-recovery.ts until the files are re-checked.
  */
 export class TextStore implements Store {
   readonly users: TextUsers;
@@ -76,7 +73,9 @@ export class TextStore implements Store {
     this.attachments = side.attachments;
     this.push = side.push;
     this.blocks = blocks;
-    this.maintenance = new TextMaintenance(options.log, options.compactQueueAt ?? COMPACT_QUEUE_AT);
+    this.maintenance = new TextMaintenance(options.log, options.compactQueueAt ?? COMPACT_QUEUE_AT, () =>
+      this.stateValue?.committer.requestMaintenance(),
+    );
     const state = () => this.state;
     const tokenKey = () => this.tokenKey;
     const context: TextContext = {
@@ -91,8 +90,8 @@ export class TextStore implements Store {
       },
       endSessionsOf: async (username) => void (await sessionStore.destroyUser(username)),
       isQueued: (seq) => this.state.queue.senderOf(seq) !== undefined,
-      scrubLater: (users, seqs, queued) => this.scrubLater(users, seqs, queued),
-      scrubEditLater: (users, seqs) => this.scrubEditLater(users, seqs),
+      scrubLater: (users, seqs, queued) => this.maintenance.scrubLater(users, seqs, queued),
+      scrubEditLater: (users, seqs) => this.maintenance.scrubEditLater(users, seqs),
       blocks,
     };
     this.recovery = new StateRecovery(
@@ -104,65 +103,29 @@ export class TextStore implements Store {
     this.users = new TextUsers(context);
     this.messages = new TextMessages(context, epoch);
     this.deletion = new TextAccountDeletion({
+      ...side,
       context,
       users: this.users,
       messages: this.messages,
-      sessions: sessionStore,
-      push: side.push,
-      profiles: side.profiles,
-      blocks,
-      attachments: side.attachments,
-      wipeJournal: () => {
-        this.maintenance.wipeJournal();
-        this.stateValue?.committer.requestMaintenance();
-      },
+      wipeJournal: () => this.maintenance.wipeJournal(),
       log: options.log,
     });
-    this.sessions = {
-      get: (sid) => sessionStore.get(sid),
-      set: (sid, record) => sessionStore.set(sid, record),
-      touch: (sid, record) => sessionStore.touch(sid, record),
-      destroy: (sid) => sessionStore.destroy(sid),
-      generatedSecret: () => this.generatedSecret(),
-      onSessionsEnded: (watcher) => sessionStore.onEnded(watcher),
-      ofUser: async (username) => sessionStore.ofUser(username),
-      end: (username, keys) => sessionStore.endSessions(username, keys),
-    };
+    this.sessions = textSessions(sessionStore, () => this.state.files.sessionSecret, this.disk);
   }
 
   static async open(options: TextStoreOptions): Promise<TextStore> {
     const files = dataLayout(options.dataDir);
-    const { dir } = files;
     const disk = options.disk ?? nodeDisk;
-    await makeFolder(disk, dir);
-    const unlock = await lockDataFolder(dir);
+    await makeFolder(disk, files.dir);
+    const unlock = await lockDataFolder(files.dir);
     try {
-      await tightenDataFolder(disk, dir, options.log);
-      const unfinished = await removeUnfinishedFiles(disk, dir);
-      if (unfinished.length > 0) options.log.info({ files: unfinished }, 'removed files left by unfinished writes');
-      const epoch = await prepareFormat(dir, options, disk);
-      // Read before anything is opened: a damaged key file stops the start (token-key-file.ts).
-      const keptKey = await readTokenKey(files.tokenKey);
-      await makeFolder(disk, files.histories);
-      const journal = await Journal.open(files.journals, disk);
-      const now = () => options.now?.() ?? new Date();
-      const side = await openSideFiles(files, { sessionTtlMs: options.sessionTtlMs, now, log: options.log }, disk);
+      const { epoch, journal, side, keptKey } = await prepareDataFolder(files, options, disk);
       const store = new TextStore(options, epoch, journal, unlock, side);
       store.attachments.whenFinishingRemovals((uploaders) => store.findLeftDeletes(uploaders));
       const { state, outOfSpace } = await store.load();
       store.stateValue = state;
-      // A new key is made once the highest sequence number is known: ids up to it may be out there as numbers.
-      // It is a write: a folder without one does not start on a full disk (issue #15, item 12).
-      store.tokenKeyValue = keptKey
-        ? { ...keptKey, created: false }
-        : {
-            ...(await createTokenKey(disk, files.tokenKey, state.seq.committed).catch(async (err: unknown) => {
-              await closeState(state).catch(() => undefined);
-              throw err;
-            })),
-            created: true,
-          };
-      if (outOfSpace !== undefined) store.waitForSpace(outOfSpace);
+      store.tokenKeyValue = await tokenKeyAtStart(disk, files, keptKey, state);
+      if (outOfSpace !== undefined) store.recovery.untilThereIsSpace(outOfSpace);
       // A deletion a stop interrupted: its tombstone is there, so the account is closed; the rest goes now.
       else await store.deletion.finishUnfinished();
       return store;
@@ -210,9 +173,9 @@ export class TextStore implements Store {
     let h = histories.get(username);
     if (!h) {
       h = UserHistory.open(username, files.history(username), this.disk).then(({ history, tornBytes, damage }) => {
-        this.report(history.path, { tornBytes, damage });
-        if (history.leftovers.length > 0) this.scrubLater([username], history.leftovers, false);
-        if (history.editLeftovers.length > 0) this.scrubEditLater([username], history.editLeftovers);
+        reportLoad(this.log, history.path, { tornBytes, damage });
+        if (history.leftovers.length > 0) this.maintenance.scrubLater([username], history.leftovers, false);
+        if (history.editLeftovers.length > 0) this.maintenance.scrubEditLater([username], history.editLeftovers);
         return history;
       });
       histories.set(username, h);
@@ -250,26 +213,11 @@ export class TextStore implements Store {
       seq: this.stateValue?.seq,
       publish: (state) => (this.stateValue = state),
       history: (username) => this.history(username),
-      scrubLater: (users, seqs) => this.scrubLater(users, seqs, false),
-      scrubEditLater: (users, seqs) => this.scrubEditLater(users, seqs),
-      onDiskFailure: (err) => this.onDiskFailure(err),
+      scrubLater: (users, seqs) => this.maintenance.scrubLater(users, seqs, false),
+      scrubEditLater: (users, seqs) => this.maintenance.scrubEditLater(users, seqs),
+      onDiskFailure: (err) => this.recovery.afterDiskFailure(err),
       maintain: () => this.maintain(),
     });
-  }
-
-  /**
-   * Message `seq`s were deleted for everyone: their text leaves these users' histories (and the queue, when
-   * it is `queued` there) and then the journal, at the next quiet points (deleted-text-scrub.ts).
-   */
-  scrubLater(users: readonly string[], seqs: number | readonly number[], queued: boolean): void {
-    this.maintenance.scrubLater(users, seqs, queued);
-    this.stateValue?.committer.requestMaintenance();
-  }
-
-  /** Message `seq`s were edited: the text the edits replaced leaves these histories and the queue (issue #18). */
-  scrubEditLater(users: readonly string[], seqs: number | readonly number[]): void {
-    this.maintenance.scrubEditLater(users, seqs);
-    this.stateValue?.committer.requestMaintenance();
   }
 
   /**
@@ -298,29 +246,5 @@ export class TextStore implements Store {
       (user) => this.history(user),
       (ids) => this.attachments.remove(ids),
     );
-  }
-
-  private onDiskFailure(err: unknown): void {
-    this.log.error({ err }, 'a data file could not be written or synced; refusing writes until the files are re-checked');
-    this.recovery.start();
-  }
-
-  /** The journal could not be re-applied at start for want of space: reads are served, writes wait (issue #15). */
-  private waitForSpace(err: unknown): void {
-    this.log.error({ err }, 'the disk is full: serving reads, refusing writes (503) until there is space to re-apply the journal');
-    this.recovery.start();
-  }
-
-  private report(file: string, loaded: Pick<ScanReport, 'tornBytes' | 'damage'>): void {
-    reportLoad(this.log, file, loaded);
-  }
-
-  private async generatedSecret(): Promise<{ secret: string; created: boolean }> {
-    const file = this.state.files.sessionSecret;
-    const existing = (await fsp.readFile(file, 'utf8').catch(() => '')).trim();
-    if (existing.length >= 32) return { secret: existing, created: false };
-    const secret = randomBytes(32).toString('base64url');
-    await writeDurably(this.disk, file, `${secret}\n`);
-    return { secret, created: true };
   }
 }
