@@ -1,7 +1,8 @@
 import type { Logger } from '../../logger.js';
 import type { WriteOp } from './journal.js';
 import type { BlankRef } from './history-scrub.js';
-import type { RecordRef, UserHistory } from './user-history.js';
+import type { RecordRef } from './history-index.js';
+import type { UserHistory } from './user-history.js';
 
 /**
  * Where the text of a message deleted for everyone still is, and taking it away (issue #18, "deleted means

@@ -2,7 +2,8 @@ import type { ChangeOutcome, MessageChange, StoredMessage } from '../store.js';
 import { appendHistory, type WriteOp } from './journal.js';
 import type { HistoryRecord, MessageRecord } from './records.js';
 import type { TextContext } from './text-context.js';
-import type { RecordRef, UserHistory } from './user-history.js';
+import type { RecordRef } from './history-index.js';
+import type { UserHistory } from './user-history.js';
 
 /** What the changes need of the text store's context. */
 export type ChangeStore = Pick<TextContext, 'history' | 'now' | 'isQueued' | 'scrubLater' | 'scrubEditLater'>;

@@ -25,7 +25,9 @@ import { encodeHistory, type HistoryRecord, type MessageRecord } from './records
 import type { TextContext } from './text-context.js';
 import { TextMessageChanges } from './text-message-changes.js';
 import { TextSearch } from './text-search.js';
-import { refUpperBound, upperBound, type RecordRef, type UserHistory } from './user-history.js';
+import type { RecordRef } from './history-index.js';
+import { refUpperBound, upperBound } from './sorted-search.js';
+import type { UserHistory } from './user-history.js';
 import { must } from '../../assert.js';
 
 /**

@@ -2,7 +2,9 @@ import { matchesAll } from '../search-words.js';
 import type { SearchPage, SearchQuery, Seq, StoredMessage } from '../store.js';
 import type { MessageRecord } from './records.js';
 import { lowerBoundNumber, newestFirst } from './text-search-merge.js';
-import { refUpperBound, type RecordRef, type UserHistory } from './user-history.js';
+import type { RecordRef } from './history-index.js';
+import { refUpperBound } from './sorted-search.js';
+import type { UserHistory } from './user-history.js';
 
 /** What search needs of the text store: a user's history, loaded and indexed. */
 export interface HistorySource {

@@ -1,74 +1,30 @@
 import { promises as fsp } from 'node:fs';
 import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
+import { HistoryIndex, type RecordRef } from './history-index.js';
+import { deletedTextLeft, replacedTextLeft } from './history-leftovers.js';
+import { readRange } from './history-range-read.js';
 import { blankLines, blankRecord, type BlankRef } from './history-scrub.js';
 import { loadRecordFile, type Damage, type LoadedRecord } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
-import { SearchIndex } from './text-search-index.js';
+import { firstAbove } from './sorted-search.js';
 import { neighbour, unreadableMessage, type UnreadableMessage } from './unreadable-message.js';
 
-/** Where a record sits in the file, to read it back with one positioned read. */
-export interface RecordRef {
-  seq: number;
-  offset: number;
-  length: number;
-  /** A damaged line shown as a placeholder (`UserHistory.unreadable`), never read from the file. */
-  unreadable?: true;
-}
-
-interface PeerIndex {
-  /** Every message with this peer, both directions, in order. */
-  messages: RecordRef[];
-  /** Sequence numbers of the messages the peer sent to this user, in order (for unread counts). */
-  incoming: number[];
-}
-
-/** Reading a page as one range is cheaper than one read per record, unless the records are far apart. */
-const MAX_RANGE_READ = 256 * 1024;
-
 /**
- * One user's history file, `historico/history_{user}.txt`, and what answers queries about it without reading
- * it again: positions of the stream events and messages, per conversation, read marks, and the clientIds the
- * user sent. The file is the user's stream: messages sent and received, and the status changes of the
- * messages they sent, in sequence order.
+ * One user's history file, `historico/history_{user}.txt`, indexed in memory (history-index.ts: every
+ * reader asks the history its index directly, so the file is an index that also has a file). The file is
+ * the user's stream: messages sent and received, and the status changes of the messages they sent, in
+ * sequence order.
  *
  * The records appended since the last checkpoint are also kept decoded (the tail): a poll answer is nearly
  * always about what was just appended, and reading it back from the file cost a positioned read and a decode
  * per answer (issue #4). The checkpoint, which syncs the file, drops the tail, so it never holds more than
  * the last second or so of traffic.
  */
-export class UserHistory {
-  /** Stream events (messages and status records), in order. */
-  readonly events: RecordRef[] = [];
-  /** Messages only, in order. */
-  readonly messages: RecordRef[] = [];
-  readonly peers = new Map<string, PeerIndex>();
-  /** Up to which message of each peer this user has read. */
-  readonly readUpTo = new Map<string, number>();
-  /** Up to which of this user's messages each peer has read. */
-  readonly peerReadUpTo = new Map<string, number>();
-  /**
-   * Up to which of this user's messages each peer has had delivered, from the `st` records: the status of
-   * messages to a deleted account, whose queue went with it (issue #17).
-   */
-  readonly peerDeliveredUpTo = new Map<string, number>();
-  /** clientId -> the message this user sent with it (idempotent retries). */
-  readonly sentByClientId = new Map<string, RecordRef>();
-  /** Placeholders for damaged message lines, by their position; their refs are in `messages` (issue #15). */
-  readonly unreadable = new Map<number, UnreadableMessage>();
-  /** message seq -> its `ed` records, oldest first (issue #18). */
-  readonly edits = new Map<number, RecordRef[]>();
-  /** message seq -> where the `del` record that deleted it for everyone is. */
-  readonly deleted = new Map<number, RecordRef>();
-  /** Messages this user hid in their own history (delete for me). */
-  readonly hidden = new Set<number>();
+export class UserHistory extends HistoryIndex {
   /** Deleted messages whose text this file still held when it was opened (deleted-text-scrub.ts). */
   leftovers: number[] = [];
   /** Edited messages whose replaced text (the `msg` line's, an earlier `ed` line's) this file still held when opened. */
   editLeftovers: number[] = [];
-  /** Every message's words, for search (issue #18): built as the file loads, then kept current. */
-  readonly searchIndex = new SearchIndex();
-  /** Sequence number of the last record: appends only go above it. */
-  lastSeq = 0;
   /** Bytes of the file, with what is appended but not written yet. */
   private size = 0;
   /** Lines appended and indexed but not written to the file yet (the checkpoint writes them). */
@@ -85,10 +41,12 @@ export class UserHistory {
   private rewriting: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    readonly username: string,
+    username: string,
     readonly path: string,
     private readonly disk: Disk,
-  ) {}
+  ) {
+    super(username);
+  }
 
   static async open(
     username: string,
@@ -99,16 +57,8 @@ export class UserHistory {
     const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
     history.searchIndex.seal();
-    if (loaded.damage.length > 0) await history.placeUnreadable(loaded.records, loaded.damage);
-    if (history.deleted.size > 0) {
-      // A crash between a delete and the rewrite that blanks it: the text is still in the file (issue #18).
-      const left = new Set<number>();
-      for (const { value: r } of loaded.records) {
-        const seq = r.kind === 'msg' ? r.seq : r.kind === 'ed' ? r.messageSeq : 0;
-        if (history.deleted.has(seq) && blankRecord(r) !== r) left.add(seq);
-      }
-      history.leftovers = [...left];
-    }
+    if (loaded.damage.length > 0) await history.placeAllUnreadable(loaded.records, loaded.damage);
+    if (history.deleted.size > 0) history.leftovers = deletedTextLeft(history, loaded.records);
     if (history.edits.size > 0) history.editLeftovers = replacedTextLeft(history, loaded.records);
     history.size = loaded.validEnd;
     history.tailStart = loaded.validEnd;
@@ -206,14 +156,11 @@ export class UserHistory {
       return record?.seq === ref.seq ? [record] : [];
     });
     if (split === 0) return fromTail;
-    return [...(await this.readFile(refs.slice(0, split))), ...fromTail];
+    return [...(await readRange(() => this.handle(), refs.slice(0, split))), ...fromTail];
   }
 
-  /**
-   * Puts a placeholder where each damaged line in the middle of the file was (unreadable-message.ts), in
-   * `messages` and in its conversation when the line shows one; never in `events` (the stream).
-   */
-  private async placeUnreadable(records: readonly LoadedRecord<HistoryRecord>[], damage: readonly Damage[]): Promise<void> {
+  /** Puts a placeholder where each damaged line in the middle of the file was (unreadable-message.ts). */
+  private async placeAllUnreadable(records: readonly LoadedRecord<HistoryRecord>[], damage: readonly Damage[]): Promise<void> {
     const file = await fsp.open(this.path, 'r');
     try {
       let next = 0;
@@ -231,10 +178,7 @@ export class UserHistory {
         const u = unreadableMessage(this.username, buf.toString('utf8').replace(/\n$/, ''), previous, neighbour(after.value));
         if (!u) continue;
         placed = u;
-        this.unreadable.set(u.seq, u);
-        const ref: RecordRef = { seq: u.seq, offset: d.offset, length: d.length, unreadable: true };
-        insertRef(this.messages, ref);
-        if (u.peer !== undefined) insertRef(this.peer(u.peer).messages, ref);
+        this.placeUnreadable(u, d.offset, d.length);
       }
     } finally {
       await file.close();
@@ -248,70 +192,6 @@ export class UserHistory {
       throw err;
     });
     return this.opened;
-  }
-
-  /** Records that are in the file, with one read when they sit close together; a damaged line is skipped. */
-  private async readFile(refs: readonly RecordRef[]): Promise<HistoryRecord[]> {
-    const first = refs[0];
-    const last = refs.at(-1);
-    if (!first || !last) return [];
-    if (last.offset + last.length - first.offset > MAX_RANGE_READ && refs.length > 1) {
-      return (await Promise.all(refs.map((r) => this.readFile([r])))).flat();
-    }
-    const length = last.offset + last.length - first.offset;
-    const buf = Buffer.alloc(length);
-    await (await this.handle()).read(buf, 0, length, first.offset);
-    const wanted = new Set(refs.map((r) => r.seq));
-    const out: HistoryRecord[] = [];
-    for (const line of buf.toString('utf8').split('\n')) {
-      if (line === '') continue;
-      const d = decodeHistory(line);
-      if (d.ok && wanted.has(d.value.seq)) out.push(d.value);
-    }
-    return out;
-  }
-
-  /** Adds a record that is in the file at `offset` to the in-memory indexes. */
-  index(record: HistoryRecord, offset: number, length: number): void {
-    const ref: RecordRef = { seq: record.seq, offset, length };
-    this.lastSeq = Math.max(this.lastSeq, record.seq);
-    switch (record.kind) {
-      case 'msg': {
-        const peer = record.from === this.username ? record.to : record.from;
-        this.events.push(ref);
-        this.messages.push(ref);
-        const p = this.peer(peer);
-        p.messages.push(ref);
-        if (record.from !== this.username) p.incoming.push(record.seq);
-        else if (record.clientId !== undefined) this.sentByClientId.set(record.clientId, ref);
-        break;
-      }
-      case 'st':
-        this.events.push(ref);
-        if (record.status === 'read' && record.messageSeq > (this.peerReadUpTo.get(record.peer) ?? 0)) {
-          this.peerReadUpTo.set(record.peer, record.messageSeq);
-        }
-        if (record.status === 'delivered' && record.messageSeq > (this.peerDeliveredUpTo.get(record.peer) ?? 0)) {
-          this.peerDeliveredUpTo.set(record.peer, record.messageSeq);
-        }
-        break;
-      case 'rd':
-        if (record.upTo > (this.readUpTo.get(record.peer) ?? 0)) this.readUpTo.set(record.peer, record.upTo);
-        break;
-      case 'ed':
-        this.events.push(ref);
-        this.edits.set(record.messageSeq, [...(this.edits.get(record.messageSeq) ?? []), ref]);
-        break;
-      case 'del':
-        this.events.push(ref);
-        this.deleted.set(record.messageSeq, ref);
-        break;
-      case 'hd':
-        this.events.push(ref);
-        this.hidden.add(record.messageSeq);
-        break;
-    }
-    this.searchIndex.add(record);
   }
 
   /**
@@ -328,71 +208,11 @@ export class UserHistory {
     return [...(msg && !msg.unreadable ? [{ ...msg, keepAttachments: true }] : []), ...edits.slice(0, -1)];
   }
 
-  /** Whether `ref` is the latest edit of its message: a stream skips the others, whose text is gone (issue #18). */
-  isLatestEdit(messageSeq: number, seq: number): boolean {
-    return this.edits.get(messageSeq)?.at(-1)?.seq === seq;
-  }
-
-  /** The ref of message `seq` in this history, placeholders included. */
-  messageRef(seq: number): RecordRef | undefined {
-    const ref = this.messages[refUpperBound(this.messages, seq) - 1];
-    return ref?.seq === seq ? ref : undefined;
-  }
-
   /** Bytes of the file that are written (the rest, appended since, waits in memory for the checkpoint). */
   get writtenBytes(): number {
     return this.size - Buffer.byteLength(this.unwritten);
   }
-
-  /** Messages from `peer` this user has not read yet. */
-  unreadFrom(peer: string): number {
-    const incoming = this.peers.get(peer)?.incoming ?? [];
-    return incoming.length - upperBound(incoming, this.readUpTo.get(peer) ?? 0);
-  }
-
-  private peer(name: string): PeerIndex {
-    let p = this.peers.get(name);
-    if (!p) {
-      p = { messages: [], incoming: [] };
-      this.peers.set(name, p);
-    }
-    return p;
-  }
 }
-
-/** Index of the first item whose key is greater than `value`, in items sorted by that key. */
-function firstAbove<T>(items: readonly T[], value: number, key: (item: T) => number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const item = items[mid];
-    if (item !== undefined && key(item) <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Edited messages (not deleted) whose replaced text is still in `records`: a crash before the scrub ended. */
-function replacedTextLeft(h: UserHistory, records: readonly LoadedRecord<HistoryRecord>[]): number[] {
-  const left = new Set<number>();
-  for (const { value: r } of records) {
-    if (r.kind === 'msg' && h.edits.has(r.seq) && !h.deleted.has(r.seq) && blankRecord(r, true) !== r) left.add(r.seq);
-    if (r.kind === 'ed' && !h.deleted.has(r.messageSeq) && !h.isLatestEdit(r.messageSeq, r.seq) && blankRecord(r) !== r)
-      left.add(r.messageSeq);
-  }
-  return [...left];
-}
-
-function insertRef(refs: RecordRef[], ref: RecordRef): void {
-  refs.splice(refUpperBound(refs, ref.seq), 0, ref);
-}
-
-/** Index of the first number greater than `value` in an ascending array. */
-export const upperBound = (sorted: readonly number[], value: number): number => firstAbove(sorted, value, (n) => n);
-
-/** Index of the first ref whose seq is greater than `value`. */
-export const refUpperBound = (refs: readonly RecordRef[], value: number): number => firstAbove(refs, value, (r) => r.seq);
 
 function decoded(line: string): HistoryRecord {
   const d = decodeHistory(line.slice(0, -1));
