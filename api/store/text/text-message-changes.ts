@@ -1,15 +1,13 @@
 import type { ChangeOutcome, MessageChange, StoredMessage } from '../store.js';
 import { appendHistory, type WriteOp } from './journal.js';
 import type { HistoryRecord, MessageRecord } from './records.js';
+import { commitBatch, nextSeq } from './text-batches.js';
 import type { TextContext } from './text-context.js';
 import type { RecordRef } from './history-index.js';
 import type { UserHistory } from './user-history.js';
 
 /** What the changes need of the text store's context. */
-export type ChangeStore = Pick<TextContext, 'history' | 'now' | 'isQueued' | 'scrubLater' | 'scrubEditLater'>;
-
-/** Submits a batch; resolves once it is durable and readable (TextMessages.commit). */
-export type Commit = (ops: WriteOp[]) => Promise<void>;
+export type ChangeStore = Pick<TextContext, 'state' | 'history' | 'now' | 'isQueued' | 'scrubLater' | 'scrubEditLater'>;
 
 /**
  * Edit, delete for everyone, delete for me, and what they change in what a reader sees (issue #18), on the
@@ -22,21 +20,17 @@ export class TextMessageChanges {
   private readonly deleting = new Set<number>();
   private readonly hiding = new Set<string>();
 
-  constructor(
-    private readonly store: ChangeStore,
-    private readonly commit: Commit,
-    private readonly nextSeq: () => number,
-  ) {}
+  constructor(private readonly store: ChangeStore) {}
 
   async edit(change: MessageChange & { content: string }): Promise<ChangeOutcome> {
     const found = await this.ownMessage(change);
     if (found.kind !== 'found') return found;
     const { record } = found;
     const at = this.store.now().toISOString();
-    const ed: HistoryRecord = { kind: 'ed', seq: this.nextSeq(), at, messageSeq: record.seq, content: change.content };
+    const ed: HistoryRecord = { kind: 'ed', seq: nextSeq(this.store), at, messageSeq: record.seq, content: change.content };
     // A withheld message (issue #17) is only in its sender's history: its changes stay there too.
     const to = record.withheld ? [] : [record.to];
-    await this.commit([appendHistory(record.from, ed), ...to.map((u) => appendHistory(u, ed))]);
+    await commitBatch(this.store, [appendHistory(record.from, ed), ...to.map((u) => appendHistory(u, ed))]);
     // Papo keeps no edit history: the text this edit replaced leaves the files at the next quiet points.
     this.store.scrubEditLater([record.from, ...to], record.seq);
     return { kind: 'done', at };
@@ -47,7 +41,7 @@ export class TextMessageChanges {
     if (found.kind !== 'found') return found;
     const { record } = found;
     const at = this.store.now().toISOString();
-    const del: HistoryRecord = { kind: 'del', seq: this.nextSeq(), at, messageSeq: record.seq };
+    const del: HistoryRecord = { kind: 'del', seq: nextSeq(this.store), at, messageSeq: record.seq };
     const to = record.withheld ? [] : [record.to];
     const ops: WriteOp[] = [appendHistory(record.from, del), ...to.map((u) => appendHistory(u, del))];
     // Still queued: marked delivered, so that the queue's compaction takes its line (and its text) away.
@@ -55,7 +49,7 @@ export class TextMessageChanges {
     if (queued) ops.push({ kind: 'markDelivered', seq: record.seq });
     this.deleting.add(record.seq);
     try {
-      await this.commit(ops);
+      await commitBatch(this.store, ops);
     } finally {
       this.deleting.delete(record.seq);
     }
@@ -72,7 +66,7 @@ export class TextMessageChanges {
     const at = this.store.now().toISOString();
     this.hiding.add(key);
     try {
-      await this.commit([appendHistory(user, { kind: 'hd', seq: this.nextSeq(), at, messageSeq: seq })]);
+      await commitBatch(this.store, [appendHistory(user, { kind: 'hd', seq: nextSeq(this.store), at, messageSeq: seq })]);
     } finally {
       this.hiding.delete(key);
     }

@@ -11,7 +11,7 @@ export interface HistorySource {
   history(user: string): Promise<UserHistory>;
 }
 
-/** Messages as their history's owner sees them (TextMessages.messagesOf). */
+/** Messages as their history's owner sees them (MessageViews.messagesOf). */
 type MessagesOf = (h: UserHistory, records: readonly MessageRecord[]) => Promise<StoredMessage[]>;
 
 /** A query word with more words than this starting with it is checked on the text only, not in the index. */
