@@ -1,6 +1,6 @@
 /**
  * Binary searches over the ascending arrays the history index keeps (history-index.ts): refs in sequence
- * order, and the sequence numbers of a conversation's incoming messages.
+ * order, the sequence numbers of a conversation's incoming messages, and the search index's postings.
  */
 
 /** Index of the first item whose key is greater than `value`, in items sorted by that key. */
@@ -25,4 +25,16 @@ export const refUpperBound = (refs: readonly { seq: number }[], value: number): 
 /** Puts `ref` in its place in `refs`, ascending by seq. */
 export function insertRef<T extends { seq: number }>(refs: T[], ref: T): void {
   refs.splice(refUpperBound(refs, ref.seq), 0, ref);
+}
+
+/** Index of the first number not below `value` in an ascending list. */
+export function lowerBoundNumber(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

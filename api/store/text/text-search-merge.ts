@@ -1,3 +1,5 @@
+import { lowerBoundNumber } from './sorted-search.js';
+
 /**
  * The messages in any of `lists` (each ascending) below `before`, newest first, without repeats: a merge from
  * the lists' ends with a heap, so the first page of a common prefix does not sort every message that has it.
@@ -24,18 +26,6 @@ export function* newestFirst(lists: readonly ArrayLike<number>[], before: number
       }
     } else down(heap, 0);
   }
-}
-
-/** Index of the first number not below `value` in an ascending list. */
-export function lowerBoundNumber(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 type Cursor = { list: ArrayLike<number>; at: number };

@@ -1,7 +1,8 @@
 import { matchesAll } from '../search-words.js';
 import type { SearchPage, SearchQuery, Seq, StoredMessage } from '../store.js';
 import type { MessageRecord } from './records.js';
-import { lowerBoundNumber, newestFirst } from './text-search-merge.js';
+import { newestFirst } from './text-search-merge.js';
+import { lowerBoundNumber } from './sorted-search.js';
 import type { RecordRef } from './history-index.js';
 import { refUpperBound } from './sorted-search.js';
 import type { UserHistory } from './user-history.js';
