@@ -48,7 +48,7 @@ export const TOOLS = {
     about: 'what opaque ids and cursors add to a poll answer of 1, 10 and 100 events: sequence numbers against tokens.',
   },
   count: {
-    usage: 'npm run bench:count -- [messages=200] [runs=1] [--warmup 2000] [--servers papo,floor,faye] [--keep DIR]',
+    usage: 'npm run bench:count -- [messages=200] [runs=1] [--warmup 2000] [--servers papo,floor,floor-receipts,faye] [--keep DIR]',
     about:
       "instructions a delivered message under valgrind (callgrind), one message at a time: a counted figure the machine's load does not move.",
   },

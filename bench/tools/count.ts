@@ -1,5 +1,5 @@
 /**
- * `npm run bench:count -- [messages=200] [runs=1] [--servers papo,floor,faye]`: the work a fixed workload costs,
+ * `npm run bench:count -- [messages=200] [runs=1] [--servers papo,floor,floor-receipts,faye]`: the work a fixed workload costs,
  * counted rather than timed (issue #20), so that the machine's other load does not move it. Each server runs
  * under `valgrind --tool=callgrind` (which counts the instructions every thread of the process executes) with
  * V8 on one thread and a fixed garbage-collection schedule (`--single-threaded --predictable-gc-schedule`), and
@@ -28,7 +28,7 @@ import { TOOLS } from './catalog.js';
 
 const { values, positionals } = commandLine(
   TOOLS.count,
-  { servers: { type: 'string', default: 'papo,floor,faye' }, keep: { type: 'string' }, warmup: { type: 'string' } },
+  { servers: { type: 'string', default: 'papo,floor,floor-receipts,faye' }, keep: { type: 'string' }, warmup: { type: 'string' } },
   2,
 );
 const messages = wholeNumber(positionals[0], 'messages', 200);
