@@ -1,11 +1,11 @@
 /**
- * `npm run bench:count -- [messages=200] [runs=1] [--servers papo,floor,floor-receipts,faye]`: the work a fixed workload costs,
+ * `npm run bench:count -- [messages=200] [runs=1] [--warmup 2000] [--servers ...]`: the work a fixed workload costs,
  * counted rather than timed (issue #20), so that the machine's other load does not move it. Each server runs
  * under `valgrind --tool=callgrind` (which counts the instructions every thread of the process executes) with
  * V8 on one thread and a fixed garbage-collection schedule (`--single-threaded --predictable-gc-schedule`), and
  * this process drives it from outside valgrind with a small workload, one message at a time: a send, its
  * delivery to the recipient's held poll, and the recipient's next poll (which acknowledges it on Papo and the
- * floor). The instructions of a window of `messages` such messages, after as many to warm up, are counted
+ * floor). The instructions of a window of `messages` such messages, after `--warmup` to warm up, are counted
  * with `callgrind_control` (zero at the start of the window, dump at its end), and divided by the messages.
  *
  * One message at a time keeps batches to one message and every poll held when its message comes, so the
