@@ -8,6 +8,8 @@ export interface PoolStats {
   idle: number;
   waiting: number;
   max: number;
+  /** Statements sent to PostgreSQL since start (Db.queries). */
+  queries: number;
 }
 
 export interface MetricsSources {
@@ -69,6 +71,18 @@ export class Metrics {
           this.set({ state: 'idle' }, s.idle);
           this.set({ state: 'waiting' }, s.waiting);
           this.set({ state: 'max' }, s.max);
+        },
+      });
+      let counted = 0;
+      new Counter({
+        name: 'papo_db_queries_total',
+        help: 'Statements sent to PostgreSQL, each a round trip; divided by papo_messages_sent_total, the round trips a message costs.',
+        registers: [this.registry],
+        collect() {
+          // The store keeps the running total; the counter catches up with it when scraped.
+          const total = pool().queries;
+          this.inc(total - counted);
+          counted = total;
         },
       });
     }

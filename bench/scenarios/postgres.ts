@@ -16,7 +16,7 @@ import { at } from '../lib/at.js';
 import { createClient, type ApiClient } from '../lib/client.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
-import { startServer } from '../lib/server.js';
+import { startServer, type BenchServer } from '../lib/server.js';
 import { measureTraffic, trafficDetails, trafficFigures, trafficRows, warmUp } from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 import { Traffic } from '../lib/traffic.js';
@@ -40,6 +40,28 @@ function splitClient(clients: ApiClient[], home: Map<string, number>): ApiClient
       await Promise.all(clients.map((c) => c.close()));
     },
   };
+}
+
+/** Statements both processes sent to PostgreSQL so far (`papo_db_queries_total` of each /metrics). */
+async function queriesSent(servers: readonly BenchServer[]): Promise<number> {
+  const totals = await Promise.all(
+    servers.map(async (s) => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('papo_db_queries_total '));
+      if (line === undefined) throw new Error(`${s.url}/metrics has no papo_db_queries_total`);
+      return Number(line.split(' ')[1]);
+    }),
+  );
+  return totals.reduce((a, b) => a + b, 0);
+}
+
+/** Round trips a delivered message cost during `phase` (counted, so the machine's speed does not move it). */
+async function countQueries<T>(servers: readonly BenchServer[], traffic: Traffic, phase: () => Promise<T>): Promise<[T, number]> {
+  const before = await queriesSent(servers);
+  const deliveredBefore = traffic.delivered;
+  const result = await phase();
+  const queries = (await queriesSent(servers)) - before;
+  return [result, queries / Math.max(1, traffic.delivered - deliveredBefore)];
 }
 
 async function admin(url: string, sql: string): Promise<void> {
@@ -90,25 +112,39 @@ export const postgres: Scenario = {
         // Issue #20: send and wake across the processes, idle and under the deliver load, beside a bare insert.
         const floor = await insertFloor(url.toString());
         let wake: WakePhase[];
+        let idleQueries = 0;
         try {
           ctx.progress(`postgres: ${idleSends} sends one at a time, then ${rate} msg/s for ${seconds} s, each beside bare inserts`);
-          wake = [await idleWake(traffic, floor, idleSends), await loadedWake(traffic, floor, rate, seconds)];
+          let idle: WakePhase;
+          [idle, idleQueries] = await countQueries(servers, traffic, () => idleWake(traffic, floor, idleSends));
+          wake = [idle, await loadedWake(traffic, floor, rate, seconds)];
         } finally {
           await floor.close();
         }
         traffic.reset();
         ctx.progress(`postgres: ${concurrency} closed-loop senders to ${users} online recipients on 2 processes for ${seconds} s`);
-        const m = await measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds));
+        const [m, loopQueries] = await countQueries(servers, traffic, () =>
+          measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds)),
+        );
         return {
           table: [
             { figure: 'processes / senders (closed loop)', value: `2 / ${concurrency}` },
             ...trafficRows(traffic, m),
             { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(m.cpuUsPerMessage, 0)} µs` },
             { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
+            {
+              figure: 'round trips to PostgreSQL per delivered message: idle / closed loop',
+              value: `${round(idleQueries, 2)} / ${round(loopQueries, 2)}`,
+            },
             { figure: 'errors', value: traffic.errors },
             ...wake.flatMap(wakeRows),
           ],
-          figures: [...trafficFigures('postgres', m), ...wake.flatMap(wakeFigures)],
+          figures: [
+            ...trafficFigures('postgres', m),
+            { key: 'postgres.idle_queries_per_message', value: round(idleQueries, 2) },
+            { key: 'postgres.loop_queries_per_message', value: round(loopQueries, 2) },
+            ...wake.flatMap(wakeFigures),
+          ],
           details: {
             processes: 2,
             concurrency,
@@ -116,6 +152,7 @@ export const postgres: Scenario = {
             seconds,
             ...trafficDetails(traffic, m),
             wake,
+            queriesPerMessage: { idle: idleQueries, closedLoop: loopQueries },
           },
           errors: traffic.errors,
         };

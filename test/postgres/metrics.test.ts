@@ -28,6 +28,15 @@ describe.each(STORES)('GET /metrics (%s)', (store) => {
     expect(metricIn(text, 'papo_delivery_latency_seconds_count')).toBe(1);
     expect(metricIn(text, 'papo_held_polls')).toBe(0);
     expect(metricIn(text, 'papo_store_errors_total')).toBe(0);
-    if (store === 'postgres') expect(metricIn(text, 'papo_db_pool_connections{state="max"}')).toBe(10);
+    if (store === 'postgres') {
+      expect(metricIn(text, 'papo_db_pool_connections{state="max"}')).toBe(10);
+      // Round trips are counted: another send adds at least its own statement.
+      const before = metricIn(text, 'papo_db_queries_total') ?? 0;
+      expect(before).toBeGreaterThan(0);
+      expect((await alice.call('POST', '/api/messages', { to: 'bob', content: 'again' })).status).toBe(201);
+      expect(metricIn(await (await fetch(`${s.url}/metrics`)).text(), 'papo_db_queries_total')).toBeGreaterThan(before);
+    } else {
+      expect(text).not.toContain('papo_db_queries_total');
+    }
   });
 });

@@ -34,12 +34,24 @@ export type Row = Record<string, unknown>;
 
 /** The pool, with outages turned into StoreUnavailableError and counted. */
 export class Db {
+  private sent = 0;
+
   constructor(
     readonly pool: pg.Pool,
     private readonly onUnavailable: (err: unknown) => void,
   ) {}
 
+  /**
+   * Statements sent through query() since start: each is one round trip to PostgreSQL. A counted figure the
+   * benchmark divides by the messages delivered (issue #20); the few explicit transactions of attachment
+   * uploads and migrations run on a client of their own and are not in it.
+   */
+  get queries(): number {
+    return this.sent;
+  }
+
   async query<R extends Row>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    this.sent++;
     try {
       const result = await this.pool.query<R>(text, values as unknown[]);
       return result.rows;

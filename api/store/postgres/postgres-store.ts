@@ -128,10 +128,16 @@ export class PostgresStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
-  /** Pool use, for /metrics. */
-  poolStats(): { total: number; idle: number; waiting: number; max: number } {
+  /** Pool use and the statements sent so far, for /metrics. */
+  poolStats(): { total: number; idle: number; waiting: number; max: number; queries: number } {
     const { pool } = this.db;
-    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
+    return {
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max ?? 10,
+      queries: this.db.queries,
+    };
   }
 
   /** The LISTEN connection, for tests: how many times it came back. */
