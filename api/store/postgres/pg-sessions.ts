@@ -3,11 +3,14 @@ import type { Logger } from '../../logger.js';
 import { sessionKey } from '../session-key.js';
 import type { SessionEndWatcher, SessionContent, SessionRepository } from '../store.js';
 import type { Db } from './db.js';
+import { NotifiedCache } from './notified-cache.js';
 
 /** A touch that moves the expiry by less than this is not written (as the text store's sessions.txt does). */
 const TOUCH_PERSIST_MS = 60 * 60 * 1000;
 /** Sessions whose written expiry is remembered; past this the memory is cleared (costing only extra writes). */
 const MAX_REMEMBERED = 100_000;
+/** Sessions answered from memory (notified-cache.ts); past this the memory starts over (costing only reads). */
+const MAX_KEPT = 100_000;
 /** Expired rows are deleted about this often, at a random point between half and one and a half of it. */
 const PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 
@@ -21,11 +24,19 @@ export const SESSION_END_PAYLOAD = 'end';
  * anyone in. Outages reach the caller as StoreUnavailableError (503, through Db.query).
  * A destroyed session is announced on the store's NOTIFY channel in the same statement (issue #15, item 5),
  * so every process ends the polls it holds for it; the key is announced, never the id.
+ *
+ * The same announcements let each process keep the sessions it has read (issue #20): every request reads its
+ * session, and a round trip for it was two of the eight a message cost. A session's row changes only by being
+ * ended (its fields are set once, at login; its expiry only moves on), and every way of ending one announces it,
+ * so a kept session is answered until its expiry or its end is heard (NotifiedCache says for how long that is
+ * sound). Rows pruned at their expiry need no announcement: a kept session is not answered past its own.
  */
 export class HashedSidStore {
   /** Expiry last written per hashed id: rolling sessions touch on every request, a write we mostly skip. */
   private readonly written = new Map<string, number>();
   private readonly watchers = new Set<SessionEndWatcher>();
+  /** Sessions read here, with when their row expires (ms). */
+  private readonly kept = new NotifiedCache<{ sess: SessionContent; expiresAt: number }>(MAX_KEPT);
   private readonly ttlSeconds: number;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -43,17 +54,37 @@ export class HashedSidStore {
   async get(sid: string): Promise<SessionContent | undefined> {
     this.schedulePrune();
     const key = sessionKey(sid);
-    const [row] = await this.db.query<{ sess: SessionContent }>('SELECT sess FROM session WHERE sid = $1 AND expire >= to_timestamp($2)', [
-      key,
-      nowSeconds(),
-    ]);
-    if (row) this.remember(key, row.sess);
-    return row?.sess;
+    const known = this.kept.get(key);
+    if (known !== undefined && known.expiresAt >= Date.now()) return copyOf(known.sess);
+    const startedAt = this.kept.readStarted();
+    const [row] = await this.db.query<{ sess: SessionContent; expire: Date }>(
+      'SELECT sess, expire FROM session WHERE sid = $1 AND expire >= to_timestamp($2)',
+      [key, nowSeconds()],
+    );
+    if (!row) return undefined;
+    this.remember(key, row.sess);
+    this.kept.keep(key, { sess: copyOf(row.sess), expiresAt: row.expire.getTime() }, startedAt);
+    return row.sess;
+  }
+
+  /**
+   * The LISTEN connection is up and caught up (true), or lost (false): kept sessions are answered only while
+   * every end is heard.
+   */
+  listening(on: boolean): void {
+    this.kept.listening(on);
+  }
+
+  /** The sessions of `username` ended here in some other way (a password change, a deleted account). */
+  endedAllOf(username: string): void {
+    this.kept.forget(this.kept.keysWhere((known) => known.sess.username === username));
   }
 
   async set(sid: string, data: SessionContent): Promise<void> {
     this.schedulePrune();
     const key = sessionKey(sid);
+    // Read again when next asked for: other processes forget it only by its end, and it did not end.
+    this.kept.forget([key]);
     await this.db.query(
       'INSERT INTO session (sess, expire, sid) SELECT $1, to_timestamp($2), $3 ON CONFLICT (sid) DO UPDATE SET sess = $1, expire = to_timestamp($2)',
       [data, this.expireSeconds(data), key],
@@ -76,6 +107,7 @@ export class HashedSidStore {
 
   /** Sessions ended here or on another process (heard on the NOTIFY channel). */
   ended(keys: readonly string[]): void {
+    this.kept.forget(keys);
     for (const watcher of this.watchers) watcher.ended(keys);
   }
 
@@ -107,10 +139,15 @@ export class HashedSidStore {
     const previous = this.written.get(key);
     const next = expiryOf(data);
     if (previous !== undefined && next !== undefined && next - previous < TOUCH_PERSIST_MS) return;
-    await this.db
-      .query('UPDATE session SET expire = to_timestamp($1) WHERE sid = $2', [this.expireSeconds(data), key])
-      .catch(() => undefined);
+    const expire = this.expireSeconds(data);
+    const moved = await this.db
+      .query('UPDATE session SET expire = to_timestamp($1) WHERE sid = $2 RETURNING sid', [expire, key])
+      .then((rows) => rows.length > 0)
+      .catch(() => false);
     this.remember(key, data);
+    // Kept with its new expiry (other processes keep the older one, and read the row again once it passes).
+    const known = moved ? this.kept.get(key) : undefined;
+    if (known !== undefined) known.expiresAt = expire * 1000;
   }
 
   private remember(key: string, data: SessionContent): void {
@@ -144,6 +181,7 @@ export class HashedSidStore {
 
   close(): Promise<void> {
     this.closed = true;
+    this.kept.listening(false);
     clearTimeout(this.pruneTimer);
     this.pruneTimer = undefined;
     return Promise.resolve();
@@ -151,6 +189,11 @@ export class HashedSidStore {
 }
 
 const nowSeconds = (): number => Math.ceil(Date.now() / 1000);
+
+/** A kept session is handed out as a copy: its readers set fields on it (the cookie's expiry, express-session's Cookie). */
+function copyOf(sess: SessionContent): SessionContent {
+  return { ...sess, cookie: { ...sess.cookie } };
+}
 
 function expiryOf(data: SessionContent): number | undefined {
   const expires = data.cookie?.expires;

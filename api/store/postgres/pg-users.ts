@@ -14,6 +14,8 @@ export class PgUsers implements UserRepository {
     private readonly db: Db,
     /** Where ended sessions are announced, so every process ends their held polls (pg-sessions.ts). */
     private readonly channel: string,
+    /** Told here, at once, when all of a user's sessions ended (other processes hear the announcement). */
+    private readonly sessionsEndedOf: (username: string) => void,
   ) {}
 
   async find(username: string): Promise<StoredUser | undefined> {
@@ -57,6 +59,7 @@ export class PgUsers implements UserRepository {
     ]);
     if (!row?.grew) return { kind: 'not_found' };
     this.deleted.add(username);
+    this.sessionsEndedOf(username);
     return { kind: 'deleted', grew: row.grew };
   }
 
@@ -86,7 +89,9 @@ export class PgUsers implements UserRepository {
               (SELECT count(pg_notify($3, $4 || ' ' || sid)) FROM ended) AS ended`,
       [username, passwordHash, this.channel, SESSION_END_PAYLOAD],
     );
-    return Number(row?.updated ?? 0) > 0;
+    const updated = Number(row?.updated ?? 0) > 0;
+    if (updated) this.sessionsEndedOf(username);
+    return updated;
   }
 
   /** True for deleted accounts too: their names stay taken. */

@@ -60,7 +60,7 @@ export class PostgresStore implements Store {
     private readonly now: () => Date,
     log: Logger,
   ) {
-    this.users = new PgUsers(db, sessionStore.channel);
+    this.users = new PgUsers(db, sessionStore.channel, (username) => sessionStore.endedAllOf(username));
     this.messages = new PgMessages(db, epoch, now, tokenKey);
     this.sessions = pgSessions(db, sessionStore);
     this.rateLimits = new PgRateLimits(db);
@@ -106,6 +106,7 @@ export class PostgresStore implements Store {
         highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
         sessionsEnded: (keys) => sessionStore.ended(keys),
         recheckSessions: () => sessionStore.recheck(),
+        listening: (on) => sessionStore.listening(on),
         signal: (words) => store.signals.heard(words),
       });
       await store.notifications.start().catch(async (err: unknown) => {

@@ -21,6 +21,11 @@ export interface NotificationOptions {
   sessionsEnded: (keys: readonly string[]) => void;
   /** The catch-up for ended sessions after a lost connection: which of the sessions holding polls are gone. */
   recheckSessions: () => Promise<void>;
+  /**
+   * Whether every NOTIFY is heard from now on (true: connected and caught up) or some may be lost (false): what
+   * a process keeps in memory on the strength of them is trusted only meanwhile (notified-cache.ts).
+   */
+  listening: (on: boolean) => void;
   /** Ephemeral signals (`sig ...`, pg-signals.ts): the words after `sig`. */
   signal: (words: readonly string[]) => void;
 }
@@ -65,10 +70,12 @@ export class StreamNotifications {
   async start(): Promise<void> {
     await this.connect();
     this.lastSeq = Math.max(this.lastSeq, await this.options.highestSeq());
+    if (this.client !== undefined) this.options.listening(true);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.options.listening(false);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -116,6 +123,7 @@ export class StreamNotifications {
   private dropped(client: pg.Client): void {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
+    this.options.listening(false);
     void client.end().catch(() => undefined);
     this.reconnecting ??= this.reconnect().finally(() => {
       this.reconnecting = undefined;
@@ -129,6 +137,9 @@ export class StreamNotifications {
         if (this.closed) return;
         await this.catchUp(this.lastSeq);
         await this.options.recheckSessions();
+        // Lost again while catching up: this loop is still the reconnect (dropped() starts none), so go round.
+        if (this.client === undefined) throw new Error('the LISTEN connection dropped again while catching up');
+        this.options.listening(true);
         this.reconnects++;
         this.options.log.info(
           { after: this.lastSeq },
