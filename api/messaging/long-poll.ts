@@ -14,7 +14,7 @@ const MAX_UNHEARD_USERS = 10_000;
 
 /**
  * How long an ended session is remembered: longer than a poll can take from its session check to being held
- * (the check, then the acknowledgement's write), so a logout in between still ends it.
+ * (the check reads the session, and may write its expiry), so a logout in between still ends it.
  */
 const ENDED_SESSION_MEMORY_MS = 60_000;
 /** How long a session's last answered poll is remembered (LongPollHub.isLive). */

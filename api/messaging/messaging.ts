@@ -143,28 +143,33 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
     },
 
     async poll(user, { after, waitSeconds, session, onGone }) {
-      let position: number;
-      if (after === undefined) {
-        position = await messages.startPosition(user);
-      } else {
-        position = cursors.decode(after);
-        // Passing a cursor acknowledges everything up to it (that is what "delivered" means).
-        const ack = await messages.acknowledge(user, position);
-        if (ack.kind === 'not_handed_out') throw cursorExpired();
-        // The senders' streams got their "delivered" status events, durably.
-        hub.wake(ack.senders);
-      }
+      // Decoded first: a cursor that is not ours is refused before anything is held.
+      const cursor = after === undefined ? undefined : cursors.decode(after);
       // Held until the wait runs out or the session does, whichever comes first: the client's next poll then
-      // gets its 401 (issue #15, item 5).
+      // gets its 401 (issue #15, item 5). Held before the acknowledgement, so that whatever commits after it
+      // wakes this poll: then an acknowledgement that found nothing newer needs no read (issue #20).
       const waiter = hub.hold(user, session.key, Math.max(0, Math.min(waitSeconds * 1000, session.expiresAt - Date.now())));
       // Once the poll is answered the waiter is finished, and a late call changes nothing.
       onGone(() => waiter.finish('aborted'));
       try {
-        for (;;) {
-          const page = await messages.readStream(user, position, MAX_EVENTS_PER_POLL);
+        let position: number;
+        let mayHaveNewer = true;
+        if (cursor === undefined) {
+          position = await messages.startPosition(user);
+        } else {
+          position = cursor;
+          // Passing a cursor acknowledges everything up to it (that is what "delivered" means).
+          const ack = await messages.acknowledge(user, position);
+          if (ack.kind === 'not_handed_out') throw cursorExpired();
+          // The senders' streams got their "delivered" status events, durably.
+          hub.wake(ack.senders);
+          mayHaveNewer = ack.newer;
+        }
+        for (let read = mayHaveNewer; ; read = true) {
+          const page = read ? await messages.readStream(user, position, MAX_EVENTS_PER_POLL) : undefined;
           // Its session ended while the stream was read: nothing more goes to that session.
           if (waiter.sessionEnded) return { events: [], cursor: cursors.encode(position) };
-          if (page.events.length > 0)
+          if (page !== undefined && page.events.length > 0)
             return { events: [...ids.events(page.events), ...waiter.takeSignals()], cursor: cursors.encode(page.last) };
           // Ephemeral events (typing) answer too, with the cursor where it was: they are not in the stream.
           const signals = waiter.takeSignals();

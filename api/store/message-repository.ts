@@ -66,8 +66,12 @@ export type MarkReadOutcome = 'marked' | 'not_found';
 
 /** What an acknowledgement did; the domain says it to the person (cursor_expired), one wording for both stores. */
 export type AcknowledgeOutcome =
-  /** `senders`: whose streams got a status event (none when it acknowledged nothing new). */
-  | { kind: 'acknowledged'; senders: readonly string[] }
+  /**
+   * `senders`: whose streams got a status event (none when it acknowledged nothing new). `newer`: whether the
+   * user's stream held events above `upTo` once it was written; when false, a poll held before the call has
+   * nothing to read until it is woken (issue #20: that read was one of a message's round trips).
+   */
+  | { kind: 'acknowledged'; senders: readonly string[]; newer: boolean }
   /** Above every position ever handed out: a cursor kept from data since restored from an older backup. */
   | { kind: 'not_handed_out' };
 

@@ -108,6 +108,19 @@ describe.each(STORES)('Store contract (%s)', (kind) => {
     expect(ana.events).toEqual([{ type: 'status', messageSeq: m1.message.seq, status: 'delivered', at: '2026-01-02T03:04:05.678Z' }]);
   });
 
+  it('when a cursor is acknowledged, then the answer says whether the stream holds anything above it (a status event for the acknowledger too)', async () => {
+    const { store } = await fresh(kind);
+    await withUsers(store, 'ana', 'beto');
+    await store.messages.append({ from: 'ana', to: 'beto', content: '1' });
+    await store.messages.append({ from: 'ana', to: 'beto', content: '2' });
+    expect(await store.messages.acknowledge('beto', 1)).toEqual({ kind: 'acknowledged', senders: ['ana'], newer: true });
+    expect(await store.messages.acknowledge('beto', 2)).toEqual({ kind: 'acknowledged', senders: ['ana'], newer: false });
+    expect(await store.messages.acknowledge('beto', 2)).toEqual({ kind: 'acknowledged', senders: [], newer: false });
+    // Ana's stream: her two messages, then the two "delivered" events beto's acknowledgements gave it.
+    expect(await store.messages.acknowledge('ana', 2)).toEqual({ kind: 'acknowledged', senders: [], newer: true });
+    expect(await store.messages.acknowledge('ana', 4)).toEqual({ kind: 'acknowledged', senders: [], newer: false });
+  });
+
   it('when two devices acknowledge the same cursor at once, then the sender gets one delivered event', async () => {
     const { store } = await fresh(kind);
     await withUsers(store, 'ana', 'beto');

@@ -240,16 +240,17 @@ export class PgMessages implements MessageRepository {
 
   /** Concurrent acknowledgements in one transaction (migrations/004_acknowledge_batch.sql). */
   private async acknowledgeBatch(items: { user: string; upTo: Seq }[]): Promise<AcknowledgeOutcome[]> {
-    const rows = await this.db.query<{ o_index: number; o_expired: boolean; o_senders: string[] }>(
-      'SELECT o_index, o_expired, o_senders FROM papo_acknowledge_batch($1, $2, $3)',
+    const rows = await this.db.query<{ o_index: number; o_expired: boolean; o_senders: string[]; o_newer: boolean }>(
+      'SELECT o_index, o_expired, o_senders, o_newer FROM papo_acknowledge_batch($1, $2, $3)',
       [items.map((i) => i.user), items.map((i) => i.upTo), this.now()],
     );
-    // One row per acknowledgement that expired or marked something delivered (migrations/016_wake_in_domain.sql).
+    // One row per acknowledgement (migrations/022_acknowledge_says_newer.sql).
     const byIndex = new Map(rows.map((r) => [r.o_index - 1, r]));
     return items.map((_, i): AcknowledgeOutcome => {
       const row = byIndex.get(i);
-      if (row?.o_expired) return { kind: 'not_handed_out' };
-      return { kind: 'acknowledged', senders: row?.o_senders ?? [] };
+      if (row === undefined) throw new Error(`papo_acknowledge_batch gave no row for acknowledgement ${i + 1}`);
+      if (row.o_expired) return { kind: 'not_handed_out' };
+      return { kind: 'acknowledged', senders: row.o_senders, newer: row.o_newer };
     });
   }
 }

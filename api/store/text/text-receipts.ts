@@ -4,6 +4,11 @@ import type { HistoryRecord } from './records.js';
 import { refUpperBound, upperBound } from './sorted-search.js';
 import { commitBatch, nextSeq } from './text-batches.js';
 import type { TextContext } from './text-context.js';
+import type { UserHistory } from './user-history.js';
+
+/** Whether `user`'s stream holds events above `seq`, indexed already (a batch on its way to the disk included). */
+const hasEventsAbove = (history: Pick<UserHistory, 'events'>, seq: Seq): boolean =>
+  refUpperBound(history.events, seq) < history.events.length;
 
 /**
  * Delivery and read receipts on the text files: an acknowledgement flags the queued messages delivered and
@@ -27,7 +32,7 @@ export class TextReceipts {
     // From here to the submit nothing awaits: two devices acknowledging at once cannot both pick a message.
     const { queue } = this.store.state;
     const seqs = queue.undeliveredUpTo(user, upTo).filter((s) => !this.delivering.has(s));
-    if (seqs.length === 0) return { kind: 'acknowledged', senders: [] };
+    if (seqs.length === 0) return { kind: 'acknowledged', senders: [], newer: hasEventsAbove(recipient, upTo) };
     const at = this.store.now().toISOString();
     const ops: WriteOp[] = [];
     const senders = new Set<string>();
@@ -47,7 +52,7 @@ export class TextReceipts {
     } finally {
       for (const s of seqs) this.delivering.delete(s);
     }
-    return { kind: 'acknowledged', senders: [...senders] };
+    return { kind: 'acknowledged', senders: [...senders], newer: hasEventsAbove(recipient, upTo) };
   }
 
   /**
