@@ -43,6 +43,11 @@ export class NotifiedCache<V> {
     for (const key of keys) this.entries.delete(key);
   }
 
+  forgetAll(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
   /** The keys whose value `matches`: to forget rows found by something other than their key. */
   keysWhere(matches: (value: V) => boolean): string[] {
     return [...this.entries].filter(([, value]) => matches(value)).map(([key]) => key);

@@ -67,7 +67,9 @@ export class PostgresStore implements Store {
     this.profiles = new PgProfiles(db);
     this.signals = new PgSignals(db, sessionStore.channel, log);
     this.attachments = new PgAttachments(db);
-    this.push = new PgPush(db);
+    this.push = new PgPush(db, sessionStore.channel);
+    // Subscriptions go with their sessions, here or on another process (an account deletion says nothing else).
+    sessionStore.onEnded({ ended: (keys) => this.push.sessionsEnded(keys), held: () => [] });
     this.blocks = new PgBlocks(db);
   }
 
@@ -106,7 +108,11 @@ export class PostgresStore implements Store {
         highestSeq: async () => Number((await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM events'))[0]?.seq ?? 0),
         sessionsEnded: (keys) => sessionStore.ended(keys),
         recheckSessions: () => sessionStore.recheck(),
-        listening: (on) => sessionStore.listening(on),
+        listening: (on) => {
+          sessionStore.listening(on);
+          store.push.listening(on);
+        },
+        pushChanged: (users) => store.push.changed(users),
         signal: (words) => store.signals.heard(words),
       });
       await store.notifications.start().catch(async (err: unknown) => {

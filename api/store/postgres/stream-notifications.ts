@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { quoteIdent } from './db.js';
 import { SESSION_END_PAYLOAD } from './pg-sessions.js';
+import { PUSH_PAYLOAD } from './pg-push.js';
 import { SIGNAL_PAYLOAD } from './pg-signals.js';
 
 export interface NotificationOptions {
@@ -26,6 +27,8 @@ export interface NotificationOptions {
    * a process keeps in memory on the strength of them is trusted only meanwhile (notified-cache.ts).
    */
   listening: (on: boolean) => void;
+  /** Users whose push subscriptions changed (`push <user>...`, or `push *`: anyone's), pg-push.ts. */
+  pushChanged: (users: readonly string[]) => void;
   /** Ephemeral signals (`sig ...`, pg-signals.ts): the words after `sig`. */
   signal: (words: readonly string[]) => void;
 }
@@ -108,6 +111,7 @@ export class StreamNotifications {
     const [head = '', ...users] = payload.split(' ');
     if (head === SESSION_END_PAYLOAD) return this.options.sessionsEnded(users);
     if (head === SIGNAL_PAYLOAD) return this.options.signal(users);
+    if (head === PUSH_PAYLOAD) return this.options.pushChanged(users);
     const [seqText, origin] = head.split('@');
     const seq = Number(seqText);
     if (origin === this.options.origin) {

@@ -1,8 +1,9 @@
 /**
- * Each process keeps the sessions it has read, on the strength of the NOTIFY that every end of a session sends
- * (issue #20: the session's round trip was two of the eight a message cost). These tests hold it to what makes
- * that sound: a kept session is answered without a round trip, and never once its end is known here, past its
- * expiry, or after the LISTEN connection was lost (when ends may have gone unheard).
+ * Each process keeps the sessions and the push subscriptions it has read, on the strength of the NOTIFY that
+ * every change to them sends (issue #20: those reads were three of the eight round trips a message cost).
+ * These tests hold it to what makes that sound: what is kept is answered without a round trip, and never once
+ * its change is known here, past a session's expiry, or after the LISTEN connection was lost (when changes
+ * may have gone unheard).
  */
 import { describe, expect, it } from 'vitest';
 import { NotifiedCache } from '../../api/store/postgres/notified-cache.js';
@@ -126,6 +127,55 @@ describe.skipIf(!BASE_DATABASE_URL)('sessions kept in memory by each PostgreSQL 
     await expect.poll(() => b.log.text(), { timeout: 10_000 }).toContain('LISTEN connection to PostgreSQL re-established');
     expect(await b.store.sessions.get('sid-1')).toBeUndefined();
   }, 30_000);
+});
+
+const subscription = (sessionKey: string, endpoint = `https://push.example/${sessionKey}`) => ({
+  sessionKey,
+  username: 'alice',
+  endpoint,
+  p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+  auth: 'tBHItJI5svbpez7KI4CCXg',
+  createdAt: new Date().toISOString(),
+});
+
+describe.skipIf(!BASE_DATABASE_URL)('push subscriptions kept in memory by each PostgreSQL process', () => {
+  it('when a process asks twice for the subscriptions of someone who has none, then the second costs no round trip', async () => {
+    const { b } = await twoProcesses();
+    expect(await b.store.push.forUser('alice')).toEqual([]);
+    const before = b.queries();
+    expect(await b.store.push.forUser('alice')).toEqual([]);
+    expect(b.queries() - before).toBe(0);
+  });
+
+  it('when a device turns notifications on or off through one process, then that one knows at once and the other on hearing it', async () => {
+    const { a, b } = await twoProcesses();
+    for (const p of [a, b]) expect(await p.store.push.forUser('alice')).toEqual([]);
+    expect(await a.store.push.save(subscription('k1'), 5)).toBe('saved');
+    expect((await a.store.push.forUser('alice')).map((s) => s.sessionKey)).toEqual(['k1']);
+    await expect
+      .poll(async () => (await b.store.push.forUser('alice')).map((s) => s.sessionKey), { timeout: 1000, interval: 5 })
+      .toEqual(['k1']);
+
+    expect(await b.store.push.removeSessions(['k1'])).toBe(1);
+    expect(await b.store.push.forUser('alice')).toEqual([]);
+    await expect.poll(() => a.store.push.forUser('alice'), { timeout: 1000, interval: 5 }).toEqual([]);
+
+    expect(await a.store.push.save(subscription('k2', 'https://push.example/gone'), 5)).toBe('saved');
+    await expect.poll(async () => (await b.store.push.forUser('alice')).length, { timeout: 1000, interval: 5 }).toBe(1);
+    await a.store.push.removeEndpoint('https://push.example/gone');
+    await expect.poll(() => b.store.push.forUser('alice'), { timeout: 1000, interval: 5 }).toEqual([]);
+  });
+
+  it("when an account is deleted through one process, then the other stops handing out that account's subscriptions", async () => {
+    const { a, b } = await twoProcesses();
+    await a.store.sessions.set('sid-1', session());
+    const { sessions } = a.store;
+    const [stored] = await sessions.ofUser('alice');
+    expect(await a.store.push.save(subscription(stored?.key ?? ''), 5)).toBe('saved');
+    await expect.poll(async () => (await b.store.push.forUser('alice')).length, { timeout: 1000, interval: 5 }).toBe(1);
+    expect((await a.store.deleteAccount('alice')).kind).toBe('deleted');
+    await expect.poll(() => b.store.push.forUser('alice'), { timeout: 1000, interval: 5 }).toEqual([]);
+  });
 });
 
 describe('NotifiedCache', () => {
