@@ -56,4 +56,33 @@ describe('GroupCommitter', () => {
     );
     expect(Math.max(...generations)).toBeLessThan(4);
   });
+
+  it('when writes keep coming while it drains to suspend, then the drain ends: writes submitted before are written, later ones refused (503)', async () => {
+    const { store } = await freshStore();
+    const committer = store.state.committer;
+    let stop = false;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      for (let i = 0; !stop; i++) {
+        await store.users.create({ username: `w${w}n${i}`, passwordHash: HASH }).catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = store.users.create({ username: 'before', passwordHash: HASH });
+    const suspended = committer.drainAndSuspend(new Error('a rewrite'));
+    const during = store.users.create({ username: 'during', passwordHash: HASH }).then(
+      () => 'written',
+      (err: unknown) => err,
+    );
+    // Ends while the writers keep going: new writes are refused meanwhile, so they cannot keep it waiting.
+    await suspended;
+    expect(await store.users.find('before')).toBeDefined();
+    expect(await during).toMatchObject({ name: 'StoreUnavailableError' });
+    await expect(store.users.create({ username: 'after', passwordHash: HASH })).rejects.toMatchObject({ name: 'StoreUnavailableError' });
+    committer.recovered();
+    stop = true;
+    await Promise.all(writers);
+    expect(await before).toBe(true);
+    expect(await store.users.create({ username: 'after', passwordHash: HASH })).toBe(true);
+  });
 });

@@ -60,6 +60,8 @@ export class GroupCommitter {
   /** The checkpoint in progress, if any; it never rejects (a failure fails the committer). */
   private checkpointing: Promise<void> | undefined;
   private failure: unknown;
+  /** Set while `drainAndSuspend` drains: new writes are refused, those submitted before are written. */
+  private closing: unknown;
   /** One operation per data file written since the last checkpoint began (what `target.sync` needs to see). */
   private readonly unsynced = new Map<DataFileKey, WriteOp>();
   private journalBytes = 0;
@@ -84,8 +86,9 @@ export class GroupCommitter {
   }
 
   submit(ops: WriteOp[], onApplied: () => void): Promise<void> {
-    if (this.failure !== undefined) {
-      return Promise.reject(new StoreUnavailableError('the data folder cannot be written right now; try again later', this.failure));
+    const refusal = this.failure ?? this.closing;
+    if (refusal !== undefined) {
+      return Promise.reject(new StoreUnavailableError('the data folder cannot be written right now; try again later', refusal));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ ops, onApplied, resolve, reject });
@@ -100,6 +103,21 @@ export class GroupCommitter {
       else if (this.checkpointing) await this.checkpointing;
       else if (this.unsynced.size > 0 && this.failure === undefined) this.requestCheckpoint();
       else return;
+    }
+  }
+
+  /**
+   * Refuses new writes (503), writes what was submitted before, then `suspend`s: no batch is left waiting
+   * behind the suspension to be committed after what the caller does meanwhile (an account's tombstone,
+   * text-users.ts, issue #20), and steady traffic cannot keep the drain from ending.
+   */
+  async drainAndSuspend(reason: unknown): Promise<void> {
+    this.closing = reason;
+    try {
+      await this.drain();
+    } finally {
+      this.closing = undefined;
+      this.suspend(reason);
     }
   }
 

@@ -37,18 +37,21 @@ export class TextUsers implements UserRepository {
   async writeTombstone(username: string): Promise<boolean> {
     const state = this.store.state;
     if (!state.users.has(username) && !state.locked.has(username)) return false;
-    await this.rewriteUsersFile((file) => writeTombstone(this.store.disk, file, username));
-    state.users.delete(username);
-    state.locked.delete(username);
-    state.deleted.add(username);
+    await this.rewriteUsersFile(async (file) => {
+      await writeTombstone(this.store.disk, file, username);
+      // Marked before any batch may be submitted again: a send checks the mark in the turn it submits its
+      // batch (text-sending.ts), so none is committed after the tombstone (issue #20).
+      state.users.delete(username);
+      state.locked.delete(username);
+      state.deleted.add(username);
+    });
     return true;
   }
 
   /** Rewrites usuarios.txt with no batch appending to it meanwhile, and opens the new file for appends. */
   private async rewriteUsersFile(rewrite: (file: string) => Promise<void>): Promise<void> {
     const state = this.store.state;
-    await state.committer.drain();
-    state.committer.suspend(new Error('usuarios.txt is being rewritten'));
+    await state.committer.drainAndSuspend(new Error('usuarios.txt is being rewritten'));
     const file = state.files.users;
     try {
       await state.usersFile.close();
