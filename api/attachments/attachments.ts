@@ -141,7 +141,8 @@ export async function claimForSend(
 }
 
 /**
- * A send refused after its claim (its clientId was used for another message) takes its claims back: its
+ * A send refused after its claim (its clientId was used for another message, or its recipient deleted
+ * their account: `carriedByEarlier` is then empty) takes its claims back: its
  * recipient must not gain the files of a message never stored. The earlier message's own files (the same
  * send, retried with other text) stay claimed: it carries them.
  */

@@ -106,7 +106,9 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       const to = await existingUser(input.to, 'to');
       if (to === from) throw new AppError('invalid_request', 'you cannot send a message to yourself');
       // 410, not 404: the person existed, their messages stay in the conversation, and they are gone for good.
-      if (await users.isDeleted(to)) throw accountDeleted(to);
+      // Asked here only where it costs nothing, so the 410 comes first as it always did; the store's append
+      // decides, atomically with a deletion, with no round trip of its own (issue #20).
+      if (users.knownDeleted(to)) throw accountDeleted(to);
       // JSON may carry a lone surrogate ("\ud800"); UTF-8 files cannot, so it would come back as U+FFFD.
       if (LONE_SURROGATE.test(input.content) || LONE_SURROGATE.test(input.clientId ?? '')) {
         throw new AppError('invalid_request', 'content and clientId must be valid Unicode text (no unpaired surrogates)');
@@ -120,7 +122,7 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
       // Claimed before the message is stored, so no message can point to a file the sweep could take.
       const send = { from, to, clientId: input.clientId, ids: attachmentIds, at: new Date().toISOString() };
       const attachments = attachmentIds.length === 0 ? [] : await claimForSend(store.attachments, send);
-      const result = await messages.append({
+      const result = await messages.tryAppend({
         from,
         to,
         content: input.content,
@@ -128,6 +130,12 @@ export function createMessaging(store: Store, hub: LongPollHub, key: TokenKey, w
         ...(attachments.length === 0 ? {} : { attachments }),
         ...(replyTo === undefined ? {} : { replyTo }),
       });
+      if (result.kind === 'recipient_deleted') {
+        // Deleted since the look above, or on another process: nothing was stored, and the files claimed for
+        // it go back to the sender, never to a deleted account.
+        await unclaimRefused(store.attachments, send, []);
+        throw accountDeleted(to);
+      }
       // Durable now: wake the recipient's held polls, and the sender's other devices'. (A retry was woken by
       // its original; a message withheld by a block wakes the recipient's polls to find nothing new.)
       if (result.kind === 'created') hub.wake([from, to]);

@@ -56,7 +56,24 @@ export type AppendResult =
   /** The same sender already sent this clientId with the same recipient and content. */
   | { kind: 'duplicate'; message: StoredMessage }
   /** The same sender already used this clientId for a different message. */
-  | { kind: 'conflict'; message: StoredMessage };
+  | { kind: 'conflict'; message: StoredMessage }
+  /**
+   * The recipient deleted their account (issue #17): nothing stored. Decided in the same step as the append,
+   * under the store's serialisation, so a send that races the deletion lands before it or is refused (#20).
+   */
+  | { kind: 'recipient_deleted' };
+
+/** What an append stored or found stored: every outcome but a refusal. */
+export type StoredAppend = Exclude<AppendResult, { kind: 'recipient_deleted' }>;
+
+/**
+ * `tryAppend`'s answer for `append`'s callers, which send between live accounts only (tools, imports,
+ * tests): a refusal there is a mistake of theirs, thrown.
+ */
+export function storedOrThrow(result: AppendResult, to: string): StoredAppend {
+  if (result.kind === 'recipient_deleted') throw new Error(`cannot append: the account ${JSON.stringify(to)} is deleted`);
+  return result;
+}
 
 /**
  * What a read mark did: `not_found` when no readable message of that conversation has that number. A store
@@ -81,8 +98,14 @@ export interface MessageRepository {
    * data set is recognised and answered with 410 instead of a silent gap.
    */
   readonly epoch: string;
-  /** Stores the message durably (and idempotently by `clientId`); resolves once it is on disk. */
-  append(message: NewMessage): Promise<AppendResult>;
+  /**
+   * Stores the message durably (and idempotently by `clientId`); resolves once it is on disk. Refused,
+   * nothing stored, when the recipient's account is deleted: checked in the same step as the append, so
+   * the send path makes no separate round trip for it (issue #20).
+   */
+  tryAppend(message: NewMessage): Promise<AppendResult>;
+  /** `tryAppend` for callers that send between live accounts only (tools, imports, tests): a refusal throws. */
+  append(message: NewMessage): Promise<StoredAppend>;
   /** Events of `user`'s stream with a sequence number above `after`, oldest first, at most `limit`. */
   readStream(user: string, after: Seq, limit: number): Promise<StreamPage>;
   /**

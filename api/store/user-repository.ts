@@ -30,4 +30,10 @@ export interface UserRepository {
    * in or sign up with it. `find` does not return it; `exists` does, and `create` refuses it.
    */
   isDeleted(username: string): boolean | Promise<boolean>;
+  /**
+   * `isDeleted` where it costs no round trip, for checks made again where it counts (a send is refused by
+   * the store's append, issue #20): exact on the text store; on PostgreSQL, true for the names this process
+   * has seen deleted, false when it does not know.
+   */
+  knownDeleted(username: string): boolean;
 }

@@ -17,7 +17,7 @@ import { cleanupAfterEach } from '../support/after-each.js';
 import { captureLog } from '../support/log.js';
 import type { ConversationsResponse, HistoryResponse, SearchResponse, UserProfile } from '../../api/contract.js';
 import { BASE_DATABASE_URL, adminQuery, createTestSchema, dropTestSchema, schemaOf } from '../support/postgres.js';
-import { STORES, tempDir, testServers, type TestServer } from '../support/server.js';
+import { STORES, startTestServer, tempDir, testServers, type TestServer } from '../support/server.js';
 import { PASSWORD, messagesOf, poll, send, signUp } from '../support/users.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';
 
@@ -214,6 +214,42 @@ describe.each(STORES)('DELETE /api/account (%s store)', (store) => {
     const again = await servers.restart(s, { env: { LOGIN_FAILURES_PER_DEVICE: '3' } });
     const alice2 = await signUp(again.url, 'alice');
     expect((await alice2.delete('/api/account').send({ password: PASSWORD })).status).toBe(429);
+  });
+});
+
+describe.skipIf(!BASE_DATABASE_URL)('POST /api/messages to an account deleted on another process (postgres store)', () => {
+  const defer = cleanupAfterEach();
+
+  it('when alice deleted her account on another process, then bruno gets 410, nothing is stored, and his attachment is his to send again', async () => {
+    const here = await servers.start({ store: 'postgres' });
+    const there = await startTestServer({ store: 'postgres', ...(here.databaseUrl ? { databaseUrl: here.databaseUrl } : {}) });
+    defer(() => there.stop());
+    const bruno = await signUp(here.url, 'bruno');
+    await signUp(here.url, 'carla');
+    const alice = await signUp(there.url, 'alice');
+    await send(bruno, 'alice', 'hello'); // this process knows alice, alive
+    await alice.delete('/api/account').send({ password: PASSWORD }).expect(204);
+
+    const upload = await bruno
+      .post('/api/attachments?name=note.txt')
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.from('a note for alice'))
+      .expect(201);
+    const id = (upload.body as { attachment: { id: string } }).attachment.id;
+    const refused = await bruno.post('/api/messages').send({ to: 'alice', content: 'are you there?', attachments: [id], clientId: 'c1' });
+    expect([refused.status, refused.body]).toEqual([
+      410,
+      { error: { code: 'account_deleted', message: expect.stringContaining('alice') } },
+    ]);
+    expect((await historyAsSeenBy(bruno, 'alice')).map(([from, content]) => [from, content])).toEqual([['bruno', 'hello']]);
+    // The refused send's claim was taken back: the file goes with his next message, to someone else.
+    await bruno
+      .post('/api/messages')
+      .send({ to: 'carla', content: 'for you', attachments: [id] })
+      .expect(201);
+    // And the next one too: the send's own statement refuses it each time.
+    const again = await bruno.post('/api/messages').send({ to: 'alice', content: 'still?' });
+    expect([again.status, again.body.error.code]).toEqual([410, 'account_deleted']);
   });
 });
 

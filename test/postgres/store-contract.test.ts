@@ -140,6 +140,50 @@ describe.each(STORES)('Store contract (%s)', (kind) => {
     expect((await store.messages.readStream('beto', 0, 100)).events).toHaveLength(1);
   });
 
+  it('when the recipient deleted their account, then a new message is refused with nothing stored, and a retry of one sent before gets it', async () => {
+    const sut = await fresh(kind);
+    const m = sut.store.messages;
+    await withUsers(sut.store, 'ana', 'beto');
+    const sent = await m.append({ from: 'ana', to: 'beto', content: 'before', clientId: 'k1' });
+    // PostgreSQL: deleted by another process, so nothing in this one has heard of it (issue #20).
+    const deleter = kind === 'postgres' ? await sut.open() : sut.store;
+    expect(await deleter.deleteAccount('beto')).toEqual({ kind: 'deleted', grew: [] });
+    const stream = await m.readStream('ana', 0, 100);
+    const history = await m.history('ana', { limit: 10 });
+
+    expect(await m.tryAppend({ from: 'ana', to: 'beto', content: 'after' })).toEqual({ kind: 'recipient_deleted' });
+    expect(await m.tryAppend({ from: 'ana', to: 'beto', content: 'after', clientId: 'k2' })).toEqual({ kind: 'recipient_deleted' });
+    await expect(m.append({ from: 'ana', to: 'beto', content: 'after' })).rejects.toThrow('the account "beto" is deleted');
+    const retry = await m.tryAppend({ from: 'ana', to: 'beto', content: 'before', clientId: 'k1' });
+    expect(retry).toEqual({ kind: 'duplicate', message: sent.message });
+
+    expect(await m.readStream('ana', 0, 100)).toEqual(stream);
+    expect(await m.history('ana', { limit: 10 })).toEqual(history);
+    expect(await m.readStream('beto', 0, 100)).toEqual({ events: [], last: 0 });
+  });
+
+  it('when sends race the recipient deleting their account, then each lands before the deletion or is refused, never after', async () => {
+    const sut = await fresh(kind);
+    const m = sut.store.messages;
+    await withUsers(sut.store, 'ana', 'beto');
+    const deleter = kind === 'postgres' ? await sut.open() : sut.store;
+    let done = false;
+    const deletion = deleter.deleteAccount('beto').finally(() => (done = true));
+    const outcomes: string[] = [];
+    for (let i = 0; !done || i < 3; i++) {
+      // The text store answers 503 while usuarios.txt is rewritten for the tombstone: nothing stored either.
+      const r = await m.tryAppend({ from: 'ana', to: 'beto', content: `m${i}` }).catch(() => ({ kind: 'unavailable' }));
+      outcomes.push(r.kind);
+      // A refusal may come without any I/O: the deletion's own writes get their turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await deletion).toEqual({ kind: 'deleted', grew: [] });
+    expect(outcomes.join(' ')).toMatch(/^(created )*(unavailable )*(recipient_deleted ?)+$/);
+    const created = outcomes.filter((k) => k === 'created').length;
+    expect((await m.history('ana', { limit: 1000 })).messages).toHaveLength(created);
+    expect((await m.readStream('beto', 0, 1000)).events).toEqual([]);
+  });
+
   it('when the generated session secret is asked for twice, then it is created once and kept', async () => {
     const { store, open: reopen } = await fresh(kind);
     const first = await store.sessions.generatedSecret();

@@ -168,6 +168,7 @@ describe('new passwords', () => {
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
       isLocked: () => false,
       isDeleted: () => false,
+      knownDeleted: () => false,
       resetPassword: async () => false,
       createdAt: async () => null,
     };

@@ -134,6 +134,7 @@ describe('passwords', () => {
       create: async (u) => (users.has(u.username) ? false : (users.set(u.username, u), true)),
       isLocked: () => false,
       isDeleted: () => false,
+      knownDeleted: () => false,
       resetPassword: async () => false,
       createdAt: async () => null,
     };

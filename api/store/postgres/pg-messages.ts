@@ -12,12 +12,14 @@ import type {
   Seq,
   StoredConversation,
   StoredEvent,
+  StoredAppend,
   StoredMessage,
   StreamPage,
   TokenKey,
   MarkReadOutcome,
   AcknowledgeOutcome,
 } from '../store.js';
+import { storedOrThrow } from '../store.js';
 import { Batcher } from './batcher.js';
 import { encodeAttachments } from '../message-attachments-json.js';
 import { decodeContent, encodeContent } from './content.js';
@@ -49,8 +51,13 @@ export class PgMessages implements MessageRepository {
     return this.key;
   }
 
-  async append(m: NewMessage): Promise<AppendResult> {
+  /**
+   * The recipient's tombstone is looked at in the send's own statement, under papo_lock_seq as a deletion is
+   * (migrations/021_send_refuses_deleted_recipient.sql): no round trip of its own, and no race (issue #20).
+   */
+  async tryAppend(m: NewMessage): Promise<AppendResult> {
     const row = await this.sends.submit({ ...m, at: this.now() });
+    if (row.o_outcome === 'recipient_deleted') return { kind: 'recipient_deleted' };
     const message: StoredMessage = {
       seq: Number(row.o_seq),
       from: m.from,
@@ -66,6 +73,10 @@ export class PgMessages implements MessageRepository {
     // A retry (its status, an edit since) or a reply (the message it quotes): the row as it stands.
     const stored = await this.changes.find(m.from, message.seq);
     return { kind: row.o_outcome, message: stored ? { ...stored, status: row.o_outcome === 'created' ? 'sent' : stored.status } : message };
+  }
+
+  async append(m: NewMessage): Promise<StoredAppend> {
+    return storedOrThrow(await this.tryAppend(m), m.to);
   }
 
   find(user: string, seq: Seq): Promise<StoredMessage | undefined> {
@@ -220,7 +231,7 @@ export class PgMessages implements MessageRepository {
     return rows.map((r) => ({ with: r.peer, last: toMessage(r), unread: Number(r.unread) }));
   }
 
-  /** Concurrent sends in one transaction (migrations/002_send_batch.sql); all items share the batch's time. */
+  /** Concurrent sends in one transaction (migrations/002_send_batch.sql, 021 its latest); all items share the batch's time. */
   private async sendBatch(items: (NewMessage & { at: Date })[]): Promise<SendRow[]> {
     const rows = await this.db.query<SendRow & { o_index: number }>(
       'SELECT * FROM papo_send_batch($1, $2, $3, $4, $5::jsonb[], $6, $7, $8) ORDER BY o_index',
@@ -255,13 +266,16 @@ export class PgMessages implements MessageRepository {
   }
 }
 
-interface SendRow {
-  o_outcome: AppendResult['kind'];
-  o_seq: string;
-  o_to: string;
-  o_content: string;
-  o_sent_at: Date;
-  o_client_id: string | null;
-  o_attachments: unknown;
-  [column: string]: unknown;
-}
+/** A row of papo_send_batch: a refused item (`recipient_deleted`) has NULL in every other column. */
+type SendRow =
+  | { o_outcome: 'recipient_deleted'; [column: string]: unknown }
+  | {
+      o_outcome: StoredAppend['kind'];
+      o_seq: string;
+      o_to: string;
+      o_content: string;
+      o_sent_at: Date;
+      o_client_id: string | null;
+      o_attachments: unknown;
+      [column: string]: unknown;
+    };

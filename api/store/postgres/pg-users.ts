@@ -46,6 +46,11 @@ export class PgUsers implements UserRepository {
     return row?.deleted ?? false;
   }
 
+  /** A deletion is for ever: a name once seen deleted stays so (a deletion here, a login or a check). */
+  knownDeleted(username: string): boolean {
+    return this.deleted.has(username);
+  }
+
   /**
    * The whole deletion in one transaction (migrations/018_delete_account.sql): the tombstone, the sessions
    * (each end announced as a logout is, on every process), and everything else of the account.

@@ -13,10 +13,12 @@ import type {
   StoredConversation,
   StoredMessage,
   StreamPage,
+  StoredAppend,
   TokenKey,
   MarkReadOutcome,
   AcknowledgeOutcome,
 } from '../store.js';
+import { storedOrThrow } from '../store.js';
 import type { TextContext } from './text-context.js';
 import { TextHistoryPages } from './text-history-pages.js';
 import { TextMessageChanges } from './text-message-changes.js';
@@ -55,8 +57,12 @@ export class TextMessages implements MessageRepository {
     this.searching = new TextSearch(store, (h, records) => views.messagesOf(h, records));
   }
 
-  append(m: NewMessage): Promise<AppendResult> {
+  tryAppend(m: NewMessage): Promise<AppendResult> {
     return this.sending.append(m);
+  }
+
+  async append(m: NewMessage): Promise<StoredAppend> {
+    return storedOrThrow(await this.sending.append(m), m.to);
   }
 
   readStream(user: string, after: Seq, limit: number): Promise<StreamPage> {

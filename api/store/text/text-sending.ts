@@ -1,4 +1,4 @@
-import type { AppendResult, NewMessage, StoredMessage } from '../store.js';
+import type { AppendResult, NewMessage, StoredAppend, StoredMessage } from '../store.js';
 import { appendHistory, appendQueued } from './journal.js';
 import { encodeHistory, type MessageRecord } from './records.js';
 import { commitBatch, nextSeq } from './text-batches.js';
@@ -11,16 +11,24 @@ import { storedMessage, type MessageViews } from './text-message-views.js';
  */
 export class TextSending {
   /** Sends with a clientId on their way to the disk: a concurrent retry waits for the original. */
-  private readonly sending = new Map<string, Promise<AppendResult>>();
+  private readonly sending = new Map<string, Promise<Created>>();
 
   constructor(
     private readonly store: Pick<TextContext, 'state' | 'history' | 'now' | 'blocks'>,
     private readonly views: MessageViews,
   ) {}
 
+  /**
+   * A new message to a deleted account is refused (issue #20); a retry of one stored before the deletion is
+   * answered with it, as a retry always is. The mark is looked at in the same turn as the batch is submitted,
+   * with no await in between: a deletion sets it while the committer is suspended for its tombstone
+   * (text-users.ts), so a send either went into a batch committed before the tombstone (what the account
+   * received, which its senders keep) or sees the mark.
+   */
   async append(m: NewMessage): Promise<AppendResult> {
-    const [sender] = await Promise.all([this.store.history(m.from), this.store.history(m.to)]);
-    if (m.clientId === undefined) return this.write(m);
+    // A deleted account's history is not loaded back into memory.
+    const [sender] = await Promise.all([this.store.history(m.from), this.recipientDeleted(m) ? undefined : this.store.history(m.to)]);
+    if (m.clientId === undefined) return this.recipientDeleted(m) ? REFUSED : this.write(m);
     const key = `${m.from}\u0000${m.clientId}`;
     const inFlight = this.sending.get(key);
     if (inFlight) return retryOf((await inFlight).message, m);
@@ -30,6 +38,7 @@ export class TextSending {
       if (original?.kind === 'msg')
         return retryOf((await this.views.messagesOf(sender, [original]))[0] ?? this.views.toMessage(sender, original), m);
     }
+    if (this.recipientDeleted(m)) return REFUSED;
     const write = this.write(m);
     this.sending.set(key, write);
     try {
@@ -39,7 +48,11 @@ export class TextSending {
     }
   }
 
-  private async write(m: NewMessage): Promise<AppendResult> {
+  private recipientDeleted(m: NewMessage): boolean {
+    return this.store.state.deleted.has(m.to);
+  }
+
+  private async write(m: NewMessage): Promise<Created> {
     const seq = nextSeq(this.store);
     const sentAt = this.store.now().toISOString();
     const record: MessageRecord = { kind: 'msg', seq, sentAt, from: m.from, to: m.to, content: m.content, clientId: m.clientId };
@@ -63,8 +76,12 @@ export class TextSending {
   }
 }
 
+type Created = Extract<AppendResult, { kind: 'created' }>;
+
+const REFUSED: AppendResult = { kind: 'recipient_deleted' };
+
 /** A send whose clientId was used before: the same message again (200), or a conflict (409). */
-function retryOf(original: StoredMessage, attempt: NewMessage): AppendResult {
+function retryOf(original: StoredMessage, attempt: NewMessage): StoredAppend {
   const same = original.to === attempt.to && original.content === attempt.content;
   return { kind: same ? 'duplicate' : 'conflict', message: original };
 }

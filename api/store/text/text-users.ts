@@ -29,6 +29,10 @@ export class TextUsers implements UserRepository {
     return this.store.state.deleted.has(username);
   }
 
+  knownDeleted(username: string): boolean {
+    return this.isDeleted(username);
+  }
+
   /**
    * The first step of a deletion (issue #17): usuarios.txt rewritten whole (new file, fsync, rename, fsync of
    * the folder) with the name's lines replaced by its tombstone. From then on nobody logs in with the name;
