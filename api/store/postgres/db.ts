@@ -50,10 +50,16 @@ export class Db {
     return this.sent;
   }
 
-  async query<R extends Row>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+  /**
+   * `name` makes it a prepared statement: planned once per connection instead of on every call. For the
+   * statements every poll sends, whose planning cost ten times their execution (issue #20).
+   */
+  async query<R extends Row>(text: string, values: readonly unknown[] = [], name?: string): Promise<R[]> {
     this.sent++;
     try {
-      const result = await this.pool.query<R>(text, values as unknown[]);
+      const result = await this.pool.query<R>(
+        name === undefined ? { text, values: values as unknown[] } : { name, text, values: values as unknown[] },
+      );
       return result.rows;
     } catch (err) {
       throw this.translate(err);

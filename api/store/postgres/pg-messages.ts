@@ -124,6 +124,7 @@ export class PgMessages implements MessageRepository {
        WHERE e.username = $1 AND e.seq > $2 AND e.kind <> 'rd'
        ORDER BY e.seq LIMIT $3`,
       [user, after, limit],
+      'papo_read_stream',
     );
     // As the text store: a message this user hid is left out, and so is an edit of a message deleted since.
     const events = rows.flatMap((r): StoredEvent[] => {
