@@ -16,24 +16,19 @@
  * (answers or is held) once that is synced, as Papo's acknowledgement does. Still no history, sessions,
  * validation or status events: the floor of a server that keeps its receipts.
  *
- * Environment: HOST, PORT, DATA_DIR (holds floor-users.json: {"<cookie header>": "<username>"}),
- * FLOOR_DURABLE (1 or 0), FLOOR_HEADERS (none or papo), FLOOR_RECEIPTS (0 or 1; needs FLOOR_DURABLE=1).
+ * The same floor on PostgreSQL is floor-postgres.ts; the HTTP both answer with is floor-http.ts.
+ *
+ * Environment: floor-http.ts's (HOST, PORT, DATA_DIR, FLOOR_HEADERS), FLOOR_DURABLE (1 or 0), FLOOR_RECEIPTS
+ * (0 or 1; needs FLOOR_DURABLE=1).
  */
-import { closeSync, fdatasync, openSync, readFileSync, writeSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Message, PollResponse, StreamEvent } from '../../api/contract.js';
-import { apiAnswerHeaders } from '../../api/http/security-headers.js';
+import { answer, floorDataDir, MAX_EVENTS, readPoll, readSend, serveFloor } from './floor-http.js';
 
-const dataDir = process.env.DATA_DIR;
-if (dataDir === undefined) throw new Error('the floor needs DATA_DIR, the folder with floor-users.json');
 const durable = process.env.FLOOR_DURABLE !== '0';
 const receipts = durable && process.env.FLOOR_RECEIPTS === '1';
-const extraHeaders = process.env.FLOOR_HEADERS === 'papo' ? apiAnswerHeaders(false) : [];
-const usersByCookie = new Map(
-  Object.entries(JSON.parse(readFileSync(path.join(dataDir, 'floor-users.json'), 'utf8')) as Record<string, string>),
-);
-const MAX_EVENTS = 100;
 
 /** A user's stream: events not yet acknowledged, and the polls waiting for one. */
 interface Stream {
@@ -54,23 +49,6 @@ function streamOf(user: string): Stream {
   let s = streams.get(user);
   if (!s) streams.set(user, (s = { events: [], held: new Set() }));
   return s;
-}
-
-function answer(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, [
-    ...extraHeaders,
-    'Content-Type',
-    'application/json; charset=utf-8',
-    'Content-Length',
-    String(Buffer.byteLength(json)),
-  ]);
-  res.end(json);
-}
-
-/** Bad input gets Papo's error shape; the floor is driven by the benchmark only, but it never crashes on it. */
-function refuse(res: ServerResponse, status: number, code: string, message: string): void {
-  answer(res, status, { error: { code, message } });
 }
 
 function pageAfter(s: Stream, after: number): PollResponse | undefined {
@@ -96,14 +74,11 @@ function wake(user: string): void {
 
 function poll(user: string, url: URL, res: ServerResponse): void {
   const s = streamOf(user);
-  const afterText = url.searchParams.get('after');
-  const after = afterText === null ? 0 : Number(afterText);
-  const waitMs = Number(url.searchParams.get('wait') ?? 25) * 1000;
-  if (!Number.isSafeInteger(after) || after < 0 || !(waitMs >= 0 && waitMs <= 50_000)) {
-    return refuse(res, 400, 'invalid_query', '"after" must be a cursor and "wait" 0 to 50 seconds');
-  }
+  const query = readPoll(url, res);
+  if (query === undefined) return;
+  const { after, waitMs } = query;
   // Passing a cursor acknowledges what it covers, as in Papo: those events leave the stream.
-  if (afterText !== null) {
+  if (query.acknowledges) {
     const acknowledged = s.events.filter((e) => e.seq <= after);
     s.events = s.events.filter((e) => e.seq > after);
     if (receipts && acknowledged.length > 0) {
@@ -132,7 +107,7 @@ function answerOrHold(s: Stream, after: number, waitMs: number, res: ServerRespo
 }
 
 /** Group commit: the sends that arrive while a batch is being synced go together in the next batch. */
-const journal = durable ? openSync(path.join(dataDir, 'floor-journal.txt'), 'a') : undefined;
+const journal = durable ? openSync(path.join(floorDataDir(), 'floor-journal.txt'), 'a') : undefined;
 let pending: { line: string; done: () => void }[] = [];
 let syncing = false;
 
@@ -156,19 +131,7 @@ function flush(fd: number): void {
 }
 
 function send(from: string, req: IncomingMessage, res: ServerResponse): void {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    let body: { to?: unknown; content?: unknown };
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-    } catch {
-      return refuse(res, 400, 'invalid_json', 'the body is not JSON');
-    }
-    const { to, content } = body;
-    if (typeof to !== 'string' || typeof content !== 'string') {
-      return refuse(res, 400, 'invalid_request', '"to" and "content" must be strings');
-    }
+  readSend(req, res, (to, content) => {
     const message: Message = {
       id: String(++seq),
       from,
@@ -185,25 +148,15 @@ function send(from: string, req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-const server = createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://floor');
-  if (url.pathname === '/healthz') return void res.end('ok');
-  if (url.pathname === '/metrics') return void res.end(`papo_held_polls ${heldCount}\n`);
-  const user = usersByCookie.get(req.headers.cookie ?? '');
-  if (url.pathname !== '/api/messages') return refuse(res, 404, 'not_found', 'the floor answers /api/messages only');
-  if (user === undefined) return refuse(res, 401, 'not_authenticated', "not one of the benchmark's cookies");
-  if (req.method === 'POST') return send(user, req, res);
-  if (req.method === 'GET') return poll(user, url, res);
-  refuse(res, 405, 'method_not_allowed', 'GET or POST');
-});
-
-server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1');
-process.on('SIGTERM', () => {
-  for (const s of streams.values())
-    for (const p of [...s.held]) if (release(s, p)) answer(p.res, 200, { events: [], cursor: String(p.after) });
-  server.close(() => {
+serveFloor({
+  send,
+  poll,
+  heldPolls: () => heldCount,
+  releaseAll() {
+    for (const s of streams.values())
+      for (const p of [...s.held]) if (release(s, p)) answer(p.res, 200, { events: [], cursor: String(p.after) });
+  },
+  close() {
     if (journal !== undefined) closeSync(journal);
-    process.exit(0);
-  });
-  server.closeIdleConnections();
+  },
 });

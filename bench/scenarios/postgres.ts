@@ -5,42 +5,25 @@
  * schema in; the users and sessions are seeded as text files and copied in with migrate-data's import.
  * Before the throughput load (issue #20): send latency and the wake across the processes (201 to the poll
  * answer on the other process), idle and under the deliver load, beside a bare insert-and-commit on the same
- * database (bench/lib/wake.ts).
+ * database (bench/lib/wake.ts). After Papo, the same phases against the floor on PostgreSQL, two processes of
+ * Node's own `http` doing one statement a send (bench/lib/postgres-floor.ts), and Papo's figures over its.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { createLogger } from '../../api/logger.js';
 import { importTextFolder } from '../../api/store/migrate/text-to-postgres.js';
-import { at } from '../lib/at.js';
-import { createClient, type ApiClient } from '../lib/client.js';
+import { createClient } from '../lib/client.js';
 import type { BenchContext, Scenario, ScenarioResult } from '../lib/scenario.js';
 import { emptyDataDir, names, seedUsers, type SeededUser } from '../lib/seed.js';
 import { startServer, type BenchServer } from '../lib/server.js';
+import { splitClient } from '../lib/split-client.js';
 import { measureTraffic, trafficDetails, trafficFigures, trafficRows, warmUp } from '../lib/setup.js';
 import { round } from '../lib/stats.js';
 import { Traffic } from '../lib/traffic.js';
-import { insertFloor } from '../lib/insert-floor.js';
-import { idleWake, loadedWake, wakeFigures, wakeRows, type WakePhase } from '../lib/wake.js';
-
-/** One ApiClient over several servers: each user always talks to its own process. */
-function splitClient(clients: ApiClient[], home: Map<string, number>): ApiClient {
-  const of = (username: string): ApiClient => {
-    const index = home.get(username);
-    if (index === undefined) throw new Error(`no server for ${username}`);
-    return at(clients, index);
-  };
-  return {
-    send: (from, to, content) => of(from.username).send(from, to, content),
-    poll: (user, after, wait, signal) => of(user.username).poll(user, after, wait, signal),
-    login: (username, password) => of(username).login(username, password),
-    get: (path, user) => (user ? of(user.username) : at(clients, 0)).get(path, user),
-    heldPolls: async () => (await Promise.all(clients.map((c) => c.heldPolls()))).reduce((a, b) => a + b, 0),
-    close: async () => {
-      await Promise.all(clients.map((c) => c.close()));
-    },
-  };
-}
+import { insertFloor, type InsertFloor } from '../lib/insert-floor.js';
+import { floorFigures, floorRows, postgresFloor, type PostgresLoads, type PostgresPhases } from '../lib/postgres-floor.js';
+import { idleWake, loadedWake, wakeFigures, wakeRows } from '../lib/wake.js';
 
 /** Statements both processes sent to PostgreSQL so far (`papo_db_queries_total` of each /metrics). */
 async function queriesSent(servers: readonly BenchServer[]): Promise<number> {
@@ -74,18 +57,73 @@ async function admin(url: string, sql: string): Promise<void> {
   }
 }
 
+/** Papo's two processes under the phases (the users already in the schema): its rows, figures and phases. */
+async function papoRun(ctx: BenchContext, insert: InsertFloor, loads: PostgresLoads): Promise<ScenarioResult & PostgresPhases> {
+  const { senders, recipients, idleSends, rate, seconds, concurrency } = loads;
+  const env = { DATABASE_URL: loads.url };
+  const servers = await Promise.all([0, 1].map(() => startServer({ dataDir: loads.dir, env, cpuProfileDir: ctx.cpuProfileDir })));
+  const clients = servers.map((s) => createClient(s.url, { pollConnections: recipients.length + 16, connections: 256 }));
+  const client = splitClient(clients, loads.home);
+  const traffic = new Traffic(client, senders, recipients);
+  try {
+    await traffic.startPollers();
+    await warmUp(traffic, 200, 1);
+    // Issue #20: send and wake across the processes, idle and under the deliver load, beside a bare insert.
+    ctx.progress(`postgres: ${idleSends} sends one at a time, then ${rate} msg/s for ${seconds} s, each beside bare inserts`);
+    const [idle, idleQueries] = await countQueries(servers, traffic, () => idleWake(traffic, insert, idleSends));
+    const wake = [idle, await loadedWake(traffic, insert, rate, seconds)];
+    traffic.reset();
+    ctx.progress(`postgres: ${concurrency} closed-loop senders to ${recipients.length} online recipients on 2 processes for ${seconds} s`);
+    const [m, loopQueries] = await countQueries(servers, traffic, () =>
+      measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds)),
+    );
+    return {
+      wake,
+      loop: m,
+      table: [
+        { figure: 'processes / senders (closed loop)', value: `2 / ${concurrency}` },
+        ...trafficRows(traffic, m),
+        { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(m.cpuUsPerMessage, 0)} µs` },
+        { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
+        {
+          figure: 'round trips to PostgreSQL per delivered message: idle / closed loop',
+          value: `${round(idleQueries, 2)} / ${round(loopQueries, 2)}`,
+        },
+        { figure: 'errors', value: traffic.errors },
+        ...wake.flatMap(wakeRows),
+      ],
+      figures: [
+        ...trafficFigures('postgres', m),
+        { key: 'postgres.idle_queries_per_message', value: round(idleQueries, 2) },
+        { key: 'postgres.loop_queries_per_message', value: round(loopQueries, 2) },
+        ...wake.flatMap(wakeFigures),
+      ],
+      details: {
+        processes: 2,
+        concurrency,
+        users: recipients.length,
+        seconds,
+        ...trafficDetails(traffic, m),
+        wake,
+        queriesPerMessage: { idle: idleQueries, closedLoop: loopQueries },
+      },
+      errors: traffic.errors,
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await traffic.stopPollers();
+    await client.close();
+  }
+}
+
 export const postgres: Scenario = {
   name: 'postgres',
-  summary: 'the throughput load on two processes sharing one PostgreSQL, every message across them (needs DATABASE_URL)',
+  summary:
+    'the throughput load on two processes sharing one PostgreSQL, every message across them, then the floor on it (needs DATABASE_URL)',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const base = process.env.DATABASE_URL;
     if (!base) throw new Error('the postgres scenario needs DATABASE_URL');
-    const concurrency = 32;
     const users = ctx.quick ? 200 : 1000;
-    const seconds = ctx.quick ? 3 : 10;
-    // The deliver scenario's rate, and issue #20's 40 sends for the idle wake.
-    const rate = ctx.quick ? 200 : 1000;
-    const idleSends = ctx.quick ? 10 : 40;
     const schema = `papo_bench_${randomBytes(6).toString('hex')}`;
     const url = new URL(base);
     url.searchParams.set('options', `-c search_path=${schema}`);
@@ -96,70 +134,38 @@ export const postgres: Scenario = {
       const senders = await seedUsers(dir, names('s', 100));
       ctx.progress(`postgres: copying ${users + 100} users and their sessions into schema ${schema}`);
       await importTextFolder(dir, url.toString(), createLogger({ level: 'warn', destination: process.stderr }), async (p) => p);
-      const env = { DATABASE_URL: url.toString() };
-      const servers = await Promise.all([0, 1].map(() => startServer({ dataDir: dir, env, cpuProfileDir: ctx.cpuProfileDir })));
       // Sender i on process i % 2, recipient i on the other: message n goes from sender n % 100 to recipient
       // n % users, same parity, so always across processes.
       const home = new Map<string, number>();
       senders.forEach((u: SeededUser, i) => home.set(u.username, i % 2));
       recipients.forEach((u: SeededUser, i) => home.set(u.username, (i + 1) % 2));
-      const clients = servers.map((s) => createClient(s.url, { pollConnections: users + 16, connections: 256 }));
-      const client = splitClient(clients, home);
-      const traffic = new Traffic(client, senders, recipients);
+      const loads: PostgresLoads = {
+        dir,
+        url: url.toString(),
+        senders,
+        recipients,
+        home,
+        // The deliver scenario's rate, and issue #20's 40 sends for the idle wake.
+        idleSends: ctx.quick ? 10 : 40,
+        rate: ctx.quick ? 200 : 1000,
+        seconds: ctx.quick ? 3 : 10,
+        concurrency: 32,
+      };
+      const insert = await insertFloor(url.toString());
       try {
-        await traffic.startPollers();
-        await warmUp(traffic, 200, 1);
-        // Issue #20: send and wake across the processes, idle and under the deliver load, beside a bare insert.
-        const floor = await insertFloor(url.toString());
-        let wake: WakePhase[];
-        let idleQueries = 0;
-        try {
-          ctx.progress(`postgres: ${idleSends} sends one at a time, then ${rate} msg/s for ${seconds} s, each beside bare inserts`);
-          let idle: WakePhase;
-          [idle, idleQueries] = await countQueries(servers, traffic, () => idleWake(traffic, floor, idleSends));
-          wake = [idle, await loadedWake(traffic, floor, rate, seconds)];
-        } finally {
-          await floor.close();
-        }
-        traffic.reset();
-        ctx.progress(`postgres: ${concurrency} closed-loop senders to ${users} online recipients on 2 processes for ${seconds} s`);
-        const [m, loopQueries] = await countQueries(servers, traffic, () =>
-          measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds)),
-        );
+        const papo = await papoRun(ctx, insert, loads);
+        const floor = await postgresFloor(ctx, insert, loads);
         return {
-          table: [
-            { figure: 'processes / senders (closed loop)', value: `2 / ${concurrency}` },
-            ...trafficRows(traffic, m),
-            { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(m.cpuUsPerMessage, 0)} µs` },
-            { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
-            {
-              figure: 'round trips to PostgreSQL per delivered message: idle / closed loop',
-              value: `${round(idleQueries, 2)} / ${round(loopQueries, 2)}`,
-            },
-            { figure: 'errors', value: traffic.errors },
-            ...wake.flatMap(wakeRows),
-          ],
-          figures: [
-            ...trafficFigures('postgres', m),
-            { key: 'postgres.idle_queries_per_message', value: round(idleQueries, 2) },
-            { key: 'postgres.loop_queries_per_message', value: round(loopQueries, 2) },
-            ...wake.flatMap(wakeFigures),
-          ],
+          table: [...papo.table, ...floorRows(papo, floor)],
+          figures: [...papo.figures, ...floorFigures(papo, floor)],
           details: {
-            processes: 2,
-            concurrency,
-            users,
-            seconds,
-            ...trafficDetails(traffic, m),
-            wake,
-            queriesPerMessage: { idle: idleQueries, closedLoop: loopQueries },
+            ...papo.details,
+            floor: { ...floor, loop: { ...floor.loop, after: undefined } },
           },
-          errors: traffic.errors,
+          errors: papo.errors + floor.errors,
         };
       } finally {
-        await Promise.all(servers.map((s) => s.stop()));
-        await traffic.stopPollers();
-        await client.close();
+        await insert.close();
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
