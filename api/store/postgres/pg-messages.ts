@@ -20,21 +20,20 @@ import type {
   AcknowledgeOutcome,
 } from '../store.js';
 import { storedOrThrow } from '../store.js';
-import { Batcher } from './batcher.js';
-import { encodeAttachments } from '../message-attachments-json.js';
-import { decodeContent, encodeContent } from './content.js';
+import { decodeContent } from './content.js';
 import type { Db } from './db.js';
 import { PgMessageChanges } from './pg-message-changes.js';
-import { attachmentsOf, MESSAGE_COLUMNS, NOT_HIDDEN, searchText, STATUS_JOINS, toMessage, type MessageRow } from './pg-message-rows.js';
+import { attachmentsOf, MESSAGE_COLUMNS, NOT_HIDDEN, STATUS_JOINS, toMessage, type MessageRow } from './pg-message-rows.js';
+import { PgWrites } from './pg-writes.js';
 
 /**
  * Messages, streams, receipts and history in PostgreSQL, with the text store's semantics exactly. Every
  * write that takes sequence numbers is one call of a function in migrations/001_init.sql: one round trip,
- * one transaction, sequence numbers taken under papo_lock_seq, NOTIFY delivered at commit.
+ * one transaction, sequence numbers taken under papo_lock_seq, NOTIFY delivered at commit. Sends and
+ * acknowledgements share their batches and their transactions (pg-writes.ts).
  */
 export class PgMessages implements MessageRepository {
-  private readonly acks = new Batcher<{ user: string; upTo: Seq }, AcknowledgeOutcome>((items) => this.acknowledgeBatch(items), 200);
-  private readonly sends = new Batcher<NewMessage & { at: Date }, SendRow>((items) => this.sendBatch(items), 200);
+  private readonly writes: PgWrites;
 
   readonly changes: PgMessageChanges;
 
@@ -45,6 +44,7 @@ export class PgMessages implements MessageRepository {
     private readonly key: TokenKey & { created: boolean },
   ) {
     this.changes = new PgMessageChanges(db, now);
+    this.writes = new PgWrites(db, now);
   }
 
   async tokenKey(): Promise<TokenKey & { created: boolean }> {
@@ -56,7 +56,7 @@ export class PgMessages implements MessageRepository {
    * (migrations/021_send_refuses_deleted_recipient.sql): no round trip of its own, and no race (issue #20).
    */
   async tryAppend(m: NewMessage): Promise<AppendResult> {
-    const row = await this.sends.submit({ ...m, at: this.now() });
+    const row = await this.writes.send(m, this.now());
     if (row.o_outcome === 'recipient_deleted') return { kind: 'recipient_deleted' };
     const message: StoredMessage = {
       seq: Number(row.o_seq),
@@ -168,7 +168,7 @@ export class PgMessages implements MessageRepository {
    * statement (above the sequence's last value: e.g. kept by a phone from before a restore from backup).
    */
   acknowledge(user: string, upTo: Seq): Promise<AcknowledgeOutcome> {
-    return this.acks.submit({ user, upTo });
+    return this.writes.acknowledge(user, upTo);
   }
 
   async markRead(user: string, peer: string, upTo: Seq): Promise<MarkReadOutcome> {
@@ -231,52 +231,4 @@ export class PgMessages implements MessageRepository {
     );
     return rows.map((r) => ({ with: r.peer, last: toMessage(r), unread: Number(r.unread) }));
   }
-
-  /** Concurrent sends in one transaction (migrations/002_send_batch.sql, 021 its latest); all items share the batch's time. */
-  private async sendBatch(items: (NewMessage & { at: Date })[]): Promise<SendRow[]> {
-    const rows = await this.db.query<SendRow & { o_index: number }>(
-      'SELECT * FROM papo_send_batch($1, $2, $3, $4, $5::jsonb[], $6, $7, $8) ORDER BY o_index',
-      [
-        items.map((m) => m.from),
-        items.map((m) => m.to),
-        items.map((m) => encodeContent(m.content)),
-        items.map((m) => m.clientId ?? null),
-        items.map((m) => (m.attachments === undefined || m.attachments.length === 0 ? null : encodeAttachments(m.attachments))),
-        items[items.length - 1]?.at ?? this.now(),
-        items.map((m) => m.replyTo ?? null),
-        items.map((m) => searchText(m.content)),
-      ],
-    );
-    return rows;
-  }
-
-  /** Concurrent acknowledgements in one transaction (migrations/004_acknowledge_batch.sql). */
-  private async acknowledgeBatch(items: { user: string; upTo: Seq }[]): Promise<AcknowledgeOutcome[]> {
-    const rows = await this.db.query<{ o_index: number; o_expired: boolean; o_senders: string[]; o_newer: boolean }>(
-      'SELECT o_index, o_expired, o_senders, o_newer FROM papo_acknowledge_batch($1, $2, $3)',
-      [items.map((i) => i.user), items.map((i) => i.upTo), this.now()],
-    );
-    // One row per acknowledgement (migrations/022_acknowledge_says_newer.sql).
-    const byIndex = new Map(rows.map((r) => [r.o_index - 1, r]));
-    return items.map((_, i): AcknowledgeOutcome => {
-      const row = byIndex.get(i);
-      if (row === undefined) throw new Error(`papo_acknowledge_batch gave no row for acknowledgement ${i + 1}`);
-      if (row.o_expired) return { kind: 'not_handed_out' };
-      return { kind: 'acknowledged', senders: row.o_senders, newer: row.o_newer };
-    });
-  }
 }
-
-/** A row of papo_send_batch: a refused item (`recipient_deleted`) has NULL in every other column. */
-type SendRow =
-  | { o_outcome: 'recipient_deleted'; [column: string]: unknown }
-  | {
-      o_outcome: StoredAppend['kind'];
-      o_seq: string;
-      o_to: string;
-      o_content: string;
-      o_sent_at: Date;
-      o_client_id: string | null;
-      o_attachments: unknown;
-      [column: string]: unknown;
-    };
