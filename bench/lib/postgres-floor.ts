@@ -11,6 +11,7 @@ import type { InsertFloor } from './insert-floor.js';
 import type { BenchContext, Figure } from './scenario.js';
 import type { SeededUser } from './seed.js';
 import { startServer } from './server.js';
+import { withPostgresCpu } from './postgres-cpu.js';
 import { measureTraffic, warmUp, type TrafficFigures } from './setup.js';
 import { splitClient } from './split-client.js';
 import { round } from './stats.js';
@@ -36,6 +37,8 @@ export interface PostgresLoads {
 export interface PostgresPhases {
   wake: WakePhase[];
   loop: TrafficFigures;
+  /** PostgreSQL's own CPU a delivered message in the closed loop (µs; postgres-cpu.ts), when it runs here. */
+  postgresCpuUs: number | undefined;
 }
 
 export interface FloorRun extends PostgresPhases {
@@ -64,8 +67,19 @@ export async function postgresFloor(ctx: BenchContext, insert: InsertFloor, load
     ctx.progress(`postgres: the same phases against the floor on PostgreSQL (2 processes of ${ENTRY})`);
     const wake = [await idleWake(traffic, insert, loads.idleSends), await loadedWake(traffic, insert, loads.rate, loads.seconds)];
     traffic.reset();
-    const loop = await measureTraffic(traffic, servers, () => traffic.closedLoop(loads.concurrency, loads.seconds));
-    return { wake, loop, sent: traffic.created, delivered: traffic.delivered, errors: traffic.errors, errorSamples: traffic.errorSamples };
+    const [loop, postgresCpuUs] = await withPostgresCpu(
+      () => measureTraffic(traffic, servers, () => traffic.closedLoop(loads.concurrency, loads.seconds)),
+      () => traffic.delivered,
+    );
+    return {
+      wake,
+      loop,
+      postgresCpuUs,
+      sent: traffic.created,
+      delivered: traffic.delivered,
+      errors: traffic.errors,
+      errorSamples: traffic.errorSamples,
+    };
   } finally {
     // Polls first: servers stopped under them would have them record refused connections as errors.
     await traffic.stopPollers();
@@ -75,6 +89,8 @@ export async function postgresFloor(ctx: BenchContext, insert: InsertFloor, load
 }
 
 const ms = (v: number) => `${round(v)} ms`;
+/** PostgreSQL's CPU a message, or why there is none: its processes are not on this machine. */
+export const microseconds = (v: number | undefined) => (v === undefined ? 'not here' : `${round(v, 0)} µs`);
 const ratio = (a: number, b: number) => `${round(a / b)}x`;
 
 /** The floor's rows, and Papo's figures over the floor's (each phase of `papo` matched with the floor's). */
@@ -99,8 +115,8 @@ export function floorRows(papo: PostgresPhases, floor: FloorRun): Record<string,
       value: `${floor.sent} / ${floor.delivered}, ${round(floor.loop.deliveredPerSecond, 0)} msg/s`,
     },
     {
-      figure: 'floor, closed loop: send p50 / p99, CPU per message',
-      value: `${ms(floor.loop.send.p50)} / ${ms(floor.loop.send.p99)}, ${round(floor.loop.cpuUsPerMessage, 0)} µs`,
+      figure: 'floor, closed loop: send p50 / p99, CPU per message (floor / PostgreSQL)',
+      value: `${ms(floor.loop.send.p50)} / ${ms(floor.loop.send.p99)}, ${round(floor.loop.cpuUsPerMessage, 0)} / ${microseconds(floor.postgresCpuUs)}`,
     },
     {
       figure: "floor, closed loop: Papo's delivered rate / floor's",
@@ -129,6 +145,7 @@ export function floorFigures(papo: PostgresPhases, floor: FloorRun): Figure[] {
   figures.push(
     { key: 'postgres.floor.delivered_per_s', value: floor.loop.deliveredPerSecond },
     { key: 'postgres.floor.cpu_us_per_msg', value: floor.loop.cpuUsPerMessage },
+    ...(floor.postgresCpuUs === undefined ? [] : [{ key: 'postgres.floor.pg_cpu_us_per_msg', value: floor.postgresCpuUs }]),
     { key: 'postgres.floor.papo_delivered_over_floor', value: papo.loop.deliveredPerSecond / floor.loop.deliveredPerSecond },
   );
   return figures;

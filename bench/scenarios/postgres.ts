@@ -22,7 +22,8 @@ import { measureTraffic, trafficDetails, trafficFigures, trafficRows, warmUp } f
 import { round } from '../lib/stats.js';
 import { Traffic } from '../lib/traffic.js';
 import { insertFloor, type InsertFloor } from '../lib/insert-floor.js';
-import { floorFigures, floorRows, postgresFloor, type PostgresLoads, type PostgresPhases } from '../lib/postgres-floor.js';
+import { floorFigures, floorRows, microseconds, postgresFloor, type PostgresLoads, type PostgresPhases } from '../lib/postgres-floor.js';
+import { withPostgresCpu } from '../lib/postgres-cpu.js';
 import { idleWake, loadedWake, wakeFigures, wakeRows } from '../lib/wake.js';
 
 /** Statements both processes sent to PostgreSQL so far (`papo_db_queries_total` of each /metrics). */
@@ -74,17 +75,20 @@ async function papoRun(ctx: BenchContext, insert: InsertFloor, loads: PostgresLo
     const wake = [idle, await loadedWake(traffic, insert, rate, seconds)];
     traffic.reset();
     ctx.progress(`postgres: ${concurrency} closed-loop senders to ${recipients.length} online recipients on 2 processes for ${seconds} s`);
-    const [m, loopQueries] = await countQueries(servers, traffic, () =>
-      measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds)),
+    const [[m, loopQueries], postgresCpuUs] = await withPostgresCpu(
+      () => countQueries(servers, traffic, () => measureTraffic(traffic, servers, () => traffic.closedLoop(concurrency, seconds))),
+      () => traffic.delivered,
     );
     return {
       wake,
       loop: m,
+      postgresCpuUs,
       table: [
         { figure: 'processes / senders (closed loop)', value: `2 / ${concurrency}` },
         ...trafficRows(traffic, m),
         { figure: 'Papo CPU per message (both processes, PostgreSQL not counted)', value: `${round(m.cpuUsPerMessage, 0)} µs` },
         { figure: 'load generator CPU per message', value: `${round(m.clientCpuUsPerMessage, 0)} µs` },
+        { figure: 'PostgreSQL CPU per message (all its processes on this machine)', value: microseconds(postgresCpuUs) },
         {
           figure: 'round trips to PostgreSQL per delivered message: idle / closed loop',
           value: `${round(idleQueries, 2)} / ${round(loopQueries, 2)}`,
@@ -96,6 +100,7 @@ async function papoRun(ctx: BenchContext, insert: InsertFloor, loads: PostgresLo
         ...trafficFigures('postgres', m),
         { key: 'postgres.idle_queries_per_message', value: round(idleQueries, 2) },
         { key: 'postgres.loop_queries_per_message', value: round(loopQueries, 2) },
+        ...(postgresCpuUs === undefined ? [] : [{ key: 'postgres.pg_cpu_us_per_msg', value: postgresCpuUs }]),
         ...wake.flatMap(wakeFigures),
       ],
       details: {
