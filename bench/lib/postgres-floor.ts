@@ -11,6 +11,7 @@ import type { InsertFloor } from './insert-floor.js';
 import type { BenchContext, Figure } from './scenario.js';
 import type { SeededUser } from './seed.js';
 import { startServer } from './server.js';
+import { analyzeSchema } from './analyze-schema.js';
 import { withPostgresCpu } from './postgres-cpu.js';
 import { measureTraffic, warmUp, type TrafficFigures } from './setup.js';
 import { splitClient } from './split-client.js';
@@ -23,6 +24,7 @@ const ENTRY = 'bench/floor/floor-postgres.ts';
 export interface PostgresLoads {
   dir: string;
   url: string;
+  schema: string;
   senders: SeededUser[];
   recipients: SeededUser[];
   /** Which process (0 or 1) each user talks to. */
@@ -64,6 +66,7 @@ export async function postgresFloor(ctx: BenchContext, insert: InsertFloor, load
   try {
     await traffic.startPollers();
     await warmUp(traffic, 200, 1);
+    await analyzeSchema(loads.url, loads.schema);
     ctx.progress(`postgres: the same phases against the floor on PostgreSQL (2 processes of ${ENTRY})`);
     const wake = [await idleWake(traffic, insert, loads.idleSends), await loadedWake(traffic, insert, loads.rate, loads.seconds)];
     traffic.reset();

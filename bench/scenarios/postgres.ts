@@ -24,6 +24,7 @@ import { Traffic } from '../lib/traffic.js';
 import { insertFloor, type InsertFloor } from '../lib/insert-floor.js';
 import { floorFigures, floorRows, microseconds, postgresFloor, type PostgresLoads, type PostgresPhases } from '../lib/postgres-floor.js';
 import { withPostgresCpu } from '../lib/postgres-cpu.js';
+import { analyzeSchema } from '../lib/analyze-schema.js';
 import { idleWake, loadedWake, wakeFigures, wakeRows } from '../lib/wake.js';
 
 /** Statements both processes sent to PostgreSQL so far (`papo_db_queries_total` of each /metrics). */
@@ -69,6 +70,7 @@ async function papoRun(ctx: BenchContext, insert: InsertFloor, loads: PostgresLo
   try {
     await traffic.startPollers();
     await warmUp(traffic, 200, 1);
+    await analyzeSchema(loads.url, loads.schema);
     // Issue #20: send and wake across the processes, idle and under the deliver load, beside a bare insert.
     ctx.progress(`postgres: ${idleSends} sends one at a time, then ${rate} msg/s for ${seconds} s, each beside bare inserts`);
     const [idle, idleQueries] = await countQueries(servers, traffic, () => idleWake(traffic, insert, idleSends));
@@ -147,6 +149,7 @@ export const postgres: Scenario = {
       const loads: PostgresLoads = {
         dir,
         url: url.toString(),
+        schema,
         senders,
         recipients,
         home,
