@@ -11,7 +11,7 @@ import type { InsertFloor } from './insert-floor.js';
 import type { BenchContext, Figure } from './scenario.js';
 import type { SeededUser } from './seed.js';
 import { startServer } from './server.js';
-import { analyzeSchema } from './analyze-schema.js';
+import { fillAndAnalyze } from './analyze-schema.js';
 import { withPostgresCpu } from './postgres-cpu.js';
 import { measureTraffic, warmUp, type TrafficFigures } from './setup.js';
 import { splitClient } from './split-client.js';
@@ -30,6 +30,8 @@ export interface PostgresLoads {
   /** Which process (0 or 1) each user talks to. */
   home: Map<string, number>;
   idleSends: number;
+  /** Seconds of closed loop before the tables are analyzed and the phases start (analyze-schema.ts). */
+  fillSeconds: number;
   rate: number;
   seconds: number;
   concurrency: number;
@@ -66,7 +68,7 @@ export async function postgresFloor(ctx: BenchContext, insert: InsertFloor, load
   try {
     await traffic.startPollers();
     await warmUp(traffic, 200, 1);
-    await analyzeSchema(loads.url, loads.schema);
+    await fillAndAnalyze(traffic, loads, loads.fillSeconds);
     ctx.progress(`postgres: the same phases against the floor on PostgreSQL (2 processes of ${ENTRY})`);
     const wake = [await idleWake(traffic, insert, loads.idleSends), await loadedWake(traffic, insert, loads.rate, loads.seconds)];
     traffic.reset();

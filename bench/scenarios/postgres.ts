@@ -24,7 +24,7 @@ import { Traffic } from '../lib/traffic.js';
 import { insertFloor, type InsertFloor } from '../lib/insert-floor.js';
 import { floorFigures, floorRows, microseconds, postgresFloor, type PostgresLoads, type PostgresPhases } from '../lib/postgres-floor.js';
 import { withPostgresCpu } from '../lib/postgres-cpu.js';
-import { analyzeSchema } from '../lib/analyze-schema.js';
+import { fillAndAnalyze } from '../lib/analyze-schema.js';
 import { idleWake, loadedWake, wakeFigures, wakeRows } from '../lib/wake.js';
 
 /** Statements both processes sent to PostgreSQL so far (`papo_db_queries_total` of each /metrics). */
@@ -70,7 +70,7 @@ async function papoRun(ctx: BenchContext, insert: InsertFloor, loads: PostgresLo
   try {
     await traffic.startPollers();
     await warmUp(traffic, 200, 1);
-    await analyzeSchema(loads.url, loads.schema);
+    await fillAndAnalyze(traffic, loads, loads.fillSeconds);
     // Issue #20: send and wake across the processes, idle and under the deliver load, beside a bare insert.
     ctx.progress(`postgres: ${idleSends} sends one at a time, then ${rate} msg/s for ${seconds} s, each beside bare inserts`);
     const [idle, idleQueries] = await countQueries(servers, traffic, () => idleWake(traffic, insert, idleSends));
@@ -155,6 +155,7 @@ export const postgres: Scenario = {
         home,
         // The deliver scenario's rate, and issue #20's 40 sends for the idle wake.
         idleSends: ctx.quick ? 10 : 40,
+        fillSeconds: ctx.quick ? 2 : 4,
         rate: ctx.quick ? 200 : 1000,
         seconds: ctx.quick ? 3 : 10,
         concurrency: 32,
