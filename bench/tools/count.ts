@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient, type ApiClient } from '../lib/client.js';
 import { commandLine, fail, wholeNumber } from '../lib/cli.js';
+import { ALL_SERVER_KEYS, pickServers, type ComparedServer } from '../lib/compared-servers.js';
 import { createFayeClient } from '../lib/faye-client.js';
 import { sleep } from '../lib/scenario.js';
 import { median } from '../lib/stats.js';
@@ -28,7 +29,7 @@ import { TOOLS } from './catalog.js';
 
 const { values, positionals } = commandLine(
   TOOLS.count,
-  { servers: { type: 'string', default: 'papo,floor,floor-receipts,faye' }, keep: { type: 'string' }, warmup: { type: 'string' } },
+  { servers: { type: 'string', default: ALL_SERVER_KEYS }, keep: { type: 'string' }, warmup: { type: 'string' } },
   2,
 );
 const messages = wholeNumber(positionals[0], 'messages', 200);
@@ -40,29 +41,7 @@ const runs = wholeNumber(positionals[1], 'runs', 1);
  */
 const warmup = wholeNumber(values.warmup, 'warmup', 2000);
 
-interface Counted {
-  key: string;
-  name: string;
-  entry?: string;
-  env?: Record<string, string>;
-  protocol: 'papo' | 'bayeux';
-}
-const SERVERS: Counted[] = [
-  { key: 'papo', name: 'Papo', protocol: 'papo' },
-  { key: 'floor', name: 'floor, durable', entry: 'bench/floor/floor-server.ts', env: { FLOOR_DURABLE: '1' }, protocol: 'papo' },
-  {
-    key: 'floor-receipts',
-    name: 'floor, receipts',
-    entry: 'bench/floor/floor-server.ts',
-    env: { FLOOR_DURABLE: '1', FLOOR_RECEIPTS: '1' },
-    protocol: 'papo',
-  },
-  { key: 'faye', name: 'Faye 1.4, in memory', entry: 'bench/faye/faye-server.ts', protocol: 'bayeux' },
-];
-const wanted = values.servers.split(',').map((s) => s.trim());
-const unknown = wanted.filter((w) => !SERVERS.some((s) => s.key === w));
-if (unknown.length > 0) fail(`unknown server(s): ${unknown.join(', ')}; known: ${SERVERS.map((s) => s.key).join(', ')}`);
-const selected = SERVERS.filter((s) => wanted.includes(s.key));
+const selected = pickServers(values.servers);
 for (const tool of ['valgrind', 'callgrind_control']) {
   if (spawnSync(tool, ['--version']).error) fail(`${tool} is not installed (it comes with valgrind: apt-get install valgrind)`);
 }
@@ -144,7 +123,7 @@ function splitOut(file: string): Omit<Counts, 'total'> {
   return counts;
 }
 
-async function countOne(server: Counted, run: number): Promise<Counts> {
+async function countOne(server: ComparedServer, run: number): Promise<Counts> {
   const dataDir = await emptyDataDir(`count-${server.key}`);
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'papo-callgrind-'));
   const recipients = await seedUsers(dataDir, names('r', RECIPIENTS));
