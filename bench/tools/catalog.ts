@@ -52,6 +52,11 @@ export const TOOLS = {
     about:
       "instructions a delivered message under valgrind (callgrind), one message at a time: a counted figure the machine's load does not move.",
   },
+  syscalls: {
+    usage: 'npm run bench:syscalls -- [messages=2000] [rate=500] [runs=1] [--servers papo,floor,floor-receipts,faye] [--json FILE]',
+    about:
+      "system calls a delivered message under deliver's users and polls at a fixed open-loop rate (perf stat on the server's syscall tracepoints, every thread): the kernel's side, which bench:count does not see.",
+  },
   'profile-top': {
     usage: 'npm run bench:profile-top -- <file.cpuprofile> [n=30] [--inclusive] [--callers <function>] [--busy <ms>]',
     about: 'where the server spent its time, from a CPU profile of `npm run bench -- --cpu-prof`: self time by function and by file.',
