@@ -5,14 +5,19 @@
  * costs and differ only in their store (issue #20: Papo on PostgreSQL is read against the floor on it).
  *
  * Environment: HOST, PORT, DATA_DIR (holds floor-users.json: {"<cookie header>": "<username>"}),
- * FLOOR_HEADERS (none or papo).
+ * FLOOR_HEADERS (none or papo), FLOOR_WORK (none or papo: Papo's records, floor-server.ts, and its session
+ * cookie read as Papo reads it, with Papo's headers).
  */
+import * as cookie from 'cookie';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import { SESSION_COOKIE } from '../../api/http/session.js';
 import { apiAnswerHeaders } from '../../api/http/security-headers.js';
 
-const extraHeaders = process.env.FLOOR_HEADERS === 'papo' ? apiAnswerHeaders(false) : [];
+/** FLOOR_WORK=papo: the floor keeps Papo's records and reads its session cookie (floor-server.ts). */
+export const papoWork = process.env.FLOOR_WORK === 'papo';
+const extraHeaders = papoWork || process.env.FLOOR_HEADERS === 'papo' ? apiAnswerHeaders(false) : [];
 
 /** The most events a poll answer holds, as Papo's. */
 export const MAX_EVENTS = 100;
@@ -96,11 +101,19 @@ export function serveFloor(store: FloorStore): void {
   const usersByCookie = new Map(
     Object.entries(JSON.parse(readFileSync(path.join(floorDataDir(), 'floor-users.json'), 'utf8')) as Record<string, string>),
   );
+  // Papo verifies a cookie's signature once and remembers the value (api/http/fast-path/session-check.ts): a
+  // request's own work is parsing the header and a lookup, which FLOOR_WORK=papo does.
+  const usersBySessionCookie = new Map([...usersByCookie].map(([header, user]) => [cookie.parse(header)[SESSION_COOKIE], user]));
+  const userOf = (header: string | undefined): string | undefined => {
+    if (!papoWork) return usersByCookie.get(header ?? '');
+    const value = header === undefined ? undefined : cookie.parse(header)[SESSION_COOKIE];
+    return value === undefined ? undefined : usersBySessionCookie.get(value);
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://floor');
     if (url.pathname === '/healthz') return void res.end('ok');
     if (url.pathname === '/metrics') return void res.end(`papo_held_polls ${store.heldPolls()}\n`);
-    const user = usersByCookie.get(req.headers.cookie ?? '');
+    const user = userOf(req.headers.cookie);
     if (url.pathname !== '/api/messages') return refuse(res, 404, 'not_found', 'the floor answers /api/messages only');
     if (user === undefined) return refuse(res, 401, 'not_authenticated', "not one of the benchmark's cookies");
     if (req.method === 'POST') return store.send(user, req, res);

@@ -16,19 +16,26 @@
  * (answers or is held) once that is synced, as Papo's acknowledgement does. Still no history, sessions,
  * validation or status events: the floor of a server that keeps its receipts.
  *
+ * FLOOR_WORK=papo (durable, with receipts) journals Papo's records instead of one JSON line a message, and
+ * keeps them in Papo's files: the queue line and both history lines a send, the flag and a status line an
+ * acknowledgement, and per-user history files synced at a checkpoint (floor-records.ts); floor-http.ts then
+ * checks a signature of the session cookie as Papo does. What a server that keeps Papo's promises on text files
+ * cannot avoid, for issue #20's "no Node server doing this work can".
+ *
  * The same floor on PostgreSQL is floor-postgres.ts; the HTTP both answer with is floor-http.ts.
  *
- * Environment: floor-http.ts's (HOST, PORT, DATA_DIR, FLOOR_HEADERS), FLOOR_DURABLE (1 or 0), FLOOR_RECEIPTS
- * (0 or 1; needs FLOOR_DURABLE=1).
+ * Environment: floor-http.ts's (HOST, PORT, DATA_DIR, FLOOR_HEADERS, FLOOR_WORK), FLOOR_DURABLE (1 or 0),
+ * FLOOR_RECEIPTS (0 or 1; needs FLOOR_DURABLE=1).
  */
 import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Message, PollResponse, StreamEvent } from '../../api/contract.js';
-import { answer, floorDataDir, MAX_EVENTS, readPoll, readSend, serveFloor } from './floor-http.js';
+import { answer, floorDataDir, MAX_EVENTS, papoWork, readPoll, readSend, serveFloor } from './floor-http.js';
+import { FloorRecords } from './floor-records.js';
 
-const durable = process.env.FLOOR_DURABLE !== '0';
-const receipts = durable && process.env.FLOOR_RECEIPTS === '1';
+const durable = papoWork || process.env.FLOOR_DURABLE !== '0';
+const receipts = papoWork || (durable && process.env.FLOOR_RECEIPTS === '1');
 
 /** A user's stream: events not yet acknowledged, and the polls waiting for one. */
 interface Stream {
@@ -44,6 +51,7 @@ interface HeldPoll {
 const streams = new Map<string, Stream>();
 let seq = 0;
 let heldCount = 0;
+const records = papoWork ? new FloorRecords(floorDataDir(), () => ++seq) : undefined;
 
 function streamOf(user: string): Stream {
   let s = streams.get(user);
@@ -82,7 +90,8 @@ function poll(user: string, url: URL, res: ServerResponse): void {
     const acknowledged = s.events.filter((e) => e.seq <= after);
     s.events = s.events.filter((e) => e.seq > after);
     if (receipts && acknowledged.length > 0) {
-      const line = `${JSON.stringify({ delivered: acknowledged.map((e) => e.seq), to: user })}\n`;
+      const seqs = acknowledged.map((e) => e.seq);
+      const line = records ? records.acknowledge(user, seqs) : `${JSON.stringify({ delivered: seqs, to: user })}\n`;
       return commit(line, () => answerOrHold(s, after, waitMs, res));
     }
   }
@@ -125,6 +134,7 @@ function flush(fd: number): void {
   fdatasync(fd, (err) => {
     if (err) throw err;
     for (const b of batch) b.done();
+    records?.batchSynced();
     if (pending.length > 0) flush(fd);
     else syncing = false;
   });
@@ -140,7 +150,10 @@ function send(from: string, req: IncomingMessage, res: ServerResponse): void {
       sentAt: new Date().toISOString(),
       status: 'sent',
     };
-    commit(`${JSON.stringify(message)}\n`, () => {
+    const line = records
+      ? records.send({ seq: Number(message.id), from, to, content, sentAt: message.sentAt })
+      : `${JSON.stringify(message)}\n`;
+    commit(line, () => {
       streamOf(to).events.push({ seq: Number(message.id), event: { type: 'message', message } });
       answer(res, 201, { message });
       wake(to);
@@ -158,5 +171,6 @@ serveFloor({
   },
   close() {
     if (journal !== undefined) closeSync(journal);
+    records?.close();
   },
 });

@@ -1,6 +1,7 @@
 /**
  * The servers issue #20 compares Papo with, for the tools that count rather than time (`bench:count`,
- * `bench:syscalls`): the durable floor, the durable floor that also syncs receipts, and the Faye peer. Each
+ * `bench:syscalls`): the durable floor, the durable floor that also syncs receipts, the floor that keeps Papo's records in Papo's
+ * files, and the Faye peer. Each
  * tool picks from this list with `--servers`, so they name and start the same servers the same way.
  */
 import { fail } from './cli.js';
@@ -25,6 +26,7 @@ export const COMPARED_SERVERS: readonly ComparedServer[] = [
     env: { FLOOR_DURABLE: '1', FLOOR_RECEIPTS: '1' },
     protocol: 'papo',
   },
+  { key: 'floor-work', name: "floor, Papo's records", entry: 'bench/floor/floor-server.ts', env: { FLOOR_WORK: 'papo' }, protocol: 'papo' },
   { key: 'faye', name: 'Faye 1.4, in memory', entry: 'bench/faye/faye-server.ts', protocol: 'bayeux' },
 ];
 

@@ -7,7 +7,7 @@
 export interface Ratio {
   key: string;
   figure: string;
-  /** Papo's figure and the one it is divided by. */
+  /** Papo's figure (or, for the work floor's own rows, the work floor's) and the one it is divided by. */
   papo: string;
   over: string;
   /** The target, when issue #20 sets one: at least (throughput) or at most (latency, CPU). */
@@ -25,7 +25,23 @@ const FLOOR_RECEIPTS = {
   throughput: 'floor.durable_receipts.throughput.delivered_per_s',
   cpu: 'floor.durable_receipts.deliver.cpu_us_per_msg',
 };
+/**
+ * The floor that keeps Papo's records in Papo's files (FLOOR_WORK=papo, bench/floor/floor-records.ts): its
+ * ratios to the durable floor and to Faye say whether a target can be met by a Node server doing this work at
+ * all (issue #20's "done when"); Papo's ratios to it say how much of the gap is Papo's own.
+ */
+const FLOOR_WORK = {
+  throughput: 'floor.papo_work.throughput.delivered_per_s',
+  p99: 'floor.papo_work.deliver.delivery_p99_ms',
+  cpu: 'floor.papo_work.deliver.cpu_us_per_msg',
+};
 const FAYE = { throughput: 'faye.throughput.delivered_per_s', p99: 'faye.deliver.delivery_p99_ms', cpu: 'faye.deliver.cpu_us_per_msg' };
+
+const FIGURE_NAMES = {
+  throughput: 'closed-loop throughput',
+  p99: 'delivery p99 at 1,000 msg/s',
+  cpu: 'server CPU a message at 1,000 msg/s',
+};
 
 export const RATIOS: Ratio[] = [
   {
@@ -70,6 +86,33 @@ export const RATIOS: Ratio[] = [
     papo: PAPO.cpu,
     over: FLOOR_RECEIPTS.cpu,
   },
+  ...(['throughput', 'p99', 'cpu'] as const).flatMap((figure): Ratio[] => {
+    const what = FIGURE_NAMES[figure];
+    return [
+      {
+        key: `work_floor_${figure}_over_floor`,
+        figure: `${what}, floor with Papo's records / durable floor`,
+        papo: FLOOR_WORK[figure],
+        over: FLOOR[figure],
+      },
+      ...(figure === 'cpu'
+        ? []
+        : [
+            {
+              key: `work_floor_${figure}_over_faye`,
+              figure: `${what}, floor with Papo's records / Faye`,
+              papo: FLOOR_WORK[figure],
+              over: FAYE[figure],
+            },
+          ]),
+      {
+        key: `${figure}_over_work_floor`,
+        figure: `${what}, Papo / floor with Papo's records`,
+        papo: PAPO[figure],
+        over: FLOOR_WORK[figure],
+      },
+    ];
+  }),
 ];
 
 /** The ratios one round's figures give (those whose two figures were both measured). */

@@ -14,13 +14,15 @@ const ENTRY = 'bench/floor/floor-server.ts';
 
 /**
  * In memory; durable (a group commit, one fdatasync a batch, before the 201 and the wake); durable with Papo's
- * answer headers; durable with receipts (the acknowledgement's write too, synced before the poll goes on).
+ * answer headers; durable with receipts (the acknowledgement's write too, synced before the poll goes on);
+ * and with Papo's records in Papo's files (floor-records.ts), its session cookie and headers.
  */
 const VARIANTS: (ServerUnderTest & { key: string })[] = [
   { key: 'memory', name: 'floor, in memory', entry: ENTRY, env: { FLOOR_DURABLE: '0' } },
   { key: 'durable', name: 'floor, durable', entry: ENTRY, env: { FLOOR_DURABLE: '1' } },
   { key: 'durable_headers', name: "floor, durable, Papo's headers", entry: ENTRY, env: { FLOOR_DURABLE: '1', FLOOR_HEADERS: 'papo' } },
   { key: 'durable_receipts', name: 'floor, durable, receipts', entry: ENTRY, env: { FLOOR_DURABLE: '1', FLOOR_RECEIPTS: '1' } },
+  { key: 'papo_work', name: "floor, Papo's records", entry: ENTRY, env: { FLOOR_WORK: 'papo' } },
 ];
 
 const ms = (v: number) => `${round(v)} ms`;
@@ -41,8 +43,8 @@ export const floor: Scenario = {
   name: 'floor',
   summary: "the deliver and throughput loads against Node's own http doing the least: what the protocol costs here",
   async run(ctx: BenchContext): Promise<ScenarioResult> {
-    // --quick checks that the floor runs: the durable variant only.
-    const variants = ctx.quick ? VARIANTS.filter((v) => v.key === 'durable') : VARIANTS;
+    // --quick checks that the floor runs: the durable variant, and the one with Papo's records (its own code).
+    const variants = ctx.quick ? VARIANTS.filter((v) => v.key === 'durable' || v.key === 'papo_work') : VARIANTS;
     const table: Record<string, string | number>[] = [];
     const figures: ScenarioResult['figures'] = [];
     const details: Record<string, unknown> = {};
