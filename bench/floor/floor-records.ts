@@ -6,8 +6,9 @@
  *   the message's line in the sender's and in the recipient's history (historico/history_<user>.txt).
  * - An acknowledgement journals, for each message it covers, the queue line's delivered flag and a
  *   "delivered" status line in the sender's history.
- * - The journal is what the group commit fdatasyncs before a 201 or a poll goes on. After each batch the queue
- *   lines are appended to mensagens.txt and the flags set in place there; the history lines wait in memory for
+ * - The journal is what the group commit fdatasyncs before a 201 or a poll goes on. After each batch one write
+ *   appends its queue lines to mensagens.txt and sets the flags in place (from the first flag in the file's
+ *   last 64 KB to the end, as Papo's queue-file-tail.ts does); the history lines wait in memory for
  *   the checkpoint, which appends each user's to their file and fdatasyncs it, two files at a time, 5 s after
  *   the oldest unsynced line or once 50 ms pass without a batch: Papo's rule (api/store/text/group-commit.ts).
  *
@@ -33,16 +34,27 @@ export interface FloorMessage {
   sentAt: string;
 }
 
-/** A queued message's line in mensagens.txt: where it starts and its sender, for the acknowledgement. */
+/** A queued message's line in mensagens.txt: where its delivered flag is and its sender, for the acknowledgement. */
 interface Queued {
   offset: number;
   from: string;
 }
 
+/** The end of mensagens.txt kept in memory, so that a flag near it goes out with the next append's write. */
+const TAIL_BYTES = 64 * 1024;
+const ONE = 0x31; // '1'
+
 export class FloorRecords {
   private readonly queueFd: number;
+  /** Bytes of mensagens.txt, with the lines not written yet. */
   private queueBytes = 0;
   private readonly queued = new Map<number, Queued>();
+  /** The batch's queue lines, not written yet, and the flags it set. */
+  private queueLines: string[] = [];
+  private flags: number[] = [];
+  /** The file's last bytes as written, from offset `tailStart`. */
+  private tail = Buffer.alloc(0);
+  private tailStart = 0;
   /** Per history file, the lines the next checkpoint appends. */
   private unsynced = new Map<string, string[]>();
   private oldestUnsynced = 0;
@@ -65,7 +77,7 @@ export class FloorRecords {
     const body = `${beforeFlag}0;${m.seq};`;
     const queueLine = `${body};${checksum(body)}\n`;
     const historyLine = encodeRecord(['msg', String(m.seq), m.sentAt, m.from, m.to, m.content, '']);
-    this.writeQueue(m.seq, m.from, queueLine, Buffer.byteLength(beforeFlag));
+    this.queue(m.seq, m.from, queueLine, Buffer.byteLength(beforeFlag));
     this.keep(m.from, historyLine);
     this.keep(m.to, historyLine);
     return journal([`a;q;${queueLine}`, `a;h:${m.from};${historyLine}`, `a;h:${m.to};${historyLine}`]);
@@ -79,8 +91,7 @@ export class FloorRecords {
       const q = this.queued.get(seq);
       if (q === undefined) continue;
       this.queued.delete(seq);
-      // The delivered flag is the fifth field: one byte rewritten in place, as Papo's queue does.
-      writeSync(this.queueFd, '1', q.offset, 'latin1');
+      this.flags.push(q.offset);
       const status = encodeRecord(['st', String(this.nextSeq()), at, String(seq), 'delivered', user]);
       this.keep(q.from, status);
       lines.push(`f;${seq}`, `a;h:${q.from};${status}`);
@@ -88,8 +99,13 @@ export class FloorRecords {
     return journal(lines);
   }
 
-  /** After each synced batch: the idle checkpoint's clock starts again, and a due one starts. */
+  /** After each synced batch: its queue lines and flags are written; the idle checkpoint's clock starts again. */
   batchSynced(): void {
+    this.writeQueue();
+    this.scheduleCheckpoint();
+  }
+
+  private scheduleCheckpoint(): void {
     if (this.unsynced.size === 0) return;
     clearTimeout(this.idleTimer);
     if (Date.now() - this.oldestUnsynced >= CHECKPOINT_MS) void this.checkpoint();
@@ -101,9 +117,31 @@ export class FloorRecords {
     closeSync(this.queueFd);
   }
 
-  private writeQueue(seq: number, from: string, line: string, flagAt: number): void {
+  private queue(seq: number, from: string, line: string, flagAt: number): void {
     this.queued.set(seq, { offset: this.queueBytes + flagAt, from });
-    this.queueBytes += writeSync(this.queueFd, line, this.queueBytes);
+    this.queueLines.push(line);
+    this.queueBytes += Buffer.byteLength(line);
+  }
+
+  /** One write from the first changed byte of the tail to the end; a flag further back, one byte of its own. */
+  private writeQueue(): void {
+    const written = this.tailStart + this.tail.length;
+    const appended = Buffer.from(this.queueLines.join(''));
+    const whole = Buffer.concat([this.tail, appended]);
+    let from = written;
+    for (const at of this.flags) {
+      if (at >= this.tailStart) {
+        whole[at - this.tailStart] = ONE;
+        from = Math.min(from, at);
+      } else writeSync(this.queueFd, '1', at, 'latin1');
+    }
+    if (from < this.tailStart + whole.length)
+      writeSync(this.queueFd, whole, from - this.tailStart, whole.length - (from - this.tailStart), from);
+    const keep = Math.max(0, whole.length - TAIL_BYTES);
+    this.tail = whole.subarray(keep);
+    this.tailStart += keep;
+    this.queueLines = [];
+    this.flags = [];
   }
 
   private keep(user: string, line: string): void {
@@ -134,7 +172,7 @@ export class FloorRecords {
     };
     await Promise.all(Array.from({ length: FILES_AT_ONCE }, next));
     this.checkpointing = false;
-    this.batchSynced();
+    this.scheduleCheckpoint();
   }
 }
 
