@@ -48,12 +48,14 @@ export const TOOLS = {
     about: 'what opaque ids and cursors add to a poll answer of 1, 10 and 100 events: sequence numbers against tokens.',
   },
   count: {
-    usage: 'npm run bench:count -- [messages=200] [runs=1] [--warmup 2000] [--servers papo,floor,floor-receipts,faye] [--keep DIR]',
+    usage:
+      'npm run bench:count -- [messages=200] [runs=1] [--warmup 2000] [--servers papo,floor,floor-receipts,floor-work,faye] [--keep DIR]',
     about:
       "instructions a delivered message under valgrind (callgrind), one message at a time: a counted figure the machine's load does not move.",
   },
   syscalls: {
-    usage: 'npm run bench:syscalls -- [messages=2000] [rate=500] [runs=1] [--servers papo,floor,floor-receipts,faye] [--json FILE]',
+    usage:
+      'npm run bench:syscalls -- [messages=2000] [rate=500] [runs=1] [--servers papo,floor,floor-receipts,floor-work,faye] [--json FILE]',
     about:
       "system calls a delivered message under deliver's users and polls at a fixed open-loop rate (perf stat on the server's syscall tracepoints, every thread): the kernel's side, which bench:count does not see.",
   },
