@@ -9,7 +9,7 @@
  * - The journal is what the group commit fdatasyncs before a 201 or a poll goes on. After each batch one write
  *   appends its queue lines to mensagens.txt and sets the flags in place (from the first flag in the file's
  *   last 64 KB to the end, as Papo's queue-file-tail.ts does); the history lines wait in memory for
- *   the checkpoint, which appends each user's to their file and fdatasyncs it, two files at a time, 5 s after
+ *   the checkpoint, which appends each user's to their file (kept open) and fdatasyncs it, two at a time, 5 s after
  *   the oldest unsynced line or once 50 ms pass without a batch: Papo's rule (api/store/text/group-commit.ts).
  *
  * Not done, on purpose: reading any of it back (no replay, no history index, no search words), starting the
@@ -17,8 +17,7 @@
  * (api/store/text/codec.ts), not its record types: a send is three records and an acknowledgement two, as in
  * Papo, whatever each costs to build there.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { checksum, encodeRecord, escapeField } from '../../api/store/text/codec.js';
 
@@ -58,6 +57,7 @@ export class FloorRecords {
   /** Per history file, the lines the next checkpoint appends. */
   private unsynced = new Map<string, string[]>();
   private oldestUnsynced = 0;
+  private readonly historyFds = new Map<string, number>();
   private idleTimer: NodeJS.Timeout | undefined;
   private checkpointing = false;
   /**
@@ -108,13 +108,14 @@ export class FloorRecords {
   private scheduleCheckpoint(): void {
     if (this.unsynced.size === 0) return;
     clearTimeout(this.idleTimer);
-    if (Date.now() - this.oldestUnsynced >= CHECKPOINT_MS) void this.checkpoint();
-    else this.idleTimer = setTimeout(() => void this.checkpoint(), IDLE_CHECKPOINT_MS);
+    if (Date.now() - this.oldestUnsynced >= CHECKPOINT_MS) this.checkpoint();
+    else this.idleTimer = setTimeout(() => this.checkpoint(), IDLE_CHECKPOINT_MS);
   }
 
   close(): void {
     clearTimeout(this.idleTimer);
     closeSync(this.queueFd);
+    for (const fd of this.historyFds.values()) closeSync(fd);
   }
 
   private queue(seq: number, from: string, line: string, flagAt: number): void {
@@ -151,28 +152,39 @@ export class FloorRecords {
     else this.unsynced.set(user, [line]);
   }
 
-  private async checkpoint(): Promise<void> {
+  /**
+   * Each history file is opened once and kept open (Papo opens and closes them at each checkpoint), its lines
+   * written to the page cache on the event loop, and fdatasynced on libuv's threads, two at a time.
+   */
+  private checkpoint(): void {
     if (this.checkpointing || this.unsynced.size === 0) return;
     this.checkpointing = true;
-    const files = [...this.unsynced];
+    const fds: number[] = [];
+    for (const [user, lines] of this.unsynced) {
+      let fd = this.historyFds.get(user);
+      if (fd === undefined) this.historyFds.set(user, (fd = openSync(path.join(this.dataDir, 'historico', `history_${user}.txt`), 'a')));
+      writeSync(fd, lines.join(''));
+      fds.push(fd);
+    }
     this.unsynced = new Map();
-    const folder = path.join(this.dataDir, 'historico');
-    await mkdir(folder, { recursive: true });
-    const next = async (): Promise<void> => {
-      for (let entry = files.pop(); entry !== undefined; entry = files.pop()) {
-        const [user, lines] = entry;
-        const handle = await open(path.join(folder, `history_${user}.txt`), 'a');
-        try {
-          await handle.write(lines.join(''));
-          await handle.datasync();
-        } finally {
-          await handle.close();
+    let running = 0;
+    const next = (): void => {
+      const fd = fds.pop();
+      if (fd === undefined) {
+        if (running === 0) {
+          this.checkpointing = false;
+          this.scheduleCheckpoint();
         }
+        return;
       }
+      running++;
+      fdatasync(fd, (err) => {
+        if (err) throw err;
+        running--;
+        next();
+      });
     };
-    await Promise.all(Array.from({ length: FILES_AT_ONCE }, next));
-    this.checkpointing = false;
-    this.scheduleCheckpoint();
+    for (let i = 0; i < FILES_AT_ONCE; i++) next();
   }
 }
 
