@@ -51,9 +51,10 @@ export class FloorRecords {
   /** The batch's queue lines, not written yet, and the flags it set. */
   private queueLines: string[] = [];
   private flags: number[] = [];
-  /** The file's last bytes as written, from offset `tailStart`. */
-  private tail = Buffer.alloc(0);
+  /** The file's last bytes as written (`tailLength` of them, from file offset `tailStart`), in a buffer with room. */
+  private tail = Buffer.alloc(4 * TAIL_BYTES);
   private tailStart = 0;
+  private tailLength = 0;
   /** Per history file, the lines the next checkpoint appends. */
   private unsynced = new Map<string, string[]>();
   private oldestUnsynced = 0;
@@ -126,23 +127,35 @@ export class FloorRecords {
 
   /** One write from the first changed byte of the tail to the end; a flag further back, one byte of its own. */
   private writeQueue(): void {
-    const written = this.tailStart + this.tail.length;
-    const appended = Buffer.from(this.queueLines.join(''));
-    const whole = Buffer.concat([this.tail, appended]);
+    const text = this.queueLines.join('');
+    const bytes = Buffer.byteLength(text);
+    if (this.tailLength + bytes > this.tail.length) this.makeRoom(bytes);
+    const written = this.tailStart + this.tailLength;
+    this.tail.write(text, this.tailLength);
+    this.tailLength += bytes;
     let from = written;
     for (const at of this.flags) {
       if (at >= this.tailStart) {
-        whole[at - this.tailStart] = ONE;
+        this.tail[at - this.tailStart] = ONE;
         from = Math.min(from, at);
       } else writeSync(this.queueFd, '1', at, 'latin1');
     }
-    if (from < this.tailStart + whole.length)
-      writeSync(this.queueFd, whole, from - this.tailStart, whole.length - (from - this.tailStart), from);
-    const keep = Math.max(0, whole.length - TAIL_BYTES);
-    this.tail = whole.subarray(keep);
-    this.tailStart += keep;
+    const end = this.tailStart + this.tailLength;
+    if (from < end) writeSync(this.queueFd, this.tail, from - this.tailStart, end - from, from);
     this.queueLines = [];
     this.flags = [];
+  }
+
+  /** Keeps the tail's last TAIL_BYTES at the start of its buffer (a bigger buffer if `bytes` needs it). */
+  private makeRoom(bytes: number): void {
+    const keep = Math.min(this.tailLength, TAIL_BYTES);
+    const dropped = this.tailLength - keep;
+    const size = Math.max(this.tail.length, 2 * (keep + bytes));
+    const next = size > this.tail.length ? Buffer.alloc(size) : this.tail;
+    this.tail.copy(next, 0, dropped, this.tailLength);
+    this.tail = next;
+    this.tailStart += dropped;
+    this.tailLength = keep;
   }
 
   private keep(user: string, line: string): void {
