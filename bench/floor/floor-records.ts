@@ -166,30 +166,29 @@ export class FloorRecords {
   }
 
   /**
-   * Each history file is opened once and kept open (Papo opens and closes them at each checkpoint), its lines
-   * written to the page cache on the event loop, and fdatasynced on libuv's threads, two at a time.
+   * Each history file is opened once and kept open (Papo opens and closes them at each checkpoint), and two at
+   * a time written to the page cache on the event loop and fdatasynced on libuv's threads: writing them all
+   * at once would stop the event loop for as long as a thousand writes take.
    */
   private checkpoint(): void {
     if (this.checkpointing || this.unsynced.size === 0) return;
     this.checkpointing = true;
-    const fds: number[] = [];
-    for (const [user, lines] of this.unsynced) {
-      let fd = this.historyFds.get(user);
-      if (fd === undefined) this.historyFds.set(user, (fd = openSync(path.join(this.dataDir, 'historico', `history_${user}.txt`), 'a')));
-      writeSync(fd, lines.join(''));
-      fds.push(fd);
-    }
+    const files = [...this.unsynced];
     this.unsynced = new Map();
     let running = 0;
     const next = (): void => {
-      const fd = fds.pop();
-      if (fd === undefined) {
+      const entry = files.pop();
+      if (entry === undefined) {
         if (running === 0) {
           this.checkpointing = false;
           this.scheduleCheckpoint();
         }
         return;
       }
+      const [user, lines] = entry;
+      let fd = this.historyFds.get(user);
+      if (fd === undefined) this.historyFds.set(user, (fd = openSync(path.join(this.dataDir, 'historico', `history_${user}.txt`), 'a')));
+      writeSync(fd, lines.join(''));
       running++;
       fdatasync(fd, (err) => {
         if (err) throw err;
