@@ -11,7 +11,7 @@ import { apiNotFound, errorAnswer, errorHandler } from './http/error-handler.js'
 import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard } from './http/fast-path/index.js';
 import { targetOf } from './http/fast-path/target-origin.js';
 import { jsonBody } from './http/json-body.js';
-import { docsRouter, loadSpec, openApiRequestValidator } from './http/openapi.js';
+import { docsRouter, openApiRequestValidator, readSpec } from './http/openapi.js';
 import { historyRoutes } from './http/routes/history.js';
 import { messageChangeRoutes } from './http/routes/message-changes.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -89,11 +89,12 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
     idleDays: deps.sessionIdleDays,
     maxDays: deps.sessionMaxDays,
   };
-  app.use(docsRouter(deps.specPath));
+  const spec = readSpec(deps.specPath);
+  app.use(docsRouter(spec));
 
   app.use('/api', sameOriginOnly);
   app.use('/api', jsonBody());
-  app.use(openApiRequestValidator(deps.specPath));
+  app.use(openApiRequestValidator(spec));
   app.use('/api', sessionMiddleware(sessions));
 
   const authenticated = requireUser(deps.sessionMaxDays);
@@ -125,8 +126,6 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
     checkUtf8Target(targetOf(req));
   };
   // Send and poll, which every message crosses, take the fast path (http/fast-path/index.ts says what it mirrors).
-  const routes = fastPath
-    ? fastMessageRoutes({ handlers, session: createSessionCheck(sessions), spec: loadSpec(deps.specPath) })
-    : undefined;
+  const routes = fastPath ? fastMessageRoutes({ handlers, session: createSessionCheck(sessions), spec: spec.document }) : undefined;
   return serveRequests(app, { guard, answerError, routes });
 }

@@ -11,9 +11,21 @@ import { AppError } from '../errors.js';
 
 type OpenApiDocument = Exclude<Parameters<typeof OpenApiValidator.middleware>[0]['apiSpec'], string>;
 
-/** Parses the spec file. Throws when it is missing or not YAML, so a broken spec stops the server at start. */
-export function loadSpec(path: string): unknown {
-  return parse(readFileSync(path, 'utf8'));
+/**
+ * `openapi.yaml` as the server uses it: its text, served as it is, and the parsed document. Read and parsed once
+ * at start and shared by the docs, the request validator (which clones it) and the fast path's validators:
+ * parsing it was 120 ms of the start each time, three times (issue #20, docs/performance.md).
+ */
+export interface Spec {
+  path: string;
+  text: string;
+  document: OpenApiDocument;
+}
+
+/** Reads and parses the spec file. Throws when it is missing, not YAML or not OpenAPI 3: a broken spec stops the start. */
+export function readSpec(path: string): Spec {
+  const text = readFileSync(path, 'utf8');
+  return { path, text, document: asOpenApiDocument(parse(text), path) };
 }
 
 function asOpenApiDocument(spec: unknown, path: string): OpenApiDocument {
@@ -56,12 +68,13 @@ function isIgnoredPath(path: string): boolean {
  * @example
  * app.use(express.json({ limit: '16kb' }));
  * app.use(session);
- * app.use(openApiRequestValidator('openapi.yaml'));
+ * app.use(openApiRequestValidator(readSpec('openapi.yaml')));
  * app.use(routes);
  */
-export function openApiRequestValidator(specPath: string): RequestHandler[] {
+export function openApiRequestValidator(spec: Spec): RequestHandler[] {
   return OpenApiValidator.middleware({
-    apiSpec: asOpenApiDocument(loadSpec(specPath), specPath),
+    // It works on a deep copy of the document it is given (lodash.clonedeep), so sharing it is safe.
+    apiSpec: spec.document,
     validateApiSpec: true,
     // Query parameters are always coerced from strings by the validator; a body is JSON and must already have
     // the right types (`"content": 5` is a 400, never the string "5").
@@ -172,9 +185,8 @@ export function openApiErrorToAppError(err: unknown): AppError | undefined {
  * swagger-ui-dist on this server (the machine may have no internet). Mount it on the app before the validator
  * or anywhere: the validator ignores these paths.
  */
-export function docsRouter(specPath: string): Router {
-  const text = readFileSync(specPath, 'utf8');
-  const spec: unknown = parse(text);
+export function docsRouter(spec: Spec): Router {
+  const { text } = spec;
   const options: SwaggerUiOptions = {
     customSiteTitle: 'Papo API',
     // Swagger UI would otherwise send the spec to validator.swagger.io for a badge.
@@ -189,7 +201,6 @@ export function docsRouter(specPath: string): Router {
     if (req.path.endsWith('/')) next();
     else res.redirect(301, '/api/docs/');
   });
-  const swaggerDoc = asOpenApiDocument(spec, specPath);
-  router.use('/api/docs', swaggerUi.serveFiles(swaggerDoc, options), swaggerUi.setup(swaggerDoc, options));
+  router.use('/api/docs', swaggerUi.serveFiles(spec.document, options), swaggerUi.setup(spec.document, options));
   return router;
 }

@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { openApiRequestValidator } from '../../api/http/openapi.js';
+import { openApiRequestValidator, readSpec } from '../../api/http/openapi.js';
 import { ERROR_STATUS } from '../../api/errors.js';
 import { contract, expectMatchesSpec, SPEC_PATH, type ResponseLike } from '../support/contract.js';
 
@@ -136,7 +136,7 @@ describe('openapi.yaml', () => {
     // express-openapi-validator checks the document against the OpenAPI schema on the first request; a broken
     // spec surfaces as an error passed to next().
     const app = express();
-    app.use(openApiRequestValidator(SPEC_PATH));
+    app.use(openApiRequestValidator(readSpec(SPEC_PATH)));
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });

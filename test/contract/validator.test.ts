@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { docsRouter, openApiErrorToAppError, openApiRequestValidator } from '../../api/http/openapi.js';
+import { docsRouter, openApiErrorToAppError, openApiRequestValidator, readSpec } from '../../api/http/openapi.js';
 import { SPEC_PATH, specAgent } from '../support/contract.js';
 
 /**
@@ -10,9 +10,9 @@ import { SPEC_PATH, specAgent } from '../support/contract.js';
  */
 function echoApp(): express.Express {
   const app = express();
-  app.use(docsRouter(SPEC_PATH));
+  app.use(docsRouter(readSpec(SPEC_PATH)));
   app.use(express.json({ limit: '16kb' }));
-  app.use(openApiRequestValidator(SPEC_PATH));
+  app.use(openApiRequestValidator(readSpec(SPEC_PATH)));
   const echo: express.RequestHandler = (req, res) => {
     res.json({ query: req.query, body: req.body as unknown });
   };

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import supertest from 'supertest';
-import { loadSpec } from '../../api/http/openapi.js';
+import { readSpec } from '../../api/http/openapi.js';
 
 export const SPEC_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
 
@@ -107,7 +107,7 @@ let shared: Contract | undefined;
 
 /** The contract of the repository's `openapi.yaml`, loaded once per test file. */
 export function contract(): Contract {
-  shared ??= new Contract(loadSpec(SPEC_PATH));
+  shared ??= new Contract(readSpec(SPEC_PATH).document);
   return shared;
 }
 

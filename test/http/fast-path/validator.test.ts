@@ -13,7 +13,7 @@ import { errorAnswer, errorHandler } from '../../../api/http/error-handler.js';
 import { queryOf } from '../../../api/http/fast-path/message-routes.js';
 import { compileOperation } from '../../../api/http/fast-path/operation-validator.js';
 import { jsonBody } from '../../../api/http/json-body.js';
-import { loadSpec, openApiRequestValidator } from '../../../api/http/openapi.js';
+import { openApiRequestValidator, readSpec } from '../../../api/http/openapi.js';
 import { createLogger } from '../../../api/logger.js';
 import { SPEC_PATH } from '../../support/contract.js';
 
@@ -28,12 +28,12 @@ function bareApp(validate: (app: express.Express) => express.RequestHandler): ex
 }
 
 const library = bareApp((app) => {
-  app.use(openApiRequestValidator(SPEC_PATH));
+  app.use(openApiRequestValidator(readSpec(SPEC_PATH)));
   return (req, res) => void res.json({ query: req.query, body: req.body as unknown });
 });
 
 const compiled = bareApp(() => {
-  const spec = loadSpec(SPEC_PATH);
+  const spec = readSpec(SPEC_PATH).document;
   const validators = { GET: compileOperation(spec, '/api/messages', 'get'), POST: compileOperation(spec, '/api/messages', 'post') };
   return (req, res) => {
     const validate = req.method === 'POST' ? validators.POST : validators.GET;
