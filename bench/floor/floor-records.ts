@@ -13,13 +13,12 @@
  *   the oldest unsynced line or once 50 ms pass without a batch: Papo's rule (api/store/text/group-commit.ts).
  *
  * Not done, on purpose: reading any of it back (no replay, no history index, no search words), starting the
- * journal afresh after a checkpoint, idempotency by clientId, blocks. The formats are Papo's field codec
- * (api/store/text/codec.ts), not its record types: a send is three records and an acknowledgement two, as in
- * Papo, whatever each costs to build there.
+ * journal afresh after a checkpoint, idempotency by clientId, blocks. The lines are Papo's own encoders'
+ * (api/store/text/journal.ts, records.ts), so the formats have one definition.
  */
 import { closeSync, fdatasync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { checksum, encodeRecord, escapeField } from '../../api/store/text/codec.js';
+import { appendHistory, appendQueued, encodeJournal, type WriteOp } from '../../api/store/text/journal.js';
 
 const CHECKPOINT_MS = 5000;
 const IDLE_CHECKPOINT_MS = 50;
@@ -73,31 +72,29 @@ export class FloorRecords {
 
   /** The journal text of a send: the queue line and both history lines. */
   send(m: FloorMessage): string {
-    // The queue line as encodeRecord makes it, built here to know where its delivered flag (the fifth field) is.
-    const beforeFlag = `${escapeField(m.from)};${escapeField(m.to)};${escapeField(m.content)};${m.sentAt};`;
-    const body = `${beforeFlag}0;${m.seq};`;
-    const queueLine = `${body};${checksum(body)}\n`;
-    const historyLine = encodeRecord(['msg', String(m.seq), m.sentAt, m.from, m.to, m.content, '']);
-    this.queue(m.seq, m.from, queueLine, Buffer.byteLength(beforeFlag));
-    this.keep(m.from, historyLine);
-    this.keep(m.to, historyLine);
-    return journal([`a;q;${queueLine}`, `a;h:${m.from};${historyLine}`, `a;h:${m.to};${historyLine}`]);
+    const queued = appendQueued({ ...m, delivered: false, clientId: undefined });
+    const sent = appendHistory(m.from, { kind: 'msg', ...m, clientId: undefined });
+    const received = appendHistory(m.to, { kind: 'msg', ...m, clientId: undefined }, sent.line);
+    this.queue(m.seq, m.from, queued.line, queued.queued?.flagOffset ?? 0);
+    this.keep(m.from, sent.line);
+    this.keep(m.to, received.line);
+    return encodeJournal([queued, sent, received]);
   }
 
   /** The journal text of an acknowledgement by `user` of `seqs`: each one's flag and the sender's status line. */
   acknowledge(user: string, seqs: readonly number[]): string {
     const at = new Date().toISOString();
-    const lines: string[] = [];
+    const ops: WriteOp[] = [];
     for (const seq of seqs) {
       const q = this.queued.get(seq);
       if (q === undefined) continue;
       this.queued.delete(seq);
       this.flags.push(q.offset);
-      const status = encodeRecord(['st', String(this.nextSeq()), at, String(seq), 'delivered', user]);
-      this.keep(q.from, status);
-      lines.push(`f;${seq}`, `a;h:${q.from};${status}`);
+      const status = appendHistory(q.from, { kind: 'st', seq: this.nextSeq(), at, messageSeq: seq, status: 'delivered', peer: user });
+      this.keep(q.from, status.line);
+      ops.push({ kind: 'markDelivered', seq }, status);
     }
-    return journal(lines);
+    return encodeJournal(ops);
   }
 
   /** After each synced batch: its queue lines and flags are written; the idle checkpoint's clock starts again. */
@@ -198,10 +195,4 @@ export class FloorRecords {
     };
     for (let i = 0; i < FILES_AT_ONCE; i++) next();
   }
-}
-
-function journal(lines: readonly string[]): string {
-  // Each record line ends with its own LF already.
-  const body = lines.map((l) => (l.endsWith('\n') ? l : `${l}\n`)).join('');
-  return `${body}end;${lines.length};${checksum(body)}\n`;
 }

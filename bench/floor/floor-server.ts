@@ -19,8 +19,9 @@
  * FLOOR_WORK=papo (durable, with receipts) journals Papo's records instead of one JSON line a message, and
  * keeps them in Papo's files: the queue line and both history lines a send, the flag and a status line an
  * acknowledgement, and per-user history files synced at a checkpoint (floor-records.ts); floor-http.ts then
- * checks a signature of the session cookie as Papo does. What a server that keeps Papo's promises on text files
- * cannot avoid, for issue #20's "no Node server doing this work can".
+ * reads the session cookie as Papo's fast path does (parses the header and looks the value up). What a
+ * server that keeps Papo's promises on text files cannot avoid, for issue #20's "no Node server doing this
+ * work can".
  *
  * The same floor on PostgreSQL is floor-postgres.ts; the HTTP both answer with is floor-http.ts.
  *
