@@ -2,7 +2,8 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
 import { servePwa } from './http/pwa-static.js';
 import { createLogger } from './logger.js';
-import { REPO_ROOT, startServer, type RunningServer } from './server.js';
+import { REPO_ROOT } from './repo-root.js';
+import { startServer, type RunningServer } from './server.js';
 import { database, startFailureLine } from './start-failure.js';
 import { usesPostgres } from './store/open-store.js';
 

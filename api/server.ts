@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RequestListener } from 'node:http';
 import type { RequestHandler } from 'express';
 import { createAccounts } from './accounts/accounts.js';
@@ -18,6 +17,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { LongPollHub } from './messaging/long-poll.js';
 import { createMessaging } from './messaging/messaging.js';
+import { REPO_ROOT } from './repo-root.js';
 import { PresenceTracker } from './profiles/presence.js';
 import { createProfiles } from './profiles/profiles.js';
 import { TYPING_SECONDS } from './profiles/typing-limiter.js';
@@ -26,7 +26,6 @@ import { openStore, usesPostgres } from './store/open-store.js';
 import { PostgresStore } from './store/postgres/postgres-store.js';
 import { dataLayout } from './store/text/data-layout.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SPEC_PATH = path.join(REPO_ROOT, 'openapi.yaml');
 
 export interface RunningServer {

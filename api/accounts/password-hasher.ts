@@ -1,5 +1,8 @@
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
+import { REPO_ROOT } from '../repo-root.js';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -13,7 +16,7 @@ export interface PasswordHasher {
  */
 export function createPasswordHasher(cost: number): PasswordHasher {
   const pool = new Piscina({
-    filename: new URL('./hash-worker.mjs', import.meta.url).href,
+    filename: pathToFileURL(path.join(REPO_ROOT, 'api', 'accounts', 'hash-worker.mjs')).href,
     minThreads: 1,
     maxThreads: Math.max(1, os.availableParallelism() - 1),
     idleTimeout: 60_000,

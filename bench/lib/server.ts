@@ -1,10 +1,11 @@
 /**
- * The server under test: the real `api/main.ts` in a process of its own (production mode, 127.0.0.1, its
- * own data folder, LOG_LEVEL=warn), so the load generator never shares its event loop. CPU and RSS come from
- * /proc, which sees the whole process (the hash worker threads included). It runs with the Node flags of
- * `npm start` (package.json), read from there, so the benchmark measures the server as it is run.
+ * The server under test: the real server in a process of its own (production mode, 127.0.0.1, its own data
+ * folder, LOG_LEVEL=warn), so the load generator never shares its event loop. CPU and RSS come from /proc,
+ * which sees the whole process (the hash worker threads included). It runs as `npm start` runs it
+ * (package.json, read from there): the bundle scripts/build-api.mjs makes of api/main.ts, built once a
+ * benchmark, with the start script's Node flags, so the benchmark measures the server as it is run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,20 +16,44 @@ import { SESSION_SECRET } from './seed.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** The Node flags `npm start` runs `api/main.ts` with: what stands between `node` and it in the start script. */
+/** What `npm start` runs: the bundle of the server, from the repository's root. */
+export const PAPO_BUNDLE = 'dist/papo.mjs';
+
+/** The Node flags `npm start` runs the server with: what stands between `node` and the bundle in the start script. */
 export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
-  const command = pkg.scripts?.start?.split('&&').find((c) => c.includes('api/main.ts'));
+  const command = pkg.scripts?.start?.split('&&').find((c) => c.includes(PAPO_BUNDLE));
   const words = command?.trim().split(/\s+/) ?? [];
-  if (words[0] !== 'node' || words.at(-1) !== 'api/main.ts') {
-    throw new Error(`package.json's start script should run "node <flags> api/main.ts", not ${JSON.stringify(command)}`);
+  if (words[0] !== 'node' || words.at(-1) !== PAPO_BUNDLE) {
+    throw new Error(`package.json's start script should run "node <flags> ${PAPO_BUNDLE}", not ${JSON.stringify(pkg.scripts?.start)}`);
   }
   return words.slice(1, -1);
 }
 
+let built = false;
+/** Builds the bundle from the sources as they are now, once a benchmark, as `npm start` does before it runs it. */
+function buildPapo(): void {
+  if (built) return;
+  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-api.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not build ${PAPO_BUNDLE}: ${result.stderr.trim() || result.stdout.trim()}`);
+  built = true;
+}
+
+/**
+ * The script and Node flags of a server: Papo as `npm start` runs it, and a TypeScript entry of the
+ * benchmark's own (a floor, Faye) through tsx, with the same flags.
+ */
+function programOf(entry: string | undefined): { script: string; flags: string[] } {
+  if (entry === undefined) {
+    buildPapo();
+    return { script: PAPO_BUNDLE, flags: startFlags() };
+  }
+  return { script: entry, flags: ['--import', 'tsx', ...startFlags()] };
+}
+
 export interface ServerOptions {
   dataDir: string;
-  /** The script to run, from the repository's root: Papo's `api/main.ts` unless told (the floor's, bench/floor/). */
+  /** The TypeScript script to run, from the repository's root, run through tsx: Papo itself unless told (the floor's, bench/floor/). */
   entry?: string;
   env?: Record<string, string>;
   /** Folder for a V8 CPU profile of the server (`--cpu-prof`), written when it stops. */
@@ -72,12 +97,13 @@ export function sampleProcess(pid: number): ProcessSample {
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const nodeArgs = [...(options.wrapper?.nodeFlags ?? []), ...startFlags()];
+  const { script, flags } = programOf(options.entry);
+  const nodeArgs = [...(options.wrapper?.nodeFlags ?? []), ...flags];
   if (options.cpuProfileDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const started = performance.now();
   const [program, ...programArgs] = [...(options.wrapper?.command ?? []), process.execPath];
   if (program === undefined) throw new Error('no program to start');
-  const child: ChildProcess = spawn(program, [...programArgs, ...nodeArgs, path.join(REPO_ROOT, options.entry ?? 'api/main.ts')], {
+  const child: ChildProcess = spawn(program, [...programArgs, ...nodeArgs, path.join(REPO_ROOT, script)], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

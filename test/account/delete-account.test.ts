@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../api/server.js';
+import { REPO_ROOT } from '../../api/repo-root.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { TextStore } from '../../api/store/text/text-store.js';
 import { cleanupAfterEach } from '../support/after-each.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { freePort } from '../support/free-port.js';
-import { serverProcessesPerTest } from '../support/server-process.js';
+import { buildServer, SERVER_BUNDLE, serverProcessesPerTest } from '../support/server-process.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,7 +15,8 @@ const servers = serverProcessesPerTest();
 
 /** `npm start`'s server with `env`, run to its end; `wrap` runs it inside another command (unshare, setpriv). */
 function startAndFail(env: Record<string, string>, wrap: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [cmd, ...args] = [...wrap, process.execPath, '--import', 'tsx', 'api/main.ts'];
+  buildServer();
+  const [cmd, ...args] = [...wrap, process.execPath, SERVER_BUNDLE];
   const child = spawn(cmd ?? process.execPath, args, {
     cwd: REPO_ROOT,
     env: {

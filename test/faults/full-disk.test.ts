@@ -32,7 +32,7 @@ import { expectMatchesSpec, SPEC_PATH } from '../support/contract.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 import { freePort } from '../support/free-port.js';
-import { sleep } from '../support/server-process.js';
+import { buildServer, SERVER_BUNDLE, sleep } from '../support/server-process.js';
 import { openStore, type LogLine } from './support/store.js';
 
 /** A disk that is full while `full` is set: writes fail with ENOSPC after taking part of their bytes, and so does mkdir. */
@@ -337,26 +337,31 @@ describe('a real full file system', () => {
       const mount = await tempDir('papo-tmpfs-');
       defer(() => fsp.rm(mount, { recursive: true, force: true }));
       const port = await freePort();
+      buildServer();
       // In a mount namespace of its own: a 2 MiB tmpfs on `mount`, the seeded folder copied in, the rest
-      // filled with zeros until the file system refuses, then the real server (api/main.ts) on it.
+      // filled with zeros until the file system refuses, then the real server (as `npm start` runs it) on it.
       const script =
         'mount -t tmpfs -o size=2m,mode=0700 papo-full "$1" && cp -a "$2/." "$1/" && ' +
-        '{ cat /dev/zero > "$1/filler" 2>/dev/null; true; } && exec "$3" --import tsx api/main.ts';
-      const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', mount, seed, process.execPath], {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          STORE: 'text',
-          DATABASE_URL: '',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATA_DIR: mount,
-          SESSION_SECRET: TEST_SECRET,
-          BCRYPT_COST: '10',
-          LOG_LEVEL: 'warn',
+        '{ cat /dev/zero > "$1/filler" 2>/dev/null; true; } && exec "$3" "$4"';
+      const child = spawn(
+        'unshare',
+        ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', mount, seed, process.execPath, SERVER_BUNDLE],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            STORE: 'text',
+            DATABASE_URL: '',
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            DATA_DIR: mount,
+            SESSION_SECRET: TEST_SECRET,
+            BCRYPT_COST: '10',
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       const output: string[] = [];
       child.stdout.on('data', (b: Buffer) => output.push(b.toString()));
       child.stderr.on('data', (b: Buffer) => output.push(b.toString()));

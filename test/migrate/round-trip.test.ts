@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Attachment, Message } from '../../api/contract.js';
-import { REPO_ROOT } from '../../api/server.js';
+import { REPO_ROOT } from '../../api/repo-root.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { specAgent, type SpecAgent } from '../support/contract.js';

@@ -3,7 +3,7 @@ import { chmod, cp, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../api/server.js';
+import { REPO_ROOT } from '../../api/repo-root.js';
 import { PostgresStore } from '../../api/store/postgres/postgres-store.js';
 import { encodeRecord } from '../../api/store/text/codec.js';
 import { TextStore } from '../../api/store/text/text-store.js';

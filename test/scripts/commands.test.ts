@@ -3,7 +3,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../api/server.js';
+import { REPO_ROOT } from '../../api/repo-root.js';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { BASE_DATABASE_URL, createTestSchema, dropTestSchema } from '../support/postgres.js';
 import { tempDir } from '../support/server.js';

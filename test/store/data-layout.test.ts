@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATA_FILES, dataLayout, formatLine, historyOwner, newEpoch, parseFormatLine } from '../../api/store/text/data-layout.js';
-import { REPO_ROOT } from '../../api/server.js';
+import { REPO_ROOT } from '../../api/repo-root.js';
 
 // The names are the on-disk format: folders written by earlier versions hold them. They are spelled out here
 // once, on purpose, so that a rename in data-layout.ts fails a test instead of orphaning every existing folder.

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { cleanupAfterEach } from './after-each.js';
@@ -17,10 +17,26 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
 }
 
+/** What `npm start` runs, from the repository's root. */
+export const SERVER_BUNDLE = 'dist/papo.mjs';
+
+let built = false;
 /**
- * The real server (`api/main.ts`) in a process of its own, as `npm start` runs it: killable with SIGKILL,
- * restartable on the same folder and port. `node --import tsx` rather than `npx tsx`: npx and the tsx CLI are
- * parent processes of the server, and a signal must hit the server itself, not a wrapper.
+ * `npm start`'s build of the server (scripts/build-api.mjs: api/main.ts bundled into dist/papo.mjs), once a
+ * test file, from the sources as they are. Test files building at once are safe: the script renames a whole
+ * file into place.
+ */
+export function buildServer(): void {
+  if (built) return;
+  const result = spawnSync(process.execPath, ['scripts/build-api.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not build the server: ${result.stderr}${result.stdout}`);
+  built = true;
+}
+
+/**
+ * The real server in a process of its own, as `npm start` runs it (`node dist/papo.mjs`, built from api/
+ * first): killable with SIGKILL, restartable on the same folder and port. `node` itself rather than
+ * `npm start`: npm is a parent process of the server, and a signal must hit the server itself, not a wrapper.
  */
 export class ServerProcess {
   private child: ChildProcess | undefined;
@@ -47,7 +63,8 @@ export class ServerProcess {
   /** Starts the process without waiting for it: for a start that should be refused. */
   launch(): void {
     const { databaseUrl, env = {} } = this.options;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    buildServer();
+    const child = spawn(process.execPath, [SERVER_BUNDLE], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
@@ -71,8 +88,8 @@ export class ServerProcess {
   }
 
   /**
-   * Starts it and waits until /healthz answers: generous, since on a loaded 2-core machine tsx's first
-   * compile alone can take many seconds.
+   * Starts it and waits until /healthz answers: generous, since on a loaded 2-core machine a start can take
+   * many seconds.
    */
   async start(): Promise<void> {
     this.launch();

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
+import { REPO_ROOT } from '../../repo-root.js';
 import type { AccountDeletion, SessionRepository, Store, StreamListener, TokenKey } from '../store.js';
 import { Db, isUnavailable } from './db.js';
 import { migrate } from './migrate.js';
@@ -17,7 +17,7 @@ import { PgAttachments } from './pg-attachments.js';
 import { PgPush } from './pg-push.js';
 import { PgBlocks } from './pg-blocks.js';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+export const MIGRATIONS_DIR = path.join(REPO_ROOT, 'migrations');
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/db; `?options=-c search_path=<schema>` puts the tables in another schema. */

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../support/free-port.js';
+import { buildServer, SERVER_BUNDLE } from '../../support/server-process.js';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
@@ -85,8 +86,9 @@ export interface PapoProcess {
 }
 
 /**
- * Starts `tsx api/main.ts` (what `npx tsx api/main.ts` runs) on a free port over a fresh data folder and waits
- * for /healthz. The server gets its own process group so that stopping it also stops tsx's child node process.
+ * Starts the server as `npm start` runs it (`node dist/papo.mjs`, built from api/ first) on a free port over
+ * a fresh data folder and waits for /healthz. The server gets its own process group, so that stopping it
+ * stops everything it started.
  */
 export async function startPapo(): Promise<PapoProcess> {
   const port = await freePort();
@@ -115,7 +117,8 @@ export async function startPapo(): Promise<PapoProcess> {
 }
 
 async function spawnPapo(port: number, dataDir: string, url: string): Promise<ChildProcess> {
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['api/main.ts'], {
+  buildServer();
+  const child = spawn(process.execPath, [SERVER_BUNDLE], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
