@@ -12,7 +12,7 @@ import { createSessionCheck, fastMessageRoutes, serveRequests, type RequestGuard
 import { targetOf } from './http/fast-path/target-origin.js';
 import { jsonBody } from './http/json-body.js';
 import { docsRouter, openApiRequestValidator, readSpec } from './http/openapi.js';
-import { historyRoutes } from './http/routes/history.js';
+import { historyPage, historyRoutes } from './http/routes/history.js';
 import { messageChangeRoutes } from './http/routes/message-changes.js';
 import { healthRoutes } from './http/routes/health.js';
 import { messageHandlers, messageRoutes, readReceiptRoutes } from './http/routes/messages.js';
@@ -125,7 +125,10 @@ export function createApp(deps: AppDeps, { fastPath = true }: AppOptions = {}): 
     publicOrigin?.(req, target);
     checkUtf8Target(targetOf(req));
   };
-  // Send and poll, which every message crosses, take the fast path (http/fast-path/index.ts says what it mirrors).
-  const routes = fastPath ? fastMessageRoutes({ handlers, session: createSessionCheck(sessions), spec: spec.document }) : undefined;
+  // Send and poll, which every message crosses, and the history page take the fast path (http/fast-path/index.ts
+  // says what it mirrors and why).
+  const routes = fastPath
+    ? fastMessageRoutes({ handlers, historyPage: historyPage(deps.messaging), session: createSessionCheck(sessions), spec: spec.document })
+    : undefined;
   return serveRequests(app, { guard, answerError, routes });
 }

@@ -1,11 +1,13 @@
 /**
  * The fast path: `POST /api/messages` and `GET /api/messages`, the send and the poll that every message
- * crosses, answered on Node's own request and response instead of the Express app, because the generic
- * chain costs CPU on every message and memory in every held poll (docs/performance.md, "The fast path").
- * For those two routes it re-does what libraries do for the rest: change one side, change the other. Each
- * copy below, library side first, and the test in test/http/fast-path/ that sends the same requests through
- * both (answers.test.ts: through this server and through the same app built with `fastPath: false`, where
- * send and poll are Express routes behind the generic middleware).
+ * crosses, and `GET /api/history`, the page a person waits for when they open a conversation or scroll back,
+ * answered on Node's own request and response instead of the Express app, because the generic chain costs
+ * CPU on every message and memory in every held poll, and made each history page 0.1 to 0.4 ms slower than
+ * on 25 November (docs/performance.md, "The fast path" and "History pages on the fast path"). For those
+ * routes it re-does what libraries do for the rest: change one side, change the other. Each copy below,
+ * library side first, and the test in test/http/fast-path/ that sends the same requests through both
+ * (answers.test.ts: through this server and through the same app built with `fastPath: false`, where these
+ * are Express routes behind the generic middleware).
  *
  * - Routing: Express's router (any case, optional trailing slash) | `takes` below. routing.test.ts.
  * - The query: Express's 'simple' parser | `queryOf` (message-routes.ts). routing.test.ts.
@@ -24,7 +26,7 @@
  * 421, 403, 413, 415 and 400s here too.
  *
  * Different on purpose, and pinned: the session is checked before the body or query is read (a request
- * with both faults is a 401 here, a 400 on the Express chain), the poll never reads a body (a GET's body
+ * with both faults is a 401 here, a 400 on the Express chain), the poll and the history never read a body (a GET's body
  * means nothing; Express parses one and may refuse it; both in answers.test.ts), and the cookie rolls once
  * an hour, to the next whole hour (session-check.ts says why; session.test.ts).
  */
@@ -42,13 +44,18 @@ export type { TargetOrigin } from './target-origin.js';
 /** What every request passes before any route runs (issue #15); it throws an AppError to refuse the request. */
 export type RequestGuard = (req: IncomingMessage, target: TargetOrigin) => void;
 
-/** `/api/messages`, matched as Express matches a route: any case, an optional trailing slash, any query. */
+/** `/api/messages` and `/api/history`, matched as Express matches a route: any case, an optional trailing slash, any query. */
 const MESSAGES_PATH = /^\/api\/messages\/?(?:\?|$)/i;
+const HISTORY_PATH = /^\/api\/history\/?(?:\?|$)/i;
 
-/** The fast-path route that answers `method target`, if any. */
+/**
+ * The fast-path route that answers `method target`, if any. Any other method goes to the Express app, which
+ * answers what openapi.yaml does not list (a HEAD of these paths among them) with its 404 or 405.
+ */
 export function takes(routes: FastRoutes, method: string | undefined, target: string): FastRoute | undefined {
-  if (!MESSAGES_PATH.test(target)) return undefined;
-  return method === 'POST' ? routes.send : method === 'GET' ? routes.poll : undefined;
+  if (MESSAGES_PATH.test(target)) return method === 'POST' ? routes.send : method === 'GET' ? routes.poll : undefined;
+  if (HISTORY_PATH.test(target)) return method === 'GET' ? routes.history : undefined;
+  return undefined;
 }
 
 /** A request's path, for the log: its target up to the query. */

@@ -3,6 +3,7 @@ import querystring from 'node:querystring';
 import type { SendRequest } from '../../contract.js';
 import { writeJson } from '../json-answer.js';
 import { jsonBody } from '../json-body.js';
+import type { HistoryPage } from '../routes/history.js';
 import type { MessageHandlers } from '../routes/messages.js';
 import { checkSameOrigin } from '../same-origin.js';
 import { apiAnswerHeaders } from '../security-headers.js';
@@ -16,10 +17,12 @@ export type FastRoute = (req: IncomingMessage, res: ServerResponse, target: Targ
 export interface FastRoutes {
   send: FastRoute;
   poll: FastRoute;
+  history: FastRoute;
 }
 
 export interface FastRouteDeps {
   handlers: MessageHandlers;
+  historyPage: HistoryPage;
   session: SessionCheck;
   /** The parsed openapi.yaml: the routes validate against its own schemas. */
   spec: unknown;
@@ -41,12 +44,13 @@ function answer(res: ServerResponse, status: number, body: unknown, secure: bool
 }
 
 /**
- * Send and the long-poll receive on the fast path, in the order of the Express chain's checks except one:
- * the session comes before the body (index.ts, "Different on purpose").
+ * Send, the long-poll receive and a history page on the fast path, in the order of the Express chain's checks
+ * except one: the session comes before the body or query (index.ts, "Different on purpose").
  */
-export function fastMessageRoutes({ handlers, session, spec }: FastRouteDeps): FastRoutes {
+export function fastMessageRoutes({ handlers, historyPage, session, spec }: FastRouteDeps): FastRoutes {
   const validateSend = compileOperation(spec, '/api/messages', 'post');
   const validatePoll = compileOperation(spec, '/api/messages', 'get');
+  const validateHistory = compileOperation(spec, '/api/history', 'get');
   const json = jsonBody() as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
   const readJson = (req: IncomingMessage, res: ServerResponse) =>
     new Promise<unknown>((resolve, reject) => json(req, res, (err) => (err ? reject(err) : resolve((req as { body?: unknown }).body))));
@@ -70,5 +74,12 @@ export function fastMessageRoutes({ handlers, session, spec }: FastRouteDeps): F
     if (events !== undefined) answer(res, 200, events, target.secure, setCookie);
   };
 
-  return { send, poll };
+  const history: FastRoute = async (req, res, target) => {
+    checkSameOrigin(req.headers, () => target.origin);
+    const { username, setCookie } = await session(req.headers.cookie, target.secure);
+    const query = validateHistory({ query: queryOf(targetOf(req)), body: undefined, headers: req.headers });
+    answer(res, 200, await historyPage(username, query), target.secure, setCookie);
+  };
+
+  return { send, poll, history };
 }

@@ -169,12 +169,54 @@ describe.each(STORES)('the fast path answers as the Express app (%s store)', (st
     expect({ ...viaFast, body: '' }).toEqual({ ...viaReference, body: '' });
   });
 
+  it('when a history page is asked for, refused or answered, then both answer it alike', async () => {
+    const t = await start(store);
+    const alice = { Cookie: await login(t.fast, 'alice') };
+    await login(t.fast, 'bruno');
+    await login(t.fast, 'carla');
+    for (const [i, to] of ['bruno', 'carla', 'bruno'].entries()) {
+      const sent = await ask(t.fast, { method: 'POST', path: '/api/messages', headers: alice, json: { to, content: `oi ${i}` } });
+      expect(sent.status).toBe(201);
+    }
+    const page = (query: string, headers: Record<string, string> = alice): Probe => ({
+      method: 'GET',
+      path: `/api/history${query}`,
+      headers,
+    });
+    const first = await ask(t.fast, page('?limit=1'));
+    const { before } = JSON.parse(first.body) as { before: string };
+    expect(before).toEqual(expect.any(String));
+    const forged = { Cookie: alice.Cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) };
+    await expectSameAnswers(t, [
+      ['the newest page', 200, page('')],
+      ['a page of one', 200, page('?limit=1')],
+      ['the page before a cursor', 200, page(`?limit=1&before=${before}`)],
+      ['a conversation', 200, page('?with=bruno')],
+      ['a conversation in capitals, with a trailing slash', 200, { ...page('?with=bruno'), path: '/API/History/?with=bruno' }],
+      ['a page from a typed URL', 200, page('', { ...alice, 'Sec-Fetch-Site': 'none' })],
+      ['a page without a cookie', 401, page('', {})],
+      ['a page with a forged cookie', 401, page('', forged)],
+      ['a page of 0', 400, page('?limit=0')],
+      ['a page of 201', 400, page('?limit=201')],
+      ['a page of abc', 400, page('?limit=abc')],
+      ['a page with an unknown parameter', 400, page('?user=bruno')],
+      ['a page with a repeated parameter', 400, page('?limit=1&limit=2')],
+      ['a page before a cursor that is not one', 400, page('?before=nonsense')],
+      ['a page before a poll cursor', 400, page(`?before=${before.slice(0, -1)}`)],
+      ['a conversation with nobody', 404, page('?with=nobody')],
+      ['a page asked from another site', 403, page('', { ...alice, 'Sec-Fetch-Site': 'cross-site' })],
+      ['a page asked from a foreign Origin', 403, page('', { ...alice, Origin: 'https://evil.example' })],
+      ['a HEAD of the history', 404, { method: 'HEAD', path: '/api/history', headers: alice }],
+    ]);
+  });
+
   it('when a request has two faults (no session, and a bad body or query), then the fast path names the session, the Express chain the body', async () => {
     // On purpose (api/http/fast-path/index.ts): the fast path checks the session before it reads the body.
     const t = await start(store);
     for (const probe of [
       { method: 'POST', path: '/api/messages', json: { to: 'bruno' } },
       { method: 'GET', path: '/api/messages?wait=abc' },
+      { method: 'GET', path: '/api/history?limit=abc' },
     ] as const) {
       expect((await ask(t.fast, probe)).status).toBe(401);
       expect((await ask(t.reference, probe)).status).toBe(400);

@@ -1,6 +1,6 @@
 /**
  * Which requests the fast path takes (`takes`, api/http/fast-path/index.ts) and how it reads their query
- * (`queryOf`), against Express itself: a bare Express 5 app with the two routes echoes the query it parsed,
+ * (`queryOf`), against Express itself: a bare Express 5 app with the three routes echoes the query it parsed,
  * and every request must be taken by both or by neither, with the same query.
  */
 import express from 'express';
@@ -9,16 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { takes, type FastRoutes } from '../../../api/http/fast-path/index.js';
 import { queryOf } from '../../../api/http/fast-path/message-routes.js';
 
-const routes: FastRoutes = { send: async () => undefined, poll: async () => undefined };
+const routes: FastRoutes = { send: async () => undefined, poll: async () => undefined, history: async () => undefined };
 
 const app = express();
 const echo: express.RequestHandler = (req, res) => void res.json({ route: `${req.method} ${req.route?.path as string}`, query: req.query });
 app.post('/api/messages', echo);
 app.get('/api/messages', echo);
+app.get('/api/history', echo);
 app.use((_req, res) => void res.status(404).json(null));
 
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
 /** What Express did with the request: the route and query it gave the handler, or nothing. */
-async function viaExpress(method: 'GET' | 'POST' | 'PUT' | 'DELETE', target: string): Promise<{ route: string; query: unknown } | null> {
+async function viaExpress(method: Method, target: string): Promise<{ route: string; query: unknown } | null> {
   const res = await request(app)[method === 'GET' ? 'get' : method === 'POST' ? 'post' : method === 'PUT' ? 'put' : 'delete'](target);
   return res.status === 404 ? null : (res.body as { route: string; query: unknown });
 }
@@ -28,12 +31,12 @@ function viaFastPath(method: string, target: string): { route: string; query: un
   const route = takes(routes, method, target);
   if (route === undefined) return null;
   return {
-    route: `${route === routes.send ? 'POST' : 'GET'} /api/messages`,
+    route: route === routes.send ? 'POST /api/messages' : route === routes.poll ? 'GET /api/messages' : 'GET /api/history',
     query: JSON.parse(JSON.stringify(queryOf(target))) as unknown,
   };
 }
 
-describe('the fast path takes what Express routes to send and poll', () => {
+describe('the fast path takes what Express routes to send, poll and the history', () => {
   it.each([
     '/api/messages',
     '/API/Messages',
@@ -50,8 +53,16 @@ describe('the fast path takes what Express routes to send and poll', () => {
     '/api/messages%2F',
     '/api/messages.json',
     '/xapi/messages',
+    '/api/history',
+    '/API/History/',
+    '/api/history?limit=5&with=bruno',
+    '/api/history/?before=c',
+    '/api/history//',
+    '/api/historyx',
+    '/api/history/search',
+    '/api/%68istory',
   ])('when the target is %s, then Express and the fast path route it alike', async (target) => {
-    for (const method of ['GET', 'POST', 'PUT', 'DELETE'] as const) {
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE'] as const satisfies readonly Method[]) {
       expect(viaFastPath(method, target), `${method} ${target}`).toEqual(await viaExpress(method, target));
     }
   });
@@ -70,6 +81,8 @@ describe('the fast path takes what Express routes to send and poll', () => {
     '__proto__=1',
     'wait=1;after=2',
   ])('when the query is %s, then the fast path reads it as Express does', async (query) => {
-    expect(viaFastPath('GET', `/api/messages?${query}`)).toEqual(await viaExpress('GET', `/api/messages?${query}`));
+    for (const path of ['/api/messages', '/api/history']) {
+      expect(viaFastPath('GET', `${path}?${query}`)).toEqual(await viaExpress('GET', `${path}?${query}`));
+    }
   });
 });
