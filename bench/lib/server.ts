@@ -5,38 +5,27 @@
  * (package.json, read from there): the bundle scripts/build-api.mjs makes of api/main.ts, built once a
  * benchmark, with the start script's Node flags, so the benchmark measures the server as it is run.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { buildServer, SERVER_BUNDLE } from '../../test/support/build-server.js';
 import { freePort } from '../../test/support/free-port.js';
 import { SESSION_SECRET } from './seed.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** What `npm start` runs: the bundle of the server, from the repository's root. */
-export const PAPO_BUNDLE = 'dist/papo.mjs';
-
 /** The Node flags `npm start` runs the server with: what stands between `node` and the bundle in the start script. */
 export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
-  const command = pkg.scripts?.start?.split('&&').find((c) => c.includes(PAPO_BUNDLE));
+  const command = pkg.scripts?.start?.split('&&').find((c) => c.includes(SERVER_BUNDLE));
   const words = command?.trim().split(/\s+/) ?? [];
-  if (words[0] !== 'node' || words.at(-1) !== PAPO_BUNDLE) {
-    throw new Error(`package.json's start script should run "node <flags> ${PAPO_BUNDLE}", not ${JSON.stringify(pkg.scripts?.start)}`);
+  if (words[0] !== 'node' || words.at(-1) !== SERVER_BUNDLE) {
+    throw new Error(`package.json's start script should run "node <flags> ${SERVER_BUNDLE}", not ${JSON.stringify(pkg.scripts?.start)}`);
   }
   return words.slice(1, -1);
-}
-
-let built = false;
-/** Builds the bundle from the sources as they are now, once a benchmark, as `npm start` does before it runs it. */
-function buildPapo(): void {
-  if (built) return;
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-api.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`could not build ${PAPO_BUNDLE}: ${result.stderr.trim() || result.stdout.trim()}`);
-  built = true;
 }
 
 /**
@@ -45,8 +34,8 @@ function buildPapo(): void {
  */
 function programOf(entry: string | undefined): { script: string; flags: string[] } {
   if (entry === undefined) {
-    buildPapo();
-    return { script: PAPO_BUNDLE, flags: startFlags() };
+    buildServer();
+    return { script: SERVER_BUNDLE, flags: startFlags() };
   }
   return { script: entry, flags: ['--import', 'tsx', ...startFlags()] };
 }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/after-each.js';
 import { freePort } from '../support/free-port.js';
-import { buildServer, SERVER_BUNDLE, serverProcessesPerTest } from '../support/server-process.js';
+import { buildServer, SERVER_BUNDLE } from '../support/build-server.js';
+import { serverProcessesPerTest } from '../support/server-process.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

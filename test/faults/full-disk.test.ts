@@ -32,7 +32,8 @@ import { expectMatchesSpec, SPEC_PATH } from '../support/contract.js';
 import { TEST_SECRET, tempDir } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 import { freePort } from '../support/free-port.js';
-import { buildServer, SERVER_BUNDLE, sleep } from '../support/server-process.js';
+import { buildServer, SERVER_BUNDLE } from '../support/build-server.js';
+import { sleep } from '../support/server-process.js';
 import { openStore, type LogLine } from './support/store.js';
 
 /** A disk that is full while `full` is set: writes fail with ENOSPC after taking part of their bytes, and so does mkdir. */

@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { cleanupAfterEach } from './after-each.js';
+import { buildServer, SERVER_BUNDLE } from './build-server.js';
 import { freePort } from './free-port.js';
 import { TEST_SECRET, tempDir } from './server.js';
 
@@ -15,22 +16,6 @@ export interface ServerProcessOptions {
   databaseUrl?: string;
   /** Anything api/config.ts reads; '' unsets a variable (the configuration reads '' as absent). */
   env?: Record<string, string>;
-}
-
-/** What `npm start` runs, from the repository's root. */
-export const SERVER_BUNDLE = 'dist/papo.mjs';
-
-let built = false;
-/**
- * `npm start`'s build of the server (scripts/build-api.mjs: api/main.ts bundled into dist/papo.mjs), once a
- * test file, from the sources as they are. Test files building at once are safe: the script renames a whole
- * file into place.
- */
-export function buildServer(): void {
-  if (built) return;
-  const result = spawnSync(process.execPath, ['scripts/build-api.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`could not build the server: ${result.stderr}${result.stdout}`);
-  built = true;
 }
 
 /**

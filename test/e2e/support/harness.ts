@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../support/free-port.js';
-import { buildServer, SERVER_BUNDLE } from '../../support/server-process.js';
+import { buildServer, SERVER_BUNDLE } from '../../support/build-server.js';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
