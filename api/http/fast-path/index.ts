@@ -3,11 +3,11 @@
  * crosses, and `GET /api/history`, the page a person waits for when they open a conversation or scroll back,
  * answered on Node's own request and response instead of the Express app, because the generic chain costs
  * CPU on every message and memory in every held poll, and made each history page 0.1 to 0.4 ms slower than
- * on 25 November (docs/performance.md, "The fast path" and "History pages on the fast path"). For those
- * routes it re-does what libraries do for the rest: change one side, change the other. Each copy below,
- * library side first, and the test in test/http/fast-path/ that sends the same requests through both
- * (answers.test.ts: through this server and through the same app built with `fastPath: false`, where these
- * are Express routes behind the generic middleware).
+ * on 25 November (docs/performance.md, "The fast path" and "Start-up from a bundle, and history pages on the
+ * fast path"). For those routes it re-does what libraries do for the rest: change one side, change the
+ * other. Each copy below, library side first, and the test in test/http/fast-path/ that sends the same
+ * requests through both (answers.test.ts: through this server and through the same app built with
+ * `fastPath: false`, where these are Express routes behind the generic middleware).
  *
  * - Routing: Express's router (any case, optional trailing slash) | `takes` below. routing.test.ts.
  * - The query: Express's 'simple' parser | `queryOf` (message-routes.ts). routing.test.ts.
@@ -26,9 +26,9 @@
  * 421, 403, 413, 415 and 400s here too.
  *
  * Different on purpose, and pinned: the session is checked before the body or query is read (a request
- * with both faults is a 401 here, a 400 on the Express chain), the poll and the history never read a body (a GET's body
- * means nothing; Express parses one and may refuse it; both in answers.test.ts), and the cookie rolls once
- * an hour, to the next whole hour (session-check.ts says why; session.test.ts).
+ * with both faults is a 401 here, a 400 on the Express chain), the poll and the history never read a body
+ * (a GET's body means nothing; Express parses one and may refuse it; both in answers.test.ts), and the
+ * cookie rolls once an hour, to the next whole hour (session-check.ts says why; session.test.ts).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';

@@ -8,8 +8,8 @@ export const DEFAULT_HISTORY_LIMIT = 50;
 
 /**
  * A page of a user's history, once the request is checked (whose session it is, the query validated against
- * openapi.yaml): one function for the fast path (../fast-path/message-routes.ts), which answers GET, and the
- * Express route below, which answers HEAD and serves as the parity tests' reference.
+ * openapi.yaml): one function for the fast path (../fast-path/message-routes.ts), which answers the GET, and
+ * the Express route below, which the parity tests' reference app (`fastPath: false`) answers it with.
  */
 export type HistoryPage = (username: string, query: Record<string, unknown>) => Promise<HistoryResponse>;
 
