@@ -1,6 +1,6 @@
 import type { HistoryRecord } from './records.js';
 import { insertRef, refUpperBound, upperBound } from './sorted-search.js';
-import { SearchIndex } from './text-search-index.js';
+import type { SearchIndex } from './text-search-index.js';
 import type { UnreadableMessage } from './unreadable-message.js';
 
 /** Where a record sits in the file, to read it back with one positioned read. */
@@ -22,8 +22,8 @@ interface PeerIndex {
 /**
  * What answers queries about one user's history without reading the file again: positions of the stream
  * events and messages, per conversation, read marks, the clientIds the user sent, edits, deletes and hides,
- * and every message's words. Built as the file loads, then kept current as records are appended
- * (user-history.ts, the file itself, is one).
+ * and, once the user has searched, every message's words. Built as the file loads, then kept current as
+ * records are appended (user-history.ts, the file itself, is one).
  */
 export class HistoryIndex {
   /** Stream events (messages and status records), in order. */
@@ -50,8 +50,11 @@ export class HistoryIndex {
   readonly deleted = new Map<number, RecordRef>();
   /** Messages this user hid in their own history (delete for me). */
   readonly hidden = new Set<number>();
-  /** Every message's words, for search (issue #18): built as the file loads, then kept current. */
-  readonly searchIndex = new SearchIndex();
+  /**
+   * Every message's words, for search (issue #18): none until the user's first search builds them
+   * (UserHistory.searchIndex), then kept current here.
+   */
+  protected words: SearchIndex | undefined;
   /** Sequence number of the last record: appends only go above it. */
   lastSeq = 0;
 
@@ -97,7 +100,7 @@ export class HistoryIndex {
         this.hidden.add(record.messageSeq);
         break;
     }
-    this.searchIndex.add(record);
+    this.words?.add(record);
   }
 
   /**

@@ -6,6 +6,25 @@ import { decodeHistory, type HistoryRecord } from './records.js';
 const MAX_RANGE_READ = 256 * 1024;
 
 /**
+ * `refs` (ascending) cut into runs that `readRange` reads with one read each: a run spans at most
+ * MAX_RANGE_READ bytes of the file, or is one record.
+ */
+export function readSpans(refs: readonly RecordRef[]): RecordRef[][] {
+  const spans: RecordRef[][] = [];
+  let span: RecordRef[] = [];
+  for (const ref of refs) {
+    const first = span[0];
+    if (first && ref.offset + ref.length - first.offset > MAX_RANGE_READ) {
+      spans.push(span);
+      span = [];
+    }
+    span.push(ref);
+  }
+  if (span.length > 0) spans.push(span);
+  return spans;
+}
+
+/**
  * The records at `refs` (ascending) that are in the history file `file` opens, with one read when they sit
  * close together; a damaged line is skipped.
  */

@@ -7,12 +7,11 @@ import { ensure, WordNumbers } from './text-search-words.js';
 const MIN_GATHERED = 16_384;
 
 /**
- * One user's words, for search without reading their history (issue #18). Built in the same pass that loads
- * the history (UserHistory.open, which decodes every line already), then kept current as records are
+ * One user's words, for search without reading their history (issue #18). Built at the user's first search
+ * (UserHistory.searchIndex, which reads every message and edit once), then kept current as records are
  * indexed: (word, message) pairs are gathered into flat arrays, and turned into a frozen, sorted segment
- * (text-search-segment.ts) at the end of the load, then when there are as many as the segments hold
- * already, or when a search comes. Two
- * segments of like size are merged, so there are few of them and each pair is copied a few times at most.
+ * (text-search-segment.ts) at the end of the build, then when there are as many as the segments hold
+ * already, or when a search comes. Two segments of like size are merged, so there are few of them and each pair is copied a few times at most.
  *
  * It only proposes candidates: an edit adds the new words and leaves the old ones, and a deleted message's
  * words stay, so the search checks each candidate's current text and state (text-search.ts). It lives in
@@ -24,7 +23,7 @@ export class SearchIndex {
   private held = 0;
   /** Gathered, not in a segment yet: the words, by number, then message i's word numbers up to `ends[i]`. */
   private gathered = new Gathered();
-  /** Until the first seal (the end of the history's load) everything is gathered, for one sort at the end. */
+  /** Until the first seal (the end of the build) everything is gathered, for one sort at the end. */
   private loading = true;
 
   add(record: HistoryRecord): void {

@@ -20,7 +20,7 @@ const MAX_PREFILTER_LISTS = 64;
 
 /**
  * Search and single-message lookups on the text store (issue #18). A user's index (text-search-index.ts) is
- * built as their history loads and then kept current; a query walks the postings of its rarest word from the
+ * built at their first search and then kept current; a query walks the postings of its rarest word from the
  * newest message down, and checks each candidate's current text, so it reads only the records it returns
  * (and the few candidates an edit made stale), never the whole history.
  */
@@ -40,7 +40,8 @@ export class TextSearch {
 
   async search(user: string, query: SearchQuery): Promise<SearchPage> {
     const h = await this.store.history(user);
-    const perWord = query.words.map((w) => h.searchIndex.listsFor(w));
+    const index = await h.searchIndex();
+    const perWord = query.words.map((w) => index.listsFor(w));
     const sizes = perWord.map((lists) => lists.reduce((n, l) => n + l.length, 0));
     const rarest = sizes.indexOf(Math.min(...sizes));
     const others = perWord.filter((lists, i) => i !== rarest && lists.length <= MAX_PREFILTER_LISTS);

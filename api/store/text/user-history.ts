@@ -2,11 +2,12 @@ import { promises as fsp } from 'node:fs';
 import { nodeDisk, openCreating, writeDurably, type Disk, type DiskFile } from './disk.js';
 import { HistoryIndex, type RecordRef } from './history-index.js';
 import { deletedTextLeft, replacedTextLeft } from './history-leftovers.js';
-import { readRange } from './history-range-read.js';
+import { readRange, readSpans } from './history-range-read.js';
 import { blankLines, blankRecord, type BlankRef } from './history-scrub.js';
 import { loadRecordFile, type Damage, type LoadedRecord } from './line-file.js';
 import { decodeHistory, type HistoryRecord } from './records.js';
 import { firstAbove } from './sorted-search.js';
+import { SearchIndex } from './text-search-index.js';
 import { neighbour, unreadableMessage, type UnreadableMessage } from './unreadable-message.js';
 
 /**
@@ -39,6 +40,8 @@ export class UserHistory extends HistoryIndex {
   private opened: Promise<DiskFile> | undefined;
   /** A rewrite of the file in progress (`rewriteBlanking`): a checkpoint's write waits for it. */
   private rewriting: Promise<unknown> = Promise.resolve();
+  /** The search index once a search asked for it (`searchIndex`). */
+  private searchable: Promise<SearchIndex> | undefined;
 
   private constructor(
     username: string,
@@ -56,7 +59,6 @@ export class UserHistory extends HistoryIndex {
     const loaded = await loadRecordFile(path, decodeHistory, disk);
     const history = new UserHistory(username, path, disk);
     for (const r of loaded.records) history.index(r.value, r.offset, r.length);
-    history.searchIndex.seal();
     if (loaded.damage.length > 0) await history.placeAllUnreadable(loaded.records, loaded.damage);
     if (history.deleted.size > 0) history.leftovers = deletedTextLeft(history, loaded.records);
     if (history.edits.size > 0) history.editLeftovers = replacedTextLeft(history, loaded.records);
@@ -157,6 +159,36 @@ export class UserHistory extends HistoryIndex {
     });
     if (split === 0) return fromTail;
     return [...(await readRange(() => this.handle(), refs.slice(0, split))), ...fromTail];
+  }
+
+  /**
+   * This history's search index (text-search-index.ts), built on the user's first search, then kept current
+   * as records are indexed. Not built at load: it was about half of the first load of a long history (3.5 of
+   * 8 s at a million lines) and of its memory, and two passes over each message's words at every send, for
+   * every user, searching or not (docs/performance.md, "A search index for those who search").
+   */
+  searchIndex(): Promise<SearchIndex> {
+    this.searchable ??= this.buildSearchIndex().catch((err: unknown) => {
+      // Tried again at the next search; the records indexed meanwhile are in `messages` and `edits` by then.
+      this.words = undefined;
+      this.searchable = undefined;
+      throw err;
+    });
+    return this.searchable;
+  }
+
+  /**
+   * Reads the words of every message and edit indexed so far, a span of the file at a time. The refs are
+   * taken, and the index put in place for `index` to feed, in one step: a record indexed while the reads run
+   * is one the refs do not hold, so each record is added once.
+   */
+  private async buildSearchIndex(): Promise<SearchIndex> {
+    const index = new SearchIndex();
+    const refs = [...this.messages.filter((r) => !r.unreadable), ...[...this.edits.values()].flat()].sort((a, b) => a.seq - b.seq);
+    this.words = index;
+    for (const span of readSpans(refs)) for (const record of await this.records(span)) index.add(record);
+    index.seal();
+    return index;
   }
 
   /** Puts a placeholder where each damaged line in the middle of the file was (unreadable-message.ts). */
