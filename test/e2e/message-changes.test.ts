@@ -68,8 +68,20 @@ describe.skipIf(!e2eEnabled())('PWA: edit, delete, reply and search (issue #18)'
     await vic.send('zeca', 'Não esqueça a ação de sábado');
     await vic.send('zeca', 'outra coisa');
     await zeca.page.getByRole('button', { name: 'Search your messages' }).click();
+    // The server's answer is held back, as the first search of a long history is: the panel says it is searching.
+    let answer = () => {};
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    await zeca.page.route('**/api/search?*', async (route) => {
+      await held;
+      await route.continue();
+    });
     await zeca.page.getByRole('searchbox', { name: 'Search your messages' }).fill('acao');
+    await zeca.page.getByText('Searching…').waitFor();
+    await zeca.page.screenshot({ path: screenshotPath('search-searching-360x640') });
+    answer();
     await zeca.page.locator('mark', { hasText: 'ação' }).waitFor();
+    expect(await zeca.page.getByText('Searching…').count()).toBe(0);
+    await zeca.page.unroute('**/api/search?*');
     expect(await zeca.page.locator('mark').allTextContents()).toEqual(['ação']);
     await zeca.page.getByRole('searchbox', { name: 'Search your messages' }).fill('reuni assoc');
     await zeca.page.locator('mark', { hasText: 'associação' }).waitFor();

@@ -98,6 +98,8 @@ export function SearchPanel({ peer, onClose, onOpen }: Props) {
       </div>
       <div class={styles.results} aria-live="polite">
         {state === 'short' && <p class={styles.note}>{t('searchTooShort')}</p>}
+        {/* A user's first search after a start builds their index: seconds on a very long history. */}
+        {state === 'loading' && <p class={styles.note}>{t('searching')}</p>}
         {state === 'failed' && <p class={styles.note}>{t('somethingWrong')}</p>}
         {state === 'done' && results.length === 0 && <p class={styles.note}>{t('searchNone')}</p>}
         <ol class={styles.list}>
