@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]` (`--help` lists them and the tools):
+ * `npm run bench [-- --quick] [--runs N] [--cpu-prof | --alloc-prof] [--out DIR] [scenario ...]` (`--help` lists them and the tools):
  * issue 4's benchmark. Each scenario starts the real server in a process of its own and drives it from this
  * one; each prints a table and writes JSON to bench/results/, the charts go next to it as SVG, and a summary
  * holds the figures against the targets (medians when --runs > 1). Exits non-zero when a scenario failed or
@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commandLine, fail, wholeNumber } from './lib/cli.js';
-import type { BenchContext, Scenario, ScenarioResult } from './lib/scenario.js';
+import type { BenchContext, Profiling, Scenario, ScenarioResult } from './lib/scenario.js';
 import { REPO_ROOT } from './lib/server.js';
 import { median } from './lib/stats.js';
 import { lineChart, type Series } from './lib/svg.js';
@@ -42,20 +42,22 @@ const about = [
   ...SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.summary}`),
   '',
   'Options:',
-  '  --quick     smaller loads, under a minute (what CI runs)',
-  '  --runs N    N rounds of the scenarios; the summary shows medians, the ratios their median within rounds',
-  '  --cpu-prof  V8 CPU profiles of the server in DIR/profiles/ (read them with npm run bench:profile-top)',
-  `  --out DIR   where the JSON, SVG and profiles go (default ${path.relative(process.cwd(), RESULTS) || '.'})`,
+  '  --quick       smaller loads, under a minute (what CI runs)',
+  '  --runs N      N rounds of the scenarios; the summary shows medians, the ratios their median within rounds',
+  '  --cpu-prof    V8 CPU profiles of the server in DIR/profiles/ (read them with npm run bench:profile-top)',
+  '  --alloc-prof  what the server allocated, garbage included, by stack, in DIR/profiles/ (the same reader)',
+  `  --out DIR     where the JSON, SVG and profiles go (default ${path.relative(process.cwd(), RESULTS) || '.'})`,
   '',
   'Tools, one question each (npm run bench:<tool> -- --help for its arguments):',
   ...Object.entries(TOOLS).map(([name, tool]) => `  ${name.padEnd(12)} ${tool.about}`),
 ].join('\n');
 const { values, positionals } = commandLine(
-  { usage: 'npm run bench -- [--quick] [--runs N] [--cpu-prof] [--out DIR] [scenario ...]', about },
+  { usage: 'npm run bench -- [--quick] [--runs N] [--cpu-prof | --alloc-prof] [--out DIR] [scenario ...]', about },
   {
     quick: { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
+    'alloc-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: RESULTS },
   },
   SCENARIOS.length,
@@ -141,9 +143,11 @@ console.log(
   `Papo benchmark${quick ? ' (quick)' : ''}: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.kernel}, commit ${info.commit}, file limit ${info.fileLimit}, load average ${info.loadAverage.join(' ')}`,
 );
 mkdirSync(outDir, { recursive: true });
-const profileDir = values['cpu-prof'] ? path.join(outDir, 'profiles') : undefined;
-if (profileDir) mkdirSync(profileDir, { recursive: true });
-const ctx: BenchContext = { quick, cpuProfileDir: profileDir, progress: (m) => console.log(`\n▶ ${m}`) };
+if (values['cpu-prof'] && values['alloc-prof']) fail('one profile at a time: --cpu-prof or --alloc-prof');
+const profileKind = values['cpu-prof'] ? 'cpu' : values['alloc-prof'] ? 'alloc' : undefined;
+const profile: Profiling | undefined = profileKind === undefined ? undefined : { kind: profileKind, dir: path.join(outDir, 'profiles') };
+if (profile) mkdirSync(profile.dir, { recursive: true });
+const ctx: BenchContext = { quick, profile, progress: (m) => console.log(`\n▶ ${m}`) };
 
 let failed = 0;
 const figures = new Map<string, number[]>();

@@ -56,9 +56,7 @@ export async function postgresFloor(ctx: BenchContext, insert: InsertFloor, load
   const users = [...loads.senders, ...loads.recipients];
   await writeFile(path.join(loads.dir, 'floor-users.json'), JSON.stringify(Object.fromEntries(users.map((u) => [u.cookie, u.username]))));
   const env = { DATABASE_URL: loads.url };
-  const servers = await Promise.all(
-    [0, 1].map(() => startServer({ dataDir: loads.dir, entry: ENTRY, env, cpuProfileDir: ctx.cpuProfileDir })),
-  );
+  const servers = await Promise.all([0, 1].map(() => startServer({ dataDir: loads.dir, entry: ENTRY, env, profile: ctx.profile })));
   const pools = { pollConnections: loads.recipients.length + 16, connections: 256 };
   const client = splitClient(
     servers.map((s) => createClient(s.url, pools)),

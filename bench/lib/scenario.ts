@@ -1,10 +1,17 @@
 import type { Series } from './svg.js';
 
+/** A profile of the server: V8's CPU profile (`--cpu-prof`), or what it allocated (`--alloc-prof`). */
+export interface Profiling {
+  kind: 'cpu' | 'alloc';
+  /** The folder the profiles are written to, one a server process. */
+  dir: string;
+}
+
 /** What every scenario gets from the runner. */
 export interface BenchContext {
   quick: boolean;
-  /** Where the server writes a CPU profile, when `--cpu-prof` was given. */
-  cpuProfileDir: string | undefined;
+  /** What the server profiles and where it writes it, when `--cpu-prof` or `--alloc-prof` was given. */
+  profile: Profiling | undefined;
   progress(message: string): void;
 }
 

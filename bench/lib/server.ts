@@ -8,10 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { buildServer, SERVER_BUNDLE } from '../../test/support/build-server.js';
 import { freePort } from '../../test/support/free-port.js';
+import type { Profiling } from './scenario.js';
 import { SESSION_SECRET } from './seed.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,8 +46,8 @@ export interface ServerOptions {
   /** The TypeScript script to run, from the repository's root, run through tsx: Papo itself unless told (the floor's, bench/floor/). */
   entry?: string;
   env?: Record<string, string>;
-  /** Folder for a V8 CPU profile of the server (`--cpu-prof`), written when it stops. */
-  cpuProfileDir?: string | undefined;
+  /** A profile of the server (`--cpu-prof` or `--alloc-prof`), written when it stops. */
+  profile?: Profiling | undefined;
   /** Give up waiting for /healthz after this long. */
   startTimeoutMs?: number;
   /** A program and its arguments to run Node under (valgrind for `bench:count`), and Node flags to add before the start flags. */
@@ -83,12 +84,19 @@ export function sampleProcess(pid: number): ProcessSample {
   return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssBytes: rssKb * 1024 };
 }
 
+/** Node's flags for a profile: its own CPU profiler, or the allocation sampler loaded first (alloc-sampler.mjs). */
+function profilingFlags(profile: Profiling | undefined): string[] {
+  if (profile === undefined) return [];
+  if (profile.kind === 'cpu') return ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`];
+  return ['--import', pathToFileURL(path.join(REPO_ROOT, 'bench/lib/alloc-sampler.mjs')).href];
+}
+
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { script, flags } = programOf(options.entry);
   const nodeArgs = [...(options.wrapper?.nodeFlags ?? []), ...flags];
-  if (options.cpuProfileDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  nodeArgs.unshift(...profilingFlags(options.profile));
   const started = performance.now();
   const [program, ...programArgs] = [...(options.wrapper?.command ?? []), process.execPath];
   if (program === undefined) throw new Error('no program to start');
@@ -104,6 +112,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
       SESSION_SECRET,
       BCRYPT_COST: '10',
       LOG_LEVEL: 'warn',
+      ...(options.profile?.kind === 'alloc' ? { PAPO_ALLOC_PROFILE_DIR: options.profile.dir } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -50,7 +50,7 @@ export async function messagingRig(
     const byCookie = Object.fromEntries([...recipients, ...senders].map((u) => [u.cookie, u.username]));
     await writeFile(path.join(dir, 'floor-users.json'), JSON.stringify(byCookie));
   }
-  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, env, ...(entry === undefined ? {} : { entry }) });
+  const server = await startServer({ dataDir: dir, profile: ctx.profile, env, ...(entry === undefined ? {} : { entry }) });
   const pools = { pollConnections: counts.recipients + 16, connections: 256 };
   const client = options.target?.protocol === 'bayeux' ? createFayeClient(server.url, pools) : createClient(server.url, pools);
   const traffic = new Traffic(client, senders, recipients);

@@ -63,7 +63,7 @@ async function admin(url: string, sql: string): Promise<void> {
 async function papoRun(ctx: BenchContext, insert: InsertFloor, loads: PostgresLoads): Promise<ScenarioResult & PostgresPhases> {
   const { senders, recipients, idleSends, rate, seconds, concurrency } = loads;
   const env = { DATABASE_URL: loads.url };
-  const servers = await Promise.all([0, 1].map(() => startServer({ dataDir: loads.dir, env, cpuProfileDir: ctx.cpuProfileDir })));
+  const servers = await Promise.all([0, 1].map(() => startServer({ dataDir: loads.dir, env, profile: ctx.profile })));
   const clients = servers.map((s) => createClient(s.url, { pollConnections: recipients.length + 16, connections: 256 }));
   const client = splitClient(clients, loads.home);
   const traffic = new Traffic(client, senders, recipients);

@@ -19,7 +19,7 @@ async function historyAt(ctx: BenchContext, lines: number, requests: number) {
   const [alice] = await seedUsers(dir, ['alice', ...peers]);
   if (!alice) throw new Error('no user');
   await seedHistory(dir, 'alice', peers, lines);
-  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir });
+  const server = await startServer({ dataDir: dir, profile: ctx.profile });
   const client = createClient(server.url, { pollConnections: 1, connections: 1 });
   let errors = 0;
   const timed = async (path: string) => {
@@ -52,7 +52,7 @@ async function startWith(ctx: BenchContext, queued: number) {
   const recipients = names('r', 1000);
   await seedUsers(dir, [...senders, ...recipients]);
   if (queued > 0) await seedQueue(dir, senders, recipients, queued);
-  const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, startTimeoutMs: 300_000 });
+  const server = await startServer({ dataDir: dir, profile: ctx.profile, startTimeoutMs: 300_000 });
   try {
     return { queued, startMs: server.startMs, rssBytes: server.sample().rssBytes };
   } finally {

@@ -67,7 +67,7 @@ export const upload: Scenario = {
     const seconds = ctx.quick ? 2 : 20;
     const dir = await emptyDataDir('upload');
     const users = await seedUsers(dir, names('u', SENDERS));
-    const server = await startServer({ dataDir: dir, cpuProfileDir: ctx.cpuProfileDir, env: { MAX_ATTACHMENT_MB: '25' } });
+    const server = await startServer({ dataDir: dir, profile: ctx.profile, env: { MAX_ATTACHMENT_MB: '25' } });
     try {
       await sleep(500);
       const photo: Kind = { label: 'photo', name: 'photo.jpg', body: await phonePhoto(ctx.quick ? 1600 : 4000, ctx.quick ? 1200 : 3000) };

@@ -60,8 +60,9 @@ export const TOOLS = {
       "system calls a delivered message under deliver's users and polls at a fixed open-loop rate (perf stat on the server's syscall tracepoints, every thread): the kernel's side, which bench:count does not see.",
   },
   'profile-top': {
-    usage: 'npm run bench:profile-top -- <file.cpuprofile> [n=30] [--inclusive] [--callers <function>] [--busy <ms>]',
-    about: 'where the server spent its time, from a CPU profile of `npm run bench -- --cpu-prof`: self time by function and by file.',
+    usage: 'npm run bench:profile-top -- <file.cpuprofile | file.heapprofile> [n=30] [--inclusive] [--callers <function>] [--busy <ms>]',
+    about:
+      'where the server spent its time or what it allocated, from a profile of `npm run bench -- --cpu-prof` or `--alloc-prof`: self time or bytes by function and by file.',
   },
 } as const satisfies Record<string, Tool>;
 

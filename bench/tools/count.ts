@@ -134,7 +134,6 @@ async function countOne(server: ComparedServer, run: number): Promise<Counts> {
     dataDir,
     ...(server.entry === undefined ? {} : { entry: server.entry }),
     env: { ...server.env, POLL_WAIT_SECONDS: String(POLL_WAIT_SECONDS) },
-    cpuProfileDir: undefined,
     startTimeoutMs: 1_800_000,
     wrapper: {
       // Instrumented from the window on only: the start and the warm-up run at valgrind's plain speed.

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:profile-top -- <file.cpuprofile> [n]`: where the server's time went, from a V8 CPU profile that
- * `npm run bench -- --cpu-prof` wrote: self time by function and by package/file, heaviest first.
+ * `npm run bench:profile-top -- <file> [n]`: where the server's time went, from a V8 CPU profile that
+ * `npm run bench -- --cpu-prof` wrote (`.cpuprofile`), or what it allocated, from the sampling heap profile
+ * that `--alloc-prof` wrote (`.heapprofile`): self time or bytes by function and by package/file, heaviest first.
  */
 import { readFileSync } from 'node:fs';
 import { commandLine, fail, wholeNumber } from '../lib/cli.js';
@@ -11,10 +12,43 @@ interface Node {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-interface Profile {
+interface CpuProfile {
   nodes: Node[];
   samples: number[];
   timeDeltas: number[];
+}
+/** A sampling heap profile: a tree of stacks, each with the bytes allocated there (sampled). */
+interface HeapNode {
+  id: number;
+  callFrame: Node['callFrame'];
+  selfSize: number;
+  children?: HeapNode[];
+}
+
+/** A profile as this tool reads either kind: its stacks, and the time (µs) or bytes each spent itself. */
+interface Profile {
+  nodes: Node[];
+  self: Map<number, number>;
+  /** Per stack, in order, for `--busy`: CPU profiles only. */
+  samples?: { ids: number[]; timeDeltas: number[] };
+}
+
+function cpuProfile(p: CpuProfile): Profile {
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  return { nodes: p.nodes, self, samples: { ids: p.samples, timeDeltas: p.timeDeltas } };
+}
+
+function heapProfile(head: HeapNode): Profile {
+  const nodes: Node[] = [];
+  const self = new Map<number, number>();
+  const visit = (n: HeapNode): void => {
+    nodes.push({ id: n.id, callFrame: n.callFrame, children: (n.children ?? []).map((c) => c.id) });
+    if (n.selfSize > 0) self.set(n.id, n.selfSize);
+    for (const c of n.children ?? []) visit(c);
+  };
+  visit(head);
+  return { nodes, self };
 }
 
 const { values, positionals } = commandLine(
@@ -26,15 +60,19 @@ const [file] = positionals;
 if (file === undefined) fail(`which profile? usage: ${TOOLS['profile-top'].usage}`);
 const count = wholeNumber(positionals[1], 'n', 30);
 let profile: Profile;
+let heap = false;
 try {
-  profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile | { head: HeapNode };
+  heap = 'head' in parsed;
+  profile = 'head' in parsed ? heapProfile(parsed.head) : cpuProfile(parsed);
 } catch (err) {
-  fail(`cannot read ${file} as a CPU profile: ${err instanceof Error ? err.message : String(err)}`);
+  fail(`cannot read ${file} as a CPU or heap profile: ${err instanceof Error ? err.message : String(err)}`);
 }
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const { self } = profile;
 const total = [...self.values()].reduce((a, b) => a + b, 0);
+/** An amount of the profile's kind: microseconds of CPU, or bytes allocated. */
+const amount = (v: number): string => (heap ? `${(v / 2 ** 20).toFixed(1).padStart(7)} MiB` : `${(v / 1000).toFixed(0).padStart(7)} ms`);
 
 const where = (url: string) => {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -57,10 +95,10 @@ const top = (m: Map<string, number>) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
-    .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+    .map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)}%  ${amount(v)}  ${k}`)
     .join('\n');
 console.log(
-  `total ${(total / 1000).toFixed(0)} ms sampled\n\nby function (self):\n${top(fns)}\n\nby package or file (self):\n${top(files)}`,
+  `total ${amount(total).trim()} ${heap ? 'allocated (sampled, garbage included)' : 'sampled'}\n\nby function (self):\n${top(fns)}\n\nby package or file (self):\n${top(files)}`,
 );
 
 // `--callers <function>`: the heaviest stacks that lead to it.
@@ -81,7 +119,7 @@ if (callersOf !== undefined) {
     stacks.set(key, (stacks.get(key) ?? 0) + us);
   }
   console.log(`\ncallers of ${callersOf}:`);
-  for (const [k, us] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${(us / 1000).toFixed(0)} ms  ${k}`);
+  for (const [k, v] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${amount(v).trim()}  ${k}`);
 }
 
 // `--inclusive`: time spent in each function and everything it called (each function counted once a stack).
@@ -107,17 +145,19 @@ if (values.inclusive === true) {
 // A latency tail that comes in bursts is one of these: the event loop answered nothing meanwhile.
 const busyMs = values.busy === undefined ? undefined : wholeNumber(values.busy, '--busy', 0);
 if (busyMs !== undefined) {
+  if (profile.samples === undefined) fail('--busy reads a CPU profile: a heap profile has no time');
+  const { ids, timeDeltas } = profile.samples;
   const stretches: { start: number; us: number; by: Map<string, number> }[] = [];
   let current: (typeof stretches)[number] | undefined;
   let at = 0;
-  profile.samples.forEach((id, i) => {
-    at += profile.timeDeltas[i] ?? 0;
+  ids.forEach((id, i) => {
+    at += timeDeltas[i] ?? 0;
     const f = byId.get(id)?.callFrame;
     if (!f || f.functionName === '(idle)') {
       current = undefined;
       return;
     }
-    const us = profile.timeDeltas[i + 1] ?? 0;
+    const us = timeDeltas[i + 1] ?? 0;
     if (!current) stretches.push((current = { start: at, us: 0, by: new Map() }));
     current.us += us;
     const key = `${f.functionName || '(anonymous)'} ${where(f.url)}`;

@@ -110,7 +110,7 @@ interface Window {
 async function countOne(server: ComparedServer): Promise<Window> {
   const target =
     server.entry === undefined ? undefined : { name: server.name, entry: server.entry, env: server.env ?? {}, protocol: server.protocol };
-  const ctx = { quick: false, cpuProfileDir: undefined, progress: () => undefined };
+  const ctx = { quick: false, profile: undefined, progress: () => undefined };
   const rig = await messagingRig(ctx, `syscalls-${server.key}`, USERS, { target });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'papo-syscalls-'));
   try {
