@@ -2,8 +2,8 @@
  * `npm run bench:search-latency -- [lines] [runs]`: the text store's search (issue #18) on one user's history
  * of `lines` messages (default 1,000,000, seeded as bench/lib/seed.ts seeds the page scenarios), in-process:
  * the history load, the build of the user's search index (which their first search makes), what it holds,
- * the first search after the build (cold) and the same again (warm), then a set of queries `runs` times each, with
- * p50/p99 over all of them, and RSS. The folder is kept in BENCH_TMP (default /tmp) under a name that says
+ * the first search after the build (cold) and the same again (warm), then a set of queries `runs` times
+ * each, with p50/p99 over all of them, and RSS. The folder is kept in BENCH_TMP (default /tmp) under a name that says
  * its size, so later runs reuse it.
  */
 import { existsSync } from 'node:fs';

@@ -11,7 +11,8 @@ const MIN_GATHERED = 16_384;
  * (UserHistory.searchIndex, which reads every message and edit once), then kept current as records are
  * indexed: (word, message) pairs are gathered into flat arrays, and turned into a frozen, sorted segment
  * (text-search-segment.ts) at the end of the build, then when there are as many as the segments hold
- * already, or when a search comes. Two segments of like size are merged, so there are few of them and each pair is copied a few times at most.
+ * already, or when a search comes. Two segments of like size are merged, so there are few of them and each
+ * pair is copied a few times at most.
  *
  * It only proposes candidates: an edit adds the new words and leaves the old ones, and a deleted message's
  * words stay, so the search checks each candidate's current text and state (text-search.ts). It lives in
